@@ -1,0 +1,3 @@
+"""pactgraph: mutual-defense treaties published as linked data."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,56 @@
+"""pactgraph's small exception hierarchy.
+
+Every error a user can cause is a ``PactgraphError`` whose message says what to do next. The HTTP
+layer maps each kind to a status code in one place; the command line prints the message and exits
+non-zero. Nothing else is caught and turned into a user-facing error.
+"""
+
+from __future__ import annotations
+
+
+class PactgraphError(Exception):
+    """Base of every error whose message is meant for the user."""
+
+
+class RdfParseError(PactgraphError):
+    """A Turtle file could not be parsed; carries the file and, when the parser gives it, the line."""
+
+    def __init__(self, path: str, message: str, line: int | None = None) -> None:
+        self.path = path
+        self.line = line
+        self.detail = message
+        where = f"{path}:{line}" if line is not None else path
+        super().__init__(f"{where}: cannot parse Turtle: {message}")
+
+
+class DataNotConforming(PactgraphError):
+    """The data does not pass the SHACL shapes; carries the report."""
+
+    def __init__(self, report) -> None:  # report: knowledge.ValidationReport
+        self.report = report
+        super().__init__(report.text())
+
+
+class QueryError(PactgraphError):
+    """A SPARQL query that cannot be parsed or evaluated as asked."""
+
+
+class UnsupportedOperation(PactgraphError):
+    """A request for something this read-only service does not do (updates, LOAD)."""
+
+
+class NotAcceptable(PactgraphError):
+    """No representation matches the client's Accept header or format parameter."""
+
+    def __init__(self, offered: list[str]) -> None:
+        self.offered = offered
+        super().__init__("none of the requested media types is available; offered: "
+                         + ", ".join(offered))
+
+
+class LimitExceeded(PactgraphError):
+    """A request went over a configured limit; the message names the setting that controls it."""
+
+    def __init__(self, setting: str, message: str) -> None:
+        self.setting = setting
+        super().__init__(f"{message} (limit set by the '{setting}' setting)")

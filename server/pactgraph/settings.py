@@ -1,8 +1,8 @@
 """The one table of pactgraph's settings: name, default and help text.
 
-The table feeds the defaults of ``create_app``, the command line's options and the ``/-/settings.json``
-page, so a setting is declared here once and nowhere else. An error about a limit names the setting
-that controls it (see ``errors.LimitExceeded``).
+The table feeds the defaults of ``create_app``, the command line's options and the
+``/-/settings.json`` page, so a setting is declared here once and nowhere else. An error about a
+limit names the setting that controls it (see ``errors.LimitExceeded``).
 """
 
 from __future__ import annotations
@@ -35,9 +35,11 @@ class Setting:
 
 SETTINGS: tuple[Setting, ...] = (
     Setting("base_iri", CANONICAL_BASE,
-            "Canonical base of the IRIs minted in the data; they stay the same whatever host serves them."),
+            "Canonical base of the IRIs minted in the data; they stay the same whatever host "
+            "serves them."),
     Setting("base_url", None,
-            "URL this server is reached at; resource {base_iri}{rest} is served at {base_url}/{rest}. "
+            "URL this server is reached at; resource {base_iri}{rest} is served at "
+            "{base_url}/{rest}. "
             "Defaults to the URL of each request."),
     Setting("ontology_paths", [_bundled("ontology")],
             "Turtle files or folders holding the ontology."),

@@ -7,10 +7,14 @@ message on stderr and a non-zero exit; no stack trace reaches the user for a mis
 from __future__ import annotations
 
 import argparse
+import json
 import sys
+from pathlib import Path
+from typing import Any
 
+from . import negotiation
 from . import settings as settings_table
-from .errors import PactgraphError
+from .errors import DataNotConforming, PactgraphError
 from .knowledge import Knowledge
 
 
@@ -22,6 +26,123 @@ def command_validate(args: argparse.Namespace) -> int:
     report = knowledge.validate()
     print(report.text())
     return 0 if report.conforms else 1
+
+
+def _settings(args: argparse.Namespace) -> dict[str, Any]:
+    """The settings the options of serve, query and export override."""
+    overrides: dict[str, Any] = {}
+    if getattr(args, "data", None):
+        overrides["data_paths"] = args.data
+    if getattr(args, "shapes", None):
+        overrides["shapes_paths"] = args.shapes
+    if getattr(args, "base_url", None):
+        overrides["base_url"] = args.base_url
+    return settings_table.resolve(overrides)
+
+
+def _published(args: argparse.Namespace):
+    """What the server would publish: query and export see exactly that, validated the same way."""
+    from .app import build_published
+    return build_published(_settings(args))
+
+
+def _unvalidated_store(args: argparse.Namespace):
+    """The store the server would build, without validation: one can query data one is fixing."""
+    from .store import TripleStore
+    return TripleStore.from_knowledge(Knowledge.from_settings(_settings(args)))
+
+
+def _refuse_nonconforming(error: DataNotConforming) -> int:
+    print(error.report.text(), file=sys.stderr)
+    print("pactgraph: the data does not conform to the shapes; fix it (see `pactgraph validate`)",
+          file=sys.stderr)
+    return 1
+
+
+def command_serve(args: argparse.Namespace) -> int:
+    from .serve import ServerOptions, serve
+    options = ServerOptions(host=args.host, port=args.port, workers=args.workers,
+                            threads=args.threads, access_log=args.access_log)
+    try:
+        serve(_settings(args), options)  # returns only if gunicorn does
+    except DataNotConforming as error:
+        return _refuse_nonconforming(error)
+    return 0
+
+
+QUERY_FORMATS = ("table", "json", "xml", "csv", "tsv", "ttl", "jsonld", "nt", "rdf", "nq", "trig")
+
+
+def command_query(args: argparse.Namespace) -> int:
+    from .sparql import choose_media_type, compact_iri
+    from .store import offered_for, serialize
+    result = _unvalidated_store(args).query(args.query)
+    name = args.format or ("ttl" if result.kind == "graph" else "table")
+    if name == "table" and result.kind != "graph":
+        document = json.loads(serialize(result, "application/sparql-results+json"))
+        print(results_table(document, compact_iri))
+        return 0
+    media_type = choose_media_type(name, None, offered_for(result.kind))
+    sys.stdout.buffer.write(serialize(result, media_type))
+    sys.stdout.flush()
+    return 0
+
+
+def results_table(document: dict[str, Any], compact=str) -> str:
+    """SPARQL JSON results as an aligned text table (or "true"/"false" for ASK)."""
+    if "boolean" in document:
+        return "true" if document["boolean"] else "false"
+    variables = document["head"]["vars"]
+    rows = [[_cell_text(binding.get(variable), compact) for variable in variables]
+            for binding in document["results"]["bindings"]]
+    widths = [max([len(variable), *(len(row[i]) for row in rows)])
+              for i, variable in enumerate(variables)]
+    lines = ["  ".join(v.ljust(w) for v, w in zip(variables, widths, strict=True)).rstrip(),
+             "  ".join("-" * w for w in widths)]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
+              for row in rows]
+    lines.append(f"({len(rows)} row{'' if len(rows) == 1 else 's'})")
+    return "\n".join(lines)
+
+
+def _cell_text(term: dict[str, str] | None, compact) -> str:
+    if term is None:
+        return ""
+    if term["type"] == "uri":
+        return compact(term["value"])
+    if term["type"] == "bnode":
+        return "_:" + term["value"]
+    return term["value"] + (f"@{term['xml:lang']}" if "xml:lang" in term else "")
+
+
+EXPORT_FORMATS = ("ttl", "jsonld", "nt", "rdf")
+
+
+def command_export(args: argparse.Namespace) -> int:
+    from .describe import serialize
+    from .jsonld_context import build_context
+    try:
+        published = _published(args)
+    except DataNotConforming as error:
+        return _refuse_nonconforming(error)
+    media_type = negotiation.media_type_for(args.format)
+    # The same bytes as /download/pactgraph.{ext}: JSON-LD embeds the @context (see dumps.py).
+    body = serialize(published.graph, negotiation.RDFLIB_FORMAT[media_type],
+                     embedded_context=build_context(published.knowledge.ontology.graph))
+    if args.output:
+        Path(args.output).write_bytes(body)
+        print(f"wrote {len(published.graph)} triples to {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.buffer.write(body)
+        sys.stdout.flush()
+    return 0
+
+
+def _add_data_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data", nargs="+", metavar="PATH",
+                        help="data files or folders (default: the bundled data/)")
+    parser.add_argument("--shapes", nargs="+", metavar="PATH",
+                        help="shapes files or folders (default: the bundled shapes/)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -37,6 +158,46 @@ def build_parser() -> argparse.ArgumentParser:
                           help="data files or folders (default: the bundled data/)")
     validate.add_argument("--shapes", nargs="+", help="shapes files or folders (default: shapes/)")
     validate.set_defaults(handler=command_validate)
+
+    serve = commands.add_parser(
+        "serve", help="serve the linked data and the SPARQL endpoint (gunicorn)",
+        description="Load and validate the data once, then serve it with gunicorn (threaded "
+                    "workers). Refuses to start, printing the SHACL report, if the data does not "
+                    "conform to the shapes.")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: "
+                       "127.0.0.1; use 0.0.0.0 to listen on every interface)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
+    serve.add_argument("--base-url", help=settings_table.HELP["base_url"])
+    serve.add_argument("--workers", type=int, default=2, help="worker processes (default: 2)")
+    serve.add_argument("--threads", type=int, default=4, help="threads per worker (default: 4)")
+    serve.add_argument("--access-log", action="store_true", help="log every request to stdout")
+    _add_data_options(serve)
+    serve.set_defaults(handler=command_serve)
+
+    query = commands.add_parser(
+        "query", help="run a SPARQL query against the local data",
+        description="Evaluate a SPARQL query over the ontology and the data as the server "
+                    "would load them (without validating them, so data being fixed can be "
+                    "queried) and print the result: SELECT and ASK as an aligned table by "
+                    "default, CONSTRUCT and DESCRIBE as Turtle. The prefixes pg:, id:, rdfs:... "
+                    "are predeclared.")
+    query.add_argument("query", help="the SPARQL query text")
+    query.add_argument("--format", choices=QUERY_FORMATS,
+                       help="table (default for SELECT/ASK), json, xml, csv or tsv; ttl (default "
+                            "for CONSTRUCT/DESCRIBE), jsonld, nt, rdf, nq or trig")
+    _add_data_options(query)
+    query.set_defaults(handler=command_query)
+
+    export = commands.add_parser(
+        "export", help="write a dump of the ontology and the data",
+        description="Validate, then write the published graph (ontology and data) in one RDF "
+                    "format: the same bytes as the server's /download/pactgraph.{ext}. Refuses "
+                    "data that does not conform to the shapes, as the server does.")
+    export.add_argument("--format", choices=EXPORT_FORMATS, default="ttl",
+                        help="ttl (default), jsonld, nt or rdf")
+    export.add_argument("--output", metavar="FILE", help="file to write (default: stdout)")
+    _add_data_options(export)
+    export.set_defaults(handler=command_export)
     return parser
 
 

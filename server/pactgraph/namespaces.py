@@ -24,6 +24,7 @@ TIME = Namespace("http://www.w3.org/2006/time#")
 SH = Namespace("http://www.w3.org/ns/shacl#")
 WD = Namespace("http://www.wikidata.org/entity/")
 VANN = Namespace("http://purl.org/vocab/vann/")
+SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 
 # Prefixes bound on every graph we serialise and pre-declared for SPARQL users.
 PREFIXES: dict[str, str] = {
@@ -43,12 +44,13 @@ PREFIXES: dict[str, str] = {
     "wd": str(WD),
     "void": str(VOID),
     "dcat": str(DCAT),
+    "sd": str(SD),
     "sh": str(SH),
 }
 
 __all__ = [
     "CANONICAL_BASE", "DATASET_IRI", "DCAT", "DCTERMS", "ELI", "ID", "ONTOLOGY_IRI", "ORG", "OWL",
-    "PG", "PREFIXES", "PROV", "RDF", "RDFS", "SCHEMA", "SH", "SHAPES", "SKOS", "TIME", "VANN",
-    "VOID",
+    "PG", "PREFIXES", "PROV", "RDF", "RDFS", "SCHEMA", "SD", "SH", "SHAPES", "SKOS", "TIME",
+    "VANN", "VOID",
     "WD", "XSD",
 ]

@@ -1,0 +1,297 @@
+"""Blueprint: full dumps, the JSON-LD @context, the VoID/DCAT description, the settings page.
+
+The dumps are serialised once per app, the first time one is asked for, and kept as bytes with their
+ETag; a request costs a dict lookup. ``per_app`` is that cache, shared with ``resources``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, RDF, VOID, XSD
+
+from . import negotiation
+from .app import Published, published
+from .describe import IriMap, Labeller, description, label_of, serialize
+from .jsonld_context import build_context
+from .namespaces import DATASET_IRI, ELI, PG, PROV, SCHEMA, SKOS, WD
+from .settings import HELP
+
+blueprint = Blueprint("dumps", __name__)
+
+T = TypeVar("T")
+_lock = threading.RLock()  # re-entrant: one cached value may be built from another
+
+
+def per_app(key: str, build: Callable[[Published], T]) -> T:
+    """``build(published())``, computed once per app and kept in ``app.extensions``."""
+    cache = current_app.extensions.setdefault("pactgraph.cache", {})
+    if key not in cache:
+        with _lock:  # two threads may race on the first request; build once
+            if key not in cache:
+                cache[key] = build(published())
+    return cache[key]
+
+
+def iri_map() -> IriMap:
+    """The IRI <-> URL mapping for this request: base_url if configured, else the request's host."""
+    settings = published().settings
+    server = settings["base_url"] or request.url_root
+    return IriMap(settings["base_iri"], server.rstrip("/"))
+
+
+def jsonld_context() -> dict[str, Any]:
+    """The @context object, derived from the ontology once per app."""
+    return per_app("context", lambda p: build_context(p.knowledge.ontology.graph))
+
+
+def context_url() -> str:
+    return iri_map().server + url_for("dumps.context")
+
+
+# --- Documents: one graph, in the format an extension names or Accept chooses -------------------
+
+HTML = negotiation.HTML
+JSONLD = "application/ld+json"
+OFFERED = (HTML, *negotiation.RDF_MEDIA_TYPES)
+BY_EXTENSION = {negotiation.EXTENSION[media]: media for media in negotiation.RDF_MEDIA_TYPES}
+
+
+def _alternates(doc_path: str, chosen: str) -> str:
+    links = [f'<{doc_path}{negotiation.EXTENSION[media]}>; rel="alternate"; type="{media}"'
+             for media in OFFERED if media != chosen]
+    return ", ".join(links)
+
+
+def rdf_or_html(graph: Graph, extension: str, render_html: Callable[[], str],
+                doc_path: str, cache_key: str | None = None) -> Response:
+    """``graph`` as the format ``extension`` names, or as Accept chooses when there is none.
+
+    With a ``cache_key`` (for documents that never change: the ontology, the shapes) the bodies
+    that do not name the host (all but HTML and JSON-LD) are made once per app. The others are not
+    cached: the Host header is the client's to choose, so a cache keyed by it could grow unbounded.
+    """
+    negotiated = extension == ""
+    if negotiated:
+        media = negotiation.choose(request.headers.get("Accept"), OFFERED)
+    else:
+        media = BY_EXTENSION[extension]
+
+    def body_for(_: Published | None = None) -> bytes:
+        if media == HTML:
+            return render_html().encode("utf-8")
+        return serialize(graph, negotiation.RDFLIB_FORMAT[media], context=context_url(),
+                         embedded_context=jsonld_context())
+
+    if cache_key is None or media in (HTML, JSONLD):
+        body = body_for()
+    else:
+        body = per_app(f"{cache_key} {media}", body_for)
+    response = Response(body, content_type=negotiation.content_type(media))
+    response.headers["Link"] = _alternates(doc_path, media)
+    if negotiated:
+        response.vary.add("Accept")
+        response.headers["Content-Location"] = doc_path + negotiation.EXTENSION[media]
+    response.add_etag()
+    return response.make_conditional(request)
+
+
+# --- Dumps ----------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Dump:
+    filename: str
+    title: str
+    media_type: str
+    body: bytes
+    etag: str  # strong: a hash of the bytes
+
+
+# filename -> (title, which graph, media type)
+DUMPS: dict[str, tuple[str, Callable[[Published], Graph], str]] = {
+    "pactgraph.ttl": ("Ontology and data, Turtle", lambda p: p.graph, "text/turtle"),
+    "pactgraph.jsonld": ("Ontology and data, JSON-LD", lambda p: p.graph, "application/ld+json"),
+    "pactgraph.nt": ("Ontology and data, N-Triples", lambda p: p.graph, "application/n-triples"),
+    "pactgraph.rdf": ("Ontology and data, RDF/XML", lambda p: p.graph, "application/rdf+xml"),
+    "ontology.ttl": ("The ontology, Turtle", lambda p: p.knowledge.ontology.graph, "text/turtle"),
+    "shapes.ttl": ("The SHACL shapes, Turtle", lambda p: p.knowledge.shapes.graph, "text/turtle"),
+}
+
+
+def _build_dumps(p: Published) -> dict[str, Dump]:
+    context = build_context(p.knowledge.ontology.graph)
+    dumps = {}
+    for filename, (title, graph_of, media_type) in DUMPS.items():
+        # A dump is a file people keep: its JSON-LD embeds the @context rather than naming a host.
+        body = serialize(graph_of(p), negotiation.RDFLIB_FORMAT[media_type],
+                         embedded_context=context)
+        etag = hashlib.sha256(body).hexdigest()[:32]
+        dumps[filename] = Dump(filename, title, media_type, body, etag)
+    return dumps
+
+
+def all_dumps() -> dict[str, Dump]:
+    return per_app("dumps", _build_dumps)
+
+
+def _bytes_response(body: bytes, media_type: str, etag: str,
+                    filename: str | None = None) -> Response:
+    response = Response(body, content_type=negotiation.content_type(media_type))
+    response.set_etag(etag)
+    if filename:
+        response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response.make_conditional(request)
+
+
+@blueprint.get("/download/")
+def downloads() -> str:
+    return render_template("downloads.html", dumps=all_dumps().values())
+
+
+@blueprint.get("/download/<name>")
+def download(name: str) -> Response:
+    dump = all_dumps().get(name)
+    if dump is None:
+        return Response(f"No download named {name!r}. Available: {', '.join(DUMPS)}.\n",
+                        status=404, content_type="text/plain; charset=utf-8")
+    return _bytes_response(dump.body, dump.media_type, dump.etag, dump.filename)
+
+
+@blueprint.get("/context.jsonld")
+def context() -> Response:
+    body = json.dumps({"@context": jsonld_context()}, indent=2).encode("utf-8")
+    return _bytes_response(body, "application/ld+json", hashlib.sha256(body).hexdigest()[:32])
+
+
+@blueprint.get("/-/settings.json")
+def settings_json() -> Response:
+    rows = [{"name": name, "value": value, "help": HELP[name]}
+            for name, value in published().settings.items()]
+    return current_app.response_class(json.dumps(rows, indent=2, default=str),
+                                      mimetype="application/json")
+
+
+# --- The dataset description (VoID + DCAT) --------------------------------------------------------
+
+DATASET = URIRef(DATASET_IRI)
+WIKIDATA_LINKS = URIRef(DATASET_IRI + "#wikidata-links")
+WIKIDATA = URIRef(DATASET_IRI + "#wikidata")
+VOCABULARIES = (PG, ELI, SCHEMA, PROV, SKOS, DCTERMS)
+IANA_MEDIA_TYPES = "https://www.iana.org/assignments/media-types/"
+
+
+@dataclass(frozen=True)
+class Statistics:
+    """What the description computes from the published graph, once per app."""
+
+    triples: int
+    distinct_subjects: int
+    properties: int
+    classes: int
+    wikidata_links: int
+    treaties: tuple[URIRef, ...]
+
+
+def compute_statistics(graph: Graph) -> Statistics:
+    return Statistics(
+        triples=len(graph),
+        distinct_subjects=len(set(graph.subjects())),
+        properties=len(set(graph.predicates())),
+        classes=len(set(graph.objects(None, RDF.type))),
+        wikidata_links=sum(1 for _ in _wikidata_links(graph)),
+        treaties=tuple(sorted(s for s in graph.subjects(RDF.type, PG.MutualDefenseTreaty)
+                              if isinstance(s, URIRef))),
+    )
+
+
+def _wikidata_links(graph: Graph):
+    return (o for o in graph.objects(None, OWL.sameAs) if str(o).startswith(str(WD)))
+
+
+def dataset_description(graph: Graph, stats: Statistics, dumps: dict[str, Dump],
+                        urls: IriMap) -> Graph:
+    """The static description from data/dataset.ttl (and its #-nodes) plus computed statistics,
+    the SPARQL endpoint and one distribution per dump, at the URLs of the serving host."""
+    out = description(graph, DATASET)
+    for node in {s for s in graph.subjects() if str(s).startswith(DATASET_IRI + "#")}:
+        out += description(graph, node)
+    add = out.add
+    add((DATASET, RDF.type, VOID.Dataset))
+    add((DATASET, RDF.type, DCAT.Dataset))
+    add((DATASET, VOID.triples, Literal(stats.triples)))
+    add((DATASET, VOID.distinctSubjects, Literal(stats.distinct_subjects)))
+    add((DATASET, VOID.properties, Literal(stats.properties)))
+    add((DATASET, VOID.classes, Literal(stats.classes)))
+    add((DATASET, VOID.uriSpace, Literal(urls.base_iri + "id/")))
+    add((DATASET, VOID.sparqlEndpoint, URIRef(urls.url_for(urls.base_iri + "sparql"))))
+    for vocabulary in VOCABULARIES:
+        add((DATASET, VOID.vocabulary, URIRef(str(vocabulary))))
+    if (DATASET, VOID.exampleResource, None) not in out:
+        for treaty in stats.treaties[:3]:
+            add((DATASET, VOID.exampleResource, treaty))
+    for dump in dumps.values():
+        _add_distribution(out, dump, urls)
+    _add_wikidata_linkset(out, stats)
+    return out
+
+
+def _add_distribution(out: Graph, dump: Dump, urls: IriMap) -> None:
+    url = URIRef(urls.url_for(urls.base_iri + "download/" + dump.filename))
+    node = URIRef(f"{DATASET_IRI}#distribution-{dump.filename.replace('.', '-')}")
+    out.add((DATASET, VOID.dataDump, url))
+    out.add((DATASET, DCAT.distribution, node))
+    out.add((node, RDF.type, DCAT.Distribution))
+    out.add((node, DCTERMS.title, Literal(dump.title, lang="en")))
+    out.add((node, DCAT.downloadURL, url))
+    out.add((node, DCAT.accessURL, url))
+    out.add((node, DCAT.mediaType, URIRef(IANA_MEDIA_TYPES + dump.media_type)))
+    out.add((node, DCAT.byteSize, Literal(len(dump.body), datatype=XSD.nonNegativeInteger)))
+
+
+def _add_wikidata_linkset(out: Graph, stats: Statistics) -> None:
+    out.add((DATASET, VOID.subset, WIKIDATA_LINKS))
+    out.add((WIKIDATA_LINKS, RDF.type, VOID.Linkset))
+    out.add((WIKIDATA_LINKS, DCTERMS.title, Literal("Links to Wikidata", lang="en")))
+    out.add((WIKIDATA_LINKS, VOID.linkPredicate, OWL.sameAs))
+    out.add((WIKIDATA_LINKS, VOID.subjectsTarget, DATASET))
+    out.add((WIKIDATA_LINKS, VOID.objectsTarget, WIKIDATA))
+    out.add((WIKIDATA_LINKS, VOID.triples, Literal(stats.wikidata_links)))
+    out.add((WIKIDATA, RDF.type, VOID.Dataset))
+    out.add((WIKIDATA, DCTERMS.title, Literal("Wikidata", lang="en")))
+    out.add((WIKIDATA, FOAF.homepage, URIRef("https://www.wikidata.org/")))
+    out.add((WIKIDATA, VOID.uriSpace, Literal(str(WD))))
+
+
+def current_dataset_description() -> Graph:
+    stats = per_app("statistics", lambda p: compute_statistics(p.graph))
+    return dataset_description(published().graph, stats, all_dumps(), iri_map())
+
+
+@blueprint.get("/.well-known/void")
+def well_known_void() -> Response:
+    response = redirect(url_for("dumps.dataset"), code=303)
+    return response
+
+
+@blueprint.get("/dataset")
+@blueprint.get("/dataset<any('.ttl', '.jsonld', '.nt', '.rdf'):extension>")
+def dataset(extension: str = "") -> Response:
+    graph = current_dataset_description()
+    stats = per_app("statistics", lambda p: compute_statistics(p.graph))
+    urls = iri_map()
+
+    def html() -> str:
+        rows = Labeller(published().graph, urls).rows(graph, DATASET, skip=[VOID.dataDump])
+        return render_template("dataset.html", rows=rows, dataset=DATASET, stats=stats,
+                               dumps=all_dumps().values(), formats=BY_EXTENSION,
+                               doc_path=url_for("dumps.dataset"),
+                               title=label_of(graph, DATASET) or "pactgraph dataset")
+
+    return rdf_or_html(graph, extension, html, url_for("dumps.dataset"))

@@ -1,0 +1,68 @@
+"""Run the app under gunicorn: one master that loads and validates, forked threaded workers.
+
+The app is built before gunicorn starts (``preload_app``), in the master process: the files are
+parsed and validated once, a dataset that fails the shapes stops the command before any socket is
+opened, and the workers share the loaded store copy-on-write.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask
+from gunicorn.app.base import BaseApplication
+
+from .app import create_app
+
+
+@dataclass(frozen=True)
+class ServerOptions:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 2
+    threads: int = 4
+    access_log: bool = False
+
+    def gunicorn_config(self) -> dict[str, Any]:
+        return {
+            "bind": f"{self.host}:{self.port}",
+            "workers": self.workers,
+            "worker_class": "gthread",
+            "threads": self.threads,
+            "preload_app": True,
+            # gunicorn's ceiling for a request line; queries longer than that must be POSTed,
+            # as the SPARQL Protocol advises for long queries.
+            "limit_request_line": 8190,
+            "accesslog": "-" if self.access_log else None,
+            "errorlog": "-",
+            "proc_name": "pactgraph",
+            # gunicorn 25.1+ opens a control socket in $HOME by default; a read-only data server
+            # has no use for it, and two instances would contend for the same path.
+            "control_socket_disable": True,
+        }
+
+
+class PactgraphServer(BaseApplication):
+    """A gunicorn application serving an already built Flask app."""
+
+    def __init__(self, app: Flask, options: ServerOptions) -> None:
+        self.application = app
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for name, value in self.options.gunicorn_config().items():
+            # Settings this gunicorn does not know (an older release) are left out.
+            if value is not None and name in self.cfg.settings:
+                self.cfg.set(name, value)
+
+    def load(self) -> Flask:
+        return self.application
+
+
+def serve(config: dict[str, Any], options: ServerOptions) -> None:
+    """Build the app from ``config`` (raising ``DataNotConforming`` if the data fails the shapes),
+    then serve it until gunicorn is stopped."""
+    app = create_app(config)
+    PactgraphServer(app, options).run()

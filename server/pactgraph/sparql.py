@@ -1,0 +1,303 @@
+"""Blueprint: the SPARQL 1.1 Protocol at ``/sparql`` (queries only; the store is read-only).
+
+Request path: read the operation from the request (``read_operation``), evaluate it on the store,
+negotiate a result format for the kind of result, serialise it (``serialize``). A GET without a
+query describes the service: a Service Description in RDF for machines, the query page for browsers.
+Every refusal is an exception from ``errors``; ``web_errors`` turns it into a status code.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+from flask import Blueprint, Response, render_template, request
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import RDF, VOID
+from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import UnsupportedMediaType
+
+from . import negotiation
+from .app import published
+from .describe import IriMap
+from .errors import LimitExceeded, NotAcceptable, QueryError, UnsupportedOperation
+from .knowledge import bind_prefixes
+from .namespaces import PREFIXES, SD
+from .store import QueryResult, graph_iri, is_absolute_iri, offered_for, serialize
+
+blueprint = Blueprint("sparql", __name__)
+
+FORM = "application/x-www-form-urlencoded"
+QUERY_BODY = "application/sparql-query"
+UPDATE_BODY = "application/sparql-update"
+READ_ONLY = ("this endpoint is read-only: SPARQL updates are not accepted. Send a query "
+             "(SELECT, ASK, CONSTRUCT or DESCRIBE) with the 'query' parameter instead.")
+# Parameters that make a GET a query request; `format` alone still asks for the description.
+PROTOCOL_PARAMETERS = ("query", "default-graph-uri", "named-graph-uri", "update",
+                       "using-graph-uri", "using-named-graph-uri")
+
+EXAMPLE_QUERY = """\
+# The prefixes pg:, id:, rdfs:, skos:, dcterms:, xsd: ... are declared for you.
+SELECT ?treaty ?label (COUNT(?membership) AS ?members)
+WHERE {
+  ?treaty a pg:MutualDefenseTreaty ;
+          rdfs:label ?label .
+  OPTIONAL { ?membership pg:membershipOf ?treaty }
+}
+GROUP BY ?treaty ?label
+ORDER BY DESC(?members) ?label
+"""
+
+
+@dataclass(frozen=True)
+class Operation:
+    """A query request as the protocol defines it: the query text and its RDF dataset."""
+
+    query: str
+    default_graphs: tuple[str, ...] = ()
+    named_graphs: tuple[str, ...] = ()
+
+
+# --- Reading the request -------------------------------------------------------------------------
+
+def _max_query_length() -> int:
+    return int(published().settings["max_query_length"])
+
+
+def _check_length(query: str) -> str:
+    limit = _max_query_length()
+    if len(query) > limit:
+        raise LimitExceeded("max_query_length",
+                            f"the query is {len(query)} characters long; at most {limit} are "
+                            f"accepted")
+    return query
+
+
+def _single_query(parameters: MultiDict) -> str | None:
+    queries = parameters.getlist("query")
+    if len(queries) > 1:
+        raise QueryError(f"the request has {len(queries)} 'query' parameters; send exactly one")
+    return queries[0] if queries else None
+
+
+def _refuse_updates(parameters: MultiDict) -> None:
+    if "update" in parameters:
+        raise UnsupportedOperation(READ_ONLY)
+
+
+def _query_body() -> str:
+    """The body of an application/sparql-query POST, read no further than the length limit."""
+    limit_bytes = 4 * _max_query_length()  # a character is at most four bytes of UTF-8
+    if request.content_length is not None and request.content_length > limit_bytes:
+        raise LimitExceeded("max_query_length",
+                            f"the request body is {request.content_length} bytes long; queries "
+                            f"of at most {_max_query_length()} characters are accepted")
+    body = request.stream.read(limit_bytes + 1)
+    if len(body) > limit_bytes:
+        raise LimitExceeded("max_query_length", "the request body is longer than any "
+                            f"query of at most {_max_query_length()} characters")
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise QueryError(f"the query is not valid UTF-8 text ({error.reason} at byte "
+                         f"{error.start})") from None
+
+
+def read_operation() -> Operation | None:
+    """The query operation the request carries, or None for a plain GET (describe the service)."""
+    if request.method in ("GET", "HEAD"):
+        parameters = request.args
+        _refuse_updates(parameters)
+        if not any(name in parameters for name in PROTOCOL_PARAMETERS):
+            return None
+        query = _single_query(parameters)
+    elif request.mimetype == FORM:
+        # werkzeug caps each form field (max_form_memory_size) and answers 413 beyond it.
+        parameters = MultiDict([*request.args.items(multi=True), *request.form.items(multi=True)])
+        _refuse_updates(parameters)
+        query = _single_query(parameters)
+    elif request.mimetype == QUERY_BODY:
+        parameters = request.args
+        if "query" in parameters:
+            raise QueryError("a query posted as application/sparql-query is the request body; "
+                             "remove the 'query' URL parameter")
+        query = _query_body()
+    elif request.mimetype == UPDATE_BODY:
+        raise UnsupportedOperation(READ_ONLY)
+    else:
+        given = request.mimetype or "no Content-Type"
+        raise UnsupportedMediaType(
+            f"cannot read a SPARQL request from {given}; POST either {FORM} (with a 'query' "
+            f"parameter) or {QUERY_BODY} (the query as the body)")
+    if query is None or not query.strip():
+        raise QueryError("the request has no 'query' parameter (or it is empty); send the SPARQL "
+                         "query text as 'query'")
+    return Operation(_check_length(query), _graph_iris(parameters, "default-graph-uri"),
+                     _graph_iris(parameters, "named-graph-uri"))
+
+
+def _graph_iris(parameters: MultiDict, name: str) -> tuple[str, ...]:
+    """The IRIs of a dataset parameter, each checked to be an absolute IRI."""
+    iris = tuple(parameters.getlist(name))
+    for iri in iris:
+        if not is_absolute_iri(iri):
+            raise QueryError(f"the {name} parameter {iri!r} is not an absolute IRI")
+    return iris
+
+
+_UPDATE_KEYWORD = re.compile(r"^\s*(INSERT|DELETE|LOAD|CLEAR|CREATE|DROP|COPY|MOVE|ADD|WITH)\b",
+                             re.IGNORECASE | re.MULTILINE)
+
+
+def evaluate(operation: Operation) -> QueryResult:
+    try:
+        return published().store.query(operation.query, operation.default_graphs,
+                                       operation.named_graphs)
+    except QueryError as error:
+        if _UPDATE_KEYWORD.search(operation.query):  # the parser's message would not say why
+            raise QueryError(f"{error} (this looks like an update; {READ_ONLY})") from None
+        raise
+
+
+# --- Writing results -----------------------------------------------------------------------------
+
+def choose_media_type(format_name: str | None, accept: str | None,
+                      offered: tuple[str, ...]) -> str:
+    """The ``format`` parameter if given (it overrides Accept), else the negotiated type."""
+    if not format_name:
+        return negotiation.choose(accept, offered)
+    try:
+        media_type = negotiation.media_type_for(format_name)
+    except NotAcceptable:
+        raise NotAcceptable(list(offered)) from None
+    if media_type not in offered:
+        # "json" and "xml" name SPARQL results first; for a graph they mean JSON-LD and RDF/XML.
+        media_type = {"application/sparql-results+json": "application/ld+json",
+                      "application/sparql-results+xml": "application/rdf+xml"}.get(media_type, "")
+    if media_type not in offered:
+        raise NotAcceptable(list(offered))
+    return media_type
+
+
+# --- The service description and the query page --------------------------------------------------
+
+def endpoint_url() -> str:
+    base_url = published().settings["base_url"]
+    if base_url:
+        return base_url.rstrip("/") + "/sparql"
+    return request.url_root.rstrip("/") + "/sparql"
+
+
+def service_description(endpoint: str) -> Graph:
+    """The SPARQL 1.1 Service Description of this endpoint and its dataset."""
+    pub = published()
+    graph = bind_prefixes(Graph())
+    graph.bind("sd", SD)
+    service, dataset, default_graph = URIRef(endpoint), BNode(), BNode()
+    graph.add((service, RDF.type, SD.Service))
+    graph.add((service, SD.endpoint, service))
+    graph.add((service, SD.supportedLanguage, SD.SPARQL11Query))
+    graph.add((service, SD.feature, SD.UnionDefaultGraph))
+    media_types = dict.fromkeys([*negotiation.RESULTS_MEDIA_TYPES,
+                                 *negotiation.GRAPH_RESULT_MEDIA_TYPES])
+    for media_type in media_types:
+        graph.add((service, SD.resultFormat, URIRef(negotiation.FORMAT_IRI[media_type])))
+    graph.add((service, SD.defaultDataset, dataset))
+    graph.add((dataset, RDF.type, SD.Dataset))
+    graph.add((dataset, SD.defaultGraph, default_graph))
+    graph.add((default_graph, RDF.type, SD.Graph))
+    graph.add((default_graph, VOID.triples, Literal(len(pub.graph))))
+    for name, source in (("ontology", pub.knowledge.ontology), ("data", pub.knowledge.data)):
+        named, described = BNode(), BNode()
+        graph.add((dataset, SD.namedGraph, named))
+        graph.add((named, RDF.type, SD.NamedGraph))
+        graph.add((named, SD.name, URIRef(graph_iri(name))))
+        graph.add((named, SD.graph, described))
+        graph.add((described, RDF.type, SD.Graph))
+        graph.add((described, VOID.triples, Literal(len(source.graph))))
+    return graph
+
+
+FORM_FORMATS = (("html", "this page"), ("json", "SPARQL JSON"), ("xml", "SPARQL XML"),
+                ("csv", "CSV"), ("tsv", "TSV"), ("ttl", "Turtle (CONSTRUCT)"),
+                ("jsonld", "JSON-LD (CONSTRUCT)"), ("nt", "N-Triples (CONSTRUCT)"),
+                ("rdf", "RDF/XML (CONSTRUCT)"))
+
+
+def _page(query: str, result: dict | None = None) -> Response:
+    html = render_template("sparql.html", query=query, result=result, formats=FORM_FORMATS,
+                           endpoint=endpoint_url(), example=EXAMPLE_QUERY)
+    return Response(html, content_type=negotiation.content_type(negotiation.HTML))
+
+
+def _link(iri: str) -> str:
+    """Where a result IRI is served: our own IRIs on this server, others as they are."""
+    settings = published().settings
+    server = (settings["base_url"] or request.url_root).rstrip("/")
+    return IriMap(settings["base_iri"], server).url_for(iri)
+
+
+def _html_result(result: QueryResult) -> dict:
+    """A result in the shape sparql.html shows: a table, a boolean or a Turtle text."""
+    if result.kind == "ask":
+        return {"boolean": bool(result.value)}
+    if result.kind == "graph":
+        return {"turtle": serialize(result, "text/turtle").decode("utf-8")}
+    document = json.loads(serialize(result, "application/sparql-results+json"))
+    variables = document["head"]["vars"]
+    rows = [[_cell(binding.get(variable)) for variable in variables]
+            for binding in document["results"]["bindings"]]
+    return {"variables": variables, "rows": rows}
+
+
+def _cell(term: dict | None) -> dict | None:
+    if term is None:
+        return None
+    if term["type"] == "uri":
+        return {"text": compact_iri(term["value"]), "href": _link(term["value"])}
+    suffix = f"@{term['xml:lang']}" if "xml:lang" in term else ""
+    return {"text": term["value"] + suffix, "href": None}
+
+
+def compact_iri(iri: str) -> str:
+    """``prefix:local`` for an IRI in one of our namespaces, else the IRI itself."""
+    for prefix, namespace in PREFIXES.items():
+        local = iri[len(namespace):]
+        if iri.startswith(namespace) and local and "/" not in local and "#" not in local:
+            return f"{prefix}:{local}"
+    return iri
+
+
+# --- The endpoint --------------------------------------------------------------------------------
+
+def _respond(body: bytes | str, media_type: str) -> Response:
+    response = Response(body, content_type=negotiation.content_type(media_type))
+    response.vary.add("Accept")
+    return response
+
+
+@blueprint.route("/sparql", methods=["GET", "POST"])
+def endpoint() -> Response:
+    format_name = request.args.get("format")
+    if not format_name and request.method == "POST" and request.mimetype == FORM:
+        format_name = request.form.get("format")
+    operation = read_operation()
+    if operation is None:
+        offered = (*negotiation.RDF_MEDIA_TYPES, negotiation.HTML)
+        media_type = choose_media_type(format_name, request.headers.get("Accept"), offered)
+        if media_type == negotiation.HTML:
+            response = _page(EXAMPLE_QUERY)
+            response.vary.add("Accept")
+            return response
+        graph = service_description(endpoint_url())
+        return _respond(graph.serialize(format=negotiation.RDFLIB_FORMAT[media_type]), media_type)
+    result = evaluate(operation)
+    offered = (*offered_for(result.kind), negotiation.HTML)
+    media_type = choose_media_type(format_name, request.headers.get("Accept"), offered)
+    if media_type == negotiation.HTML:
+        response = _page(operation.query, _html_result(result))
+        response.vary.add("Accept")
+        return response
+    return _respond(serialize(result, media_type), media_type)
+

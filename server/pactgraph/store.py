@@ -1,0 +1,180 @@
+"""The engine seam: an immutable pyoxigraph store, its queries, and how their answers are written.
+
+rdflib stays the Graph API for parsing, serialising and pySHACL; SPARQL is evaluated by Oxigraph,
+which is 20-500x faster than rdflib's evaluator and safe to share between threads. Only this module
+imports pyoxigraph, so the engine can change without touching the blueprints or the command line.
+
+Graph layout: each kind of source is a named graph (``{base}graph/ontology``, ``{base}graph/data``);
+a query's default graph is their union unless the request names graphs (``default-graph-uri``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+from rdflib import Graph
+
+from . import negotiation
+from .errors import QueryError, UnsupportedOperation
+from .knowledge import Knowledge, bind_prefixes
+from .namespaces import CANONICAL_BASE, PREFIXES
+
+
+def graph_iri(name: str, base: str = CANONICAL_BASE) -> str:
+    return f"{base}graph/{name}"
+
+
+def is_absolute_iri(text: str) -> bool:
+    """Whether the engine accepts ``text`` as an absolute IRI (for dataset parameters)."""
+    try:
+        ox.NamedNode(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _to_store(graphs: dict[str, Graph]) -> ox.Store:
+    store = ox.Store()
+    for name, graph in graphs.items():
+        # N-Triples is the cheapest lossless hand-over between the two libraries.
+        payload = graph.serialize(format="nt", encoding="utf-8")
+        store.bulk_load(payload, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(name))
+    return store
+
+
+# Oxigraph evaluates SERVICE by fetching the remote endpoint, which would let any client make this
+# server request arbitrary URLs (SSRF). pyoxigraph offers no switch to turn that off, so queries
+# that use SERVICE are refused before evaluation. The check is textual and errs on refusing: a
+# string literal reading "SERVICE <..." is refused too, which costs little.
+_SERVICE = re.compile(r"(?<![\w/#:?=&.-])SERVICE(?:\s|#[^\n]*(?:\n|$))*"
+                      r"(?:SILENT\b(?:\s|#[^\n]*(?:\n|$))*)?(?:<|\?|\$|[^\s{}()]*:)",
+                      re.IGNORECASE)
+
+
+def refuse_federation(query: str) -> None:
+    if _SERVICE.search(query):
+        raise UnsupportedOperation("federated queries (SERVICE) are not evaluated by this "
+                                   "endpoint; query the remote endpoint directly")
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    """A query's answer in the engine's own objects; ``kind`` is 'select', 'ask' or 'graph'."""
+
+    kind: str
+    value: object  # ox.QuerySolutions, bool, or ox.QueryTriples
+
+
+class TripleStore:
+    """Read-only SPARQL over the published graphs."""
+
+    def __init__(self, graphs: dict[str, Graph]) -> None:
+        self._store = _to_store(graphs)
+        self.graph_names: tuple[str, ...] = tuple(graphs)
+
+    @classmethod
+    def from_knowledge(cls, knowledge: Knowledge) -> TripleStore:
+        """The store the server publishes: the ontology and the data, each a named graph."""
+        return cls({graph_iri("ontology"): knowledge.ontology.graph,
+                    graph_iri("data"): knowledge.data.graph})
+
+    def query(self, text: str, default_graphs: Iterable[str] = (),
+              named_graphs: Iterable[str] = ()) -> QueryResult:
+        """Evaluate ``text``; a malformed query raises ``QueryError`` with the engine's message."""
+        refuse_federation(text)
+        try:
+            options = self._dataset_options(list(default_graphs), list(named_graphs))
+            result = self._store.query(text, prefixes=PREFIXES, **options)
+        except SyntaxError as error:
+            raise QueryError(f"SPARQL syntax error: {error}") from None
+        except ValueError as error:  # e.g. an invalid IRI in default-graph-uri
+            raise QueryError(str(error)) from None
+        if isinstance(result, ox.QueryBoolean):
+            return QueryResult("ask", bool(result))
+        if isinstance(result, ox.QuerySolutions):
+            return QueryResult("select", result)
+        return QueryResult("graph", result)
+
+    @staticmethod
+    def _dataset_options(default_graphs: list[str], named_graphs: list[str]) -> dict:
+        options: dict = {}
+        if default_graphs:
+            options["default_graph"] = [ox.NamedNode(iri) for iri in default_graphs]
+        else:
+            options["use_default_graph_as_union"] = True
+        if named_graphs:
+            options["named_graphs"] = [ox.NamedNode(iri) for iri in named_graphs]
+        return options
+
+
+# --- Writing results -----------------------------------------------------------------------------
+
+_RESULTS_FORMAT = {
+    "application/sparql-results+json": ox.QueryResultsFormat.JSON,
+    "application/sparql-results+xml": ox.QueryResultsFormat.XML,
+    "text/csv": ox.QueryResultsFormat.CSV,
+    "text/tab-separated-values": ox.QueryResultsFormat.TSV,
+}
+_RDF_FORMAT = {
+    "text/turtle": ox.RdfFormat.TURTLE,
+    "application/n-triples": ox.RdfFormat.N_TRIPLES,
+    "application/rdf+xml": ox.RdfFormat.RDF_XML,
+    "application/n-quads": ox.RdfFormat.N_QUADS,
+    "application/trig": ox.RdfFormat.TRIG,
+}
+JSON_LD = "application/ld+json"
+# The CSV/TSV results formats define no boolean form, so ASK results come in JSON or XML only.
+_ASK_MEDIA_TYPES = ("application/sparql-results+json", "application/sparql-results+xml")
+
+
+def offered_for(kind: str) -> tuple[str, ...]:
+    """The media types a result of ``kind`` ('select', 'ask', 'graph') can be written in."""
+    if kind == "select":
+        return negotiation.RESULTS_MEDIA_TYPES
+    if kind == "ask":
+        return _ASK_MEDIA_TYPES
+    return negotiation.GRAPH_RESULT_MEDIA_TYPES
+
+
+def _boolean(value: bool, media_type: str) -> bytes:
+    if media_type == "application/sparql-results+json":
+        return json.dumps({"head": {}, "boolean": value}).encode()
+    return ('<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
+            f"<head/><boolean>{'true' if value else 'false'}</boolean></sparql>\n").encode()
+
+
+def triples_to_rdflib(triples) -> Graph:
+    """A graph result as an rdflib Graph, handed over as N-Triples like the store does."""
+    graph = bind_prefixes(Graph())
+    try:
+        graph.parse(data=triples.serialize(format=ox.RdfFormat.N_TRIPLES), format="nt")
+    except Exception as error:  # rdflib's parser raises several kinds; all mean "cannot carry it"
+        raise QueryError(f"this graph cannot be converted for JSON-LD output: {error}; ask for "
+                         "Turtle or N-Triples instead") from None
+    return graph
+
+
+def serialize(result: QueryResult, media_type: str) -> bytes:
+    """``result`` written in ``media_type``, which must be one of ``offered_for(result.kind)``.
+
+    pyoxigraph writes every format but JSON-LD: its JSON-LD is expanded (no @context) and absent
+    from pyoxigraph 0.4, so JSON-LD goes through rdflib with our prefixes as the context.
+    """
+    if result.kind == "ask":
+        return _boolean(bool(result.value), media_type)
+    try:
+        if result.kind == "select":
+            return result.value.serialize(format=_RESULTS_FORMAT[media_type])
+        if media_type == JSON_LD:
+            graph = triples_to_rdflib(result.value)
+            return graph.serialize(format="json-ld", context=dict(PREFIXES),
+                                   auto_compact=True).encode("utf-8")
+        return ox.serialize(result.value, format=_RDF_FORMAT[media_type], prefixes=PREFIXES)
+    except (OSError, ValueError) as error:
+        # Raised while evaluating lazily or writing (RDF/XML cannot write every predicate IRI):
+        # a property of this query and format, not a fault of the server.
+        raise QueryError(f"the query could not be answered in {media_type}: {error}") from None

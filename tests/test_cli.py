@@ -1,0 +1,150 @@
+"""`pactgraph serve | query | export`: results parsed back, exit codes, no stack traces."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from rdflib import Graph, URIRef
+from rdflib.compare import isomorphic
+
+from pactgraph import cli, serve
+from pactgraph.cli import main
+
+NATO = "https://w3id.org/pactgraph/id/treaty/north-atlantic-treaty-1949"
+INVOCATION = URIRef("https://w3id.org/pactgraph/id/invocation/nato-article-5-2001")
+COUNT_NATO = f"SELECT (COUNT(?m) AS ?members) WHERE {{ ?m pg:membershipOf <{NATO}> }}"
+ARTICLE_5 = (f"SELECT ?invocation ?date WHERE {{ ?invocation pg:invokedClause <{NATO}/article-5> ;"
+             " pg:invocationDate ?date }")
+ROOT = Path(__file__).parents[1]
+
+SHAPE_NEEDS_A_START = """
+@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix pg: <https://w3id.org/pactgraph/def#> .
+<urn:test:MembershipShape> a sh:NodeShape ;
+    sh:targetClass pg:Membership ;
+    sh:property [ sh:path pg:memberFrom ; sh:minCount 1 ;
+                  sh:message "A membership needs its start date (pg:memberFrom)." ] .
+"""
+MEMBERSHIP_WITHOUT_START = """
+@prefix pg: <https://w3id.org/pactgraph/def#> .
+<https://w3id.org/pactgraph/id/treaty/t/member/XXX> a pg:Membership .
+"""
+
+
+def test_query_prints_a_table_by_default(capsys):
+    assert main(["query", COUNT_NATO]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["members"]
+    assert lines[2].split() == ["32"]
+    assert lines[-1] == "(1 row)"
+
+
+def test_query_table_compacts_our_iris_and_shows_values(capsys):
+    query = "SELECT ?class WHERE { VALUES ?class { pg:Membership } }"
+    assert main(["query", query]) == 0
+    assert "pg:Membership" in capsys.readouterr().out.splitlines()[2]
+
+
+def test_query_csv(capsys):
+    assert main(["query", ARTICLE_5, "--format", "csv"]) == 0
+    rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
+    assert rows == [["invocation", "date"], [str(INVOCATION), "2001-09-12"]]
+
+
+def test_query_json(capsys):
+    assert main(["query", COUNT_NATO, "--format", "json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document["results"]["bindings"][0]["members"]["value"] == "32"
+
+
+def test_query_ask(capsys):
+    assert main(["query", f"ASK {{ ?i pg:invokedClause <{NATO}/article-5> }}"]) == 0
+    assert capsys.readouterr().out.strip() == "true"
+
+
+def test_query_construct_is_turtle_by_default(capsys):
+    assert main(["query", f"CONSTRUCT WHERE {{ <{INVOCATION}> ?p ?o }}"]) == 0
+    graph = Graph().parse(data=capsys.readouterr().out, format="turtle")
+    expected = Graph().parse(ROOT / "data" / "north-atlantic-treaty-1949.ttl", format="turtle")
+    subset = Graph()
+    for triple in expected.triples((INVOCATION, None, None)):
+        subset.add(triple)
+    assert isomorphic(graph, subset)
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["query", "SELECT * WHERE { ?s"], "1:"),
+    (["query", COUNT_NATO, "--format", "ttl"], "text/csv"),
+    (["query", "SELECT * { SERVICE <http://example.org/sparql> { ?s ?p ?o } }"], "SERVICE"),
+])
+def test_query_mistakes_are_messages_not_tracebacks(capsys, argv, message):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert "Traceback" not in err
+
+
+def test_query_reads_the_given_data(capsys, tmp_path):
+    data = tmp_path / "one.ttl"
+    data.write_text(MEMBERSHIP_WITHOUT_START)
+    assert main(["query", "SELECT (COUNT(?m) AS ?n) WHERE { ?m a pg:Membership }",
+                 "--data", str(data)]) == 0
+    assert capsys.readouterr().out.splitlines()[2].strip() == "1"
+
+
+def test_export_turtle_is_the_published_graph(capsys, published_graph):
+    assert main(["export", "--format", "ttl"]) == 0
+    exported = Graph().parse(data=capsys.readouterr().out, format="turtle")
+    assert isomorphic(exported, published_graph)
+
+
+def test_export_jsonld_to_a_file_matches_the_download(capsys, tmp_path, client, parse_rdf,
+                                                      published_graph):
+    target = tmp_path / "pactgraph.jsonld"
+    assert main(["export", "--format", "jsonld", "--output", str(target)]) == 0
+    assert "wrote" in capsys.readouterr().err
+    assert target.read_bytes() == client.get("/download/pactgraph.jsonld").data
+    assert isomorphic(parse_rdf(target.read_bytes(), "application/ld+json"), published_graph)
+
+
+def test_serve_refuses_data_that_does_not_conform(capsys, tmp_path, monkeypatch):
+    started = []
+    monkeypatch.setattr(serve.PactgraphServer, "run", lambda self: started.append(self))
+    shapes, data = tmp_path / "shapes.ttl", tmp_path / "data.ttl"
+    shapes.write_text(SHAPE_NEEDS_A_START)
+    data.write_text(MEMBERSHIP_WITHOUT_START)
+    assert main(["serve", "--data", str(data), "--shapes", str(shapes)]) == 1
+    err = capsys.readouterr().err
+    assert "Violation" in err and "pg:memberFrom" in err and "does not conform" in err
+    assert started == []
+
+
+def test_serve_passes_its_options_to_gunicorn(tmp_path, monkeypatch):
+    started = []
+    monkeypatch.setattr(serve.PactgraphServer, "run", lambda self: started.append(self))
+    data = tmp_path / "data.ttl"
+    data.write_text(MEMBERSHIP_WITHOUT_START)
+    shapes = tmp_path / "no-shapes.ttl"
+    shapes.write_text("")
+    assert main(["serve", "--data", str(data), "--shapes", str(shapes), "--port", "8123",
+                 "--base-url", "https://example.org/pg", "--workers", "3"]) == 0
+    [server] = started
+    config = server.cfg
+    assert config.bind == ["127.0.0.1:8123"]
+    assert config.workers == 3
+    assert config.worker_class_str == "gthread"
+    assert config.preload_app is True
+    assert config.control_socket_disable is True
+    settings = server.application.extensions["pactgraph"].settings
+    assert settings["base_url"] == "https://example.org/pg"
+    assert settings["data_paths"] == [str(data)]
+
+
+def test_serve_defaults():
+    args = cli.build_parser().parse_args(["serve"])
+    assert (args.host, args.port, args.base_url, args.data) == ("127.0.0.1", 8000, None, None)
+    assert args.workers >= 2

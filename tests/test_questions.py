@@ -1,0 +1,229 @@
+"""The questions readers ask (queries/*.rq), answered over the bundled data by the server's engine.
+
+Each expected answer comes from the project's checked reference facts, not from the data itself: a
+change to the data that breaks an answer fails here.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pactgraph import settings
+from pactgraph.knowledge import Knowledge
+from pactgraph.store import TripleStore
+
+QUERIES = Path(__file__).parents[1] / "queries"
+ID = "https://w3id.org/pactgraph/id/"
+PG = "https://w3id.org/pactgraph/def#"
+
+
+@pytest.fixture(scope="module")
+def store() -> TripleStore:
+    return TripleStore.from_knowledge(Knowledge.from_settings(settings.resolve()))
+
+
+def ask(store: TripleStore, name: str, replace: dict[str, str] | None = None) -> list[dict]:
+    """Run queries/{name}.rq and return rows as {variable: lexical value}."""
+    text = (QUERIES / f"{name}.rq").read_text(encoding="utf-8")
+    for old, new in (replace or {}).items():
+        assert old in text, f"{old!r} not in {name}.rq"
+        text = text.replace(old, new)
+    result = store.query(text)
+    assert result.kind == "select"
+    variables = [v.value for v in result.value.variables]
+    return [{name: row[name].value for name in variables if row[name] is not None}
+            for row in result.value]
+
+
+def test_every_query_file_declares_its_title_and_question() -> None:
+    for path in QUERIES.glob("*.rq"):
+        lines = path.read_text(encoding="utf-8").splitlines()
+        assert lines[0].startswith("# title: "), path
+        assert lines[1].startswith("# question: "), path
+
+
+def test_every_query_runs(store: TripleStore) -> None:
+    for path in sorted(QUERIES.glob("*.rq")):
+        assert ask(store, path.stem), f"{path.name} returned no rows"
+
+
+# 1. Who must help X if attacked?
+
+def helpers_of(rows: list[dict], state: str) -> dict[str, set[str]]:
+    """helper ISO code -> strengths (local names) for attacks on ``state``."""
+    found: dict[str, set[str]] = {}
+    for row in rows:
+        if row["attacked"] == ID + "state/" + state:
+            found.setdefault(row["helper"].rsplit("/", 1)[-1], set()).add(
+                row["strength"].removeprefix(PG))
+    return found
+
+
+def test_russia_is_obliged_to_help_north_korea_with_all_means(store: TripleStore) -> None:
+    helpers = helpers_of(ask(store, "01-who-must-help"), "PRK")
+    assert "ImmediateAllMeans" in helpers["RUS"]
+    assert "ImmediateAllMeans" in helpers["CHN"]
+    assert "SUN" not in helpers  # the 1961 Soviet treaty lapsed
+
+
+def test_the_united_states_must_help_the_philippines_by_constitutional_processes(
+        store: TripleStore) -> None:
+    helpers = helpers_of(ask(store, "01-who-must-help"), "PHL")
+    assert helpers["USA"] == {"ConstitutionalProcesses"}
+
+
+def test_nato_allies_must_help_poland(store: TripleStore) -> None:
+    helpers = helpers_of(ask(store, "01-who-must-help"), "POL")
+    assert {"USA", "DEU", "FIN", "SWE", "TUR"} <= set(helpers)
+    assert helpers["USA"] == {"ActionDeemedNecessary"}
+    assert len(helpers) == 31  # every other member of the 32
+
+
+def test_states_that_left_the_collective_security_treaty_are_not_protected(
+        store: TripleStore) -> None:
+    rows = ask(store, "01-who-must-help")
+    assert helpers_of(rows, "AZE") == {}
+    assert helpers_of(rows, "GEO") == {}
+    assert "RUS" in helpers_of(rows, "KAZ")
+
+
+def test_frozen_and_suspended_obligations_carry_a_caveat(store: TripleStore) -> None:
+    rows = ask(store, "01-who-must-help")
+    armenia = [r for r in rows if r["attacked"] == ID + "state/ARM"]
+    assert armenia and all("frozen" in r["caveat"] for r in armenia)
+    new_zealand_by_us = [r for r in rows if r["attacked"] == ID + "state/NZL"
+                         and r["helper"] == ID + "state/USA"]
+    assert new_zealand_by_us and all("suspended" in r["caveat"] for r in new_zealand_by_us)
+    australia_for_nz = [r for r in rows if r["attacked"] == ID + "state/NZL"
+                        and r["helper"] == ID + "state/AUS"]
+    assert australia_for_nz and all(r["caveat"] == "" for r in australia_for_nz)
+
+
+def test_the_us_has_a_policy_not_a_duty_towards_taiwan(store: TripleStore) -> None:
+    helpers = helpers_of(ask(store, "01-who-must-help"), "TWN")
+    assert helpers == {"USA": {"PolicyStatement"}}
+
+
+def test_philippine_coast_guard_in_the_south_china_sea(store: TripleStore) -> None:
+    rows = ask(store, "01b-philippine-coast-guard")
+    assert {r["helperLabel"] for r in rows} == {"United States"}
+    bases = {r["basis"] for r in rows}
+    assert bases == {"official interpretation of the clause", "treaty text: public vessels"}
+    assert all(r["commitment"] == ID + "treaty/us-philippines-mdt-1951" for r in rows)
+
+
+# 2. Which pacts have been invoked?
+
+def test_invocations_with_dates_parties_and_kinds(store: TripleStore) -> None:
+    rows = ask(store, "02-invocations")
+    by_date = {(r["date"], r["invokerLabel"]): r for r in rows}
+    nato = by_date[("2001-09-12", "North Atlantic Treaty Organization (NATO)")]
+    assert nato["kindLabel"] == "invoked by collective decision" and nato["collective"] == "true"
+    anzus = by_date[("2001-09-14", "Australia")]
+    assert anzus["kindLabel"] == "invoked by one party" and anzus["collective"] == "false"
+    kursk = [r for r in rows if r["date"] == "2025-04-28"]
+    assert kursk and kursk[0]["kindLabel"] == "declared applicable after the fact"
+    assert kursk[0]["article"] == "4"
+    kazakhstan = [r for r in rows if r["date"].startswith("2022-01")]
+    assert kazakhstan and kazakhstan[0]["kindLabel"] == "deployment at a member's request"
+    assert all(r.get("source") for r in rows)
+
+
+def test_pacts_ever_invoked(store: TripleStore) -> None:
+    invoked_kinds = {"invoked by collective decision", "invoked by one party",
+                     "deployment at a member's request", "declared applicable after the fact"}
+    invoked = {r["commitmentLabel"] for r in ask(store, "02-invocations")
+               if r["kindLabel"] in invoked_kinds}
+    assert len(invoked) == 4
+    assert "North Atlantic Treaty" in invoked
+
+
+def test_refused_and_declined_requests_are_not_invocations(store: TripleStore) -> None:
+    rows = ask(store, "02-invocations")
+    kinds = {r["kindLabel"] for r in rows}
+    assert "requested and refused" in kinds  # Armenia, CSTO
+    assert "declined to invoke" in kinds  # the Philippines, March 2024
+
+
+# 3. Automatic or constitutional?
+
+def strengths(store: TripleStore) -> dict[tuple[str, str], str]:
+    return {(r["commitmentLabel"], r["article"]): r["strengthLabel"]
+            for r in ask(store, "03-obligation-strength")}
+
+
+def test_russia_dprk_and_china_dprk_are_automatic_nato_is_not(store: TripleStore) -> None:
+    rows = ask(store, "03-obligation-strength")
+    rank = {r["article"] + " " + r["commitmentLabel"]: int(r["rank"]) for r in rows}
+    nato = rank["5 North Atlantic Treaty"]
+    automatic = [r for r in rows if r["strengthLabel"] == "immediate assistance with all means"]
+    assert len(automatic) >= 3  # Russia–DPRK 2024, China–DPRK 1961, USSR–DPRK 1961
+    assert all(int(r["rank"]) < nato for r in automatic)
+    assert [int(r["rank"]) for r in rows] == sorted(int(r["rank"]) for r in rows)
+
+
+def test_us_pacific_treaties_defer_to_constitutional_processes(store: TripleStore) -> None:
+    rows = ask(store, "03-obligation-strength")
+    constitutional = {r["commitmentLabel"] for r in rows
+                      if r["strengthLabel"] == "act in accordance with constitutional processes"}
+    assert len(constitutional) >= 5  # US–Philippines, US–Japan, US–ROK, ANZUS, Manila Pact
+
+
+# 4. Overlapping scopes and gaps
+
+def test_the_pacific_area_is_shared_by_three_treaties(store: TripleStore) -> None:
+    rows = ask(store, "04-geographic-scope")
+    pacific = {r["commitmentLabel"] for r in rows if r["regionLabel"] == "Pacific area"}
+    assert len(pacific) == 3
+    unlimited = {r["commitmentLabel"] for r in rows if r["unlimited"] == "true"}
+    assert any("Comprehensive Strategic Partnership" in label for label in unlimited)
+    assert "North Atlantic Treaty" not in unlimited
+
+
+# 5. No defense clause
+
+def test_partnerships_without_a_defense_clause(store: TripleStore) -> None:
+    rows = ask(store, "05-no-defense-clause")
+    commitments = {r["commitment"] for r in rows}
+    assert ID + "commitment/russia-vietnam-joint-statement-2024" in commitments
+    assert ID + "commitment/taiwan-relations-act-1979" in commitments
+    assert ID + "treaty/russia-dprk-friendship-treaty-2000" in commitments
+    assert ID + "treaty/north-atlantic-treaty-1949" not in commitments
+    vietnam = [r for r in rows if r["commitment"].endswith("russia-vietnam-joint-statement-2024")]
+    assert all(r.get("source") for r in vietnam)
+
+
+# 6. In force on a date
+
+@pytest.mark.parametrize(("date", "expected"), [
+    ("1990-01-01", {"treaty/ussr-dprk-treaty-1961": "true"}),
+    ("2000-01-01", {}),
+    ("2010-01-01", {"treaty/russia-dprk-friendship-treaty-2000": "false"}),
+    ("2025-01-01", {"treaty/russia-dprk-partnership-treaty-2024": "true"}),
+])
+def test_what_bound_moscow_to_pyongyang_on(store: TripleStore, date: str,
+                                           expected: dict[str, str]) -> None:
+    rows = ask(store, "06-in-force-on-date", {'"2025-01-01"^^xsd:date': f'"{date}"^^xsd:date'})
+    assert {r["commitment"].removeprefix(ID): r["defense"] for r in rows} == expected
+
+
+# 7. Termination
+
+def test_termination_by_notice_or_by_agreement(store: TripleStore) -> None:
+    rows = {r["commitment"].removeprefix(ID): r for r in ask(store, "07-termination")}
+    assert rows["treaty/us-roc-mdt-1954"]["notice"] == "P1Y"
+    assert rows["treaty/china-dprk-treaty-1961"]["mutualOnly"] == "true"
+
+
+# 9. Frozen, suspended, withdrawn
+
+def test_frozen_suspended_and_withdrawn_participation(store: TripleStore) -> None:
+    rows = ask(store, "09-frozen-suspended")
+    standing = {(r["partyLabel"], r["standing"]) for r in rows}
+    assert ("Armenia", "participation frozen") in standing
+    assert ("New Zealand", "suspended") in standing
+    assert ("United States", "suspended") in standing
+    withdrawn = {party for party, status in standing if status == "withdrawn"}
+    assert {"Azerbaijan", "Georgia", "Uzbekistan"} <= withdrawn

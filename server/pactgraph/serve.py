@@ -34,6 +34,14 @@ class ServerOptions:
             # gunicorn's ceiling for a request line; queries longer than that must be POSTed,
             # as the SPARQL Protocol advises for long queries.
             "limit_request_line": 8190,
+            # Header limits, stated rather than inherited: at most 50 header fields of at most
+            # 8190 bytes each; beyond them gunicorn answers 400 before the app sees anything.
+            "limit_request_fields": 50,
+            "limit_request_field_size": 8190,
+            # A gthread worker is restarted if its main loop stalls this long; queries cannot
+            # stall it (they run in query worker processes, see executor.py).
+            "timeout": 60,
+            "post_worker_init": _start_query_workers,
             "accesslog": "-" if self.access_log else None,
             "errorlog": "-",
             "proc_name": "pactgraph",
@@ -41,6 +49,14 @@ class ServerOptions:
             # has no use for it, and two instances would contend for the same path.
             "control_socket_disable": True,
         }
+
+
+def _start_query_workers(worker) -> None:
+    """Each gunicorn worker starts its query workers before it accepts requests, so the first
+    query does not wait for them (executor.py)."""
+    from .executor import executor_for
+
+    executor_for(worker.app.wsgi()).start()
 
 
 class PactgraphServer(BaseApplication):

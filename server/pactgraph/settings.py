@@ -48,11 +48,38 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("shapes_paths", [_bundled("shapes")],
             "Turtle files or folders holding the SHACL shapes the data must pass."),
     Setting("query_time_limit_ms", 5000,
-            "Longest time, in milliseconds, that one SPARQL query may run."),
+            "Longest time, in milliseconds, that one SPARQL query may run (evaluation and writing "
+            "the result). A query stopped at the limit is answered 503 Service Unavailable."),
     Setting("max_result_rows", 10000,
-            "Most rows (or triples) one SPARQL result may return."),
+            "Most rows (or triples) one SPARQL result may return. A longer result is cut to the "
+            "first N and says so: the header Pactgraph-Results-Truncated: true, and in SPARQL "
+            "JSON a top-level \"pactgraph\" member and head.link; never silently."),
     Setting("max_query_length", 20000,
             "Longest SPARQL query text accepted, in characters."),
+    Setting("query_workers", 2,
+            "Query worker processes per server process; each holds a copy of the store and "
+            "answers one query at a time."),
+    Setting("query_queue_time_limit_ms", 2000,
+            "Longest time, in milliseconds, that a query waits for a free query worker before it "
+            "is answered 503 Service Unavailable with Retry-After."),
+    Setting("query_memory_limit_mb", 1024,
+            "Address space, in MiB, that one query worker may use; a query that needs more is "
+            "stopped and answered 503 Service Unavailable."),
+    Setting("max_request_bytes", 1048576,
+            "Largest request body accepted, in bytes (larger ones are answered 413)."),
+    Setting("cache_max_entries", 2000,
+            "Most SPARQL answers each server process keeps in memory (least recently used out "
+            "first); 0 turns the answer cache off."),
+    Setting("cache_max_bytes", 64 * 1024 * 1024,
+            "Most bytes of SPARQL answers each server process keeps in memory; an answer larger "
+            "than a quarter of this is never kept."),
+    Setting("cache_max_age_seconds", 3600,
+            "How long clients and shared caches may reuse an answer without asking again "
+            "(Cache-Control: public, max-age); after that they revalidate with its ETag."),
+    Setting("store_dir", None,
+            "Folder where the outcome of validating each version of the input files is recorded, "
+            "so that a later start on the same files skips validation. Defaults to "
+            "$PACTGRAPH_STORE_DIR, else ~/.cache/pactgraph."),
 )
 
 DEFAULTS: dict[str, Any] = {setting.name: setting.default for setting in SETTINGS}

@@ -7,6 +7,11 @@ Status codes, following the SPARQL 1.1 Protocol (which asks for a 4XX when the c
   header that lists POST; not 501, a server-side failure that invites retries.
 - ``NotAcceptable`` 406, the body listing the media types on offer.
 - ``LimitExceeded``: per setting (``LIMIT_STATUS``); an over-long query is 413 Content Too Large.
+  A query stopped by the time or memory limit, or one that found every query worker busy, is
+  503 Service Unavailable: the server declined to spend more on it (as Fuseki answers a timed-out
+  query), not a fault of ours (500) nor a malformed request (400); 504 is for gateways. Only the
+  busy case carries ``Retry-After``: retrying a runaway query unchanged will not help, and its
+  message says what to change.
 - werkzeug's HTTP errors (404, 405, 413, 415...) keep their status, with a helpful text.
 - anything else is a bug: 500 with a generic message, the stack trace only in the server's log.
 Bodies are HTML for browsers and plain text for everyone else; an error is never itself refused
@@ -31,7 +36,10 @@ STATUS: dict[type[PactgraphError], int] = {
     NotAcceptable: 406,
     LimitExceeded: 400,
 }
-LIMIT_STATUS: dict[str, int] = {"max_query_length": 413}
+LIMIT_STATUS: dict[str, int] = {"max_query_length": 413, "max_request_bytes": 413,
+                                "query_time_limit_ms": 503, "query_memory_limit_mb": 503,
+                                "query_queue_time_limit_ms": 503}
+RETRY_AFTER_SECONDS: dict[str, int] = {"query_queue_time_limit_ms": 5}
 
 HINTS: dict[int, str] = {
     404: "There is nothing at this address. The home page lists what this server publishes; "
@@ -87,7 +95,10 @@ def _title(status: int) -> str:
 
 def handle_pactgraph_error(error: PactgraphError) -> Response:
     status = status_of(error)
-    return error_response(status, _title(status), str(error))
+    response = error_response(status, _title(status), str(error))
+    if isinstance(error, LimitExceeded) and error.setting in RETRY_AFTER_SECONDS:
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS[error.setting])
+    return response
 
 
 def handle_http_exception(error: HTTPException) -> Response:
@@ -126,7 +137,10 @@ def add_cors_headers(response: Response) -> Response:
 
 
 def register(app: Flask) -> None:
-    """Install the error handlers and the CORS hook on ``app``."""
+    """Install the error handlers, the CORS hook and the protections of ``security`` on ``app``."""
+    from . import security
+
+    security.install(app)
     app.register_error_handler(PactgraphError, handle_pactgraph_error)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(Exception, handle_unexpected)

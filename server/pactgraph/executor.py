@@ -1,0 +1,394 @@
+"""SPARQL evaluation in killable worker processes: the query time limit that really holds.
+
+Neither pyoxigraph nor rdflib can cancel a running query, and a runaway one (a cartesian product
+under ORDER BY) ignores signals while it eats memory. So the web endpoint never evaluates in its
+own process: each server process keeps a small pool of query workers (``query_workers``), each with
+its own copy of the store, an address-space limit (``query_memory_limit_mb``) and a CPU-time limit
+that ends it even if its parent is stuck. A worker evaluates the query *and writes the answer* in
+the chosen media type, applying the row cap as it writes, and returns bytes; the server process
+never iterates engine objects. The parent waits ``query_time_limit_ms`` at most, then SIGKILLs the
+worker, starts a replacement in the background and raises ``LimitExceeded``.
+
+Each worker is a fresh interpreter (``python -m pactgraph.executor``) that receives the store as
+N-Quads over a socket. Forking the server process itself would be unsafe: it runs request threads
+(gunicorn's gthread workers) that may hold locks at the moment of the fork. The pool of a process
+belongs to that process: after a fork (gunicorn forking its workers from a preloaded app) the child
+starts its own pool on first use, or at boot (``serve.py``).
+
+API: ``executor_for(app)`` -> ``QueryExecutor``; ``QueryExecutor.run(Job) -> Answer``.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import logging
+import math
+import os
+import queue
+import resource
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import weakref
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from typing import Any
+
+from .errors import LimitExceeded, NotAcceptable, PactgraphError, QueryError, UnsupportedOperation
+
+log = logging.getLogger(__name__)
+
+KINDS = ("select", "ask", "graph")
+STARTUP_SECONDS = 120  # how long a new worker may take to load its copy of the store
+
+
+@dataclass(frozen=True)
+class Limits:
+    time_limit_ms: int
+    max_rows: int
+    memory_mb: int
+    workers: int
+    queue_ms: int
+
+    @classmethod
+    def from_settings(cls, settings: dict[str, Any]) -> Limits:
+        return cls(int(settings["query_time_limit_ms"]), int(settings["max_result_rows"]),
+                   int(settings["query_memory_limit_mb"]), max(1, int(settings["query_workers"])),
+                   int(settings["query_queue_time_limit_ms"]))
+
+
+@dataclass(frozen=True)
+class Job:
+    """One query to answer. ``media_types`` maps each result kind ('select', 'ask', 'graph') to
+    the media type to write it in, or None when the client accepts none for that kind."""
+
+    query: str
+    default_graphs: tuple[str, ...] = ()
+    named_graphs: tuple[str, ...] = ()
+    media_types: dict[str, str | None] = field(default_factory=dict)
+    link: str | None = None  # where the row cap is documented, for truncated answers
+
+
+@dataclass(frozen=True)
+class Answer:
+    kind: str           # 'select', 'ask' or 'graph'
+    media_type: str
+    body: bytes
+    rows: int
+    truncated: bool     # the row cap cut the answer; the body and headers must say so
+
+
+# --- The worker process --------------------------------------------------------------------------
+
+def _limit_memory(memory_mb: int) -> None:
+    if memory_mb > 0:
+        limit = memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def _limit_cpu(time_limit_ms: int) -> None:
+    """A CPU-time backstop: the kernel sends SIGXCPU (which ends the process) shortly after the
+    wall-clock deadline even if the parent never gets to kill this worker (say it was killed
+    itself). An idle worker whose parent is gone ends at once: its socket reads end-of-file.
+    (Not PR_SET_PDEATHSIG: it fires when the *thread* that started the worker ends, and
+    replacements are started from short-lived threads.)"""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    used = usage.ru_utime + usage.ru_stime
+    soft = math.ceil(used + time_limit_ms / 1000) + 2
+    _, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
+
+
+def _unlimit_cpu() -> None:
+    _, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    resource.setrlimit(resource.RLIMIT_CPU, (hard, hard))
+
+
+def _answer(store, job: Job, max_rows: int) -> tuple:
+    from . import results
+    from .store import evaluate_on
+
+    result = evaluate_on(store, job.query, job.default_graphs, job.named_graphs)
+    media_type = job.media_types.get(result.kind)
+    if media_type is None:
+        return ("not_acceptable", result.kind)
+    try:
+        if result.kind == "ask":
+            written = results.write_boolean(bool(result.value), media_type)
+        elif result.kind == "select":
+            written = results.write_solutions(result.value, media_type, max_rows, job.link)
+        else:
+            written = results.write_triples(result.value, media_type, max_rows)
+    except (OSError, ValueError, SyntaxError) as error:
+        # Raised while evaluating lazily or writing (RDF/XML cannot write every predicate IRI,
+        # rdflib cannot carry every term to JSON-LD): about this query and format, not a fault.
+        raise QueryError(f"the query could not be answered in {media_type}: {error}") from None
+    return ("answer", Answer(result.kind, media_type, written.body, written.rows,
+                             written.truncated))
+
+
+def worker_main(fd: int) -> None:
+    """The worker's loop: load the store sent by the parent, then answer jobs until EOF."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the server, which ends us
+    conn = Connection(fd)
+    memory_mb, max_rows = conn.recv()
+    _limit_memory(memory_mb)
+    from .store import store_from_nquads
+
+    store = store_from_nquads(conn.recv_bytes())
+    conn.send(("ready", os.getpid()))
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, OSError):
+            return  # the parent is gone
+        _limit_cpu(job[1])
+        try:
+            reply = _answer(store, job[0], max_rows)
+        except (QueryError, UnsupportedOperation) as error:
+            reply = ("error", type(error).__name__, str(error))
+        except MemoryError:
+            reply = ("memory",)
+        except Exception as error:  # a bug: reported to the parent, which logs it
+            reply = ("internal", f"{type(error).__name__}: {error}")
+        _unlimit_cpu()
+        try:
+            conn.send(reply)
+        except MemoryError:
+            conn.send(("memory",))
+
+
+# --- The pool ------------------------------------------------------------------------------------
+
+class _Worker:
+    """A worker process (``python -m pactgraph.executor FD``) and our end of its socket."""
+
+    def __init__(self, process: subprocess.Popen, conn: Connection) -> None:
+        self.process = process
+        self.conn = conn
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def exitcode(self) -> int | None:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(1)
+        return self.process.returncode
+
+    def kill(self) -> None:
+        with contextlib.suppress(OSError):
+            self.process.kill()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(5)
+        with contextlib.suppress(OSError):
+            self.conn.close()
+
+
+_LIVE: weakref.WeakSet[QueryExecutor] = weakref.WeakSet()
+
+
+def _kill_all(workers: set[_Worker]) -> None:
+    for worker in list(workers):
+        worker.kill()
+    workers.clear()
+
+
+class QueryExecutor:
+    """A pool of query worker processes over one dataset (N-Quads bytes)."""
+
+    def __init__(self, dataset: bytes, limits: Limits) -> None:
+        self.dataset = dataset
+        self.limits = limits
+        self._lock = threading.Lock()
+        self._owner = -1  # pid of the process the pool was started in
+        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._workers: set[_Worker] = set()  # one set for the executor's life: see _kill_all
+        _LIVE.add(self)
+        # An executor dropped with its app (tests build many) takes its workers with it.
+        # (At exit ``_close_all`` does it, marking the pool closed first.)
+        weakref.finalize(self, _kill_all, self._workers).atexit = False
+
+    # -- life cycle
+
+    def start(self) -> None:
+        """Start the workers now (and wait until each has loaded the store), if not started in
+        this process yet. ``run`` calls it; the server calls it early to keep the first query fast.
+        """
+        with self._lock:
+            if self._owner == os.getpid():
+                return
+            # Workers inherited through a fork belong to the parent process: forget them.
+            self._idle = queue.Queue()
+            self._workers.clear()
+            self._owner = os.getpid()
+            started = [self._spawn() for _ in range(self.limits.workers)]
+        for worker in started:
+            self._await_ready(worker)
+            self._idle.put(worker)
+
+    def _spawn(self) -> _Worker:
+        # A fresh interpreter (fork+exec), never a bare fork of this process: the server runs
+        # request threads that may hold locks at the moment of a fork. Nor multiprocessing's
+        # spawn or forkserver, which re-import the parent's __main__ (a script with no guard).
+        ours, theirs = socket.socketpair()
+        command = [sys.executable, "-m", "pactgraph.executor", str(theirs.fileno())]
+        process = subprocess.Popen(command, pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL,
+                                   close_fds=True)
+        theirs.close()
+        conn = Connection(ours.detach())
+        worker = _Worker(process, conn)
+        self._workers.add(worker)
+        conn.send((self.limits.memory_mb, self.limits.max_rows))
+        conn.send_bytes(self.dataset)
+        return worker
+
+    def _await_ready(self, worker: _Worker) -> None:
+        if not worker.conn.poll(STARTUP_SECONDS):
+            worker.kill()
+            raise RuntimeError("a query worker did not load the store in time")
+        try:
+            worker.conn.recv()
+        except (EOFError, OSError):
+            worker.kill()
+            raise RuntimeError(
+                f"a query worker exited while loading the store (exit code "
+                f"{worker.exitcode()}); is query_memory_limit_mb "
+                f"({self.limits.memory_mb}) too small for the dataset?") from None
+
+    def _replace(self, dead: _Worker) -> None:
+        """Kill ``dead`` and put a fresh worker in its place, in the background."""
+        dead.kill()
+        self._workers.discard(dead)
+        owner = self._owner
+
+        def refill() -> None:
+            try:
+                worker = self._spawn()
+                self._await_ready(worker)
+            except Exception:
+                if self._owner == owner:  # not merely closed meanwhile
+                    log.exception("cannot start a replacement query worker")
+                return
+            if self._owner == owner:
+                self._idle.put(worker)
+            else:
+                worker.kill()
+
+        threading.Thread(target=refill, name="pactgraph-refill", daemon=True).start()
+
+    def close(self) -> None:
+        """Kill every worker of this process."""
+        if self._owner != os.getpid():
+            return
+        self._owner = -1
+        _kill_all(self._workers)
+        self._idle = queue.Queue()
+
+    def pids(self) -> list[int]:
+        """The process ids of the live workers (for tests and the soak run)."""
+        return [worker.pid for worker in self._workers.copy() if worker.process.poll() is None]
+
+    # -- answering
+
+    def run(self, job: Job) -> Answer:
+        """Answer ``job`` in a worker within the time limit, or raise the error saying why not."""
+        self.start()
+        limits = self.limits
+        try:
+            worker = self._idle.get(timeout=limits.queue_ms / 1000)
+        except queue.Empty:
+            raise LimitExceeded(
+                "query_queue_time_limit_ms",
+                f"all {limits.workers} query workers of this server process stayed busy for "
+                f"{limits.queue_ms} ms; try again in a few seconds") from None
+        deadline = time.monotonic() + limits.time_limit_ms / 1000
+        try:
+            worker.conn.send((job, limits.time_limit_ms))
+            if not worker.conn.poll(max(0.0, deadline - time.monotonic())):
+                self._replace(worker)
+                raise LimitExceeded(
+                    "query_time_limit_ms",
+                    f"the query was stopped after {limits.time_limit_ms} ms, the longest a query "
+                    "may run here. Make it cheaper: add LIMIT, avoid unconstrained patterns "
+                    "(?s ?p ?o joined with others), or ask for fewer results")
+            reply = worker.conn.recv()
+        except (EOFError, OSError):
+            self._replace(worker)
+            raise self._death_error(worker) from None
+        except BaseException:
+            if worker in self._workers and worker.process.poll() is None:
+                self._idle.put(worker)
+            raise
+        self._idle.put(worker)
+        return self._outcome(reply, job)
+
+    def _death_error(self, worker: _Worker) -> PactgraphError:
+        code = worker.exitcode()
+        if code == -signal.SIGXCPU:
+            return LimitExceeded("query_time_limit_ms",
+                                 f"the query was stopped after using {self.limits.time_limit_ms} "
+                                 "ms of processor time")
+        if code in (-signal.SIGABRT, -signal.SIGKILL, -signal.SIGSEGV, -signal.SIGBUS):
+            # Rust aborts when an allocation fails under the address-space limit.
+            return LimitExceeded(
+                "query_memory_limit_mb",
+                f"the query needed more than the {self.limits.memory_mb} MB a query may use and "
+                "was stopped. Make it cheaper: add LIMIT or narrow its patterns")
+        log.error("a query worker ended unexpectedly with exit code %s", code)
+        return LimitExceeded("query_memory_limit_mb",
+                             "the query worker ended unexpectedly while answering this query")
+
+    def _outcome(self, reply: tuple, job: Job) -> Answer:
+        tag = reply[0]
+        if tag == "answer":
+            return reply[1]
+        if tag == "not_acceptable":
+            from .store import offered_for
+
+            raise NotAcceptable([*offered_for(reply[1]), "text/html"])
+        if tag == "error":
+            kind = UnsupportedOperation if reply[1] == "UnsupportedOperation" else QueryError
+            raise kind(reply[2])
+        if tag == "memory":
+            raise LimitExceeded("query_memory_limit_mb",
+                                f"the query needed more than the {self.limits.memory_mb} MB a "
+                                "query may use. Make it cheaper: add LIMIT or narrow its patterns")
+        log.error("query worker failed on %r: %s", job.query[:200], reply[1])
+        raise RuntimeError("the query worker failed")  # web_errors turns this into a logged 500
+
+
+def executor_for(app) -> QueryExecutor:
+    """The query executor of a Flask app (one per app, its workers per process)."""
+    key = "pactgraph.executor"
+    executor = app.extensions.get(key)
+    if executor is None:
+        with _APP_LOCK:
+            executor = app.extensions.get(key)
+            if executor is None:
+                published = app.extensions["pactgraph"]
+                executor = QueryExecutor(published.store.dump(),
+                                         Limits.from_settings(published.settings))
+                app.extensions[key] = executor
+    return executor
+
+
+_APP_LOCK = threading.Lock()
+
+
+@atexit.register
+def _close_all() -> None:
+    for executor in list(_LIVE):
+        executor.close()
+
+
+if __name__ == "__main__":
+    # Run as ``python -m pactgraph.executor FD``; the loop comes from the imported module so that
+    # pickled answers name ``pactgraph.executor.Answer``, not ``__main__.Answer``.
+    from pactgraph.executor import worker_main as _main
+
+    _main(int(sys.argv[1]))

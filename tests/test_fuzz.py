@@ -1,0 +1,198 @@
+"""Fuzzing: generated queries, parameters and headers (hypothesis), and every operation of our
+OpenAPI description (schemathesis). No answer may be a server error or show a stack trace.
+
+The default run is bounded so the whole suite stays within minutes; the heavy run is
+
+    PACTGRAPH_FUZZ_EXAMPLES=3000 .venv/bin/pytest tests/test_fuzz.py
+
+(examples per test, and per OpenAPI operation). A 503 is allowed only as the documented answer
+to a query stopped by a limit, naming its setting; a real fault of ours is a 500 and fails.
+"""
+
+from __future__ import annotations
+
+import os
+from urllib.parse import quote
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_headers_conformance,
+    status_code_conformance,
+)
+
+from pactgraph.executor import executor_for
+
+EXAMPLES = int(os.environ.get("PACTGRAPH_FUZZ_EXAMPLES", "120"))
+FUZZ = settings(max_examples=EXAMPLES, deadline=None, database=None,
+                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+LIMIT_SETTINGS = ("query_time_limit_ms", "query_memory_limit_mb", "query_queue_time_limit_ms")
+
+
+def assert_sound(status: int, body: str) -> None:
+    assert "Traceback" not in body and 'File "' not in body, body[:500]
+    if status == 503:  # a limit, which must say which one
+        assert any(f"'{name}' setting" in body for name in LIMIT_SETTINGS), body[:500]
+    else:
+        assert status < 500, f"{status}: {body[:500]}"
+
+
+# --- Generated SPARQL ----------------------------------------------------------------------------
+
+variables = st.sampled_from(["?s", "?p", "?o", "?x", "$y", "?label", "?t"])
+iris = st.sampled_from([
+    "<https://w3id.org/pactgraph/id/state/PHL>", "pg:MutualDefenseTreaty", "rdfs:label",
+    "<http://example.org/a b>", "<>", "<urn:x>", "pg:", "id:treaty/nato", "a", "<javascript:x>",
+    "<https://w3id.org/pactgraph/graph/data>", "<file:///etc/passwd>", "<http://127.0.0.1:1/>"])
+literals = st.one_of(
+    st.text(max_size=20).map(lambda t: '"' + t.replace("\\", "\\\\").replace('"', '\\"')
+                             .replace("\n", "\\n").replace("\r", "\\r") + '"'),
+    st.integers(-10**12, 10**12).map(str),
+    st.sampled_from(['"x"@en', '"1"^^xsd:integer', '"2024-06-19"^^xsd:date', "true", "1e308",
+                     '"<script>"', "'''long\nstring'''"]))
+terms = st.one_of(variables, iris, literals)
+paths = st.one_of(iris, st.builds(lambda a, op, b: f"({a}{op}{b})", iris,
+                                  st.sampled_from(["/", "|", "/^"]), iris),
+                  st.builds(lambda a, m: f"{a}{m}", iris, st.sampled_from(["*", "+", "?"])),
+                  st.builds(lambda a: f"!{a}", iris))
+triples = st.builds(lambda s, p, o: f"{s} {p} {o} .", terms, paths, terms)
+functions = st.sampled_from(["STR", "LANG", "UCASE", "STRLEN", "ABS", "ISIRI", "BOUND", "MD5",
+                             "ENCODE_FOR_URI", "YEAR", "COALESCE", "CONCAT", "REGEX"])
+expressions = st.one_of(terms, st.builds(lambda f, a: f"{f}({a})", functions, terms),
+                        st.builds(lambda a, op, b: f"({a} {op} {b})", terms,
+                                  st.sampled_from(["=", "!=", "<", "+", "/", "&&", "||"]), terms))
+clauses = st.one_of(
+    triples,
+    st.builds(lambda e: f"FILTER({e})", expressions),
+    st.builds(lambda e, v: f"BIND({e} AS {v})", expressions, variables),
+    st.builds(lambda t: f"OPTIONAL {{ {t} }}", triples),
+    st.builds(lambda a, b: f"{{ {a} }} UNION {{ {b} }}", triples, triples),
+    st.builds(lambda t: f"MINUS {{ {t} }}", triples),
+    st.builds(lambda g, t: f"GRAPH {g} {{ {t} }}", st.one_of(variables, iris), triples),
+    st.builds(lambda v, vals: f"VALUES {v} {{ {' '.join(vals)} }}", variables,
+              st.lists(terms, max_size=3)),
+)
+patterns = st.lists(clauses, min_size=0, max_size=4).map(" ".join)
+modifiers = st.lists(st.sampled_from(["LIMIT 5", "OFFSET 2", "ORDER BY ?s", "ORDER BY DESC(?o)",
+                                      "GROUP BY ?s", "LIMIT -1", "LIMIT 0"]),
+                     max_size=2).map(" ".join)
+forms = st.sampled_from(["SELECT *", "SELECT DISTINCT ?s ?o", "SELECT (COUNT(*) AS ?n)",
+                         "ASK", "CONSTRUCT WHERE", "DESCRIBE ?s", "SELECT REDUCED ?x",
+                         "CONSTRUCT { ?s ?p ?o }", "INSERT DATA", "LOAD", "SERVICE"])
+structured = st.builds(lambda f, p, m: f"{f} {{ {p} }} {m}", forms, patterns, modifiers)
+queries = st.one_of(structured, st.text(max_size=200),
+                    st.builds(lambda q, junk: q + junk, structured, st.text(max_size=10)))
+formats = st.one_of(st.none(), st.sampled_from(["json", "xml", "csv", "tsv", "ttl", "turtle",
+                                                "jsonld", "nt", "rdf", "html", "", "exe"]),
+                    st.text(max_size=10))
+accepts = st.one_of(st.none(), st.sampled_from([
+    "*/*", "text/html", "application/sparql-results+json", "text/turtle;q=0.5, */*;q=0.1",
+    "application/ld+json", "text/csv", "image/png", "text/*;q=0", "application/*", ""]),
+    st.text(st.characters(min_codepoint=32, max_codepoint=255), max_size=40))  # what HTTP carries
+
+
+@pytest.fixture(scope="module")
+def fuzz_client(app):
+    executor_for(app).start()
+    return app.test_client()
+
+
+@FUZZ
+@given(query=queries, fmt=formats, accept=accepts)
+def test_generated_queries_never_fail_the_server(fuzz_client, query, fmt, accept):
+    parameters = {"query": query}
+    if fmt is not None:
+        parameters["format"] = fmt
+    headers = {"Accept": accept} if accept is not None else {}
+    response = fuzz_client.get("/sparql", query_string=parameters, headers=headers)
+    assert_sound(response.status_code, response.get_data(as_text=True))
+
+
+@FUZZ
+@given(query=queries, content_type=st.sampled_from([
+    "application/x-www-form-urlencoded", "application/sparql-query",
+    "application/sparql-update", "text/plain", "application/json", "multipart/form-data",
+    "application/x-www-form-urlencoded; charset=latin-1"]), raw=st.binary(max_size=64))
+def test_generated_posts_never_fail_the_server(fuzz_client, query, content_type, raw):
+    if content_type.startswith("application/x-www-form-urlencoded"):
+        response = fuzz_client.post("/sparql", data={"query": query},
+                                    headers={"Content-Type": content_type})
+    else:
+        response = fuzz_client.post("/sparql", data=query.encode("utf-8", "replace") + raw,
+                                    content_type=content_type)
+    assert_sound(response.status_code, response.get_data(as_text=True))
+
+
+header_names = st.sampled_from(["Accept", "Accept-Language", "If-None-Match", "Range",
+                                "Content-Type", "Origin", "Access-Control-Request-Method",
+                                "Access-Control-Request-Headers", "X-Forwarded-For", "Host"])
+header_values = st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=60)
+request_paths = st.one_of(
+    st.sampled_from(["/", "/sparql", "/def", "/shapes", "/dataset", "/.well-known/void",
+                     "/download/pactgraph.ttl", "/context.jsonld", "/-/settings.json",
+                     "/openapi.json", "/id/state/PHL", "/doc/state/PHL", "/doc/state/PHL.ttl"]),
+    st.text(st.characters(min_codepoint=33, max_codepoint=0x2FFF), max_size=40)
+    .map(lambda t: "/" + quote(t.lstrip("/"), safe="/%.")),
+    st.builds(lambda kind, rest: f"/{kind}/{quote(rest, safe='/%.')}",
+              st.sampled_from(["id", "doc", "download"]), st.text(max_size=30)))
+parameters = st.dictionaries(st.sampled_from(["query", "format", "default-graph-uri",
+                                              "named-graph-uri", "update", "x", "page"]),
+                             st.text(max_size=30), max_size=3)
+
+
+@FUZZ
+@given(path=request_paths, method=st.sampled_from(["GET", "HEAD", "OPTIONS", "POST", "PUT",
+                                                  "DELETE", "TRACE", "PATCH"]),
+       headers=st.dictionaries(header_names, header_values, max_size=4), params=parameters)
+def test_generated_requests_never_fail_the_server(fuzz_client, path, method, headers, params):
+    try:
+        response = fuzz_client.open(path, method=method, headers=headers, query_string=params)
+    except UnicodeEncodeError:
+        return  # the test client cannot send it; a real client could not either
+    assert_sound(response.status_code, response.get_data(as_text=True))
+
+
+# --- schemathesis against /openapi.json ----------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def api_schema(app):
+    executor_for(app).start()
+    return schemathesis.openapi.from_wsgi("/openapi.json", app)
+
+
+def no_stack_trace(ctx, response, case) -> None:
+    assert_sound(response.status_code, response.text)
+
+
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
+          response_headers_conformance, no_stack_trace]
+
+
+def test_every_operation_conforms_to_the_openapi_description(api_schema):
+    """Each operation of the description, with cases generated from its parameters and bodies.
+    (One test looping over the operations: schemathesis' pytest loader cannot take a fixture
+    under this pytest, and building the app at import would slow every collection.)"""
+    operations = [result.ok() for result in api_schema.get_all_operations()]
+    # 12 paths less /openapi.json (schemathesis leaves out the description itself), and
+    # /sparql with GET and POST.
+    assert len(operations) == 12
+    for operation in operations:
+        @given(case=operation.as_strategy())
+        @settings(max_examples=max(10, EXAMPLES // 4), deadline=None, database=None,
+                  suppress_health_check=list(HealthCheck))
+        def conforms(case) -> None:
+            case.call_and_validate(checks=CHECKS)
+
+        conforms()
+
+
+def test_the_description_covers_every_route(app):
+    described = set(app.test_client().get("/openapi.json").get_json()["paths"])
+    routes = {"/", "/sparql", "/id/{path}", "/doc/{path}", "/def", "/shapes", "/dataset",
+              "/.well-known/void", "/download/{file}", "/context.jsonld", "/-/settings.json",
+              "/openapi.json"}
+    assert routes <= described

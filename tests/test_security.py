@@ -1,0 +1,319 @@
+"""Nothing goes out, nothing is written, HTML is escaped and fenced, unserved methods are 405.
+
+Outbound traffic is checked with a loopback listener that counts every connection it gets: the
+queries name it as a remote endpoint or graph, and it must see none.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import socket
+import sys
+import threading
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from flask import Flask
+
+from pactgraph.app import create_app
+from pactgraph.settings import DEFAULTS
+
+MARKUP = "<script>alert('pactgraph')</script><b>bold</b>"
+
+
+class Listener:
+    """A TCP listener on 127.0.0.1 that accepts and counts connections (and answers nothing)."""
+
+    def __init__(self) -> None:
+        self.socket = socket.socket()
+        self.socket.bind(("127.0.0.1", 0))
+        self.socket.listen(16)
+        self.socket.settimeout(0.2)
+        self.port = self.socket.getsockname()[1]
+        self.connections = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                connection, _ = self.socket.accept()
+            except (TimeoutError, OSError):
+                continue
+            self.connections += 1
+            connection.close()
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+        self.socket.close()
+
+
+@pytest.fixture()
+def listener() -> Iterator[Listener]:
+    server = Listener()
+    yield server
+    server.close()
+
+
+def outbound_queries(url: str) -> dict[str, str]:
+    return {
+        "SERVICE": f"SELECT * {{ SERVICE <{url}/sparql> {{ ?s ?p ?o }} }}",
+        "SERVICE SILENT": f"SELECT * {{ SERVICE SILENT <{url}/sparql> {{ ?s ?p ?o }} }}",
+        "SERVICE by prefix": f"PREFIX r: <{url}/> SELECT * {{ SERVICE r:sparql {{ ?s ?p ?o }} }}",
+        "FROM": f"SELECT * FROM <{url}/graph> {{ ?s ?p ?o }}",
+        "FROM NAMED": f"SELECT * FROM NAMED <{url}/graph> {{ GRAPH ?g {{ ?s ?p ?o }} }}",
+        "FROM by prefix": f"PREFIX r: <{url}/> SELECT * FROM r:graph {{ ?s ?p ?o }}",
+        "FROM file": "SELECT * FROM <file:///etc/passwd> { ?s ?p ?o }",
+        "LOAD": f"LOAD <{url}/data.ttl>",
+        "LOAD INTO": f"LOAD SILENT <{url}/data.ttl> INTO GRAPH <urn:x>",
+    }
+
+
+@pytest.mark.parametrize("name", list(outbound_queries("http://x")))
+def test_outbound_queries_are_refused_and_connect_nowhere(client, listener, name):
+    query = outbound_queries(listener.url)[name]
+    response = client.get("/sparql", query_string={"query": query})
+    assert response.status_code in (400, 403), response.get_data(as_text=True)
+    text = response.get_data(as_text=True)
+    assert "Traceback" not in text
+    if name.startswith("FROM"):
+        assert "never fetches" in text
+    if name.startswith("SERVICE"):
+        assert "SERVICE" in text
+    if name.startswith("LOAD"):
+        assert "read-only" in text
+    assert listener.connections == 0
+
+
+@pytest.mark.parametrize("how", ["update parameter", "update body"])
+def test_updates_are_refused_and_connect_nowhere(client, listener, how):
+    update = f"LOAD <{listener.url}/data.ttl>; INSERT DATA {{ <urn:a> <urn:b> <urn:c> }}"
+    if how == "update parameter":
+        response = client.post("/sparql", data={"update": update})
+    else:
+        response = client.post("/sparql", data=update, content_type="application/sparql-update")
+    assert response.status_code == 403
+    assert "read-only" in response.get_data(as_text=True)
+    assert listener.connections == 0
+    count = client.get("/sparql", query_string={"query": "ASK { <urn:a> <urn:b> <urn:c> }"},
+                       headers={"Accept": "application/sparql-results+json"})
+    assert count.get_json()["boolean"] is False
+
+
+def test_pyoxigraph_only_selects_a_graph_by_name_for_from(listener):
+    """Why refusing FROM is a matter of clarity, not of safety, for this engine: checked directly,
+    without our textual refusal in front."""
+    store = ox.Store()
+    store.add(ox.Quad(ox.NamedNode("urn:a"), ox.NamedNode("urn:b"), ox.NamedNode("urn:c")))
+    rows = list(store.query(f"SELECT * FROM <{listener.url}/g> FROM NAMED <{listener.url}/n> "
+                            "{ ?s ?p ?o }"))
+    assert rows == []
+    assert listener.connections == 0
+
+
+def test_local_graphs_may_be_named_in_from(client):
+    from pactgraph.store import graph_iri
+
+    query = (f"SELECT (COUNT(*) AS ?n) FROM <{graph_iri('ontology')}> "
+             "{ ?s a <http://www.w3.org/2002/07/owl#Class> }")
+    response = client.get("/sparql", query_string={"query": query},
+                          headers={"Accept": "application/sparql-results+json"})
+    assert response.status_code == 200
+    assert int(response.get_json()["results"]["bindings"][0]["n"]["value"]) > 0
+
+
+def test_from_in_a_string_or_comment_is_not_a_dataset_clause(client):
+    query = 'SELECT ?x { BIND("FROM <http://127.0.0.1:9/x>" AS ?x) } # FROM <http://e/>\n'
+    response = client.get("/sparql", query_string={"query": query})
+    assert response.status_code == 200
+
+
+def test_the_live_server_connects_nowhere(live_server, listener):
+    for name, query in outbound_queries(listener.url).items():
+        url = live_server.url + "/sparql?" + urllib.parse.urlencode({"query": query})
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(url, timeout=30)
+        refused.value.close()
+        assert refused.value.code in (400, 403), name
+    assert listener.connections == 0
+
+
+# --- No JSON-LD is read from clients, so no remote @context is ever fetched ----------------------
+
+def test_no_request_parses_json_ld_or_opens_a_url(app, client, monkeypatch):
+    import rdflib.plugins.parsers.jsonld as jsonld_parser
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the server tried to read JSON-LD or fetch a URL")
+
+    monkeypatch.setattr(jsonld_parser.JsonLDParser, "parse", refuse)
+    monkeypatch.setattr(urllib.request, "urlopen", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    body = b'{"@context": "http://127.0.0.1:9/context.jsonld", "@id": "urn:x"}'
+    for media_type in ("application/ld+json", "application/json"):
+        response = client.post("/sparql", data=body, content_type=media_type)
+        assert response.status_code == 415
+    for path in every_get_path(app):
+        for accept in ("application/ld+json", "text/html", "text/turtle"):
+            assert client.get(path, headers={"Accept": accept}).status_code < 500, path
+
+
+def every_get_path(app: Flask) -> list[str]:
+    """Every GET route without arguments, plus one of each routed kind with arguments."""
+    paths = sorted(rule.rule for rule in app.url_map.iter_rules()
+                   if "GET" in rule.methods and not rule.arguments)
+    return [*paths, "/id/state/PHL", "/doc/state/PHL", "/doc/state/PHL.jsonld",
+            "/download/pactgraph.jsonld", "/sparql?query=ASK%20%7B%7D",
+            "/sparql?query=CONSTRUCT%20WHERE%20%7B%3Fs%20%3Fp%20%3Fo%7D%20LIMIT%205&format=jsonld"]
+
+
+# --- Methods, paths, headers ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("path", ["/sparql", "/", "/id/state/PHL", "/doc/state/PHL", "/def",
+                                  "/download/pactgraph.ttl", "/-/settings.json", "/openapi.json"])
+@pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH"])
+def test_methods_we_do_not_serve_are_405_with_allow(client, path, method):
+    response = client.open(path, method=method)
+    assert response.status_code == 405
+    allowed = {m.strip() for m in response.headers["Allow"].split(",")}
+    assert "GET" in allowed and method not in allowed
+
+
+@pytest.mark.parametrize("path", ["/download/..%2f..%2fpyproject.toml", "/static/../pyproject.toml",
+                                  "/static/..%2f..%2f..%2fpyproject.toml",
+                                  "/download/../../etc/passwd", "/doc/../../etc/passwd"])
+def test_no_path_reads_outside_the_package(client, path):
+    response = client.get(path)
+    assert response.status_code in (404, 308), path
+    assert b"[project]" not in response.data and b"root:" not in response.data
+
+
+def test_html_pages_carry_a_strict_content_security_policy(app, client):
+    for path in every_get_path(app):
+        response = client.get(path, headers={"Accept": "text/html"})
+        assert response.headers["X-Content-Type-Options"] == "nosniff", path
+        if response.mimetype != "text/html":
+            continue
+        policy = dict(directive.strip().split(" ", 1)
+                      for directive in response.headers["Content-Security-Policy"].split(";"))
+        assert policy["default-src"] == "'self'"
+        assert policy["frame-ancestors"] == "'none'"
+        assert "'unsafe-inline'" not in policy["script-src"]
+        assert "http" not in response.headers["Content-Security-Policy"], path
+        assert response.headers["Referrer-Policy"]
+
+
+def test_error_pages_are_fenced_too(client):
+    response = client.get("/no/such/page", headers={"Accept": "text/html"})
+    assert response.status_code == 404
+    assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+
+
+def test_a_relaxation_stays_on_its_blueprint():
+    from pactgraph import security
+
+    security.relax_csp("test-only-blueprint", "img-src", "https://tiles.example")
+    assert "https://tiles.example" in security.content_security_policy("test-only-blueprint")
+    assert "https://tiles.example" not in security.content_security_policy("resources")
+    assert "https://tiles.example" not in security.content_security_policy(None)
+
+
+# --- Data rendered into HTML is escaped ----------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def markup_app(tmp_path_factory) -> Flask:
+    """The bundled data plus a comment with markup on a state and a query example."""
+    folder = tmp_path_factory.mktemp("markup")
+    extra = folder / "markup.ttl"
+    literal = MARKUP.replace("'", "\\'")
+    extra.write_text(
+        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+        f"<https://w3id.org/pactgraph/id/state/PHL> rdfs:comment '{literal}'@en .\n",
+        encoding="utf-8")
+    app = create_app({"data_paths": [*DEFAULTS["data_paths"], str(extra)]})
+    app.config["TESTING"] = True
+    return app
+
+
+def test_markup_in_data_is_escaped_on_every_page_type(markup_app):
+    client = markup_app.test_client()
+    escaped = "&lt;script&gt;"
+    select = ("SELECT ?c ?q { <https://w3id.org/pactgraph/id/state/PHL> rdfs:comment ?c "
+              f"BIND(\"{MARKUP}\" AS ?q) }}")
+    construct = ("CONSTRUCT { <urn:x> rdfs:comment ?c } WHERE { "
+                 "<https://w3id.org/pactgraph/id/state/PHL> rdfs:comment ?c }")
+    pages = {
+        "resource page": client.get("/doc/state/PHL", headers={"Accept": "text/html"}),
+        "query results table": client.get("/sparql", query_string={"query": select,
+                                                                   "format": "html"}),
+        "graph result": client.get("/sparql", query_string={"query": construct,
+                                                            "format": "html"}),
+        "query error": client.get("/sparql", query_string={"query": f"SELECT {MARKUP}",
+                                                           "format": "html"},
+                                  headers={"Accept": "text/html"}),
+        "not found": client.get("/doc/" + urllib.parse.quote(MARKUP),
+                                headers={"Accept": "text/html"}),
+    }
+    for name, response in pages.items():
+        html = response.get_data(as_text=True)
+        assert response.mimetype == "text/html", name
+        assert "<script>alert(" not in html, name
+        assert "<b>bold</b>" not in html, name
+        if name not in ("not found", "query error"):  # these need not repeat the input
+            assert escaped in html, name
+    for path in every_get_path(markup_app):
+        response = client.get(path, headers={"Accept": "text/html"})
+        if response.mimetype == "text/html":
+            assert "<script>alert(" not in response.get_data(as_text=True), path
+
+
+# --- The dataset on disk is only read ------------------------------------------------------------
+
+def _fingerprint(folders: list[str]) -> dict[str, str]:
+    files = sorted(p for folder in folders for p in Path(folder).rglob("*") if p.is_file())
+    return {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
+
+
+def test_a_session_of_requests_writes_nothing(app, client):
+    settings = app.extensions["pactgraph"].settings
+    folders = [*settings["ontology_paths"], *settings["data_paths"], *settings["shapes_paths"]]
+    before = _fingerprint(folders)
+    written: list[tuple] = []
+    watching = threading.Event()
+
+    def audit(event: str, args: tuple) -> None:
+        if watching.is_set() and event == "open" and len(args) >= 2:
+            mode = args[1] if isinstance(args[1], str) else ""
+            flags = args[2] if len(args) > 2 and isinstance(args[2], int) else 0
+            if any(c in mode for c in "wax+") or flags & 0o3:  # O_WRONLY | O_RDWR
+                written.append(args)
+
+    sys.addaudithook(audit)  # cannot be removed; inert once ``watching`` is cleared
+    watching.set()
+    try:
+        for path in every_get_path(app):
+            client.get(path)
+        client.post("/sparql", data={"update": "DROP ALL"})
+        client.post("/sparql", data="CLEAR ALL", content_type="application/sparql-update")
+        client.get("/sparql", query_string={"query": "DELETE WHERE { ?s ?p ?o }"})
+        for method in ("PUT", "DELETE", "PATCH"):
+            client.open("/doc/state/PHL.ttl", method=method, data=b"<urn:a> <urn:b> <urn:c> .")
+    finally:
+        watching.clear()
+    assert written == []
+    assert _fingerprint(folders) == before
+    count = client.get("/sparql", query_string={"query": "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }"},
+                       headers={"Accept": "application/sparql-results+json"})
+    assert int(count.get_json()["results"]["bindings"][0]["n"]["value"]) == len(
+        app.extensions["pactgraph"].graph)

@@ -6,7 +6,6 @@ ETag; a request costs a dict lookup. ``per_app`` is that cache, shared with ``re
 
 from __future__ import annotations
 
-import hashlib
 import json
 import threading
 from collections.abc import Callable
@@ -15,11 +14,13 @@ from typing import Any, TypeVar
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, RDF, VOID, XSD
+from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, RDF, RDFS, VOID, XSD
 
 from . import negotiation
 from .app import Published, published
+from .cache import bytes_etag
 from .describe import IriMap, Labeller, description, label_of, serialize
+from .examples import Example, load_examples
 from .jsonld_context import build_context
 from .namespaces import DATASET_IRI, ELI, PG, PROV, SCHEMA, SKOS, WD
 from .settings import HELP
@@ -100,7 +101,14 @@ def rdf_or_html(graph: Graph, extension: str, render_html: Callable[[], str],
         response.vary.add("Accept")
         response.headers["Content-Location"] = doc_path + negotiation.EXTENSION[media]
     response.add_etag()
+    _shared_cacheable(response)
     return response.make_conditional(request)
+
+
+def _shared_cacheable(response: Response) -> None:
+    """The data cannot change while the server runs: anyone may keep a copy for a while."""
+    max_age = int(published().settings["cache_max_age_seconds"])
+    response.headers["Cache-Control"] = f"public, max-age={max_age}"
 
 
 # --- Dumps ----------------------------------------------------------------------------------------
@@ -132,7 +140,7 @@ def _build_dumps(p: Published) -> dict[str, Dump]:
         # A dump is a file people keep: its JSON-LD embeds the @context rather than naming a host.
         body = serialize(graph_of(p), negotiation.RDFLIB_FORMAT[media_type],
                          embedded_context=context)
-        etag = hashlib.sha256(body).hexdigest()[:32]
+        etag = bytes_etag(body)
         dumps[filename] = Dump(filename, title, media_type, body, etag)
     return dumps
 
@@ -145,6 +153,7 @@ def _bytes_response(body: bytes, media_type: str, etag: str,
                     filename: str | None = None) -> Response:
     response = Response(body, content_type=negotiation.content_type(media_type))
     response.set_etag(etag)
+    _shared_cacheable(response)
     if filename:
         response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response.make_conditional(request)
@@ -167,7 +176,7 @@ def download(name: str) -> Response:
 @blueprint.get("/context.jsonld")
 def context() -> Response:
     body = json.dumps({"@context": jsonld_context()}, indent=2).encode("utf-8")
-    return _bytes_response(body, "application/ld+json", hashlib.sha256(body).hexdigest()[:32])
+    return _bytes_response(body, "application/ld+json", bytes_etag(body))
 
 
 @blueprint.get("/-/settings.json")
@@ -216,7 +225,7 @@ def _wikidata_links(graph: Graph):
 
 
 def dataset_description(graph: Graph, stats: Statistics, dumps: dict[str, Dump],
-                        urls: IriMap) -> Graph:
+                        urls: IriMap, examples: tuple[Example, ...] = ()) -> Graph:
     """The static description from data/dataset.ttl (and its #-nodes) plus computed statistics,
     the SPARQL endpoint and one distribution per dump, at the URLs of the serving host."""
     out = description(graph, DATASET)
@@ -238,8 +247,26 @@ def dataset_description(graph: Graph, stats: Statistics, dumps: dict[str, Dump],
             add((DATASET, VOID.exampleResource, treaty))
     for dump in dumps.values():
         _add_distribution(out, dump, urls)
+    for example in examples:
+        _add_example_query(out, example, urls)
     _add_wikidata_linkset(out, stats)
     return out
+
+
+SPARQL_QUERY_MEDIA_TYPE = "application/sparql-query"
+
+
+def _add_example_query(out: Graph, example: Example, urls: IriMap) -> None:
+    """An example question as a file people and programs can fetch and run.
+
+    VoID has no term for a saved query (void:exampleResource is for resources of the dataset), so
+    the dataset points at each file with rdfs:seeAlso, and the file is described with Dublin Core:
+    its title (the question it answers) and its format, the IANA media type of SPARQL queries.
+    """
+    url = URIRef(urls.url_for(urls.base_iri + f"queries/{example.name}.rq"))
+    out.add((DATASET, RDFS.seeAlso, url))
+    out.add((url, DCTERMS.title, Literal(example.title, lang="en")))
+    out.add((url, DCTERMS.format, URIRef(IANA_MEDIA_TYPES + SPARQL_QUERY_MEDIA_TYPE)))
 
 
 def _add_distribution(out: Graph, dump: Dump, urls: IriMap) -> None:
@@ -271,7 +298,8 @@ def _add_wikidata_linkset(out: Graph, stats: Statistics) -> None:
 
 def current_dataset_description() -> Graph:
     stats = per_app("statistics", lambda p: compute_statistics(p.graph))
-    return dataset_description(published().graph, stats, all_dumps(), iri_map())
+    examples = per_app("examples", lambda p: load_examples())
+    return dataset_description(published().graph, stats, all_dumps(), iri_map(), examples)
 
 
 @blueprint.get("/.well-known/void")

@@ -16,7 +16,7 @@ from flask import Blueprint, Response, redirect, render_template, request, url_f
 from rdflib import URIRef
 from rdflib.namespace import OWL, RDF
 
-from . import negotiation
+from . import negotiation, views
 from .app import Published, published
 from .describe import (
     Labeller,
@@ -29,6 +29,7 @@ from .describe import (
 )
 from .dumps import BY_EXTENSION, OFFERED, all_dumps, iri_map, per_app, rdf_or_html
 from .errors import NotAcceptable
+from .explore import who_must_help_rows
 from .namespaces import ONTOLOGY_IRI, PG, SH
 
 blueprint = Blueprint("resources", __name__)
@@ -49,7 +50,8 @@ def labeller() -> Labeller:
 def site_links() -> dict:
     """Links every template may use; SPARQL is another blueprint's, reached by its IRI mapping."""
     urls = iri_map()
-    return {"sparql_url": urls.url_for(urls.base_iri + "sparql"), "link_to": urls.url_for}
+    return {"sparql_url": urls.url_for(urls.base_iri + "sparql"), "link_to": urls.url_for,
+            "base_iri": urls.base_iri}
 
 
 def _split_extension(rest: str) -> tuple[str, str]:
@@ -86,11 +88,27 @@ def document(rest: str) -> Response:
     doc_path = url_for("resources.document", rest=rest)
 
     def html() -> str:
-        view = resource_view(graph, focus, owned, labeller())
+        labels = labeller()
+        view = resource_view(graph, focus, owned, labels)
         return render_template("resource.html", view=view, doc_path=doc_path,
-                               formats=BY_EXTENSION)
+                               formats=BY_EXTENSION, summary=summary_of(focus, labels))
 
     return rdf_or_html(description(graph, focus, owned), extension, html, doc_path)
+
+
+def summary_of(focus: URIRef, labels: Labeller) -> tuple[str, object] | None:
+    """The readable layout for a treaty, state, clause or invocation: (kind, view), or None."""
+    graph = published().graph
+    kind = views.page_kind(graph, focus)
+    if kind == "commitment":
+        return kind, views.commitment_view(graph, focus, labels)
+    if kind == "state":
+        return kind, views.state_view(graph, focus, labels, who_must_help_rows())
+    if kind == "clause":
+        return kind, views.clause_view(graph, focus, labels)
+    if kind == "invocation":
+        return kind, views.invocation_view(graph, focus, labels)
+    return None
 
 
 def not_found(iri: str) -> Response:

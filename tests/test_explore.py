@@ -1,0 +1,142 @@
+"""The alliance network's JSON view, the timeline, the example questions as files and in VoID.
+
+The network on today's date must agree with queries/01-who-must-help.rq, the question the tests in
+test_questions.py check against the reference facts: two routes to one answer.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from pathlib import Path
+
+import pytest
+from rdflib import Graph, URIRef
+from rdflib.namespace import DCTERMS, RDFS
+from rdflib.plugins.sparql import prepareQuery
+
+from pactgraph.examples import load_examples
+
+QUERIES = Path(__file__).parents[1] / "queries"
+ID = "https://w3id.org/pactgraph/id/state/"
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+def network(client, date: str | None = None) -> dict:
+    response = client.get("/explore/network.json" + (f"?date={date}" if date else ""))
+    assert response.status_code == 200 and response.mimetype == "application/json"
+    return response.get_json()
+
+
+def pairs(view: dict) -> set[tuple[str, str]]:
+    """(helper, attacked) ISO codes; a mutual edge counts both ways."""
+    found = set()
+    for edge in view["edges"]:
+        data = edge["data"]
+        found.add((data["source"], data["target"]))
+        if data["mutual"]:
+            found.add((data["target"], data["source"]))
+    return found
+
+
+def test_today_the_network_agrees_with_the_who_must_help_question(client, app):
+    rows = app.extensions["pactgraph"].store.query((QUERIES / "01-who-must-help.rq").read_text())
+    expected = {(row["helper"].value.removeprefix(ID), row["attacked"].value.removeprefix(ID))
+                for row in rows.value}
+    assert pairs(network(client)) == expected
+
+
+def test_russia_and_the_dprk_are_bound_today_but_not_in_1975(client):
+    in_1975 = network(client, "1975")
+    assert in_1975["date"] == "1975-01-01"
+    assert ("SUN", "PRK") in pairs(in_1975) and ("PRK", "SUN") in pairs(in_1975)
+    assert not {("RUS", "PRK"), ("PRK", "RUS")} & pairs(in_1975)
+    today = network(client)
+    assert {("RUS", "PRK"), ("PRK", "RUS")} <= pairs(today)
+    assert ("SUN", "PRK") not in pairs(today)
+    edge = next(e["data"] for e in today["edges"] if {e["data"]["source"], e["data"]["target"]}
+                == {"RUS", "PRK"})
+    assert edge["mutual"] and edge["rank"] == 1 and edge["status"] == "active"
+
+
+def test_membership_dates_decide_who_is_bound(client):
+    assert ("USA", "SWE") not in pairs(network(client, "2023-12-31"))
+    assert ("USA", "SWE") in pairs(network(client, "2024-03-07"))
+    assert ("USA", "DEU") not in pairs(network(client, "1955-05-05"))
+
+
+def test_suspensions_and_frozen_participation_are_marked(client):
+    edges = {(e["data"]["source"], e["data"]["target"]): e["data"]
+             for e in network(client)["edges"]}
+    usa_nzl = edges.get(("USA", "NZL")) or edges[("NZL", "USA")]
+    assert usa_nzl["status"] == "suspended"
+    assert any(data["status"] == "frozen" for key, data in edges.items() if "ARM" in key)
+    assert edges.get(("AUS", "NZL"), edges.get(("NZL", "AUS")))["status"] == "active"
+
+
+@pytest.mark.parametrize("date", ["yesterday", "1975-13-01", "2024-02-30", "<script>"])
+def test_a_bad_date_is_a_clear_400(client, date):
+    response = client.get(f"/explore/network.json?date={date}")
+    assert response.status_code == 400
+    assert "date" in response.get_data(as_text=True)
+
+
+def test_the_network_page_lists_the_obligations_as_html(client):
+    page = client.get("/explore/network?date=1975", headers={"Accept": BROWSER_ACCEPT})
+    body = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert 'href="http://localhost/id/state/SUN"' in body
+    assert 'data-src="/explore/network.json?date=1975-01-01"' in body
+
+
+def test_the_timeline_has_treaties_and_invocations_in_order(client):
+    body = client.get("/explore/timeline").get_data(as_text=True)
+    signed = body.index('datetime="1949-04-04"')
+    invoked = body.index('datetime="2001-09-12"')
+    kursk = body.index('datetime="2025-04-28"')
+    assert signed < invoked < kursk
+    assert "disputed" in body  # the readings of the US–ROK entry into force
+
+
+def test_every_example_is_served_with_its_prefixes_and_parses_alone(client):
+    examples = load_examples()
+    assert {e.name for e in examples} == {p.stem for p in QUERIES.glob("*.rq")}
+    for example in examples:
+        response = client.get(f"/queries/{example.name}.rq")
+        assert response.status_code == 200
+        assert response.mimetype == "application/sparql-query"
+        text = response.get_data(as_text=True)
+        assert text.startswith("# title: ")
+        prepareQuery(text)  # no prefix left undeclared: it runs at any endpoint
+    assert client.get("/queries/no-such-question.rq").status_code == 404
+
+
+def test_the_served_examples_run_at_the_endpoint(client):
+    for example in load_examples():
+        response = client.post("/sparql", data={"query": example.standalone},
+                               headers={"Accept": "application/sparql-results+json"})
+        assert response.status_code == 200, example.name
+        assert json.loads(response.data)["results"]["bindings"], example.name
+
+
+def test_void_lists_the_example_questions(client):
+    graph = Graph().parse(data=client.get("/dataset.ttl").data, format="turtle")
+    dataset = URIRef("https://w3id.org/pactgraph/dataset")
+    listed = set(graph.objects(dataset, RDFS.seeAlso))
+    for example in load_examples():
+        url = URIRef(f"http://localhost/queries/{example.name}.rq")
+        assert url in listed
+        assert str(graph.value(url, DCTERMS.title)) == example.title
+
+
+def test_a_state_page_says_who_must_help_it(client):
+    body = client.get("/doc/state/PHL", headers={"Accept": BROWSER_ACCEPT}).get_data(as_text=True)
+    assert "If Philippines is attacked, who is obliged to help?" in body
+    section = body[body.index('id="who-must-help"'):body.index('id="commitments"')]
+    assert 'href="http://localhost/id/state/USA"' in section
+    assert "constitutional processes" in section
+    assert 'href="http://localhost/id/treaty/us-philippines-mdt-1951"' in section
+
+
+def test_today_is_the_default_date(client):
+    assert network(client)["date"] == datetime.date.today().isoformat()

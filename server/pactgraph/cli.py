@@ -138,6 +138,14 @@ def command_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def command_synth(args: argparse.Namespace) -> int:
+    from .synth import synthesize
+    bundled = settings_table.DEFAULTS["data_paths"]
+    report = synthesize(args.data or bundled, args.scale, Path(args.output), protected=bundled)
+    print(report.text(), file=sys.stderr)
+    return 0
+
+
 def _add_data_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", nargs="+", metavar="PATH",
                         help="data files or folders (default: the bundled data/)")
@@ -198,6 +206,17 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--output", metavar="FILE", help="file to write (default: stdout)")
     _add_data_options(export)
     export.set_defaults(handler=command_export)
+
+    synth = commands.add_parser(
+        "synth", help="write synthetic data at N times the bundled size (for benchmarks)",
+        description="Write the bundled data plus synthetic copies of its treaties (renamed "
+                    "id/.../synthetic-N-... IRIs, a placeholder source, no Wikidata links) to a "
+                    "folder, N times the bundled data in all. Never writes into the data folder.")
+    synth.add_argument("--scale", type=int, required=True, help="N: 10, 100, 1000...")
+    synth.add_argument("--output", required=True, metavar="DIR", help="folder to write")
+    synth.add_argument("--data", nargs="+", metavar="PATH",
+                       help="data files or folders to copy (default: the bundled data/)")
+    synth.set_defaults(handler=command_synth)
     return parser
 
 

@@ -8,23 +8,36 @@ Every refusal is an exception from ``errors``; ``web_errors`` turns it into a st
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import dataclass
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, current_app, render_template, request
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, VOID
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import UnsupportedMediaType
 
-from . import negotiation
+from . import negotiation, security
 from .app import published
+from .cache import (
+    CachedAnswer,
+    app_response_cache,
+    cacheable,
+    is_cacheable_query,
+    make_etag,
+    normalise_query,
+    not_modified,
+    not_modified_response,
+    request_key,
+)
 from .describe import IriMap
 from .errors import LimitExceeded, NotAcceptable, QueryError, UnsupportedOperation
+from .executor import KINDS, Answer, Job, executor_for
 from .knowledge import bind_prefixes
 from .namespaces import PREFIXES, SD
-from .store import QueryResult, graph_iri, is_absolute_iri, offered_for, serialize
+from .store import check_query, graph_iri, is_absolute_iri, offered_for
 
 blueprint = Blueprint("sparql", __name__)
 
@@ -148,12 +161,47 @@ def _graph_iris(parameters: MultiDict, name: str) -> tuple[str, ...]:
 
 _UPDATE_KEYWORD = re.compile(r"^\s*(INSERT|DELETE|LOAD|CLEAR|CREATE|DROP|COPY|MOVE|ADD|WITH)\b",
                              re.IGNORECASE | re.MULTILINE)
+# For the HTML page the worker writes what the page is built from.
+HTML_SOURCE = {"select": "application/sparql-results+json",
+               "ask": "application/sparql-results+json", "graph": "text/turtle"}
+TRUNCATED_HEADER = "Pactgraph-Results-Truncated"
 
 
-def evaluate(operation: Operation) -> QueryResult:
+@functools.lru_cache(maxsize=512)
+def media_types_by_kind(format_name: str | None, accept: str | None) -> dict[str, str | None]:
+    """For each kind of result, the media type to answer in (None: nothing acceptable). The kind
+    is known only once the query is evaluated, so all three are decided before.
+
+    Memoised: clients send few distinct Accept headers, and parsing one three times was a tenth of
+    a cached answer's time. The returned dict is shared: read it, never change it.
+    """
+    chosen: dict[str, str | None] = {}
+    for kind in KINDS:
+        try:
+            chosen[kind] = choose_media_type(format_name, accept,
+                                             (*offered_for(kind), negotiation.HTML))
+        except NotAcceptable:
+            chosen[kind] = None
+    return chosen
+
+
+def limits_url() -> str:
+    """Where the limits (and the truncation signal) are documented on this server."""
+    settings = published().settings
+    return (settings["base_url"] or request.url_root).rstrip("/") + "/-/settings.json"
+
+
+def evaluate(operation: Operation, media_types: dict[str, str | None]) -> Answer:
+    """Evaluate ``operation`` in a query worker, within the configured limits, and return the
+    answer written in ``media_types[kind]`` (for 'text/html', in what the page is built from)."""
+    pub = published()
+    check_query(operation.query, pub.store.graph_names)
+    wanted = {kind: HTML_SOURCE[kind] if media == negotiation.HTML else media
+              for kind, media in media_types.items()}
+    job = Job(operation.query, operation.default_graphs, operation.named_graphs, wanted,
+              limits_url())
     try:
-        return published().store.query(operation.query, operation.default_graphs,
-                                       operation.named_graphs)
+        return executor_for(current_app).run(job)
     except QueryError as error:
         if _UPDATE_KEYWORD.search(operation.query):  # the parser's message would not say why
             raise QueryError(f"{error} (this looks like an update; {READ_ONLY})") from None
@@ -225,9 +273,22 @@ FORM_FORMATS = (("html", "this page"), ("json", "SPARQL JSON"), ("xml", "SPARQL 
                 ("rdf", "RDF/XML (CONSTRUCT)"))
 
 
+# The editor's results table (YASR, in the vendored YASGUI bundle) sizes its columns with
+# ColumnResizer, which injects one constant <style> element; the strict policy would block it. Only
+# that exact stylesheet is allowed, by its hash, and only on this blueprint's pages (a new YASGUI
+# version with other text fails tests/browser, which report every CSP violation).
+YASR_COLUMN_STYLE_HASH = "'sha256-zCK2EVMoPc04mRF/g5CotUvxbJPWS+8V0b+s9ptqQIk='"
+security.relax_csp("sparql", "style-src", YASR_COLUMN_STYLE_HASH)
+
+
 def _page(query: str, result: dict | None = None) -> Response:
+    from .explore import examples  # the editor's tabs: the questions in queries/*.rq
+
+    settings = published().settings
     html = render_template("sparql.html", query=query, result=result, formats=FORM_FORMATS,
-                           endpoint=endpoint_url(), example=EXAMPLE_QUERY)
+                           endpoint=endpoint_url(), example=EXAMPLE_QUERY, examples=examples(),
+                           prefixes=PREFIXES, base_iri=settings["base_iri"],
+                           server=(settings["base_url"] or request.url_root).rstrip("/"))
     return Response(html, content_type=negotiation.content_type(negotiation.HTML))
 
 
@@ -238,17 +299,18 @@ def _link(iri: str) -> str:
     return IriMap(settings["base_iri"], server).url_for(iri)
 
 
-def _html_result(result: QueryResult) -> dict:
+def _html_result(answer: Answer) -> dict:
     """A result in the shape sparql.html shows: a table, a boolean or a Turtle text."""
-    if result.kind == "ask":
-        return {"boolean": bool(result.value)}
-    if result.kind == "graph":
-        return {"turtle": serialize(result, "text/turtle").decode("utf-8")}
-    document = json.loads(serialize(result, "application/sparql-results+json"))
+    document = json.loads(answer.body) if answer.kind != "graph" else None
+    if answer.kind == "ask":
+        return {"boolean": bool(document["boolean"])}
+    truncated = answer.rows if answer.truncated else None  # "only the first N rows"
+    if answer.kind == "graph":
+        return {"turtle": answer.body.decode("utf-8"), "truncated": truncated}
     variables = document["head"]["vars"]
     rows = [[_cell(binding.get(variable)) for variable in variables]
             for binding in document["results"]["bindings"]]
-    return {"variables": variables, "rows": rows}
+    return {"variables": variables, "rows": rows, "truncated": truncated}
 
 
 def _cell(term: dict | None) -> dict | None:
@@ -292,12 +354,45 @@ def endpoint() -> Response:
             return response
         graph = service_description(endpoint_url())
         return _respond(graph.serialize(format=negotiation.RDFLIB_FORMAT[media_type]), media_type)
-    result = evaluate(operation)
-    offered = (*offered_for(result.kind), negotiation.HTML)
-    media_type = choose_media_type(format_name, request.headers.get("Accept"), offered)
-    if media_type == negotiation.HTML:
-        response = _page(operation.query, _html_result(result))
+    media_types = media_types_by_kind(format_name, request.headers.get("Accept"))
+    # Answers are cached (cache.py) unless they name this host (the HTML page) or could differ
+    # between two evaluations (NOW(), RAND()...). A hit costs no evaluation; a miss is evaluated
+    # under every limit, and only a complete answer (not cut by the row cap) is kept.
+    remembered = (negotiation.HTML not in media_types.values()
+                  and is_cacheable_query(operation.query))
+    if remembered:
+        answers, key = app_response_cache(current_app), answer_key(operation, media_types)
+        etag = make_etag(published().data_version, key)
+        hit = answers.get(key)
+        if hit is not None:
+            return _cached(hit)
+    answer = evaluate(operation, media_types)
+    if media_types[answer.kind] == negotiation.HTML:
+        response = _page(operation.query, _html_result(answer))
         response.vary.add("Accept")
-        return response
-    return _respond(serialize(result, media_type), media_type)
+    else:
+        response = _respond(answer.body, answer.media_type)
+    if answer.truncated:
+        # The documented signal that the row cap cut this answer (see max_result_rows).
+        response.headers[TRUNCATED_HEADER] = "true"
+        response.headers.add("Link", f'<{limits_url()}>; rel="describedby"')
+    elif remembered:
+        stored = CachedAnswer(answer.body, response.content_type, etag)
+        answers.put(key, stored)
+        return _cached(stored)
+    return response
 
+
+def answer_key(operation: Operation, media_types: dict[str, str | None]) -> str:
+    """What decides an answer: the query, its dataset, and the media type chosen for each kind."""
+    return request_key(normalise_query(operation.query), operation.default_graphs,
+                       operation.named_graphs, [f"{kind} {media_types[kind]}" for kind in KINDS])
+
+
+def _cached(answer: CachedAnswer) -> Response:
+    """A remembered answer, or 304 if the client's copy (If-None-Match) is this one."""
+    max_age = int(published().settings["cache_max_age_seconds"])
+    if not_modified(request, answer.etag):
+        return not_modified_response(answer.etag, max_age)
+    return cacheable(Response(answer.body, content_type=answer.content_type), answer.etag,
+                     max_age)

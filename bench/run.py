@@ -1,0 +1,618 @@
+"""Side-by-side benchmark: pactgraph against the engines a publisher would otherwise deploy.
+
+    .venv/bin/pip install -e '.[bench]'   # once; and `apt-get install -y wrk` if you can
+    .venv/bin/python bench/run.py --duration 10
+    # writes bench/results/results.md, results.json and chart.png
+
+Systems, each on a free 127.0.0.1 port, all on the same data (the ontology and the data, each a
+named graph, queried through their union):
+
+- pactgraph as deployed: ``pactgraph serve`` (gunicorn, 2 workers x 4 threads, as in the README);
+- ``oxigraph serve-read-only`` (Rust, from the ``oxigraph`` package), after ``oxigraph load``;
+- rdflib-endpoint (FastAPI + rdflib) under uvicorn;
+- the ceiling: a constant-response Flask app under the same gunicorn settings as pactgraph.
+
+Throughput: every system gets the same load (wrk, or the Python generator in loadgen.py when wrk is
+missing) for ``--duration`` seconds per mix, the systems alternating, ``--rounds`` times:
+
+- ``cached``: the example questions (queries/*.rq) plus two resource documents and a dump, repeated;
+  oxigraph and rdflib-endpoint answer the documents with DESCRIBE and the dump with their own dump
+  (oxigraph's /store) or a CONSTRUCT of everything;
+- ``unique``: one join query made unique per request (a FILTER on a never-matching string), so no
+  cache can help.
+
+Scale: for each ``--scales`` factor, synthetic data (``pactgraph synth``), then pactgraph's
+start-up (the first start validates and builds the store; the next loads the prebuilt store), its
+resident memory, and the latency of each example question made unique (a trailing comment), beside
+oxigraph's.
+Every wait is bounded; every process started here is stopped here, by its process group.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCH = ROOT / "bench"
+BIN = Path(sys.executable).parent
+sys.path.insert(0, str(BENCH))
+
+from loadgen import python_load  # noqa: E402
+
+from pactgraph.namespaces import PREFIXES  # noqa: E402
+
+JSON_RESULTS = "application/sparql-results+json"
+TURTLE = "text/turtle"
+BASE = "https://w3id.org/pactgraph/"
+ONTOLOGY_GRAPH, DATA_GRAPH = BASE + "graph/ontology", BASE + "graph/data"
+PROLOGUE = "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items())
+RESOURCES = ("treaty/north-atlantic-treaty-1949", "treaty/us-philippines-mdt-1951")
+UNIQUE_QUERY = PROLOGUE + """SELECT ?treaty ?label (COUNT(?membership) AS ?members) WHERE {
+  ?treaty a pg:MutualDefenseTreaty ; rdfs:label ?label .
+  OPTIONAL { ?membership pg:membershipOf ?treaty }
+  FILTER (?label != "UNIQUEN")
+} GROUP BY ?treaty ?label ORDER BY DESC(?members) ?label"""
+START_TIMEOUT = 900  # seconds; a first start at 100x validates ~180,000 triples with pySHACL
+
+
+def example_queries() -> dict[str, str]:
+    return {path.stem: PROLOGUE + path.read_text(encoding="utf-8")
+            for path in sorted((ROOT / "queries").glob("*.rq"))}
+
+
+# --- Processes -----------------------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def rss_bytes(pid: int) -> int:
+    """Resident memory of ``pid`` and all its descendants (gunicorn workers, query workers)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            children.setdefault(int(fields[1]), []).append(int(entry.name))
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            for line in Path(f"/proc/{current}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) * 1024
+        except OSError:
+            pass
+        todo.extend(children.get(current, []))
+    return total
+
+
+@dataclass
+class Running:
+    name: str
+    url: str
+    process: subprocess.Popen
+    startup_s: float
+    log: Path
+    query_path: str = "/sparql"
+    paths: Callable[[str], list[tuple[str, str]]] | None = None
+
+    def rss(self) -> int:
+        return rss_bytes(self.process.pid)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)  # the group this script started
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=10)
+
+
+def get(url: str, accept: str = JSON_RESULTS, timeout: float = 60) -> tuple[int, bytes]:
+    request = urllib.request.Request(url, headers={"Accept": accept})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+def start(name: str, argv: list[str], port: int, ready_path: str, logs: Path,
+          env: dict[str, str] | None = None, query_path: str = "/sparql") -> Running:
+    """Start ``argv`` in its own process group and wait until ``ready_path`` answers 200."""
+    log = logs / f"{name}.log"
+    began = time.monotonic()
+    with log.open("ab") as sink:
+        process = subprocess.Popen(argv, stdout=sink, stderr=subprocess.STDOUT, cwd=ROOT,
+                                   env={**os.environ, **(env or {})}, start_new_session=True)
+    running = Running(name, f"http://127.0.0.1:{port}", process, 0.0, log, query_path)
+    deadline = began + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{name} exited with {process.returncode}; see {log}")
+        try:
+            status, _ = get(running.url + ready_path, timeout=5)
+            if status == 200:
+                running.startup_s = time.monotonic() - began
+                return running
+        except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+            pass
+        time.sleep(0.05)
+    running.stop()
+    raise RuntimeError(f"{name} did not answer within {START_TIMEOUT} s; see {log}")
+
+
+def ask_path(query_path: str) -> str:
+    return query_path + "?query=" + urllib.parse.quote("ASK { ?s ?p ?o }")
+
+
+def data_files(data_dir: Path | None) -> list[Path]:
+    folder = data_dir or ROOT / "data"
+    return sorted(folder.rglob("*.ttl"))
+
+
+def start_pactgraph(data_dir: Path | None, logs: Path, store_dir: Path) -> Running:
+    port = free_port()
+    argv = [str(BIN / "pactgraph"), "serve", "--port", str(port), "--workers", "2",
+            "--threads", "4"]
+    if data_dir is not None:
+        argv += ["--data", str(data_dir)]
+    env = {"PACTGRAPH_STORE_DIR": str(store_dir)}
+    return start("pactgraph", argv, port, ask_path("/sparql"), logs, env)
+
+
+def load_oxigraph(data_dir: Path | None, location: Path) -> float:
+    """``oxigraph load`` of the same graphs pactgraph serves; returns seconds taken."""
+    shutil.rmtree(location, ignore_errors=True)
+    began = time.monotonic()
+    oxigraph = str(BIN / "oxigraph")
+    subprocess.run([oxigraph, "load", "--location", str(location), "--graph", ONTOLOGY_GRAPH,
+                    "--file", *map(str, sorted((ROOT / "ontology").glob("*.ttl")))],
+                   check=True, capture_output=True, timeout=600)
+    subprocess.run([oxigraph, "load", "--location", str(location), "--graph", DATA_GRAPH,
+                    "--file", *map(str, data_files(data_dir))],
+                   check=True, capture_output=True, timeout=1200)
+    subprocess.run([oxigraph, "optimize", "--location", str(location)],
+                   check=True, capture_output=True, timeout=600)
+    return time.monotonic() - began
+
+
+def start_oxigraph(location: Path, logs: Path) -> Running:
+    port = free_port()
+    argv = [str(BIN / "oxigraph"), "serve-read-only", "--location", str(location),
+            "--bind", f"127.0.0.1:{port}", "--union-default-graph", "--timeout-s", "5"]
+    return start("oxigraph", argv, port, ask_path("/query"), logs, query_path="/query")
+
+
+def start_rdflib_endpoint(data_dir: Path | None, logs: Path) -> Running:
+    port = free_port()
+    files = [*sorted((ROOT / "ontology").glob("*.ttl")), *data_files(data_dir)]
+    argv = [str(BIN / "uvicorn"), "--app-dir", str(BENCH), "rdflib_endpoint_app:app",
+            "--host", "127.0.0.1", "--port", str(port), "--no-access-log", "--log-level",
+            "warning"]
+    env = {"BENCH_RDF_FILES": os.pathsep.join(map(str, files))}
+    return start("rdflib-endpoint", argv, port, ask_path("/"), logs, env, query_path="/")
+
+
+def start_ceiling(logs: Path) -> Running:
+    port = free_port()
+    argv = [str(BIN / "gunicorn"), "--chdir", str(BENCH), "--bind", f"127.0.0.1:{port}",
+            "--workers", "2", "--worker-class", "gthread", "--threads", "4", "--preload",
+            "--limit-request-line", "8190", "ceiling:app"]  # pactgraph's serve.py settings
+    return start("ceiling", argv, port, "/sparql", logs)
+
+
+# --- The request mixes ---------------------------------------------------------------------------
+
+def query_request(system: Running, query: str, accept: str = JSON_RESULTS) -> tuple[str, str]:
+    return accept, system.query_path + "?query=" + urllib.parse.quote(query, safe="")
+
+
+RDFLIB_PROBE = """
+import sys, time
+from rdflib import Dataset
+graph = Dataset(default_union=True)
+for path in sys.argv[2:]:
+    graph.parse(path)
+for name in sys.argv[1].split(","):
+    began = time.monotonic()
+    list(graph.query(open(name, encoding="utf-8").read()))
+    print(name, time.monotonic() - began, flush=True)
+"""
+SLOW_FOR_RDFLIB: set[str] = set()  # example questions rdflib cannot answer within the probe's limit
+
+
+def probe_rdflib(limit_s: float, work: Path) -> set[str]:
+    """The example questions rdflib takes longer than ``limit_s`` to answer, found in a child
+    process that is killed at the limit: a runaway query inside rdflib-endpoint would keep a core
+    busy for minutes while the other systems are measured."""
+    files = [*sorted((ROOT / "ontology").glob("*.ttl")), *data_files(None)]
+    pending = dict(example_queries())
+    slow: set[str] = set()
+    for _ in range(len(pending) + 1):  # each pass answers or excludes at least one question
+        if not pending:
+            break
+        paths = []
+        for name, query in pending.items():
+            path = work / f"{name}.rq"
+            path.write_text(query, encoding="utf-8")
+            paths.append(str(path))
+        process = subprocess.Popen([sys.executable, "-c", RDFLIB_PROBE, ",".join(paths),
+                                    *map(str, files)], stdout=subprocess.PIPE, text=True)
+        try:
+            out, _ = process.communicate(timeout=limit_s * 2 + 10 * len(pending))
+        except subprocess.TimeoutExpired:
+            process.kill()
+            out, _ = process.communicate()
+        done = {Path(line.split()[0]).stem: float(line.split()[1]) for line in out.splitlines()}
+        for name, seconds in done.items():
+            pending.pop(name)
+            if seconds > limit_s:
+                slow.add(name)
+        if pending and process.returncode != 0:
+            slow.add(next(iter(pending)))  # the one it was stuck on
+            pending.pop(next(iter(pending)))
+    return slow
+
+
+def cached_mix(system: Running) -> list[tuple[str, str]]:
+    """The example questions, two resource documents (Turtle, HTML) and a full dump."""
+    requests = [query_request(system, query) for name, query in example_queries().items()
+                if system.name != "rdflib-endpoint" or name not in SLOW_FOR_RDFLIB]
+    if system.name in ("pactgraph", "ceiling"):
+        requests += [(TURTLE, f"/doc/{RESOURCES[0]}.ttl"), ("text/html", f"/doc/{RESOURCES[1]}"),
+                     (TURTLE, "/download/pactgraph.ttl")]
+    else:
+        requests += [query_request(system, f"DESCRIBE <{BASE}id/{rest}>", TURTLE)
+                     for rest in RESOURCES]
+        if system.name == "oxigraph":
+            requests.append(("application/n-quads", "/store"))
+        else:
+            requests.append(query_request(system, "CONSTRUCT WHERE { ?s ?p ?o }", TURTLE))
+    return requests
+
+
+def unique_mix(system: Running) -> list[tuple[str, str]]:
+    return [query_request(system, UNIQUE_QUERY)]
+
+
+MIXES = {"cached": cached_mix, "unique": unique_mix}
+
+
+def check_answers(system: Running, requests: list[tuple[str, str]]) -> list[str]:
+    """Every request of the mix answers 200 before it is timed; returns problems found."""
+    problems = []
+    for accept, path in requests:
+        status, body = get(system.url + path.replace("UNIQUEN", "check"), accept)
+        if status != 200:
+            problems.append(f"{system.name} {path[:80]}: HTTP {status} {body[:200]!r}")
+    return problems
+
+
+def row_counts(system: Running) -> dict[str, int]:
+    counts = {}
+    for name, query in example_queries().items():
+        if system.name == "rdflib-endpoint" and name in SLOW_FOR_RDFLIB:
+            continue
+        status, body = get(system.url + query_request(system, query)[1])
+        counts[name] = len(json.loads(body)["results"]["bindings"]) if status == 200 else -1
+    return counts
+
+
+def drive(system: Running, mix: str, duration: float, connections: int, threads: int,
+          work: Path) -> dict:
+    requests = MIXES[mix](system)
+    table = work / f"{system.name}-{mix}.tsv"
+    table.write_text("".join(f"{accept}\t{path}\n" for accept, path in requests))
+    if shutil.which("wrk"):
+        completed = subprocess.run(
+            ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{max(1, round(duration))}s",
+             "--timeout", "10s", "-s", str(BENCH / "mix.lua"), system.url, "--", str(table)],
+            capture_output=True, text=True, timeout=duration + 60, check=True)
+        summary = json.loads(completed.stdout.strip().splitlines()[-1])
+        seconds = summary["duration_us"] / 1e6
+        errors = sum(summary[k] for k in ("connect", "read", "write", "status", "timeout"))
+        return {"rps": summary["requests"] / seconds, "p50_ms": summary["p50_us"] / 1000,
+                "p99_ms": summary["p99_us"] / 1000, "errors": errors,
+                "requests": summary["requests"]}
+    return python_load(system.url, requests, duration, connections)
+
+
+# --- Latency at scale ----------------------------------------------------------------------------
+
+def question_latencies(system: Running, runs: int = 3) -> dict[str, float]:
+    """Median milliseconds per example question, each run made unique so no cache answers it."""
+    result = {}
+    for name, query in example_queries().items():
+        timings = []
+        for run in range(runs):
+            path = query_request(system, f"{query}\n# bench {time.time_ns()} {run}")[1]
+            began = time.perf_counter()
+            status, _ = get(system.url + path)
+            timings.append((time.perf_counter() - began) * 1000)
+            if status != 200:  # stopped by a time limit: at least as slow as the limit
+                FAILED.add((system.name, name, status))
+        result[name] = statistics.median(timings)
+    return result
+
+
+FAILED: set[tuple[str, str, int]] = set()  # (system, question, HTTP status) seen at some scale
+
+
+def synth(scale: int, folder: Path) -> Path | None:
+    if scale == 1:
+        return None
+    target = folder / f"scale-{scale}"
+    if not (target / "synthetic").exists():
+        subprocess.run([str(BIN / "pactgraph"), "synth", "--scale", str(scale), "--output",
+                        str(target)], check=True, timeout=600)
+    return target
+
+
+@dataclass
+class ScaleRow:
+    scale: int
+    triples: int
+    first_start_s: float | None
+    start_s: float
+    rss_mb: float
+    latencies: dict[str, float]
+    oxigraph_load_s: float
+    oxigraph_start_s: float
+    oxigraph_rss_mb: float
+    oxigraph_latencies: dict[str, float] = field(default_factory=dict)
+
+
+def count_triples(system: Running) -> int:
+    query = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    _, body = get(system.url + query_request(system, query)[1])
+    return int(json.loads(body)["results"]["bindings"][0]["n"]["value"])
+
+
+def measure_scale(scale: int, work: Path, logs: Path, store_dir: Path,
+                  pactgraph_scales: set[int]) -> ScaleRow:
+    data_dir = synth(scale, work / "data")
+    first = None
+    latencies: dict[str, float] = {}
+    start_s = rss = float("nan")
+    if scale in pactgraph_scales:
+        before = set(store_dir.glob("*")) if store_dir.exists() else set()
+        server = start_pactgraph(data_dir, logs, store_dir)
+        if set(store_dir.glob("*")) - before:  # this start validated and built a new store
+            first = server.startup_s
+        server.stop()
+        server = start_pactgraph(data_dir, logs, store_dir)  # now from the prebuilt store
+        start_s, rss = server.startup_s, server.rss() / 2**20
+        latencies = question_latencies(server)
+        server.stop()
+    location = work / f"oxigraph-{scale}"
+    load_s = load_oxigraph(data_dir, location)
+    oxigraph = start_oxigraph(location, logs)
+    try:
+        triples = count_triples(oxigraph)
+        row = ScaleRow(scale, triples, first, start_s, rss, latencies, load_s,
+                       oxigraph.startup_s, oxigraph.rss() / 2**20, question_latencies(oxigraph))
+    finally:
+        oxigraph.stop()
+        shutil.rmtree(location, ignore_errors=True)
+    return row
+
+
+# --- Report --------------------------------------------------------------------------------------
+
+def summarise(samples: list[dict]) -> dict:
+    """Rounds combined: requests/s averaged, latencies as the median of the rounds' values."""
+    return {"rps": statistics.mean(s["rps"] for s in samples),
+            "p50_ms": statistics.median(s["p50_ms"] for s in samples),
+            "p99_ms": statistics.median(s["p99_ms"] for s in samples),
+            "errors": sum(s["errors"] for s in samples),
+            "rounds": [round(s["rps"]) for s in samples]}
+
+
+def _number(value: float | None, digits: int) -> str:
+    """``value`` rounded, or a dash where it was not measured."""
+    if value is None or value != value:  # None or NaN
+        return "—"
+    return f"{value:,.{digits}f}"
+
+
+def markdown(results: dict) -> str:
+    lines = [f"Machine: {results['machine']}; {results['date']}; load: {results['load']}.", ""]
+    lines += ["| mix | system | requests/s (per round) | p50 ms | p99 ms | errors |",
+              "|---|---|---|---|---|---|"]
+    for mix, systems in results["throughput"].items():
+        for name, row in systems.items():
+            rounds = ", ".join(f"{r:,}" for r in row["rounds"])
+            lines.append(f"| {mix} | {name} | {row['rps']:,.0f} ({rounds}) | {row['p50_ms']:.2f} "
+                         f"| {row['p99_ms']:.2f} | {row['errors']} |")
+    lines += ["", "| ratio | cached mix | unique mix | bar |", "|---|---|---|---|"]
+    ratios = results["ratios"]
+    lines.append(f"| pactgraph ÷ oxigraph | {ratios['cached']['oxigraph']:.2f} | "
+                 f"{ratios['unique']['oxigraph']:.2f} | cached ≥ 1.2, unique ≥ 0.8 |")
+    lines.append(f"| pactgraph ÷ ceiling | {ratios['cached']['ceiling']:.2f} | "
+                 f"{ratios['unique']['ceiling']:.2f} | cached ≥ 0.85 |")
+    if results["scales"]:
+        lines += ["", "| scale | triples | pactgraph first start s | start from prebuilt store s "
+                  "| RSS MB | slowest question ms | median question ms | oxigraph load s "
+                  "| oxigraph start s | oxigraph RSS MB | oxigraph slowest ms |",
+                  "|---|---|---|---|---|---|---|---|---|---|---|"]
+        for row in results["scales"]:
+            lat, olat = row["latencies"].values(), row["oxigraph_latencies"].values()
+            first = "—" if row["first_start_s"] is None else f"{row['first_start_s']:.1f}"
+            lines.append(
+                f"| {row['scale']}× | {row['triples']:,} | {first} | {_number(row['start_s'], 2)} "
+                f"| {_number(row['rss_mb'], 0)} | {_number(max(lat, default=None), 1)} | "
+                f"{_number(statistics.median(lat) if lat else None, 1)} | "
+                f"{row['oxigraph_load_s']:.1f} | {row['oxigraph_start_s']:.2f} | "
+                f"{row['oxigraph_rss_mb']:.0f} | {max(olat, default=float('nan')):.1f} |")
+    lines += ["", "Per question, ms (uncached; pactgraph / oxigraph):", "",
+              "| question | " + " | ".join(f"{r['scale']}×" for r in results["scales"]) + " |",
+              "|---|" + "---|" * len(results["scales"])]
+    for name in example_queries():
+        cells = []
+        for row in results["scales"]:
+            mine = row["latencies"].get(name)
+            theirs = row["oxigraph_latencies"].get(name)
+            cells.append(("—" if mine is None else f"{mine:.0f}")
+                         + " / " + ("—" if theirs is None else f"{theirs:.0f}"))
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    if results["problems"]:
+        lines += ["", "Problems seen while checking answers:", *[f"- {p}" for p in
+                                                                  results["problems"]]]
+    return "\n".join(lines) + "\n"
+
+
+def chart(results: dict, path: Path) -> None:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5))
+    mixes = list(results["throughput"])
+    names = list(results["throughput"][mixes[0]])
+    width = 0.8 / len(names)
+    for i, name in enumerate(names):
+        values = [results["throughput"][mix][name]["rps"] for mix in mixes]
+        left.bar([m + i * width for m in range(len(mixes))], values, width, label=name)
+    left.set_xticks([m + width * (len(names) - 1) / 2 for m in range(len(mixes))], mixes)
+    left.set_ylabel("requests/s")
+    left.set_title("Throughput (higher is better)")
+    left.legend()
+    scales = results["scales"]
+    if scales:
+        xs = [row["scale"] for row in scales]
+        for key, label in (("latencies", "pactgraph"), ("oxigraph_latencies", "oxigraph")):
+            medians = [statistics.median(row[key].values()) if row[key] else float("nan")
+                       for row in scales]
+            slowest = [max(row[key].values(), default=float("nan")) for row in scales]
+            line, = right.plot(xs, medians, marker="o", label=f"{label}, median question")
+            right.plot(xs, slowest, marker="x", linestyle=":", color=line.get_color(),
+                       label=f"{label}, slowest (5 s = stopped)")
+        right.axhline(100, linestyle="--", color="grey", label="100 ms bar")
+        right.set_xscale("log")
+        right.set_yscale("log")
+        right.set_xlabel("data scale (× bundled)")
+        right.set_ylabel("ms (uncached)")
+        right.set_title("Question latency as data grows")
+        right.legend()
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--duration", type=float, default=10, help="seconds per mix and round")
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--threads", type=int, default=2, help="load-generator threads")
+    parser.add_argument("--scales", default="1,10,100,1000",
+                        help="data scales for start-up, memory and latency (oxigraph at each)")
+    parser.add_argument("--pactgraph-scales", default="1,10,100",
+                        help="scales at which pactgraph is started too (its first start at a "
+                             "scale validates: about 10 minutes at 100x, hours at 1000x)")
+    parser.add_argument("--output", type=Path, default=BENCH / "results")
+    args = parser.parse_args(argv)
+    scales = [int(s) for s in args.scales.split(",") if s]
+    pactgraph_scales = {int(s) for s in args.pactgraph_scales.split(",") if s}
+    output: Path = args.output
+    output.mkdir(parents=True, exist_ok=True)
+    logs = output / "logs"
+    logs.mkdir(exist_ok=True)
+    store_dir = output / "store"  # pactgraph's prebuilt stores, kept between runs
+    work = output / "work"
+    work.mkdir(exist_ok=True)
+
+    results: dict = {"machine": f"{os.cpu_count()} cores, {os.uname().machine}, "
+                                f"Python {sys.version.split()[0]}",
+                     "date": time.strftime("%Y-%m-%d"),
+                     "load": (f"wrk {args.threads} threads x {args.connections} connections"
+                              if shutil.which("wrk") else
+                              f"Python generator, {args.connections} connections")
+                     + f", {args.duration:g} s per mix x {args.rounds} rounds",
+                     "throughput": {}, "ratios": {}, "scales": [], "problems": []}
+    running: list[Running] = []
+    try:
+        with tempfile.TemporaryDirectory() as scratch:
+            SLOW_FOR_RDFLIB.update(probe_rdflib(5.0, Path(scratch)))
+            if SLOW_FOR_RDFLIB:
+                results["problems"].append(
+                    "rdflib-endpoint runs without these example questions, which rdflib did not "
+                    f"answer within 5 s: {', '.join(sorted(SLOW_FOR_RDFLIB))}")
+            location = Path(scratch) / "oxigraph"
+            load_oxigraph(None, location)
+            running = [start_pactgraph(None, logs, store_dir), start_oxigraph(location, logs),
+                       start_rdflib_endpoint(None, logs), start_ceiling(logs)]
+            by_name = {system.name: system for system in running}
+            counts = {name: row_counts(by_name[name])
+                      for name in ("pactgraph", "oxigraph", "rdflib-endpoint")}
+            for name, other in counts.items():
+                if any(counts["pactgraph"][q] != n for q, n in other.items()):
+                    results["problems"].append(f"row counts differ, {name}: {other} vs "
+                                               f"pactgraph: {counts['pactgraph']}")
+            for system in running:
+                for mix in MIXES:
+                    results["problems"] += check_answers(system, MIXES[mix](system))
+            samples: dict[str, dict[str, list[dict]]] = {m: {} for m in MIXES}
+            for round_number in range(args.rounds):
+                order = running if round_number % 2 == 0 else running[::-1]
+                for system in order:
+                    for mix in MIXES:
+                        sample = drive(system, mix, args.duration, args.connections,
+                                       args.threads, work)
+                        samples[mix].setdefault(system.name, []).append(sample)
+                        print(f"round {round_number + 1} {system.name:16} {mix:7} "
+                              f"{sample['rps']:8.0f} req/s  p50 {sample['p50_ms']:.2f} ms  "
+                              f"p99 {sample['p99_ms']:.2f} ms  errors {sample['errors']}",
+                              flush=True)
+            for system in running:
+                system.stop()
+            running = []
+        for mix, systems in samples.items():
+            results["throughput"][mix] = {name: summarise(s) for name, s in systems.items()}
+            row = results["throughput"][mix]
+            results["ratios"][mix] = {other: row["pactgraph"]["rps"] / row[other]["rps"]
+                                      for other in ("oxigraph", "ceiling")}
+        for scale in scales:
+            FAILED.clear()
+            row = measure_scale(scale, work, logs, store_dir, pactgraph_scales)
+            results["problems"] += [f"{scale}×: {system} answered {question} with HTTP {status}"
+                                    for system, question, status in sorted(FAILED)]
+            results["scales"].append(row.__dict__)
+            print(f"scale {scale}x: {row.triples} triples, pactgraph start {row.start_s:.2f} s "
+                  f"(first {row.first_start_s}), RSS {row.rss_mb:.0f} MB, slowest question "
+                  f"{max(row.latencies.values(), default=float('nan')):.1f} ms; oxigraph "
+                  f"slowest {max(row.oxigraph_latencies.values()):.1f} ms", flush=True)
+    finally:
+        for system in running:
+            system.stop()
+    (output / "results.json").write_text(json.dumps(results, indent=2))
+    (output / "results.md").write_text(markdown(results))
+    chart(results, output / "chart.png")
+    print(markdown(results))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,344 @@
+"""The response cache: bounded, never mixes answers up, and 304 only on a matching ETag."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from flask import Flask, request
+from rdflib import Graph
+
+from pactgraph.app import build_published, create_app
+from pactgraph.cache import (
+    CachedAnswer,
+    ResponseCache,
+    app_response_cache,
+    input_version,
+    is_cacheable_query,
+    make_etag,
+    not_modified,
+    request_key,
+)
+from pactgraph.errors import DataNotConforming
+from pactgraph.executor import executor_for
+from pactgraph.knowledge import Knowledge
+from pactgraph.settings import DEFAULTS, resolve
+from pactgraph.store import graph_iri
+
+ONTOLOGY, DATA = graph_iri("ontology"), graph_iri("data")
+
+
+def _answer(size: int, tag: str = "x") -> CachedAnswer:
+    return CachedAnswer(b"a" * size, "text/plain", tag)
+
+
+# --- The cache itself ----------------------------------------------------------------------------
+
+def test_the_cache_keeps_at_most_max_entries_least_recently_used_out_first() -> None:
+    cache = ResponseCache(max_entries=3, max_bytes=10_000)
+    for key in "abc":
+        cache.put(key, _answer(10, key))
+    assert cache.get("a") is not None  # a is now the most recently used
+    cache.put("d", _answer(10, "d"))
+    assert len(cache) == 3
+    assert cache.get("b") is None
+    assert [cache.get(k).etag for k in "acd"] == ["a", "c", "d"]
+
+
+def test_the_cache_keeps_at_most_max_bytes() -> None:
+    cache = ResponseCache(max_entries=100, max_bytes=1000)
+    for number in range(20):
+        assert cache.put(str(number), _answer(200))
+    assert cache.total_bytes <= 1000
+    assert len(cache) == 5
+    assert cache.get("19") is not None and cache.get("0") is None
+
+
+def test_an_answer_larger_than_a_quarter_of_the_budget_is_not_stored() -> None:
+    cache = ResponseCache(max_entries=100, max_bytes=1000)
+    cache.put("small", _answer(10))
+    assert not cache.put("huge", _answer(251))
+    assert cache.get("huge") is None and cache.get("small") is not None
+
+
+def test_replacing_an_entry_does_not_count_its_bytes_twice() -> None:
+    cache = ResponseCache(max_entries=10, max_bytes=1000)
+    for _ in range(10):
+        cache.put("same", _answer(200))
+    assert cache.total_bytes == 200 and len(cache) == 1
+
+
+def test_a_cache_of_size_zero_stores_nothing() -> None:
+    cache = ResponseCache(max_entries=0, max_bytes=1000)
+    assert not cache.put("a", _answer(1))
+    assert cache.get("a") is None
+
+
+# --- Keys and ETags ------------------------------------------------------------------------------
+
+def test_request_keys_differ_whenever_a_part_differs() -> None:
+    base = ("SELECT * {}", ("http://g/1",), (), "application/sparql-results+json")
+    variants = [
+        ("SELECT * { }", ("http://g/1",), (), "application/sparql-results+json"),
+        ("SELECT * {}", ("http://g/2",), (), "application/sparql-results+json"),
+        ("SELECT * {}", (), ("http://g/1",), "application/sparql-results+json"),
+        ("SELECT * {}", ("http://g/1",), (), "text/csv"),
+        ("SELECT * {}", ("http://g/1", "http://g/1"), (), "application/sparql-results+json"),
+    ]
+    keys = {request_key(*base), *(request_key(*variant) for variant in variants)}
+    assert len(keys) == 1 + len(variants)
+    assert request_key(*base) == request_key(*base)
+
+
+def test_parts_cannot_run_into_each_other() -> None:
+    assert request_key("ab", "c") != request_key("a", "bc")
+    assert request_key(("a", "b"), ()) != request_key(("a",), ("b",))
+
+
+def test_etags_depend_on_the_data_version_and_the_request() -> None:
+    assert make_etag("v1", "k1") == make_etag("v1", "k1")
+    assert len({make_etag("v1", "k1"), make_etag("v2", "k1"), make_etag("v1", "k2")}) == 3
+
+
+def test_queries_whose_answer_can_change_are_not_cacheable() -> None:
+    assert is_cacheable_query("SELECT ?s { ?s ?p ?o } LIMIT 3")
+    for volatile in ("SELECT (NOW() AS ?t) {}", "SELECT (rand () AS ?r) {}",
+                     "SELECT (UUID() AS ?u) {}", "SELECT (STRUUID() AS ?u) {}",
+                     "CONSTRUCT { ?s ?p [] } WHERE { BIND(BNODE() AS ?b) ?s ?p ?o }"):
+        assert not is_cacheable_query(volatile), volatile
+
+
+def test_not_modified_only_for_a_matching_etag_on_get() -> None:
+    app = Flask(__name__)
+    cases = [("GET", '"abc"', True), ("GET", 'W/"abc"', True), ("GET", '"x", "abc"', True),
+             ("GET", "*", True), ("GET", '"abd"', False), ("GET", None, False),
+             ("HEAD", '"abc"', True), ("POST", '"abc"', False)]
+    for method, header, expected in cases:
+        headers = {"If-None-Match": header} if header else {}
+        with app.test_request_context("/", method=method, headers=headers):
+            assert not_modified(request, "abc") is expected, (method, header)
+
+
+# --- The endpoint --------------------------------------------------------------------------------
+
+JSON = "application/sparql-results+json"
+COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+TREATIES = "SELECT ?t WHERE { ?t a pg:MutualDefenseTreaty } ORDER BY ?t"
+
+
+def _get(client, query: str, accept: str = JSON, **parameters):
+    return client.get("/sparql", query_string={"query": query, **parameters},
+                      headers={"Accept": accept})
+
+
+@pytest.fixture()
+def small_cache(app: Flask):
+    """The session app with a fresh, small answer cache for the length of one test."""
+    saved = app.extensions.get("pactgraph.responses")
+    app.extensions["pactgraph.responses"] = ResponseCache(max_entries=3, max_bytes=1_000_000)
+    yield app.extensions["pactgraph.responses"]
+    app.extensions["pactgraph.responses"] = saved
+
+
+def test_no_request_gets_the_answer_of_another(client, small_cache, published_graph) -> None:
+    variants = {
+        "count, json": (COUNT, JSON, {}),
+        "treaties, json": (TREATIES, JSON, {}),
+        "count, csv": (COUNT, "text/csv", {}),
+        "count, ontology graph": (COUNT, JSON, {"default-graph-uri": ONTOLOGY}),
+        "count, data graph": (COUNT, JSON, {"default-graph-uri": DATA}),
+        "count, json by format": (COUNT, "text/csv", {"format": "json"}),
+    }
+    first = {}
+    for name, (query, accept, parameters) in variants.items():
+        response = _get(client, query, accept, **parameters)
+        assert response.status_code == 200, name
+        first[name] = (response.data, response.content_type, response.headers["ETag"])
+    for name, (query, accept, parameters) in reversed(variants.items()):  # now from the cache
+        response = _get(client, query, accept, **parameters)
+        assert (response.data, response.content_type, response.headers["ETag"]) == first[name]
+    # Different requests, different answers and ETags (the same answer twice where they should).
+    assert first["count, json"][0] == first["count, json by format"][0]
+    distinct = {name: value for name, value in first.items() if name != "count, json by format"}
+    assert len({body for body, _, _ in distinct.values()}) == len(distinct)
+    assert len({etag for _, _, etag in first.values()}) == len(first)
+    assert first["count, csv"][1].startswith("text/csv")
+
+    def count(body: bytes) -> int:
+        return int(json.loads(body)["results"]["bindings"][0]["n"]["value"])
+
+    ontology = Graph().parse(Path(DEFAULTS["ontology_paths"][0]) / "pactgraph.ttl")
+    assert count(first["count, ontology graph"][0]) == len(ontology)
+    assert count(first["count, data graph"][0]) == len(published_graph) - len(ontology)
+
+
+def test_an_answer_is_cacheable_by_shared_caches_and_varies_by_accept(client, small_cache):
+    for _ in range(2):  # the miss and the hit say the same
+        response = _get(client, TREATIES)
+        assert response.status_code == 200
+        assert response.headers["Cache-Control"] == "public, max-age=3600"
+        assert "Accept" in response.headers["Vary"]
+        assert response.headers["ETag"].startswith('"')
+    assert len(small_cache) == 1 and small_cache.hits == 1
+
+
+def test_304_only_when_the_etag_matches(client, small_cache) -> None:
+    etag = _get(client, TREATIES).headers["ETag"]
+    other = _get(client, TREATIES, "text/csv").headers["ETag"]
+    assert other != etag
+    for header, status in ((etag, 304), (f'"x", {etag}', 304), (other, 200), ('"nope"', 200)):
+        response = client.get("/sparql", query_string={"query": TREATIES},
+                              headers={"Accept": JSON, "If-None-Match": header})
+        assert response.status_code == status, header
+        assert response.headers["ETag"] == etag
+        assert (response.data == b"") is (status == 304)
+    small_cache.__init__(3, 1_000_000)  # evicted: the answer is evaluated again, same ETag
+    response = client.get("/sparql", query_string={"query": TREATIES},
+                          headers={"Accept": JSON, "If-None-Match": etag})
+    assert response.status_code == 304 and len(small_cache) == 1
+
+
+def test_a_post_is_answered_in_full_even_with_a_matching_etag(client, small_cache) -> None:
+    etag = _get(client, TREATIES).headers["ETag"]
+    response = client.post("/sparql", data={"query": TREATIES},
+                           headers={"Accept": JSON, "If-None-Match": etag})
+    assert response.status_code == 200 and response.data
+
+
+def test_the_endpoint_cache_stays_within_its_bounds(client, small_cache) -> None:
+    for limit in range(1, 8):
+        assert _get(client, f"{TREATIES} LIMIT {limit}").status_code == 200
+    assert len(small_cache) == 3
+
+
+def test_answers_that_can_change_or_name_the_host_are_not_kept(client, small_cache) -> None:
+    for query in ("SELECT (NOW() AS ?t) {}", "SELECT (STRUUID() AS ?u) {}"):
+        response = _get(client, query)
+        assert response.status_code == 200 and "ETag" not in response.headers
+    assert _get(client, TREATIES, "text/html").status_code == 200
+    assert len(small_cache) == 0
+
+
+def test_a_changed_file_changes_every_etag(tmp_path: Path) -> None:
+    data = Path(DEFAULTS["data_paths"][0])
+    copy = tmp_path / "data"
+    shutil.copytree(data, copy)
+    before = input_version(sorted(copy.glob("*.ttl")))
+    with (copy / "states.ttl").open("a", encoding="utf-8") as file:
+        file.write("\n# a comment changes the bytes, so the version\n")
+    assert input_version(sorted(copy.glob("*.ttl"))) != before
+    assert make_etag(before, "k") != make_etag(input_version(sorted(copy.glob("*.ttl"))), "k")
+
+
+# --- Limits hold on a miss -----------------------------------------------------------------------
+
+RUNAWAY = "SELECT * { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l } ORDER BY ?c ?f ?i ?l"
+
+
+@pytest.fixture(scope="module")
+def limited_client():
+    app = create_app({"query_time_limit_ms": 500, "max_result_rows": 5, "query_workers": 1})
+    app.config["TESTING"] = True
+    yield app.test_client(), app_response_cache(app)
+    executor_for(app).close()
+
+
+def test_a_runaway_query_is_stopped_every_time_and_never_kept(limited_client) -> None:
+    client, answers = limited_client
+    for _ in range(2):
+        response = _get(client, RUNAWAY)
+        assert response.status_code == 503
+        assert "query_time_limit_ms" in response.get_data(as_text=True)
+        assert "ETag" not in response.headers
+    assert len(answers) == 0
+
+
+def test_an_answer_cut_by_the_row_cap_is_not_kept(limited_client) -> None:
+    client, answers = limited_client
+    for _ in range(2):
+        response = _get(client, "SELECT ?s WHERE { ?s a ?class }")
+        assert response.headers.get("Pactgraph-Results-Truncated") == "true"
+        assert "ETag" not in response.headers
+    assert len(answers) == 0
+    assert _get(client, "ASK { ?s ?p ?o }").headers.get("ETag")
+    assert len(answers) == 1
+
+
+# --- Start-up: validation once per version of the input ----------------------------------------
+
+def test_the_same_files_are_validated_once(tmp_path: Path, monkeypatch) -> None:
+    calls = []
+    original = Knowledge.validate
+
+    def counting(self):
+        calls.append(1)
+        return original(self)
+
+    monkeypatch.setattr(Knowledge, "validate", counting)
+    data = tmp_path / "data"
+    shutil.copytree(Path(DEFAULTS["data_paths"][0]), data)
+    settings = resolve({"data_paths": [str(data)], "store_dir": str(tmp_path / "store")})
+    first = build_published(settings)
+    second = build_published(settings)
+    assert len(calls) == 1
+    assert first.data_version == second.data_version
+    assert len(first.graph) == len(second.graph)
+    with (data / "states.ttl").open("a", encoding="utf-8") as file:
+        file.write("\n# changed\n")
+    assert build_published(settings).data_version != first.data_version
+    assert len(calls) == 2
+
+
+def test_data_that_does_not_conform_is_refused_on_every_start(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(Path(DEFAULTS["data_paths"][0]), data)
+    with (data / "anzus-1951.ttl").open("a", encoding="utf-8") as file:  # a second, bad date
+        file.write('\n<https://w3id.org/pactgraph/id/treaty/anzus-1951> '
+                   '<http://data.europa.eu/eli/ontology#date_document> "soon" .\n')
+    settings = resolve({"data_paths": [str(data)], "store_dir": str(tmp_path / "store")})
+    for _ in range(2):
+        with pytest.raises(DataNotConforming):
+            build_published(settings)
+    assert not list((tmp_path / "store").glob("*.conforms"))
+
+
+# --- Pages ---------------------------------------------------------------------------------------
+
+PAGE = "/doc/treaty/us-philippines-mdt-1951"
+
+
+def test_pages_are_remembered_per_host_path_and_accept(app: Flask, small_cache) -> None:
+    client = app.test_client()
+    variants = [("localhost", "text/html"), ("localhost", "text/turtle"),
+                ("example.org", "text/html"), ("example.org", "application/ld+json")]
+    first = {}
+    for host, accept in variants:
+        response = client.get(PAGE, headers={"Accept": accept, "Host": host})
+        assert response.status_code == 200
+        first[host, accept] = (response.data, response.content_type)
+    assert len(small_cache) == 3  # four pages in a cache of three: still bounded
+    for host, accept in reversed(variants):
+        response = client.get(PAGE, headers={"Accept": accept, "Host": host})
+        assert (response.data, response.content_type) == first[host, accept]
+        assert response.headers["Vary"] == "Accept"
+        assert "Content-Security-Policy" in response.headers or accept != "text/html"
+    assert len({body for body, _ in first.values()}) == len(variants)
+    assert b"example.org" in first["example.org", "text/html"][0]
+    assert b"example.org" not in first["localhost", "text/html"][0]
+
+
+def test_a_remembered_page_answers_304_to_its_etag_only(app: Flask, small_cache) -> None:
+    client = app.test_client()
+    headers = {"Accept": "text/turtle"}
+    etag = client.get(PAGE, headers=headers).headers["ETag"]
+    assert client.get(PAGE, headers={**headers, "If-None-Match": etag}).status_code == 304
+    assert client.get(PAGE, headers={**headers, "If-None-Match": '"other"'}).status_code == 200
+
+
+def test_missing_pages_are_not_remembered(app: Flask, small_cache) -> None:
+    client = app.test_client()
+    for _ in range(2):
+        assert client.get("/doc/treaty/no-such-treaty").status_code == 404
+    assert len(small_cache) == 0

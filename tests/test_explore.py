@@ -140,3 +140,19 @@ def test_a_state_page_says_who_must_help_it(client):
 
 def test_today_is_the_default_date(client):
     assert network(client)["date"] == datetime.date.today().isoformat()
+
+
+def test_network_answers_depend_on_today_so_nothing_keeps_them(client) -> None:
+    from pactgraph.cache import app_response_cache
+
+    for path in ("/explore/network", "/explore/network.json", "/explore/network.json?date=1975"):
+        first = client.get(path)
+        assert first.status_code == 200
+        assert first.headers["Cache-Control"] == "no-store"
+    # The page cache remembered none of them, while an ordinary page is remembered.
+    cache = app_response_cache(client.application)
+    before = len(cache)
+    client.get("/explore/network.json?date=1990")
+    assert len(cache) == before
+    client.get("/explore/timeline?never-asked-before=1")  # a page no other test has fetched
+    assert len(cache) == before + 1

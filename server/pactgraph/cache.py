@@ -312,7 +312,8 @@ def install_page_cache(app: Flask) -> None:
 
     def remember(response: Response) -> Response:
         key = g.pop("pactgraph_page_key", None)
-        if key is None or response.status_code != 200 or response.is_streamed:
+        if (key is None or response.status_code != 200 or response.is_streamed
+                or response.cache_control.no_store):
             return response
         headers = tuple((name, value) for name, value in response.headers.items()
                         if name in PAGE_HEADERS)

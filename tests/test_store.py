@@ -7,7 +7,8 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDFS
 
 from pactgraph.errors import QueryError, UnsupportedOperation
-from pactgraph.store import TripleStore, graph_iri, offered_for, serialize
+from pactgraph.results import write
+from pactgraph.store import TripleStore, graph_iri, offered_for
 
 THING = URIRef("https://w3id.org/pactgraph/id/treaty/example-1950")
 
@@ -57,4 +58,4 @@ def test_every_offered_format_is_written(store: TripleStore) -> None:
                   "CONSTRUCT WHERE { ?s ?p ?o }"):
         kind = store.query(query).kind
         for media_type in offered_for(kind):
-            assert serialize(store.query(query), media_type), (query, media_type)
+            assert write(store.query(query), media_type, 100).body, (query, media_type)

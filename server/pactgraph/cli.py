@@ -74,16 +74,18 @@ QUERY_FORMATS = ("table", "json", "xml", "csv", "tsv", "ttl", "jsonld", "nt", "r
 
 
 def command_query(args: argparse.Namespace) -> int:
+    from .results import write
     from .sparql import choose_media_type, compact_iri
-    from .store import offered_for, serialize
+    from .store import offered_for
     result = _unvalidated_store(args).query(args.query)
     name = args.format or ("ttl" if result.kind == "graph" else "table")
+    # A local query is the user's own: no row cap (the server's max_result_rows does not apply).
     if name == "table" and result.kind != "graph":
-        document = json.loads(serialize(result, "application/sparql-results+json"))
-        print(results_table(document, compact_iri))
+        written = write(result, "application/sparql-results+json", sys.maxsize)
+        print(results_table(json.loads(written.body), compact_iri))
         return 0
     media_type = choose_media_type(name, None, offered_for(result.kind))
-    sys.stdout.buffer.write(serialize(result, media_type))
+    sys.stdout.buffer.write(write(result, media_type, sys.maxsize).body)
     sys.stdout.flush()
     return 0
 

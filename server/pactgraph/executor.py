@@ -116,17 +116,7 @@ def _answer(store, job: Job, max_rows: int) -> tuple:
     media_type = job.media_types.get(result.kind)
     if media_type is None:
         return ("not_acceptable", result.kind)
-    try:
-        if result.kind == "ask":
-            written = results.write_boolean(bool(result.value), media_type)
-        elif result.kind == "select":
-            written = results.write_solutions(result.value, media_type, max_rows, job.link)
-        else:
-            written = results.write_triples(result.value, media_type, max_rows)
-    except (OSError, ValueError, SyntaxError) as error:
-        # Raised while evaluating lazily or writing (RDF/XML cannot write every predicate IRI,
-        # rdflib cannot carry every term to JSON-LD): about this query and format, not a fault.
-        raise QueryError(f"the query could not be answered in {media_type}: {error}") from None
+    written = results.write(result, media_type, max_rows, job.link)
     return ("answer", Answer(result.kind, media_type, written.body, written.rows,
                              written.truncated))
 

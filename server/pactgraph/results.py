@@ -23,6 +23,7 @@ from xml.sax.saxutils import escape, quoteattr
 import pyoxigraph as ox
 from rdflib import Graph
 
+from .errors import QueryError
 from .namespaces import PREFIXES
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
@@ -210,6 +211,21 @@ def write_boolean(value: bool, media_type: str) -> Written:
     body = ('<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
             f"<head/><boolean>{'true' if value else 'false'}</boolean></sparql>\n")
     return Written(body.encode(), 1, False)
+
+
+def write(result, media_type: str, max_rows: int, link: str | None = None) -> Written:
+    """Any query result (``store.QueryResult``) in ``media_type``: the one entry point, used by
+    the query workers and by ``pactgraph query``."""
+    try:
+        if result.kind == "ask":
+            return write_boolean(bool(result.value), media_type)
+        if result.kind == "select":
+            return write_solutions(result.value, media_type, max_rows, link)
+        return write_triples(result.value, media_type, max_rows)
+    except (OSError, ValueError, SyntaxError) as error:
+        # Raised while evaluating lazily or writing (RDF/XML cannot write every predicate IRI,
+        # rdflib cannot carry every term to JSON-LD): about this query and format, not a fault.
+        raise QueryError(f"the query could not be answered in {media_type}: {error}") from None
 
 
 # --- Graphs --------------------------------------------------------------------------------------

@@ -1,8 +1,9 @@
-"""The engine seam: an immutable pyoxigraph store, its queries, and how their answers are written.
+"""The engine seam: an immutable pyoxigraph store, its queries, and the formats answers come in.
 
 rdflib stays the Graph API for parsing, serialising and pySHACL; SPARQL is evaluated by Oxigraph,
 which is 20-500x faster than rdflib's evaluator and safe to share between threads. Only this module
-imports pyoxigraph, so the engine can change without touching the blueprints or the command line.
+and ``results.py`` (which writes answers, with the row cap) import pyoxigraph, so the engine can
+change without touching the blueprints or the command line.
 
 Graph layout: each kind of source is a named graph (``{base}graph/ontology``, ``{base}graph/data``);
 a query's default graph is their union unless the request names graphs (``default-graph-uri``).
@@ -10,7 +11,6 @@ a query's default graph is their union unless the request names graphs (``defaul
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -21,7 +21,7 @@ from rdflib import Graph
 
 from . import negotiation
 from .errors import QueryError, UnsupportedOperation
-from .knowledge import Knowledge, bind_prefixes
+from .knowledge import Knowledge
 from .namespaces import CANONICAL_BASE, PREFIXES
 
 
@@ -202,20 +202,6 @@ class TripleStore:
 
 # --- Writing results -----------------------------------------------------------------------------
 
-_RESULTS_FORMAT = {
-    "application/sparql-results+json": ox.QueryResultsFormat.JSON,
-    "application/sparql-results+xml": ox.QueryResultsFormat.XML,
-    "text/csv": ox.QueryResultsFormat.CSV,
-    "text/tab-separated-values": ox.QueryResultsFormat.TSV,
-}
-_RDF_FORMAT = {
-    "text/turtle": ox.RdfFormat.TURTLE,
-    "application/n-triples": ox.RdfFormat.N_TRIPLES,
-    "application/rdf+xml": ox.RdfFormat.RDF_XML,
-    "application/n-quads": ox.RdfFormat.N_QUADS,
-    "application/trig": ox.RdfFormat.TRIG,
-}
-JSON_LD = "application/ld+json"
 # The CSV/TSV results formats define no boolean form, so ASK results come in JSON or XML only.
 _ASK_MEDIA_TYPES = ("application/sparql-results+json", "application/sparql-results+xml")
 
@@ -227,43 +213,3 @@ def offered_for(kind: str) -> tuple[str, ...]:
     if kind == "ask":
         return _ASK_MEDIA_TYPES
     return negotiation.GRAPH_RESULT_MEDIA_TYPES
-
-
-def _boolean(value: bool, media_type: str) -> bytes:
-    if media_type == "application/sparql-results+json":
-        return json.dumps({"head": {}, "boolean": value}).encode()
-    return ('<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
-            f"<head/><boolean>{'true' if value else 'false'}</boolean></sparql>\n").encode()
-
-
-def triples_to_rdflib(triples) -> Graph:
-    """A graph result as an rdflib Graph, handed over as N-Triples like the store does."""
-    graph = bind_prefixes(Graph())
-    try:
-        graph.parse(data=triples.serialize(format=ox.RdfFormat.N_TRIPLES), format="nt")
-    except Exception as error:  # rdflib's parser raises several kinds; all mean "cannot carry it"
-        raise QueryError(f"this graph cannot be converted for JSON-LD output: {error}; ask for "
-                         "Turtle or N-Triples instead") from None
-    return graph
-
-
-def serialize(result: QueryResult, media_type: str) -> bytes:
-    """``result`` written in ``media_type``, which must be one of ``offered_for(result.kind)``.
-
-    pyoxigraph writes every format but JSON-LD: its JSON-LD is expanded (no @context) and absent
-    from pyoxigraph 0.4, so JSON-LD goes through rdflib with our prefixes as the context.
-    """
-    if result.kind == "ask":
-        return _boolean(bool(result.value), media_type)
-    try:
-        if result.kind == "select":
-            return result.value.serialize(format=_RESULTS_FORMAT[media_type])
-        if media_type == JSON_LD:
-            graph = triples_to_rdflib(result.value)
-            return graph.serialize(format="json-ld", context=dict(PREFIXES),
-                                   auto_compact=True).encode("utf-8")
-        return ox.serialize(result.value, format=_RDF_FORMAT[media_type], prefixes=PREFIXES)
-    except (OSError, ValueError) as error:
-        # Raised while evaluating lazily or writing (RDF/XML cannot write every predicate IRI):
-        # a property of this query and format, not a fault of the server.
-        raise QueryError(f"the query could not be answered in {media_type}: {error}") from None

@@ -10,21 +10,19 @@ import pytest
 from flask import Flask, request
 from rdflib import Graph
 
-from pactgraph.app import build_published, create_app
+from pactgraph.app import create_app
 from pactgraph.cache import (
     CachedAnswer,
     ResponseCache,
     app_response_cache,
-    input_version,
     is_cacheable_query,
     make_etag,
     not_modified,
     request_key,
 )
-from pactgraph.errors import DataNotConforming
 from pactgraph.executor import executor_for
-from pactgraph.knowledge import Knowledge
-from pactgraph.settings import DEFAULTS, resolve
+from pactgraph.prebuilt import input_version
+from pactgraph.settings import DEFAULTS
 from pactgraph.store import graph_iri
 
 ONTOLOGY, DATA = graph_iri("ontology"), graph_iri("data")
@@ -264,44 +262,6 @@ def test_an_answer_cut_by_the_row_cap_is_not_kept(limited_client) -> None:
     assert len(answers) == 0
     assert _get(client, "ASK { ?s ?p ?o }").headers.get("ETag")
     assert len(answers) == 1
-
-
-# --- Start-up: validation once per version of the input ----------------------------------------
-
-def test_the_same_files_are_validated_once(tmp_path: Path, monkeypatch) -> None:
-    calls = []
-    original = Knowledge.validate
-
-    def counting(self):
-        calls.append(1)
-        return original(self)
-
-    monkeypatch.setattr(Knowledge, "validate", counting)
-    data = tmp_path / "data"
-    shutil.copytree(Path(DEFAULTS["data_paths"][0]), data)
-    settings = resolve({"data_paths": [str(data)], "store_dir": str(tmp_path / "store")})
-    first = build_published(settings)
-    second = build_published(settings)
-    assert len(calls) == 1
-    assert first.data_version == second.data_version
-    assert len(first.graph) == len(second.graph)
-    with (data / "states.ttl").open("a", encoding="utf-8") as file:
-        file.write("\n# changed\n")
-    assert build_published(settings).data_version != first.data_version
-    assert len(calls) == 2
-
-
-def test_data_that_does_not_conform_is_refused_on_every_start(tmp_path: Path) -> None:
-    data = tmp_path / "data"
-    shutil.copytree(Path(DEFAULTS["data_paths"][0]), data)
-    with (data / "anzus-1951.ttl").open("a", encoding="utf-8") as file:  # a second, bad date
-        file.write('\n<https://w3id.org/pactgraph/id/treaty/anzus-1951> '
-                   '<http://data.europa.eu/eli/ontology#date_document> "soon" .\n')
-    settings = resolve({"data_paths": [str(data)], "store_dir": str(tmp_path / "store")})
-    for _ in range(2):
-        with pytest.raises(DataNotConforming):
-            build_published(settings)
-    assert not list((tmp_path / "store").glob("*.conforms"))
 
 
 # --- Pages ---------------------------------------------------------------------------------------

@@ -63,7 +63,7 @@ def test_full_dump_is_the_published_graph(client, published_graph, name):
 
 @pytest.mark.parametrize("name, part", [("ontology.ttl", "ontology"), ("shapes.ttl", "shapes")])
 def test_ontology_and_shapes_dumps(client, app, name, part):
-    expected = getattr(app.extensions["pactgraph"].knowledge, part).graph
+    expected = getattr(app.extensions["pactgraph"], part)
     response = client.get(f"/download/{name}")
     assert response.status_code == 200 and response.mimetype == "text/turtle"
     assert response.headers["Content-Disposition"] == f'attachment; filename="{name}"'
@@ -114,7 +114,7 @@ def test_context_is_served_and_covers_every_property_of_ours(client, app):
     assert response.status_code == 200 and response.mimetype == "application/ld+json"
     context = json.loads(response.data)["@context"]
     assert context["@version"] == 1.1
-    ontology = app.extensions["pactgraph"].knowledge.ontology.graph
+    ontology = app.extensions["pactgraph"].ontology
     for kind in (OWL.ObjectProperty, OWL.DatatypeProperty):
         for prop in ontology.subjects(RDF.type, kind):
             assert context[str(prop)[len(str(PG)):]]["@id"] == str(prop)

@@ -156,3 +156,16 @@ def test_network_answers_depend_on_today_so_nothing_keeps_them(client) -> None:
     assert len(cache) == before
     client.get("/explore/timeline?never-asked-before=1")  # a page no other test has fetched
     assert len(cache) == before + 1
+
+
+def test_a_kept_network_follows_today(client, monkeypatch) -> None:
+    """Networks are kept per day, but frozen participation is today's: once the day asked for is
+    past, the same date's network no longer applies it."""
+    from pactgraph import explore
+
+    day = "2031-06-01"  # a date no other test asks for
+    monkeypatch.setattr(explore, "today", lambda: day)
+    frozen_then = [e for e in network(client, day)["edges"] if e["data"]["status"] == "frozen"]
+    assert frozen_then and network(client, day) == network(client, day)
+    monkeypatch.setattr(explore, "today", lambda: "2031-06-02")
+    assert not [e for e in network(client, day)["edges"] if e["data"]["status"] == "frozen"]

@@ -205,7 +205,7 @@ def test_odd_paths_are_refused_cleanly(client, path):
 @pytest.mark.parametrize("media_type", list(RDF_FORMATS))
 def test_ontology_is_served_at_its_namespace(client, app, media_type):
     extension, _ = RDF_FORMATS[media_type]
-    ontology = app.extensions["pactgraph"].knowledge.ontology.graph
+    ontology = app.extensions["pactgraph"].ontology
     for response in (client.get("/def", headers={"Accept": media_type}),
                      client.get("/def" + extension)):
         assert response.status_code == 200 and response.mimetype == media_type
@@ -214,7 +214,7 @@ def test_ontology_is_served_at_its_namespace(client, app, media_type):
 
 
 def test_ontology_page_has_an_anchor_for_every_term(client, app):
-    ontology = app.extensions["pactgraph"].knowledge.ontology.graph
+    ontology = app.extensions["pactgraph"].ontology
     page = client.get("/def", headers={"Accept": BROWSER_ACCEPT})
     assert page.status_code == 200 and "Accept" in page.vary
     anchors = AnchorCollector.of(page.get_data(as_text=True))
@@ -227,7 +227,7 @@ def test_ontology_page_has_an_anchor_for_every_term(client, app):
 
 
 def test_ontology_version_iri_serves_the_ontology(client, app):
-    ontology = app.extensions["pactgraph"].knowledge.ontology.graph
+    ontology = app.extensions["pactgraph"].ontology
     version = ontology.value(URIRef(ONTOLOGY_IRI), OWL.versionIRI)
     response = client.get("/" + str(version).split("/pactgraph/", 1)[1],
                           headers={"Accept": "text/turtle"})
@@ -236,7 +236,7 @@ def test_ontology_version_iri_serves_the_ontology(client, app):
 
 
 def test_shapes_are_served(client, app):
-    shapes = app.extensions["pactgraph"].knowledge.shapes.graph
+    shapes = app.extensions["pactgraph"].shapes
     response = client.get("/shapes.ttl")
     assert response.status_code == 200 and response.mimetype == "text/turtle"
     assert isomorphic(Graph().parse(data=response.data, format="turtle"), shapes)

@@ -1,29 +1,25 @@
-"""The app factory: settings -> knowledge -> store -> blueprints.
+"""The app factory: settings -> prebuilt store -> blueprints.
 
-Everything expensive happens here, once: parsing the files, validating them against the shapes and
-building the immutable store. The blueprints only read what ``create_app`` put in
-``app.extensions["pactgraph"]``.
+Everything expensive happens here, once per version of the input files: parsing them, validating
+them against the shapes and building the immutable store (prebuilt.py); a later start only opens
+that store. The blueprints only read what ``create_app`` put in ``app.extensions["pactgraph"]``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app
 from rdflib import Graph
 
+from . import prebuilt
 from . import settings as settings_table
-from .cache import (
-    VALIDATION_INPUTS,
-    default_store_dir,
-    input_version,
-    install_page_cache,
-    record_validated,
-    validated_before,
-)
+from .cache import install_page_cache
 from .errors import DataNotConforming
-from .knowledge import Knowledge
+from .graph_view import graph_over
+from .knowledge import Knowledge, SourceGraphs, turtle_files
 from .store import TripleStore
 
 
@@ -32,25 +28,35 @@ class Published:
     """What the server publishes, built once at start-up and never changed afterwards."""
 
     settings: dict[str, Any]
-    knowledge: Knowledge
-    graph: Graph          # ontology + data, the graph that IRIs dereference into
+    ontology: Graph       # the ontology alone (small), for /def, the JSON-LD @context...
+    shapes: Graph         # the SHACL shapes, served at /shapes
+    graph: Graph          # ontology + data, the graph that IRIs dereference into (read-only,
+    #                       read from the store: graph_view.py)
     store: TripleStore    # the same triples, for SPARQL
     data_version: str = ""  # a hash of the input files: the data part of every ETag (cache.py)
+    folder: Path | None = None  # the prebuilt store's folder (prebuilt.py), where dumps are kept
 
 
 def build_published(settings: dict[str, Any]) -> Published:
-    """Load, validate (once per version of the input files, see cache.py) and build the store."""
-    knowledge = Knowledge.from_settings(settings)
-    version = input_version([*knowledge.ontology.files, *knowledge.data.files,
-                             *knowledge.shapes.files], *VALIDATION_INPUTS)
-    store_dir = settings["store_dir"] or default_store_dir()
-    if not validated_before(store_dir, version):
+    """Open the prebuilt store of the input files, parsing, validating and building it first if
+    these files have not been built before (prebuilt.py)."""
+    paths = [settings["ontology_paths"], settings["data_paths"], settings["shapes_paths"]]
+    files = [file for group in paths for file in turtle_files(group)]
+    version = prebuilt.input_version(files, *prebuilt.VALIDATION_INPUTS)
+
+    def validated_knowledge() -> tuple[Knowledge, str]:
+        knowledge = Knowledge.load(*paths)
         report = knowledge.validate()
         if not report.conforms:
             raise DataNotConforming(report)
-        record_validated(store_dir, version, report.text())
-    return Published(settings, knowledge, knowledge.published(),
-                     TripleStore.from_knowledge(knowledge), version)
+        return knowledge, report.text()
+
+    folder = prebuilt.prepare(settings["store_dir"] or prebuilt.default_store_dir(), version,
+                              validated_knowledge)
+    store = TripleStore.open(folder / prebuilt.ENGINE)
+    return Published(settings, SourceGraphs.load(settings["ontology_paths"]).graph,
+                     SourceGraphs.load(settings["shapes_paths"]).graph,
+                     graph_over(lambda: store.engine), store, version, folder)
 
 
 def published() -> Published:

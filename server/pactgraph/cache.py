@@ -19,13 +19,11 @@ reaches ``put``), and queries whose answer may change from one evaluation to the
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 
 from flask import Flask, Request, Response
 
@@ -202,67 +200,6 @@ def app_response_cache(app: Flask) -> ResponseCache:
 
 
 _app_lock = threading.Lock()
-
-
-# --- Start-up: the version of the data, and validation done once per version --------------------
-
-def _versions() -> tuple[str, ...]:
-    from importlib.metadata import PackageNotFoundError, version
-    found = []
-    for package in ("pactgraph", "pyshacl", "rdflib"):
-        try:
-            found.append(f"{package} {version(package)}")
-        except PackageNotFoundError:
-            found.append(f"{package} unknown")
-    return tuple(found)
-
-
-# What else decides whether files validate: the code that validates them. A new release of any of
-# these validates again rather than trusting a record made by another version.
-VALIDATION_INPUTS: tuple[str, ...] = _versions()
-
-
-def input_version(paths: Iterable[Path], *salt: str) -> str:
-    """A hash of the input files (names relative to nothing: their bytes, in the order given, each
-    with its file name) and of ``salt`` (what else decides the outcome, e.g. library versions).
-
-    It is the data version behind every ETag: the same files give the same ETags in every worker
-    and after a restart, and a changed file changes them all.
-    """
-    digest = hashlib.sha256()
-    for part in salt:
-        digest.update(part.encode("utf-8") + b"\0")
-    for path in paths:
-        data = Path(path).read_bytes()
-        digest.update(Path(path).name.encode("utf-8") + b"\0")
-        digest.update(len(data).to_bytes(8, "big"))
-        digest.update(data)
-    return digest.hexdigest()
-
-
-def default_store_dir() -> Path:
-    """Where validation records are kept: $PACTGRAPH_STORE_DIR, else the user's cache folder."""
-    if os.environ.get("PACTGRAPH_STORE_DIR"):
-        return Path(os.environ["PACTGRAPH_STORE_DIR"])
-    cache_home = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(cache_home) / "pactgraph"
-
-
-def validated_before(store_dir: Path, version: str) -> bool:
-    """Whether input with this version passed validation on an earlier start."""
-    return (Path(store_dir) / f"{version}.conforms").is_file()
-
-
-def record_validated(store_dir: Path, version: str, report_text: str) -> None:
-    """Remember that input ``version`` conforms (written atomically; failures only cost time)."""
-    folder = Path(store_dir)
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        temporary = folder / f".{version}.{os.getpid()}.tmp"
-        temporary.write_text(report_text + "\n", encoding="utf-8")
-        temporary.replace(folder / f"{version}.conforms")
-    except OSError:  # a read-only home or cache folder: validate again next time
-        pass
 
 
 # --- Pages: every other GET, remembered whole ----------------------------------------------------

@@ -130,7 +130,7 @@ def command_export(args: argparse.Namespace) -> int:
     media_type = negotiation.media_type_for(args.format)
     # The same bytes as /download/pactgraph.{ext}: JSON-LD embeds the @context (see dumps.py).
     body = serialize(published.graph, negotiation.RDFLIB_FORMAT[media_type],
-                     embedded_context=build_context(published.knowledge.ontology.graph))
+                     embedded_context=build_context(published.ontology))
     if args.output:
         Path(args.output).write_bytes(body)
         print(f"wrote {len(published.graph)} triples to {args.output}", file=sys.stderr)

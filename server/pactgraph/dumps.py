@@ -23,7 +23,9 @@ from .describe import IriMap, Labeller, description, label_of, serialize
 from .examples import Example, load_examples
 from .jsonld_context import build_context
 from .namespaces import DATASET_IRI, ELI, PG, PROV, SCHEMA, SKOS, WD
+from .prebuilt import DUMP_FILES, dump_bytes, kept_bytes
 from .settings import HELP
+from .store import TripleStore
 
 blueprint = Blueprint("dumps", __name__)
 
@@ -50,7 +52,7 @@ def iri_map() -> IriMap:
 
 def jsonld_context() -> dict[str, Any]:
     """The @context object, derived from the ontology once per app."""
-    return per_app("context", lambda p: build_context(p.knowledge.ontology.graph))
+    return per_app("context", lambda p: build_context(p.ontology))
 
 
 def context_url() -> str:
@@ -122,26 +124,18 @@ class Dump:
     etag: str  # strong: a hash of the bytes
 
 
-# filename -> (title, which graph, media type)
-DUMPS: dict[str, tuple[str, Callable[[Published], Graph], str]] = {
-    "pactgraph.ttl": ("Ontology and data, Turtle", lambda p: p.graph, "text/turtle"),
-    "pactgraph.jsonld": ("Ontology and data, JSON-LD", lambda p: p.graph, "application/ld+json"),
-    "pactgraph.nt": ("Ontology and data, N-Triples", lambda p: p.graph, "application/n-triples"),
-    "pactgraph.rdf": ("Ontology and data, RDF/XML", lambda p: p.graph, "application/rdf+xml"),
-    "ontology.ttl": ("The ontology, Turtle", lambda p: p.knowledge.ontology.graph, "text/turtle"),
-    "shapes.ttl": ("The SHACL shapes, Turtle", lambda p: p.knowledge.shapes.graph, "text/turtle"),
-}
-
-
 def _build_dumps(p: Published) -> dict[str, Dump]:
-    context = build_context(p.knowledge.ontology.graph)
+    """Every dump, as written when the store was built (prebuilt.py)."""
+    context = build_context(p.ontology)
+    graphs = {"published": p.graph, "ontology": p.ontology, "shapes": p.shapes}
     dumps = {}
-    for filename, (title, graph_of, media_type) in DUMPS.items():
-        # A dump is a file people keep: its JSON-LD embeds the @context rather than naming a host.
-        body = serialize(graph_of(p), negotiation.RDFLIB_FORMAT[media_type],
-                         embedded_context=context)
-        etag = bytes_etag(body)
-        dumps[filename] = Dump(filename, title, media_type, body, etag)
+    for filename, (title, which, media_type) in DUMP_FILES.items():
+        def write(which=which, media_type=media_type) -> bytes:
+            # Only for a folder whose dumps were removed: the copy in memory spares the
+            # serialisers a store look-up per pattern (graph_view.py).
+            return dump_bytes(Graph() + graphs[which], media_type, context)
+        body = write() if p.folder is None else kept_bytes(p.folder, filename, write)
+        dumps[filename] = Dump(filename, title, media_type, body, bytes_etag(body))
     return dumps
 
 
@@ -168,7 +162,7 @@ def downloads() -> str:
 def download(name: str) -> Response:
     dump = all_dumps().get(name)
     if dump is None:
-        return Response(f"No download named {name!r}. Available: {', '.join(DUMPS)}.\n",
+        return Response(f"No download named {name!r}. Available: {', '.join(DUMP_FILES)}.\n",
                         status=404, content_type="text/plain; charset=utf-8")
     return _bytes_response(dump.body, dump.media_type, dump.etag, dump.filename)
 
@@ -208,20 +202,24 @@ class Statistics:
     treaties: tuple[URIRef, ...]
 
 
-def compute_statistics(graph: Graph) -> Statistics:
+def compute_statistics(store: TripleStore) -> Statistics:
+    """The counts, by SPARQL on the store (in Rust: a pass over the triples in rdflib would take
+    seconds at scale). Triples are counted once each, whichever graphs hold them."""
+    def count(pattern: str, variables: str) -> int:
+        result = store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ SELECT DISTINCT {variables} "
+                             f"WHERE {{ {pattern} }} }}")
+        return int(next(iter(result.value))["n"].value)
+
+    treaties = store.query("SELECT DISTINCT ?t WHERE { ?t a pg:MutualDefenseTreaty "
+                           "FILTER isIRI(?t) } ORDER BY STR(?t)").value
     return Statistics(
-        triples=len(graph),
-        distinct_subjects=len(set(graph.subjects())),
-        properties=len(set(graph.predicates())),
-        classes=len(set(graph.objects(None, RDF.type))),
-        wikidata_links=sum(1 for _ in _wikidata_links(graph)),
-        treaties=tuple(sorted(s for s in graph.subjects(RDF.type, PG.MutualDefenseTreaty)
-                              if isinstance(s, URIRef))),
+        triples=store.size(),
+        distinct_subjects=count("?s ?p ?o", "?s"),
+        properties=count("?s ?p ?o", "?p"),
+        classes=count("?s a ?class", "?class"),
+        wikidata_links=count(f"?s owl:sameAs ?o FILTER STRSTARTS(STR(?o), \"{WD}\")", "?s ?o"),
+        treaties=tuple(URIRef(solution["t"].value) for solution in treaties),
     )
-
-
-def _wikidata_links(graph: Graph):
-    return (o for o in graph.objects(None, OWL.sameAs) if str(o).startswith(str(WD)))
 
 
 def dataset_description(graph: Graph, stats: Statistics, dumps: dict[str, Dump],
@@ -297,7 +295,7 @@ def _add_wikidata_linkset(out: Graph, stats: Statistics) -> None:
 
 
 def current_dataset_description() -> Graph:
-    stats = per_app("statistics", lambda p: compute_statistics(p.graph))
+    stats = per_app("statistics", lambda p: compute_statistics(p.store))
     examples = per_app("examples", lambda p: load_examples())
     return dataset_description(published().graph, stats, all_dumps(), iri_map(), examples)
 
@@ -312,7 +310,7 @@ def well_known_void() -> Response:
 @blueprint.get("/dataset<any('.ttl', '.jsonld', '.nt', '.rdf'):extension>")
 def dataset(extension: str = "") -> Response:
     graph = current_dataset_description()
-    stats = per_app("statistics", lambda p: compute_statistics(p.graph))
+    stats = per_app("statistics", lambda p: compute_statistics(p.store))
     urls = iri_map()
 
     def html() -> str:

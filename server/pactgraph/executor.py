@@ -3,17 +3,19 @@
 Neither pyoxigraph nor rdflib can cancel a running query, and a runaway one (a cartesian product
 under ORDER BY) ignores signals while it eats memory. So the web endpoint never evaluates in its
 own process: each server process keeps a small pool of query workers (``query_workers``), each with
-its own copy of the store, an address-space limit (``query_memory_limit_mb``) and a CPU-time limit
+the store opened read-only, an address-space limit (``query_memory_limit_mb``) and a CPU-time limit
 that ends it even if its parent is stuck. A worker evaluates the query *and writes the answer* in
 the chosen media type, applying the row cap as it writes, and returns bytes; the server process
 never iterates engine objects. The parent waits ``query_time_limit_ms`` at most, then SIGKILLs the
 worker, starts a replacement in the background and raises ``LimitExceeded``.
 
-Each worker is a fresh interpreter (``python -m pactgraph.executor``) that receives the store as
-N-Quads over a socket. Forking the server process itself would be unsafe: it runs request threads
-(gunicorn's gthread workers) that may hold locks at the moment of the fork. The pool of a process
-belongs to that process: after a fork (gunicorn forking its workers from a preloaded app) the child
-starts its own pool on first use, or at boot (``serve.py``).
+Each worker is a fresh interpreter (``python -m pactgraph.executor``) that opens the prebuilt
+on-disk store (prebuilt.py) read-only: no copy to send or load, and the workers of every server
+process share the store's files through the page cache. Forking the server process itself would
+be unsafe: it runs request threads (gunicorn's gthread workers) that may hold locks at the moment
+of the fork. The pool of a process belongs to that process: after a fork (gunicorn forking its
+workers from a preloaded app) the child starts its own pool on first use, or at boot
+(``serve.py``).
 
 API: ``executor_for(app)`` -> ``QueryExecutor``; ``QueryExecutor.run(Job) -> Answer``.
 """
@@ -36,6 +38,7 @@ import time
 import weakref
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import Any
 
 from .errors import LimitExceeded, NotAcceptable, PactgraphError, QueryError, UnsupportedOperation
@@ -43,7 +46,7 @@ from .errors import LimitExceeded, NotAcceptable, PactgraphError, QueryError, Un
 log = logging.getLogger(__name__)
 
 KINDS = ("select", "ask", "graph")
-STARTUP_SECONDS = 120  # how long a new worker may take to load its copy of the store
+STARTUP_SECONDS = 120  # how long a new worker may take to start and open the store
 
 
 @dataclass(frozen=True)
@@ -122,14 +125,16 @@ def _answer(store, job: Job, max_rows: int) -> tuple:
 
 
 def worker_main(fd: int) -> None:
-    """The worker's loop: load the store sent by the parent, then answer jobs until EOF."""
+    """The worker's loop: open the store named by the parent, then answer jobs until EOF."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the server, which ends us
     conn = Connection(fd)
-    memory_mb, max_rows = conn.recv()
-    _limit_memory(memory_mb)
-    from .store import store_from_nquads
+    memory_mb, max_rows, store_path = conn.recv()
+    import pyoxigraph
 
-    store = store_from_nquads(conn.recv_bytes())
+    # Opened before the address-space limit applies: the database reserves address space for its
+    # threads and file mappings when it opens, which is not what the limit is about (queries).
+    store = pyoxigraph.Store.read_only(store_path)
+    _limit_memory(memory_mb)
     conn.send(("ready", os.getpid()))
     while True:
         try:
@@ -189,10 +194,10 @@ def _kill_all(workers: set[_Worker]) -> None:
 
 
 class QueryExecutor:
-    """A pool of query worker processes over one dataset (N-Quads bytes)."""
+    """A pool of query worker processes over one prebuilt store (its folder)."""
 
-    def __init__(self, dataset: bytes, limits: Limits) -> None:
-        self.dataset = dataset
+    def __init__(self, store_path: Path, limits: Limits) -> None:
+        self.store_path = store_path
         self.limits = limits
         self._lock = threading.Lock()
         self._owner = -1  # pid of the process the pool was started in
@@ -233,20 +238,19 @@ class QueryExecutor:
         conn = Connection(ours.detach())
         worker = _Worker(process, conn)
         self._workers.add(worker)
-        conn.send((self.limits.memory_mb, self.limits.max_rows))
-        conn.send_bytes(self.dataset)
+        conn.send((self.limits.memory_mb, self.limits.max_rows, str(self.store_path)))
         return worker
 
     def _await_ready(self, worker: _Worker) -> None:
         if not worker.conn.poll(STARTUP_SECONDS):
             worker.kill()
-            raise RuntimeError("a query worker did not load the store in time")
+            raise RuntimeError("a query worker did not open the store in time")
         try:
             worker.conn.recv()
         except (EOFError, OSError):
             worker.kill()
             raise RuntimeError(
-                f"a query worker exited while loading the store (exit code "
+                f"a query worker exited while opening the store (exit code "
                 f"{worker.exitcode()}); is query_memory_limit_mb "
                 f"({self.limits.memory_mb}) too small for the dataset?") from None
 
@@ -361,7 +365,7 @@ def executor_for(app) -> QueryExecutor:
             executor = app.extensions.get(key)
             if executor is None:
                 published = app.extensions["pactgraph"]
-                executor = QueryExecutor(published.store.dump(),
+                executor = QueryExecutor(published.store.path,
                                          Limits.from_settings(published.settings))
                 app.extensions[key] = executor
     return executor

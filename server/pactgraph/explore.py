@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Iterator
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -90,20 +92,26 @@ def _parties_on(graph: Graph, commitment: Any, day: str, start: str | None) -> s
     return {p for p in parties | set(members) if members.get(p, p in parties)}
 
 
-def _caveat(graph: Graph, commitment: Any, helper: Any, attacked: Any, day: str,
-            current: bool) -> str:
-    for period in graph.objects(commitment, PG.statusPeriod):
-        between = set(graph.objects(period, PG.betweenParties))
-        if graph.value(period, PG.status) == PG.Suspended and {helper, attacked} <= between and \
-                _within(day, str(graph.value(period, PG.periodStart) or ""),
-                        str(graph.value(period, PG.periodEnd) or "") or None):
-            return "suspended"
+def _caveats(graph: Graph, commitment: Any, day: str,
+             current: bool) -> Callable[[Any, Any], str]:
+    """The caveat ("", "suspended", "frozen") of each (helper, attacked) pair of ``commitment``
+    on ``day``, read from the graph once per commitment rather than once per pair."""
+    suspended = [set(graph.objects(period, PG.betweenParties))
+                 for period in graph.objects(commitment, PG.statusPeriod)
+                 if graph.value(period, PG.status) == PG.Suspended
+                 and _within(day, str(graph.value(period, PG.periodStart) or ""),
+                             str(graph.value(period, PG.periodEnd) or "") or None)]
+    frozen: set[Any] = set()
     if current:  # participation status is today's; the data does not say since when
-        for membership in graph.subjects(PG.membershipOf, commitment):
-            if graph.value(membership, PG.member) in (helper, attacked) and \
-                    graph.value(membership, PG.participationStatus) == PG.FrozenParticipation:
-                return "frozen"
-    return ""
+        frozen = {graph.value(membership, PG.member)
+                  for membership in graph.subjects(PG.membershipOf, commitment)
+                  if graph.value(membership, PG.participationStatus) == PG.FrozenParticipation}
+
+    def caveat(helper: Any, attacked: Any) -> str:
+        if any({helper, attacked} <= between for between in suspended):
+            return "suspended"
+        return "frozen" if helper in frozen or attacked in frozen else ""
+    return caveat
 
 
 def obligations_on(graph: Graph, day: str) -> list[Obligation]:
@@ -123,6 +131,7 @@ def obligations_on(graph: Graph, day: str) -> list[Obligation]:
             continue
         parties = _parties_on(graph, commitment, day, start)
         protected = parties | set(graph.objects(commitment, PG.concerns))
+        caveat = _caveats(graph, commitment, day, current)
         for clause in clauses:
             strength = graph.value(clause, PG.obligationStrength)
             rank = int(graph.value(strength, PG.strengthRank) or 99)
@@ -130,8 +139,7 @@ def obligations_on(graph: Graph, day: str) -> list[Obligation]:
             for helper in parties:
                 for attacked in protected - {helper}:
                     found.append(Obligation(helper, attacked, commitment, article, strength, rank,
-                                            _caveat(graph, commitment, helper, attacked, day,
-                                                    current)))
+                                            caveat(helper, attacked)))
     return found
 
 
@@ -237,10 +245,34 @@ def depends_on_today(response: Response) -> Response:
     return response
 
 
+NETWORKS_KEPT = 32  # days (and hosts) whose network is kept; each is a few hundred kB at 1x
+_networks_lock = threading.Lock()
+
+
+def network_on(day: str) -> dict:
+    """The network on ``day`` for this host, computed once: it depends on nothing else but
+    whether ``day`` is today or later (participation status is today's: ``obligations_on``), the
+    data cannot change, and walking the graph takes a quarter of a second at 1x, seconds at
+    scale. Only the HTTP answer must not be kept (``depends_on_today``): *today* moves."""
+    urls = iri_map()
+    key = (day, day >= today(), urls.server)
+    kept: OrderedDict = per_app("networks", lambda p: OrderedDict())
+    with _networks_lock:
+        if key in kept:
+            kept.move_to_end(key)
+            return kept[key]
+    elements = network(published().graph, day, Labeller(published().graph, urls))
+    with _networks_lock:
+        kept[key] = elements
+        while len(kept) > NETWORKS_KEPT:
+            kept.popitem(last=False)
+    return elements
+
+
 @blueprint.get("/explore/network")
 def network_page() -> str:
     day = parse_date(request.args.get("date"))
-    elements = network(published().graph, day, labeller())
+    elements = network_on(day)
     graph = published().graph
     strengths = sorted((int(rank), label_of(graph, s) or str(s))
                        for s, rank in graph.subject_objects(PG.strengthRank))
@@ -252,7 +284,7 @@ def network_page() -> str:
 @blueprint.get("/explore/network.json")
 def network_json() -> Response:
     day = parse_date(request.args.get("date"))
-    return jsonify(network(published().graph, day, labeller()))
+    return jsonify(network_on(day))
 
 
 @blueprint.get("/explore/timeline")

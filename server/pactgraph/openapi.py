@@ -13,7 +13,7 @@ from flask import Blueprint, Response, current_app, json, request
 
 from . import negotiation
 from .app import published
-from .dumps import DUMPS
+from .prebuilt import DUMP_FILES
 
 blueprint = Blueprint("openapi", __name__)
 
@@ -150,7 +150,7 @@ def description(settings: dict[str, Any]) -> dict:
             "application/sparql-update": {"schema": {"type": "string"}}}},
         "responses": {"200": _query_answer(), **LIMIT_ERRORS, "415": ERRORS["415"]},
     }
-    downloads = sorted(DUMPS)
+    downloads = sorted(DUMP_FILES)
     paths = {
         "/": _get({"summary": "Home page", "responses": {
             "200": {"description": "What pactgraph publishes.", "content": _content([HTML])}}}),

@@ -39,7 +39,7 @@ RDF_EXTENSIONS = "any('.ttl', '.jsonld', '.nt', '.rdf')"
 
 
 def resource_index() -> ResourceIndex:
-    return per_app("index", lambda p: ResourceIndex(p.graph, p.settings["base_iri"]))
+    return per_app("index", lambda p: ResourceIndex.of_store(p.store, p.settings["base_iri"]))
 
 
 def labeller() -> Labeller:
@@ -138,7 +138,7 @@ def not_found(iri: str) -> Response:
 @blueprint.get("/def")
 @blueprint.get(f"/def<{RDF_EXTENSIONS}:extension>")
 def ontology(extension: str = "") -> Response:
-    graph = published().knowledge.ontology.graph
+    graph = published().ontology
 
     def html() -> str:
         view = ontology_view(graph, labeller())
@@ -151,7 +151,7 @@ def ontology(extension: str = "") -> Response:
 @blueprint.get("/def/<version>")
 def ontology_version(version: str) -> Response:
     """The version IRI (owl:versionIRI) of the current ontology serves the ontology itself."""
-    graph = published().knowledge.ontology.graph
+    graph = published().ontology
     iri = URIRef(iri_map().iri_for("def/" + version))
     if (URIRef(ONTOLOGY_IRI), OWL.versionIRI, iri) not in graph:
         return not_found(str(iri))
@@ -161,7 +161,7 @@ def ontology_version(version: str) -> Response:
 @blueprint.get("/shapes")
 @blueprint.get(f"/shapes<{RDF_EXTENSIONS}:extension>")
 def shapes(extension: str = "") -> Response:
-    graph = published().knowledge.shapes.graph
+    graph = published().shapes
 
     def html() -> str:
         turtle = all_dumps()["shapes.ttl"].body.decode("utf-8")
@@ -184,7 +184,7 @@ def index() -> str:
         "states": len(set(p.graph.subjects(RDF.type, PG.State))),
         "clauses": len(set(p.graph.subjects(RDF.type, PG.ObligationClause))),
         "invocations": len(set(p.graph.subjects(RDF.type, PG.Invocation))),
-        "shapes": len(set(p.knowledge.shapes.graph.subjects(RDF.type, SH.NodeShape))),
+        "shapes": len(set(p.shapes.subjects(RDF.type, SH.NodeShape))),
     })
     return render_template("index.html", commitments=listed, counts=counts,
                            labels=labeller(), settings=p.settings)

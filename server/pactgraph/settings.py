@@ -77,9 +77,10 @@ SETTINGS: tuple[Setting, ...] = (
             "How long clients and shared caches may reuse an answer without asking again "
             "(Cache-Control: public, max-age); after that they revalidate with its ETag."),
     Setting("store_dir", None,
-            "Folder where the outcome of validating each version of the input files is recorded, "
-            "so that a later start on the same files skips validation. Defaults to "
-            "$PACTGRAPH_STORE_DIR, else ~/.cache/pactgraph."),
+            "Folder where each version of the input files, once validated, is kept as a prebuilt "
+            "store (with its dumps), so that a later start on the same files skips parsing and "
+            "validation and opens it in a moment. Defaults to $PACTGRAPH_STORE_DIR, else "
+            "~/.cache/pactgraph."),
 )
 
 DEFAULTS: dict[str, Any] = {setting.name: setting.default for setting in SETTINGS}

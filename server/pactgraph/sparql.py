@@ -255,15 +255,15 @@ def service_description(endpoint: str) -> Graph:
     graph.add((dataset, RDF.type, SD.Dataset))
     graph.add((dataset, SD.defaultGraph, default_graph))
     graph.add((default_graph, RDF.type, SD.Graph))
-    graph.add((default_graph, VOID.triples, Literal(len(pub.graph))))
-    for name, source in (("ontology", pub.knowledge.ontology), ("data", pub.knowledge.data)):
+    graph.add((default_graph, VOID.triples, Literal(pub.store.size())))
+    for name in ("ontology", "data"):
         named, described = BNode(), BNode()
         graph.add((dataset, SD.namedGraph, named))
         graph.add((named, RDF.type, SD.NamedGraph))
         graph.add((named, SD.name, URIRef(graph_iri(name))))
         graph.add((named, SD.graph, described))
         graph.add((described, RDF.type, SD.Graph))
-        graph.add((described, VOID.triples, Literal(len(source.graph))))
+        graph.add((described, VOID.triples, Literal(pub.store.size(graph_iri(name)))))
     return graph
 
 

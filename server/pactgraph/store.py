@@ -11,9 +11,11 @@ a query's default graph is their union unless the request names graphs (``defaul
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urljoin
 
 import pyoxigraph as ox
@@ -164,40 +166,74 @@ def _dataset_options(default_graphs: list[str], named_graphs: list[str]) -> dict
     return options
 
 
-def store_from_nquads(payload: bytes) -> ox.Store:
-    """A store rebuilt from ``TripleStore.dump()`` (how query workers get their copy)."""
-    store = ox.Store()
-    store.bulk_load(payload, format=ox.RdfFormat.N_QUADS)
-    return store
+def write_store(graphs: dict[str, Graph], folder: Path) -> None:
+    """Write ``graphs`` (name -> graph) as an on-disk Oxigraph store in ``folder`` (new)."""
+    store = ox.Store(str(folder))
+    for name, graph in graphs.items():
+        # N-Triples is the cheapest lossless hand-over between the two libraries.
+        payload = graph.serialize(format="nt", encoding="utf-8")
+        store.bulk_load(payload, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(name))
+    store.optimize()
+    store.flush()
+    del store  # closes the database, so that it can be opened read-only
 
 
 class TripleStore:
     """Read-only SPARQL over the published graphs.
 
-    ``query`` evaluates in this process with no time limit: for the command line and the tests.
-    The web endpoint evaluates in killable worker processes instead (``executor.py``), each holding
-    a copy of this store made from ``dump()``.
+    Either in memory (built from rdflib graphs: the command line and the tests) or on disk, a
+    prebuilt store (``prebuilt.py``) that each process opens read-only on first use: the server
+    process, each forked gunicorn worker (a database handle is not carried across a fork) and
+    each query worker (``executor.py``), all sharing the same files through the page cache.
+
+    ``query`` evaluates in this process with no time limit: for the command line, the tests and
+    the server's own fixed queries. The web endpoint evaluates client queries in killable worker
+    processes instead.
     """
 
     def __init__(self, graphs: dict[str, Graph]) -> None:
-        self._store = _to_store(graphs)
+        self._store: ox.Store | None = _to_store(graphs)
+        self._opened_in = os.getpid()
         self.graph_names: tuple[str, ...] = tuple(graphs)
+        self.path: Path | None = None
 
     @classmethod
     def from_knowledge(cls, knowledge: Knowledge) -> TripleStore:
         """The store the server publishes: the ontology and the data, each a named graph."""
-        return cls({graph_iri("ontology"): knowledge.ontology.graph,
-                    graph_iri("data"): knowledge.data.graph})
+        return cls(published_graphs(knowledge))
 
-    def dump(self) -> bytes:
-        """Every quad as N-Quads, the lossless hand-over to a query worker."""
-        return self._store.dump(format=ox.RdfFormat.N_QUADS)
+    @classmethod
+    def open(cls, folder: Path) -> TripleStore:
+        """The prebuilt store in ``folder`` (see ``write_store``), opened when first used."""
+        opened = cls.__new__(cls)
+        opened._store, opened._opened_in, opened.path = None, -1, Path(folder)
+        opened.graph_names = tuple(sorted(graph.value for graph in opened.engine.named_graphs()))
+        return opened
+
+    @property
+    def engine(self) -> ox.Store:
+        """The pyoxigraph store, opened in this process if it lives on disk."""
+        if self.path is not None and self._opened_in != os.getpid():
+            self._store, self._opened_in = ox.Store.read_only(str(self.path)), os.getpid()
+        return self._store
 
     def query(self, text: str, default_graphs: Iterable[str] = (),
               named_graphs: Iterable[str] = ()) -> QueryResult:
         """Evaluate ``text``; a malformed query raises ``QueryError`` with the engine's message."""
         check_query(text, self.graph_names)
-        return evaluate_on(self._store, text, default_graphs, named_graphs)
+        return evaluate_on(self.engine, text, default_graphs, named_graphs)
+
+    def size(self, graph_name: str | None = None) -> int:
+        """The number of distinct triples in graph ``graph_name``, or in the union of all."""
+        result = self.query("SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o "
+                            "WHERE { ?s ?p ?o } }", [graph_name] if graph_name else ())
+        return int(next(iter(result.value))["n"].value)
+
+
+def published_graphs(knowledge: Knowledge) -> dict[str, Graph]:
+    """The graphs the server publishes: the ontology and the data, each a named graph."""
+    return {graph_iri("ontology"): knowledge.ontology.graph,
+            graph_iri("data"): knowledge.data.graph}
 
 
 # --- Writing results -----------------------------------------------------------------------------

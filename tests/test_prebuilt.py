@@ -1,0 +1,172 @@
+"""The prebuilt store: files are parsed and validated once per version, later starts only open it,
+and the graph pages are built from reads the same triples rdflib would have parsed."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.compare import isomorphic
+from rdflib.namespace import XSD
+
+from pactgraph import prebuilt
+from pactgraph.app import build_published, create_app
+from pactgraph.errors import DataNotConforming
+from pactgraph.graph_view import graph_over
+from pactgraph.knowledge import Knowledge, SourceGraphs
+from pactgraph.settings import DEFAULTS, resolve
+from pactgraph.store import TripleStore
+
+EX = "https://example.org/"
+
+
+@pytest.fixture()
+def data(tmp_path: Path) -> Path:
+    """A copy of the bundled data that a test may change."""
+    copy = tmp_path / "data"
+    shutil.copytree(Path(DEFAULTS["data_paths"][0]), copy)
+    return copy
+
+
+@pytest.fixture()
+def counted(monkeypatch) -> dict[str, list]:
+    """Counts validations and the folders whose Turtle files are parsed with rdflib."""
+    calls: dict[str, list] = {"validate": [], "parsed": []}
+    validate, load = Knowledge.validate, SourceGraphs.load.__func__
+
+    def counting_validate(self):
+        calls["validate"].append(1)
+        return validate(self)
+
+    def counting_load(cls, paths):
+        calls["parsed"].extend(str(path) for path in paths)
+        return load(cls, paths)
+
+    monkeypatch.setattr(Knowledge, "validate", counting_validate)
+    monkeypatch.setattr(SourceGraphs, "load", classmethod(counting_load))
+    return calls
+
+
+def test_the_same_files_are_parsed_and_validated_once(tmp_path, data, counted) -> None:
+    settings = resolve({"data_paths": [str(data)], "store_dir": str(tmp_path / "store")})
+    first = build_published(settings)
+    assert len(counted["validate"]) == 1 and str(data) in counted["parsed"]
+    counted["parsed"].clear()
+    second = build_published(settings)
+    assert len(counted["validate"]) == 1
+    assert str(data) not in counted["parsed"]  # only the small ontology and shapes are parsed
+    assert first.folder == second.folder and prebuilt.is_ready(second.folder)
+    assert first.data_version == second.data_version
+    assert second.store.size() == first.store.size() > 2000
+
+
+def test_a_changed_file_is_validated_and_built_again(tmp_path, data, counted) -> None:
+    settings = resolve({"data_paths": [str(data)], "store_dir": str(tmp_path / "store")})
+    first = build_published(settings)
+    with (data / "states.ttl").open("a", encoding="utf-8") as file:
+        file.write(f"\n<{EX}new-state> <http://www.w3.org/2000/01/rdf-schema#comment> \"x\" .\n")
+    second = build_published(settings)
+    assert len(counted["validate"]) == 2
+    assert second.data_version != first.data_version and second.folder != first.folder
+    assert second.store.size() == first.store.size() + 1
+
+
+def test_data_that_does_not_conform_is_refused_on_every_start(tmp_path, data, counted) -> None:
+    with (data / "anzus-1951.ttl").open("a", encoding="utf-8") as file:  # a second, bad date
+        file.write('\n<https://w3id.org/pactgraph/id/treaty/anzus-1951> '
+                   '<http://data.europa.eu/eli/ontology#date_document> "soon" .\n')
+    settings = resolve({"data_paths": [str(data)], "store_dir": str(tmp_path / "store")})
+    for _ in range(2):
+        with pytest.raises(DataNotConforming):
+            build_published(settings)
+    assert len(counted["validate"]) == 2
+    assert not list((tmp_path / "store").glob("*"))  # no folder, not even a half-built one
+
+
+def test_a_folder_that_is_not_a_whole_store_is_built_again(tmp_path, data, counted) -> None:
+    settings = resolve({"data_paths": [str(data)], "store_dir": str(tmp_path / "store")})
+    folder = build_published(settings).folder
+    (folder / prebuilt.CONFORMS).unlink()
+    rebuilt = build_published(settings)
+    assert len(counted["validate"]) == 2
+    assert rebuilt.folder == folder and prebuilt.is_ready(folder)
+
+
+def test_without_a_writable_store_dir_the_store_lasts_for_the_process(tmp_path, data) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the store folder would go")
+    published = build_published(resolve({"data_paths": [str(data)],
+                                         "store_dir": str(blocker / "store")}))
+    assert prebuilt.is_ready(published.folder) and blocker not in published.folder.parents
+    assert bool(published.store.query("ASK { ?s ?p ?o }").value)
+
+
+def test_dumps_are_written_at_build_and_served_as_those_bytes(tmp_path) -> None:
+    app = create_app({"store_dir": str(tmp_path / "store")})
+    folder = app.extensions["pactgraph"].folder
+    client = app.test_client()
+    for name in prebuilt.DUMP_FILES:
+        assert client.get(f"/download/{name}").data == (folder / prebuilt.DUMPS / name).read_bytes()
+
+
+def test_the_query_workers_answer_from_the_prebuilt_store(tmp_path) -> None:
+    from pactgraph.executor import executor_for
+
+    app = create_app({"store_dir": str(tmp_path / "store"), "query_workers": 1})
+    try:
+        response = app.test_client().get(
+            "/sparql", query_string={"query": "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }"},
+            headers={"Accept": "application/sparql-results+json"})
+        count = int(response.json["results"]["bindings"][0]["n"]["value"])
+        assert count == app.extensions["pactgraph"].store.size()
+    finally:
+        executor_for(app).close()
+
+
+# --- The rdflib view of the store ----------------------------------------------------------------
+
+def _view_of(graphs: dict[str, Graph]) -> Graph:
+    store = TripleStore(graphs)
+    return graph_over(lambda: store.engine)
+
+
+def test_the_view_holds_exactly_the_parsed_triples(app) -> None:
+    published = app.extensions["pactgraph"]
+    knowledge = Knowledge.from_settings(published.settings)
+    parsed = knowledge.published()
+    assert isomorphic(Graph() + published.graph, parsed)
+    assert len(published.graph) == len(parsed)
+
+
+def test_the_view_gives_back_the_terms_rdflib_parses() -> None:
+    graph = Graph()
+    subject = URIRef(EX + "s")
+    graph.add((subject, URIRef(EX + "plain"), Literal("x")))
+    graph.add((subject, URIRef(EX + "tagged"), Literal("x", lang="fr")))
+    graph.add((subject, URIRef(EX + "typed"), Literal("1949-04-04", datatype=XSD.date)))
+    graph.add((subject, URIRef(EX + "node"), BNode("b1")))
+    view = _view_of({EX + "g": graph})
+    assert isomorphic(Graph() + view, graph)  # blank nodes are renamed when the store loads
+    assert view.value(subject, URIRef(EX + "plain")) == Literal("x")  # not "x"^^xsd:string
+    assert (subject, URIRef(EX + "plain"), Literal("x")) in view
+    assert (Literal("x"), None, None) not in view  # a pattern nothing can match
+
+
+def test_the_view_is_the_union_with_each_triple_once() -> None:
+    shared = (URIRef(EX + "s"), URIRef(EX + "p"), Literal("both"))
+    first, second = Graph(), Graph()
+    first.add(shared)
+    second.add(shared)
+    second.add((URIRef(EX + "s"), URIRef(EX + "p"), Literal("second only")))
+    view = _view_of({EX + "first": first, EX + "second": second})
+    assert sorted(view.objects(URIRef(EX + "s"), URIRef(EX + "p"))) == [
+        Literal("both"), Literal("second only")]
+    assert len(view) == 2
+
+
+def test_the_view_is_read_only() -> None:
+    view = _view_of({EX + "g": Graph()})
+    with pytest.raises(TypeError, match="read-only"):
+        view.add((URIRef(EX + "s"), URIRef(EX + "p"), Literal("o")))

@@ -7,6 +7,8 @@ a version of the files does the slow part and leaves, in the store folder (``sto
     {store_dir}/{version}/
         conforms    the validation report of that version (it passed; warnings are kept)
         oxigraph/   the ontology and the data as an on-disk Oxigraph store, one named graph each
+        quads.nq    the same quads as N-Quads, which query workers load into memory (queries run
+                    5 to 10 times faster there than on the on-disk store, at 100x the data)
         dumps/      the downloads (Turtle, JSON-LD, N-Triples, RDF/XML), served as bytes
 
 and every later start on the same files only hashes them and opens that store. ``version`` is a
@@ -37,7 +39,7 @@ from .knowledge import Knowledge
 from .negotiation import RDFLIB_FORMAT
 from .store import published_graphs, write_store
 
-CONFORMS, ENGINE, DUMPS = "conforms", "oxigraph", "dumps"
+CONFORMS, ENGINE, QUADS, DUMPS = "conforms", "oxigraph", "quads.nq", "dumps"
 
 # The downloads (served by dumps.py): file name -> (title, which graph, media type). "published"
 # is the ontology and the data together, the graph IRIs dereference into.
@@ -104,7 +106,8 @@ def default_store_dir() -> Path:
 
 def is_ready(folder: Path) -> bool:
     """Whether ``folder`` holds a store built from files that passed validation."""
-    return (folder / CONFORMS).is_file() and (folder / ENGINE).is_dir()
+    return ((folder / CONFORMS).is_file() and (folder / ENGINE).is_dir()
+            and (folder / QUADS).is_file())
 
 
 def prepare(store_dir: Path, version: str,
@@ -139,7 +142,7 @@ def prepare(store_dir: Path, version: str,
 
 
 def _build(knowledge: Knowledge, report_text: str, folder: Path) -> None:
-    write_store(published_graphs(knowledge), folder / ENGINE)
+    write_store(published_graphs(knowledge), folder / ENGINE, folder / QUADS)
     (folder / DUMPS).mkdir()
     graphs = {"published": knowledge.published(), "ontology": knowledge.ontology.graph,
               "shapes": knowledge.shapes.graph}

@@ -58,8 +58,12 @@ _SERVICE = re.compile(r"(?<![\w/#:?=&.-])SERVICE(?:\s|#[^\n]*(?:\n|$))*"
                       re.IGNORECASE)
 
 
+_SERVICE_WORD = re.compile("service", re.IGNORECASE)  # a cheap first look: most queries lack it
+_FROM_WORD = re.compile("from", re.IGNORECASE)
+
+
 def refuse_federation(query: str) -> None:
-    if _SERVICE.search(query):
+    if _SERVICE_WORD.search(query) and _SERVICE.search(query):
         raise UnsupportedOperation("federated queries (SERVICE) are not evaluated by this "
                                    "endpoint; query the remote endpoint directly")
 
@@ -84,6 +88,8 @@ def _mask_strings_and_comments(query: str) -> str:
 def dataset_clause_graphs(query: str) -> list[str]:
     """The graph IRIs named by the query's FROM and FROM NAMED clauses, resolved; a name that
     cannot be resolved (an unknown prefix) is returned as written, so it is refused."""
+    if not _FROM_WORD.search(query):  # no dataset clause: spare the masking below
+        return []
     masked = _mask_strings_and_comments(query)
     prefixes = dict(PREFIXES)
     prefixes.update({m.group(1): m.group(2) for m in _PREFIX_DECLARATION.finditer(masked)})
@@ -166,8 +172,9 @@ def _dataset_options(default_graphs: list[str], named_graphs: list[str]) -> dict
     return options
 
 
-def write_store(graphs: dict[str, Graph], folder: Path) -> None:
-    """Write ``graphs`` (name -> graph) as an on-disk Oxigraph store in ``folder`` (new)."""
+def write_store(graphs: dict[str, Graph], folder: Path, quads: Path) -> None:
+    """Write ``graphs`` (name -> graph) as an on-disk Oxigraph store in ``folder`` (new), and
+    every quad of it as N-Quads in the file ``quads`` (for ``load_in_memory``)."""
     store = ox.Store(str(folder))
     for name, graph in graphs.items():
         # N-Triples is the cheapest lossless hand-over between the two libraries.
@@ -175,7 +182,15 @@ def write_store(graphs: dict[str, Graph], folder: Path) -> None:
         store.bulk_load(payload, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(name))
     store.optimize()
     store.flush()
+    store.dump(output=str(quads), format=ox.RdfFormat.N_QUADS)
     del store  # closes the database, so that it can be opened read-only
+
+
+def load_in_memory(quads: Path) -> ox.Store:
+    """An in-memory store of the N-Quads file ``quads`` (see ``write_store``)."""
+    store = ox.Store()
+    store.bulk_load(path=str(quads), format=ox.RdfFormat.N_QUADS)
+    return store
 
 
 class TripleStore:

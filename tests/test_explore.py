@@ -149,7 +149,7 @@ def test_network_answers_depend_on_today_so_nothing_keeps_them(client) -> None:
         first = client.get(path)
         assert first.status_code == 200
         assert first.headers["Cache-Control"] == "no-store"
-    # The page cache remembered none of them, while an ordinary page is remembered.
+    # The front cache remembered none of them, while an ordinary page is remembered.
     cache = app_response_cache(client.application)
     before = len(cache)
     client.get("/explore/network.json?date=1990")

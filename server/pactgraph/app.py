@@ -16,8 +16,9 @@ from rdflib import Graph
 
 from . import prebuilt
 from . import settings as settings_table
-from .cache import install_page_cache
+from .cache import app_response_cache
 from .errors import DataNotConforming
+from .front_cache import FrontCache, mark_reusable_page
 from .graph_view import graph_over
 from .knowledge import Knowledge, SourceGraphs, turtle_files
 from .store import TripleStore
@@ -75,10 +76,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from . import dumps, explore, openapi, resources, sparql, web_errors
 
     web_errors.register(app)
-    install_page_cache(app)  # repeated GETs of pages come from memory (cache.py, issue 6)
+    app.after_request(mark_reusable_page)  # registered last, so it runs before security and CORS
     app.register_blueprint(sparql.blueprint)
     app.register_blueprint(dumps.blueprint)
     app.register_blueprint(explore.blueprint)
     app.register_blueprint(openapi.blueprint)  # /openapi.json, the HTTP interface (issue 4)
     app.register_blueprint(resources.blueprint)  # last: it serves the catch-all resource paths
+    # Repeated GETs are answered from memory before Flask is entered (front_cache.py, issue 6).
+    app.wsgi_app = FrontCache(app.wsgi_app, app_response_cache(app))
     return app

@@ -5,7 +5,9 @@ the query text, its dataset parameters, the result media type and the data. That
 cacheable twice over:
 
 - in this process: ``ResponseCache`` keeps the bytes of recent answers, least recently used out
-  first, bounded both by the number of entries and by their total size;
+  first, bounded both by the number of entries and by their total size. The same cache holds the
+  whole responses of ``front_cache``, which answers a repeated GET (a SPARQL answer or any page)
+  before Flask is entered, so the bounds hold for both;
 - in the client and in shared caches: the ETag of an answer is derived from the data version and
   the request key (not from the bytes), so it is known before evaluating anything, the same in
   every worker process, and the same after a restart on the same data. ``Cache-Control: public``
@@ -24,8 +26,12 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from flask import Flask, Request, Response
+
+if TYPE_CHECKING:
+    from .front_cache import CachedResponse
 
 # Functions whose value differs between two evaluations of the same query over the same data.
 # The check is textual and errs on not caching (a literal "now(" is enough to bypass the cache).
@@ -91,7 +97,7 @@ class ResponseCache:
     def __init__(self, max_entries: int, max_bytes: int) -> None:
         self.max_entries = max(0, int(max_entries))
         self.max_bytes = max(0, int(max_bytes))
-        self._entries: OrderedDict[str, CachedAnswer | CachedPage] = OrderedDict()
+        self._entries: OrderedDict[str, CachedAnswer | CachedResponse] = OrderedDict()
         # operation key -> result kind ('select', 'ask', 'graph'): which media types are offered
         # depends on the kind, so it is needed before an answer's own key can be formed.
         self._kinds: OrderedDict[str, str] = OrderedDict()
@@ -107,7 +113,7 @@ class ResponseCache:
     def total_bytes(self) -> int:
         return self._bytes
 
-    def get(self, key: str) -> CachedAnswer | CachedPage | None:
+    def get(self, key: str) -> CachedAnswer | CachedResponse | None:
         with self._lock:
             answer = self._entries.get(key)
             if answer is None:
@@ -133,7 +139,7 @@ class ResponseCache:
             while len(self._kinds) > self.max_entries:
                 self._kinds.popitem(last=False)
 
-    def put(self, key: str, answer: CachedAnswer | CachedPage) -> bool:
+    def put(self, key: str, answer: CachedAnswer | CachedResponse) -> bool:
         """Store ``answer``; False if it is too large to keep."""
         size = len(answer.body)
         if self.max_entries == 0 or size > self.max_bytes // 4:
@@ -202,61 +208,3 @@ def app_response_cache(app: Flask) -> ResponseCache:
 _app_lock = threading.Lock()
 
 
-# --- Pages: every other GET, remembered whole ----------------------------------------------------
-#
-# Resource documents, the ontology, the dataset description, the explore pages... are functions of
-# the request's host (HTML and JSON-LD link to it), path, query string and Accept header, and of the
-# immutable data; building one from the rdflib graph costs from 10 to 100 ms. They share the answer
-# cache (so its bounds hold for both), keyed by those four. A client choosing many Host or Accept
-# values only evicts entries; it cannot grow the cache. Only 200s are kept; the security and CORS
-# headers are added afresh to each response by their own hooks.
-
-PAGE_HEADERS = ("Content-Disposition", "Content-Location", "Link", "Vary", "ETag", "Cache-Control",
-                "Last-Modified")
-OWN_CACHE = ("/sparql",)  # the endpoint keeps finer-grained answers itself
-
-
-@dataclass(frozen=True)
-class CachedPage:
-    body: bytes
-    content_type: str
-    etag: str  # unused for pages (their ETag, if any, is in headers); keeps one entry type
-    headers: tuple[tuple[str, str], ...]
-
-
-def _page_key(req: Request) -> str | None:
-    if req.method != "GET" or req.path.startswith(OWN_CACHE):
-        return None
-    return request_key("page", req.host_url, req.full_path, req.headers.get("Accept", ""))
-
-
-def install_page_cache(app: Flask) -> None:
-    """Serve repeated GETs of pages from the answer cache, and fill it from their first answer."""
-    from flask import g
-    from flask import request as current_request
-
-    def serve_remembered() -> Response | None:
-        key = _page_key(current_request)
-        if key is None:
-            return None
-        g.pactgraph_page_key = key
-        page = app_response_cache(app).get(key)
-        if page is None:
-            return None
-        g.pactgraph_page_key = None  # served from the cache: nothing to remember afterwards
-        response = Response(page.body, content_type=page.content_type, headers=list(page.headers))
-        return response.make_conditional(current_request)
-
-    def remember(response: Response) -> Response:
-        key = g.pop("pactgraph_page_key", None)
-        if (key is None or response.status_code != 200 or response.is_streamed
-                or response.cache_control.no_store):
-            return response
-        headers = tuple((name, value) for name, value in response.headers.items()
-                        if name in PAGE_HEADERS)
-        app_response_cache(app).put(key, CachedPage(response.get_data(), response.content_type,
-                                                    "", headers))
-        return response
-
-    app.before_request(serve_remembered)
-    app.after_request(remember)

@@ -239,7 +239,7 @@ PRESETS = (("1955", "1955-01-01"), ("1975", "1975-01-01"), ("1995", "1995-01-01"
 @blueprint.after_request
 def depends_on_today(response: Response) -> Response:
     """The network's pages and JSON depend on today's date (the default date, frozen participation
-    applied from today on), so neither browsers nor the page cache may keep them."""
+    applied from today on), so neither browsers nor the front cache may keep them."""
     if request.endpoint in ("explore.network_page", "explore.network_json"):
         response.cache_control.no_store = True
     return response

@@ -68,11 +68,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("max_request_bytes", 1048576,
             "Largest request body accepted, in bytes (larger ones are answered 413)."),
     Setting("cache_max_entries", 2000,
-            "Most SPARQL answers each server process keeps in memory (least recently used out "
-            "first); 0 turns the answer cache off."),
+            "Most SPARQL answers and whole responses to GETs each server process keeps in memory "
+            "(least recently used out first); 0 turns both off."),
     Setting("cache_max_bytes", 64 * 1024 * 1024,
-            "Most bytes of SPARQL answers each server process keeps in memory; an answer larger "
-            "than a quarter of this is never kept."),
+            "Most bytes of SPARQL answers and whole responses each server process keeps in "
+            "memory; an answer larger than a quarter of this is never kept."),
     Setting("cache_max_age_seconds", 3600,
             "How long clients and shared caches may reuse an answer without asking again "
             "(Cache-Control: public, max-age); after that they revalidate with its ETag."),

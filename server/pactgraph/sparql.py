@@ -35,6 +35,7 @@ from .cache import (
 from .describe import IriMap
 from .errors import LimitExceeded, NotAcceptable, QueryError, UnsupportedOperation
 from .executor import KINDS, Answer, Job, executor_for
+from .front_cache import mark_reusable
 from .knowledge import bind_prefixes
 from .namespaces import PREFIXES, SD
 from .store import check_query, graph_iri, is_absolute_iri, offered_for
@@ -390,9 +391,13 @@ def answer_key(operation: Operation, media_types: dict[str, str | None]) -> str:
 
 
 def _cached(answer: CachedAnswer) -> Response:
-    """A remembered answer, or 304 if the client's copy (If-None-Match) is this one."""
+    """A remembered answer, or 304 if the client's copy (If-None-Match) is this one.
+
+    The same request again may then be answered by the front cache, without reaching Flask.
+    """
     max_age = int(published().settings["cache_max_age_seconds"])
     if not_modified(request, answer.etag):
         return not_modified_response(answer.etag, max_age)
+    mark_reusable(request.environ)
     return cacheable(Response(answer.body, content_type=answer.content_type), answer.etag,
                      max_age)

@@ -7,7 +7,8 @@
 Systems, each on a free 127.0.0.1 port, all on the same data (the ontology and the data, each a
 named graph, queried through their union):
 
-- pactgraph as deployed: ``pactgraph serve`` (gunicorn, 2 workers x 4 threads, as in the README);
+- pactgraph as deployed: ``pactgraph serve`` with its default settings (gunicorn workers and
+  threads as in ``serve.ServerOptions``), as the README starts it;
 - ``oxigraph serve-read-only`` (Rust, from the ``oxigraph`` package), after ``oxigraph load``;
 - rdflib-endpoint (FastAPI + rdflib) under uvicorn;
 - the ceiling: a constant-response Flask app under the same gunicorn settings as pactgraph.
@@ -56,6 +57,7 @@ sys.path.insert(0, str(BENCH))
 from loadgen import python_load  # noqa: E402
 
 from pactgraph.namespaces import PREFIXES  # noqa: E402
+from pactgraph.serve import ServerOptions  # noqa: E402
 
 JSON_RESULTS = "application/sparql-results+json"
 TURTLE = "text/turtle"
@@ -175,8 +177,7 @@ def data_files(data_dir: Path | None) -> list[Path]:
 
 def start_pactgraph(data_dir: Path | None, logs: Path, store_dir: Path) -> Running:
     port = free_port()
-    argv = [str(BIN / "pactgraph"), "serve", "--port", str(port), "--workers", "2",
-            "--threads", "4"]
+    argv = [str(BIN / "pactgraph"), "serve", "--port", str(port)]  # the README's settings
     if data_dir is not None:
         argv += ["--data", str(data_dir)]
     env = {"PACTGRAPH_STORE_DIR": str(store_dir)}
@@ -218,9 +219,10 @@ def start_rdflib_endpoint(data_dir: Path | None, logs: Path) -> Running:
 
 def start_ceiling(logs: Path) -> Running:
     port = free_port()
+    served = ServerOptions()  # what `pactgraph serve` runs with by default
     argv = [str(BIN / "gunicorn"), "--chdir", str(BENCH), "--bind", f"127.0.0.1:{port}",
-            "--workers", "2", "--worker-class", "gthread", "--threads", "4", "--preload",
-            "--limit-request-line", "8190", "ceiling:app"]  # pactgraph's serve.py settings
+            "--workers", str(served.workers), "--worker-class", "gthread", "--threads",
+            str(served.threads), "--preload", "--limit-request-line", "8190", "ceiling:app"]
     return start("ceiling", argv, port, "/sparql", logs)
 
 

@@ -25,6 +25,9 @@ def store() -> TripleStore:
     "select * where { service silent <http://127.0.0.1:9/sparql> { ?s ?p ?o } }",
     "SELECT * WHERE { SERVICE ?endpoint { ?s ?p ?o } }",
     "SELECT * WHERE { SERVICE # a comment\n pg:x { ?s ?p ?o } }",
+    "SELECT * WHERE { SERVICE<http://127.0.0.1:9/sparql> { ?s ?p ?o } }",
+    "PREFIX sd: <http://www.w3.org/ns/sparql-service-description#>\n"
+    "SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s a sd:Service } }",
 ])
 def test_federated_queries_are_refused_before_evaluation(store: TripleStore, query: str) -> None:
     with pytest.raises(UnsupportedOperation, match="SERVICE"):

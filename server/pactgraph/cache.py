@@ -38,8 +38,14 @@ if TYPE_CHECKING:
 _VOLATILE = re.compile(r"\b(?:NOW|RAND|UUID|STRUUID|BNODE)\s*\(", re.IGNORECASE)
 
 
+_VOLATILE_WORDS = ("now", "rand", "uuid", "bnode")  # STRUUID contains UUID
+
+
 def is_cacheable_query(text: str) -> bool:
     """Whether every evaluation of ``text`` over the same data gives the same answer."""
+    lowered = text.lower()  # a cheap first look: most queries name none of these functions
+    if not any(word in lowered for word in _VOLATILE_WORDS):
+        return True
     return _VOLATILE.search(text) is None
 
 

@@ -181,8 +181,13 @@ def build_parser() -> argparse.ArgumentParser:
                        "127.0.0.1; use 0.0.0.0 to listen on every interface)")
     serve.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
     serve.add_argument("--base-url", help=settings_table.HELP["base_url"])
-    serve.add_argument("--workers", type=int, default=2, help="worker processes (default: 2)")
-    serve.add_argument("--threads", type=int, default=8, help="threads per worker (default: 8)")
+    from .serve import ServerOptions
+
+    defaults = ServerOptions()
+    serve.add_argument("--workers", type=int, default=defaults.workers,
+                       help=f"worker processes (default: {defaults.workers})")
+    serve.add_argument("--threads", type=int, default=defaults.threads,
+                       help=f"threads per worker (default: {defaults.threads})")
     serve.add_argument("--access-log", action="store_true", help="log every request to stdout")
     _add_data_options(serve)
     serve.set_defaults(handler=command_serve)

@@ -21,7 +21,7 @@ class ServerOptions:
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 2
-    threads: int = 4
+    threads: int = 8  # measured: the health check waits less behind queued queries than at 4
     access_log: bool = False
 
     def gunicorn_config(self) -> dict[str, Any]:

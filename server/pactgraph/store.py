@@ -58,7 +58,9 @@ _SERVICE = re.compile(r"(?<![\w/#:?=&.-])SERVICE(?:\s|#[^\n]*(?:\n|$))*"
                       re.IGNORECASE)
 
 
-_SERVICE_WORD = re.compile("service", re.IGNORECASE)  # a cheap first look: most queries lack it
+# A cheap first look: most queries lack the word (a namespace such as
+# <http://www.w3.org/ns/sparql-service-description#> does not count).
+_SERVICE_WORD = re.compile(r"service(?![\w-])", re.IGNORECASE)
 _FROM_WORD = re.compile("from", re.IGNORECASE)
 
 

@@ -13,6 +13,7 @@ from rdflib.compare import isomorphic
 
 from pactgraph import cli, serve
 from pactgraph.cli import main
+from pactgraph.settings import DEFAULTS
 
 NATO = "https://w3id.org/pactgraph/id/treaty/north-atlantic-treaty-1949"
 INVOCATION = URIRef("https://w3id.org/pactgraph/id/invocation/nato-article-5-2001")
@@ -148,3 +149,22 @@ def test_serve_defaults():
     args = cli.build_parser().parse_args(["serve"])
     assert (args.host, args.port, args.base_url, args.data) == ("127.0.0.1", 8000, None, None)
     assert args.workers >= 2
+
+
+def test_serve_takes_the_limits_of_the_settings_table_as_options() -> None:
+    args = cli.build_parser().parse_args(
+        ["serve", "--query-time-limit-ms", "1500", "--max-result-rows", "50",
+         "--cache-max-entries", "0", "--store-dir", "/tmp/somewhere"])
+    settings = cli._settings(args)
+    assert settings["query_time_limit_ms"] == 1500 and settings["max_result_rows"] == 50
+    assert settings["cache_max_entries"] == 0 and settings["store_dir"] == "/tmp/somewhere"
+    untouched = cli._settings(cli.build_parser().parse_args(["serve"]))
+    assert untouched["query_time_limit_ms"] == DEFAULTS["query_time_limit_ms"]
+
+
+@pytest.mark.parametrize("value", ["-1", "soon"])
+def test_a_limit_that_is_not_a_whole_number_is_refused(capsys, value: str) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        cli.build_parser().parse_args(["serve", "--query-workers", value])
+    assert exit_.value.code == 2
+    assert "whole number" in capsys.readouterr().err

@@ -37,7 +37,38 @@ def _settings(args: argparse.Namespace) -> dict[str, Any]:
         overrides["shapes_paths"] = args.shapes
     if getattr(args, "base_url", None):
         overrides["base_url"] = args.base_url
+    for name in SERVE_SETTINGS:
+        if getattr(args, name, None) is not None:
+            overrides[name] = getattr(args, name)
     return settings_table.resolve(overrides)
+
+
+# Settings of the table that `pactgraph serve` takes as options (--query-time-limit-ms...), with
+# the table's help text; the limits of a public endpoint are set where it is started.
+SERVE_SETTINGS: tuple[str, ...] = (
+    "query_time_limit_ms", "max_result_rows", "max_query_length", "query_workers",
+    "query_queue_time_limit_ms", "query_memory_limit_mb", "max_request_bytes",
+    "cache_max_entries", "cache_max_bytes", "cache_max_age_seconds", "store_dir")
+
+
+def _whole_number(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number, 0 or more, not {text!r}")
+    return value
+
+
+def _add_setting_options(parser: argparse.ArgumentParser) -> None:
+    for name in SERVE_SETTINGS:
+        default = settings_table.DEFAULTS[name]
+        kind = _whole_number if isinstance(default, int) else str
+        shown = f" (default: {default})" if default is not None else ""
+        parser.add_argument("--" + name.replace("_", "-"), type=kind, dest=name,
+                            metavar="DIR" if kind is str else "N",
+                            help=settings_table.HELP[name].replace("%", "%%") + shown)
 
 
 def _published(args: argparse.Namespace):
@@ -190,6 +221,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help=f"threads per worker (default: {defaults.threads})")
     serve.add_argument("--access-log", action="store_true", help="log every request to stdout")
     _add_data_options(serve)
+    _add_setting_options(serve)
     serve.set_defaults(handler=command_serve)
 
     query = commands.add_parser(

@@ -298,12 +298,17 @@ def test_security_and_cors_headers_are_on_a_hit_as_on_the_miss(client, front) ->
 
 # --- Turned off -----------------------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def uncached_app() -> Iterator[Flask]:
-    app = create_app({"cache_max_entries": 0, "query_workers": 1})
+def app_with(**settings) -> Iterator[Flask]:
+    """An app of its own with ``settings`` (and one query worker), closed afterwards."""
+    app = create_app({**settings, "query_workers": 1})
     app.config["TESTING"] = True
     yield app
     executor_for(app).close()
+
+
+@pytest.fixture(scope="module")
+def uncached_app() -> Iterator[Flask]:
+    yield from app_with(cache_max_entries=0)
 
 
 def test_cache_max_entries_zero_keeps_nothing(uncached_app, monkeypatch) -> None:
@@ -317,10 +322,7 @@ def test_cache_max_entries_zero_keeps_nothing(uncached_app, monkeypatch) -> None
 
 @pytest.fixture(scope="module")
 def capped_app() -> Iterator[Flask]:
-    app = create_app({"max_result_rows": 5, "query_workers": 1})
-    app.config["TESTING"] = True
-    yield app
-    executor_for(app).close()
+    yield from app_with(max_result_rows=5)
 
 
 def test_an_answer_cut_by_the_row_cap_is_never_kept(capped_app, monkeypatch) -> None:

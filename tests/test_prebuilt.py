@@ -170,3 +170,16 @@ def test_the_view_is_read_only() -> None:
     view = _view_of({EX + "g": Graph()})
     with pytest.raises(TypeError, match="read-only"):
         view.add((URIRef(EX + "s"), URIRef(EX + "p"), Literal("o")))
+
+
+def test_a_removed_dump_is_written_again_from_the_store(tmp_path, parse_rdf) -> None:
+    settings = {"store_dir": str(tmp_path / "store")}
+    folder = create_app(settings).extensions["pactgraph"].folder
+    removed = folder / prebuilt.DUMPS / "pactgraph.nt"
+    written = removed.read_bytes()
+    removed.unlink()
+    app = create_app(settings)
+    served = app.test_client().get("/download/pactgraph.nt").data
+    assert removed.read_bytes() == served
+    assert isomorphic(parse_rdf(served, "application/n-triples"),
+                      parse_rdf(written, "application/n-triples"))

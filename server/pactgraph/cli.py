@@ -152,19 +152,14 @@ EXPORT_FORMATS = ("ttl", "jsonld", "nt", "rdf")
 
 
 def command_export(args: argparse.Namespace) -> int:
-    from rdflib import Graph
-
-    from .jsonld_context import build_context
-    from .prebuilt import dump_bytes, kept_bytes
+    from .dumps import dump_body
     try:
         published = _published(args)
     except DataNotConforming as error:
         return _refuse_nonconforming(error)
     media_type = negotiation.media_type_for(args.format)
     # The same bytes as /download/pactgraph.{ext}, written when the store was built.
-    name = f"pactgraph.{negotiation.EXTENSION[media_type].lstrip('.')}"
-    body = kept_bytes(published.folder, name, lambda: dump_bytes(
-        Graph() + published.graph, media_type, build_context(published.ontology)))
+    body = dump_body(published, f"pactgraph.{negotiation.EXTENSION[media_type].lstrip('.')}")
     if args.output:
         Path(args.output).write_bytes(body)
         print(f"wrote {len(published.graph)} triples to {args.output}", file=sys.stderr)

@@ -124,17 +124,22 @@ class Dump:
     etag: str  # strong: a hash of the bytes
 
 
+def dump_body(p: Published, filename: str) -> bytes:
+    """The bytes of download ``filename``, as written when the store was built (prebuilt.py)."""
+    _, which, media_type = DUMP_FILES[filename]
+    graph = {"published": p.graph, "ontology": p.ontology, "shapes": p.shapes}[which]
+
+    def write() -> bytes:
+        # Only for a folder whose dumps were removed: the copy in memory spares the serialisers
+        # a store look-up per pattern (graph_view.py).
+        return dump_bytes(Graph() + graph, media_type, build_context(p.ontology))
+    return write() if p.folder is None else kept_bytes(p.folder, filename, write)
+
+
 def _build_dumps(p: Published) -> dict[str, Dump]:
-    """Every dump, as written when the store was built (prebuilt.py)."""
-    context = build_context(p.ontology)
-    graphs = {"published": p.graph, "ontology": p.ontology, "shapes": p.shapes}
     dumps = {}
-    for filename, (title, which, media_type) in DUMP_FILES.items():
-        def write(which=which, media_type=media_type) -> bytes:
-            # Only for a folder whose dumps were removed: the copy in memory spares the
-            # serialisers a store look-up per pattern (graph_view.py).
-            return dump_bytes(Graph() + graphs[which], media_type, context)
-        body = write() if p.folder is None else kept_bytes(p.folder, filename, write)
+    for filename, (title, _, media_type) in DUMP_FILES.items():
+        body = dump_body(p, filename)
         dumps[filename] = Dump(filename, title, media_type, body, bytes_etag(body))
     return dumps
 

@@ -129,7 +129,7 @@ def test_the_query_workers_answer_from_the_prebuilt_store(tmp_path) -> None:
 
 def _view_of(graphs: dict[str, Graph]) -> Graph:
     store = TripleStore(graphs)
-    return graph_over(lambda: store.engine)
+    return graph_over(store)
 
 
 def test_the_view_holds_exactly_the_parsed_triples(app) -> None:

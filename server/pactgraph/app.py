@@ -57,7 +57,7 @@ def build_published(settings: dict[str, Any]) -> Published:
     store = TripleStore.open(folder / prebuilt.ENGINE)
     return Published(settings, SourceGraphs.load(settings["ontology_paths"]).graph,
                      SourceGraphs.load(settings["shapes_paths"]).graph,
-                     graph_over(lambda: store.engine), store, version, folder)
+                     graph_over(store), store, version, folder)
 
 
 def published() -> Published:

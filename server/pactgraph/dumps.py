@@ -210,11 +210,7 @@ class Statistics:
 def compute_statistics(store: TripleStore) -> Statistics:
     """The counts, by SPARQL on the store (in Rust: a pass over the triples in rdflib would take
     seconds at scale). Triples are counted once each, whichever graphs hold them."""
-    def count(pattern: str, variables: str) -> int:
-        result = store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ SELECT DISTINCT {variables} "
-                             f"WHERE {{ {pattern} }} }}")
-        return int(next(iter(result.value))["n"].value)
-
+    count = store.count
     treaties = store.query("SELECT DISTINCT ?t WHERE { ?t a pg:MutualDefenseTreaty "
                            "FILTER isIRI(?t) } ORDER BY STR(?t)").value
     return Statistics(

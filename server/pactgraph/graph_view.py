@@ -14,7 +14,8 @@ union of the graphs is the graph, each triple once, with the terms rdflib would 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
@@ -22,6 +23,9 @@ from rdflib.namespace import XSD
 from rdflib.store import Store
 
 from .knowledge import bind_prefixes
+
+if TYPE_CHECKING:
+    from .store import TripleStore
 
 _XSD_STRING = str(XSD.string)
 
@@ -68,41 +72,39 @@ class OxigraphUnionStore(Store):
     graph_aware = False
     transaction_aware = False
 
-    def __init__(self, engine: Callable[[], ox.Store]) -> None:
+    def __init__(self, store: TripleStore) -> None:
         super().__init__()
-        self._engine = engine  # called each time: the store is opened once per process
+        self._store = store  # its engine is asked for each time: it is opened once per process
         self._overlap: bool | None = None
         self._iris: dict[str, URIRef] = {}  # bounded by the IRIs of the (immutable) data
         self._namespaces: dict[str, URIRef] = {}
 
-    def _graphs_overlap(self, store: ox.Store) -> bool:
+    def _graphs_overlap(self) -> bool:
         """Whether a triple is in two graphs at once: only then must the union drop repeats."""
         if self._overlap is None:
-            graphs = [graph.value for graph in store.named_graphs()]
+            graphs = self._store.graph_names
             self._overlap = any(
-                bool(store.query(f"ASK {{ GRAPH <{first}> {{ ?s ?p ?o }} "
-                                 f"GRAPH <{second}> {{ ?s ?p ?o }} }}"))
+                bool(self._store.query(f"ASK {{ GRAPH <{first}> {{ ?s ?p ?o }} "
+                                       f"GRAPH <{second}> {{ ?s ?p ?o }} }}").value)
                 for index, first in enumerate(graphs) for second in graphs[index + 1:])
         return self._overlap
 
     def triples(self, pattern, context=None) -> Iterator:
-        store = self._engine()
+        store = self._store.engine
         try:
             subject, predicate, obj = (_to_oxigraph(term) for term in pattern)
             quads = store.quads_for_pattern(subject, predicate, obj, None)
         except (TypeError, ValueError):  # e.g. a literal as subject: nothing can match
             return
         iris = self._iris
-        if self._graphs_overlap(store):
+        if self._graphs_overlap():
             quads = {quad.triple: quad for quad in quads}.values()  # each triple once, in order
         for quad in quads:
             yield ((_to_rdflib(quad.subject, iris), _to_rdflib(quad.predicate, iris),
                     _to_rdflib(quad.object, iris)), iter(()))
 
     def __len__(self, context=None) -> int:
-        query = "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } }"
-        solution = next(iter(self._engine().query(query, use_default_graph_as_union=True)))
-        return int(solution["n"].value)
+        return self._store.size()
 
     def contexts(self, triple=None) -> Iterator:
         return iter(())
@@ -137,7 +139,6 @@ class OxigraphUnionStore(Store):
         raise TypeError("the published graph is read-only")
 
 
-def graph_over(engine: Callable[[], ox.Store]) -> Graph:
-    """The union of the graphs of the store ``engine()`` returns, as a read-only rdflib Graph with
-    our prefixes bound."""
-    return bind_prefixes(Graph(store=OxigraphUnionStore(engine)))
+def graph_over(store: TripleStore) -> Graph:
+    """The union of ``store``'s graphs as a read-only rdflib Graph with our prefixes bound."""
+    return bind_prefixes(Graph(store=OxigraphUnionStore(store)))

@@ -240,11 +240,16 @@ class TripleStore:
         check_query(text, self.graph_names)
         return evaluate_on(self.engine, text, default_graphs, named_graphs)
 
+    def count(self, pattern: str, variables: str, graph_name: str | None = None) -> int:
+        """How many distinct bindings of ``variables`` match ``pattern``, in graph ``graph_name``
+        or in the union of all (where a triple held by two graphs counts once)."""
+        result = self.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ SELECT DISTINCT {variables} "
+                            f"WHERE {{ {pattern} }} }}", [graph_name] if graph_name else ())
+        return int(next(iter(result.value))["n"].value)
+
     def size(self, graph_name: str | None = None) -> int:
         """The number of distinct triples in graph ``graph_name``, or in the union of all."""
-        result = self.query("SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o "
-                            "WHERE { ?s ?p ?o } }", [graph_name] if graph_name else ())
-        return int(next(iter(result.value))["n"].value)
+        return self.count("?s ?p ?o", "?s ?p ?o", graph_name)
 
 
 def published_graphs(knowledge: Knowledge) -> dict[str, Graph]:

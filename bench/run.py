@@ -36,7 +36,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -55,6 +54,7 @@ BIN = Path(sys.executable).parent
 sys.path.insert(0, str(BENCH))
 
 from loadgen import python_load  # noqa: E402
+from processes import free_port, tree_rss_bytes  # noqa: E402
 
 from pactgraph.namespaces import PREFIXES  # noqa: E402
 from pactgraph.serve import ServerOptions  # noqa: E402
@@ -80,35 +80,6 @@ def example_queries() -> dict[str, str]:
 
 # --- Processes -----------------------------------------------------------------------------------
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def rss_bytes(pid: int) -> int:
-    """Resident memory of ``pid`` and all its descendants (gunicorn workers, query workers)."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            children.setdefault(int(fields[1]), []).append(int(entry.name))
-    total, todo = 0, [pid]
-    while todo:
-        current = todo.pop()
-        try:
-            for line in Path(f"/proc/{current}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1]) * 1024
-        except OSError:
-            pass
-        todo.extend(children.get(current, []))
-    return total
-
-
 @dataclass
 class Running:
     name: str
@@ -120,7 +91,7 @@ class Running:
     paths: Callable[[str], list[tuple[str, str]]] | None = None
 
     def rss(self) -> int:
-        return rss_bytes(self.process.pid)
+        return tree_rss_bytes(self.process.pid)
 
     def stop(self) -> None:
         if self.process.poll() is None:

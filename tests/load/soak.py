@@ -16,7 +16,6 @@ import json
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -26,6 +25,9 @@ import urllib.parse
 import urllib.request
 from collections import Counter
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+from processes import free_port, tree_rss_bytes  # noqa: E402 (shared with bench/run.py)
 
 GOOD = [
     "SELECT ?treaty ?label WHERE { ?treaty a pg:MutualDefenseTreaty ; rdfs:label ?label }",
@@ -46,37 +48,6 @@ RUNAWAY = [
     "SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }",
 ]
 PAGES = ["/", "/doc/state/PHL", "/def", "/dataset", "/download/pactgraph.ttl", "/id/state/USA"]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def tree_rss_kib(root: int) -> int:
-    """Resident memory of ``root`` and all its descendants, from /proc."""
-    children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            status = (entry / "status").read_text()
-        except OSError:
-            continue
-        pid, ppid = int(entry.name), int(stat.rsplit(")", 1)[1].split()[1])
-        children.setdefault(ppid, []).append(pid)
-        for line in status.splitlines():
-            if line.startswith("VmRSS:"):
-                rss[pid] = int(line.split()[1])
-    total, stack = 0, [root]
-    while stack:
-        pid = stack.pop()
-        total += rss.get(pid, 0)
-        stack.extend(children.get(pid, []))
-    return total
 
 
 def request(url: str, timeout: float = 30) -> tuple[int, float]:
@@ -124,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
         for query in GOOD:  # warm up: every worker process answers once
             request(base + "/sparql?" + urllib.parse.urlencode({"query": query}))
         time.sleep(2)
-        baseline = tree_rss_kib(server.pid)
+        baseline = tree_rss_bytes(server.pid) // 1024
 
         stop = threading.Event()
         lock = threading.Lock()
@@ -159,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
         def watch() -> None:
             while not stop.is_set():
                 health.append(request(base + "/-/settings.json", 10))
-                peak[0] = max(peak[0], tree_rss_kib(server.pid))
+                peak[0] = max(peak[0], tree_rss_bytes(server.pid) // 1024)
                 time.sleep(0.5)
 
         threads = [threading.Thread(target=client, args=(n,)) for n in range(args.clients)]
@@ -173,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
             thread.join(60)
         elapsed = time.monotonic() - started
         time.sleep(10)  # let killed query workers be replaced
-        after = tree_rss_kib(server.pid)
+        after = tree_rss_bytes(server.pid) // 1024
         healthy_after = request(base + "/sparql?query=ASK%7B%7D")[0] == 200
 
         served = sum(outcomes.values())

@@ -74,6 +74,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.extensions["pactgraph"] = build_published(settings)
 
     from . import dumps, explore, openapi, resources, sparql, web_errors
+    from .query_path import QueryPath
 
     web_errors.register(app)
     app.after_request(mark_reusable_page)  # registered last, so it runs before security and CORS
@@ -82,6 +83,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(explore.blueprint)
     app.register_blueprint(openapi.blueprint)  # /openapi.json, the HTTP interface (issue 4)
     app.register_blueprint(resources.blueprint)  # last: it serves the catch-all resource paths
-    # Repeated GETs are answered from memory before Flask is entered (front_cache.py, issue 6).
-    app.wsgi_app = FrontCache(app.wsgi_app, app_response_cache(app))
+    # Before Flask is entered (issue 6): a plain SPARQL GET is answered by the lean path
+    # (query_path.py), and a repeated GET from memory (front_cache.py).
+    app.wsgi_app = FrontCache(QueryPath(app.wsgi_app, app), app_response_cache(app))
     return app

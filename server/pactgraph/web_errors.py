@@ -123,9 +123,12 @@ def handle_unexpected(error: Exception) -> Response:
 _HEADER_NAMES = re.compile(r"[A-Za-z0-9-]+(\s*,\s*[A-Za-z0-9-]+)*")
 
 
+# Everything here is public and read-only, without credentials, so any origin may read it.
+ALLOW_ANY_ORIGIN = ("Access-Control-Allow-Origin", "*")
+
+
 def add_cors_headers(response: Response) -> Response:
-    """Everything here is public and read-only, without credentials, so any origin may read it."""
-    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers[ALLOW_ANY_ORIGIN[0]] = ALLOW_ANY_ORIGIN[1]
     if request.method == "OPTIONS" and "Access-Control-Request-Method" in request.headers:
         response.headers["Access-Control-Allow-Methods"] = (
             response.headers.get("Allow") or "GET, HEAD, POST, OPTIONS")

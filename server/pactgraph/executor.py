@@ -3,15 +3,16 @@
 Neither pyoxigraph nor rdflib can cancel a running query, and a runaway one (a cartesian product
 under ORDER BY) ignores signals while it eats memory. So the web endpoint never evaluates in its
 own process: each server process keeps a small pool of query workers (``query_workers``), each with
-its own copy of the store, an address-space limit (``query_memory_limit_mb``) and a CPU-time limit
-that ends it even if its parent is stuck. A worker evaluates the query *and writes the answer* in
+an address-space limit (``query_memory_limit_mb``) and a CPU-time limit that ends it even if its
+parent is stuck. A worker evaluates the query *and writes the answer* in
 the chosen media type, applying the row cap as it writes, and returns bytes; the server process
 never iterates engine objects. The parent waits ``query_time_limit_ms`` at most, then SIGKILLs the
 worker, starts a replacement in the background and raises ``LimitExceeded``.
 
-Each worker is a fresh interpreter (``python -m pactgraph.executor``) that loads its own in-memory
-copy of the store from the prebuilt store's N-Quads file (prebuilt.py): queries run 5 to 10 times
-faster in memory than on the on-disk store at 100x the data, for about a second of loading.
+The workers answer from an in-memory copy of the store, loaded from the prebuilt store's N-Quads
+file (prebuilt.py): queries run 5 to 10 times faster in memory than on the on-disk store at 100x
+the data. The copy is loaded once per pool, by a loader process that forks the workers and shares
+the copy with them (query_worker.py).
 
 Forking the server process itself would be unsafe: it runs request threads (gunicorn's gthread
 workers) that may hold locks at the moment of the fork. The pool of a process belongs to that
@@ -26,10 +27,8 @@ from __future__ import annotations
 import atexit
 import contextlib
 import logging
-import math
 import os
 import queue
-import resource
 import signal
 import socket
 import subprocess
@@ -39,6 +38,7 @@ import time
 import weakref
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
+from multiprocessing.reduction import send_handle
 from pathlib import Path
 from typing import Any
 
@@ -86,93 +86,35 @@ class Answer:
     truncated: bool     # the row cap cut the answer; the body and headers must say so
 
 
-# --- The worker process --------------------------------------------------------------------------
-
-def _limit_memory(memory_mb: int) -> None:
-    if memory_mb > 0:
-        limit = memory_mb * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-
-
-def _limit_cpu(time_limit_ms: int) -> None:
-    """A CPU-time backstop: the kernel sends SIGXCPU (which ends the process) shortly after the
-    wall-clock deadline even if the parent never gets to kill this worker (say it was killed
-    itself). An idle worker whose parent is gone ends at once: its socket reads end-of-file.
-    (Not PR_SET_PDEATHSIG: it fires when the *thread* that started the worker ends, and
-    replacements are started from short-lived threads.)"""
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    used = usage.ru_utime + usage.ru_stime
-    soft = math.ceil(used + time_limit_ms / 1000) + 2
-    _, hard = resource.getrlimit(resource.RLIMIT_CPU)
-    resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
-
-
-def _unlimit_cpu() -> None:
-    _, hard = resource.getrlimit(resource.RLIMIT_CPU)
-    resource.setrlimit(resource.RLIMIT_CPU, (hard, hard))
-
-
-def _answer(store, job: Job, max_rows: int) -> tuple:
-    from . import results
-    from .store import evaluate_on
-
-    result = evaluate_on(store, job.query, job.default_graphs, job.named_graphs)
-    media_type = job.media_types.get(result.kind)
-    if media_type is None:
-        return ("not_acceptable", result.kind)
-    written = results.write(result, media_type, max_rows, job.link)
-    return ("answer", Answer(result.kind, media_type, written.body, written.rows,
-                             written.truncated))
-
-
-def worker_main(fd: int) -> None:
-    """The worker's loop: open the store named by the parent, then answer jobs until EOF."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the server, which ends us
-    conn = Connection(fd)
-    memory_mb, max_rows, quads_path = conn.recv()
-    _limit_memory(memory_mb)
-    from .store import load_in_memory
-
-    store = load_in_memory(Path(quads_path))
-    conn.send(("ready", os.getpid()))
-    while True:
-        try:
-            job = conn.recv()
-        except (EOFError, OSError):
-            return  # the parent is gone
-        _limit_cpu(job[1])
-        try:
-            reply = _answer(store, job[0], max_rows)
-        except (QueryError, UnsupportedOperation) as error:
-            reply = ("error", type(error).__name__, str(error))
-        except MemoryError:
-            reply = ("memory",)
-        except Exception as error:  # a bug: reported to the parent, which logs it
-            reply = ("internal", f"{type(error).__name__}: {error}")
-        _unlimit_cpu()
-        try:
-            conn.send(reply)
-        except MemoryError:
-            conn.send(("memory",))
-
-
 # --- The pool ------------------------------------------------------------------------------------
 
-class _Worker:
-    """A worker process (``python -m pactgraph.executor FD``) and our end of its socket."""
+class _Loader:
+    """The pool's loader process (``python -m pactgraph.query_worker FD``, see query_worker.py):
+    it holds the loaded copy of the store and forks the query workers."""
 
-    def __init__(self, process: subprocess.Popen, conn: Connection) -> None:
+    def __init__(self, process: subprocess.Popen, control: Connection) -> None:
         self.process = process
-        self.conn = conn
+        self.control = control
+        self.lock = threading.Lock()  # one request at a time on the control connection
 
-    @property
-    def pid(self) -> int:
-        return self.process.pid
+    def fork(self) -> _Worker:
+        ours, theirs = socket.socketpair()
+        try:
+            with self.lock:
+                self.control.send(("fork",))
+                send_handle(self.control, theirs.fileno(), self.process.pid)
+                _, pid = self.control.recv()
+        finally:
+            theirs.close()
+        return _Worker(pid, Connection(ours.detach()), self)
 
-    def exitcode(self) -> int | None:
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.process.wait(1)
-        return self.process.returncode
+    def reap(self, pid: int) -> int | None:
+        with self.lock:
+            self.control.send(("reap", pid))
+            return self.control.recv()[1]
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
 
     def kill(self) -> None:
         with contextlib.suppress(OSError):
@@ -180,16 +122,51 @@ class _Worker:
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.process.wait(5)
         with contextlib.suppress(OSError):
+            self.control.close()
+
+
+class _Worker:
+    """A query worker forked by ``loader``, and our end of its socket."""
+
+    def __init__(self, pid: int, conn: Connection, loader: _Loader) -> None:
+        self.pid = pid
+        self.conn = conn
+        self.loader = loader
+        self.returncode: int | None = None  # known once the loader has reaped it
+
+    def alive(self) -> bool:
+        if self.returncode is not None:
+            return False
+        try:  # a worker that died is a zombie until its loader reaps it
+            return Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+        except OSError:
+            return False
+
+    def exitcode(self) -> int | None:
+        if self.returncode is None:
+            with contextlib.suppress(EOFError, OSError):
+                self.returncode = self.loader.reap(self.pid)
+        return self.returncode
+
+    def kill(self) -> None:
+        if self.returncode is None:
+            with contextlib.suppress(OSError):
+                os.kill(self.pid, signal.SIGKILL)
+            self.exitcode()  # reaped, so that its pid cannot be reused while we hold it
+        with contextlib.suppress(OSError):
             self.conn.close()
 
 
 _LIVE: weakref.WeakSet[QueryExecutor] = weakref.WeakSet()
 
 
-def _kill_all(workers: set[_Worker]) -> None:
+def _kill_all(workers: set[_Worker], loaders: set[_Loader]) -> None:
     for worker in list(workers):
         worker.kill()
     workers.clear()
+    for loader in list(loaders):
+        loader.kill()
+    loaders.clear()
 
 
 class QueryExecutor:
@@ -199,59 +176,86 @@ class QueryExecutor:
         self.quads_path = quads_path
         self.limits = limits
         self._lock = threading.Lock()
+        self._loader_lock = threading.Lock()
         self._owner = -1  # pid of the process the pool was started in
         self._idle: queue.Queue[_Worker] = queue.Queue()
-        self._workers: set[_Worker] = set()  # one set for the executor's life: see _kill_all
+        # One set of each for the executor's life: see _kill_all.
+        self._workers: set[_Worker] = set()
+        self._loaders: set[_Loader] = set()
+        self._loader: _Loader | None = None
         _LIVE.add(self)
-        # An executor dropped with its app (tests build many) takes its workers with it.
+        # An executor dropped with its app (tests build many) takes its processes with it.
         # (At exit ``_close_all`` does it, marking the pool closed first.)
-        weakref.finalize(self, _kill_all, self._workers).atexit = False
+        weakref.finalize(self, _kill_all, self._workers, self._loaders).atexit = False
 
     # -- life cycle
 
     def start(self) -> None:
-        """Start the workers now (and wait until each has loaded the store), if not started in
-        this process yet. ``run`` calls it; the server calls it early to keep the first query fast.
-        """
+        """Start the loader and the workers now (and wait until they are ready), if not started
+        in this process yet. ``run`` calls it; the server calls it early to keep the first query
+        fast."""
         with self._lock:
             if self._owner == os.getpid():
                 return
-            # Workers inherited through a fork belong to the parent process: forget them.
+            # Processes inherited through a fork belong to the parent process: forget them.
             self._idle = queue.Queue()
             self._workers.clear()
+            self._loaders.clear()
+            self._loader = None
             self._owner = os.getpid()
             started = [self._spawn() for _ in range(self.limits.workers)]
         for worker in started:
             self._await_ready(worker)
             self._idle.put(worker)
 
-    def _spawn(self) -> _Worker:
+    def _start_loader(self) -> _Loader:
         # A fresh interpreter (fork+exec), never a bare fork of this process: the server runs
         # request threads that may hold locks at the moment of a fork. Nor multiprocessing's
         # spawn or forkserver, which re-import the parent's __main__ (a script with no guard).
         ours, theirs = socket.socketpair()
-        command = [sys.executable, "-m", "pactgraph.executor", str(theirs.fileno())]
+        command = [sys.executable, "-m", "pactgraph.query_worker", str(theirs.fileno())]
         process = subprocess.Popen(command, pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL,
                                    close_fds=True)
         theirs.close()
-        conn = Connection(ours.detach())
-        worker = _Worker(process, conn)
+        loader = _Loader(process, Connection(ours.detach()))
+        self._loaders.add(loader)
+        loader.control.send((self.limits.memory_mb, self.limits.max_rows, str(self.quads_path)))
+        if not loader.control.poll(STARTUP_SECONDS):
+            loader.kill()
+            raise RuntimeError("the query workers' loader did not load the store in time")
+        try:
+            loader.control.recv()
+        except (EOFError, OSError):
+            loader.kill()
+            raise RuntimeError(
+                f"the query workers' loader exited while loading the store (exit code "
+                f"{process.returncode}); is query_memory_limit_mb ({self.limits.memory_mb}) too "
+                "small for the dataset?") from None
+        return loader
+
+    def _spawn(self) -> _Worker:
+        """A new worker, forked by the loader (started first, or again if it died)."""
+        with self._loader_lock:
+            if self._loader is None or not self._loader.alive():
+                if self._loader is not None:
+                    log.error("the query workers' loader ended (exit code %s); starting another",
+                              self._loader.process.returncode)
+                self._loader = self._start_loader()
+            loader = self._loader
+        worker = loader.fork()
         self._workers.add(worker)
-        conn.send((self.limits.memory_mb, self.limits.max_rows, str(self.quads_path)))
         return worker
 
     def _await_ready(self, worker: _Worker) -> None:
         if not worker.conn.poll(STARTUP_SECONDS):
             worker.kill()
-            raise RuntimeError("a query worker did not load the store in time")
+            raise RuntimeError("a query worker did not start in time")
         try:
             worker.conn.recv()
         except (EOFError, OSError):
             worker.kill()
-            raise RuntimeError(
-                f"a query worker exited while loading the store (exit code "
-                f"{worker.exitcode()}); is query_memory_limit_mb "
-                f"({self.limits.memory_mb}) too small for the dataset?") from None
+            raise RuntimeError(f"a query worker exited as it started (exit code "
+                               f"{worker.exitcode()})") from None
 
     def _replace(self, dead: _Worker) -> None:
         """Kill ``dead`` and put a fresh worker in its place, in the background."""
@@ -275,16 +279,17 @@ class QueryExecutor:
         threading.Thread(target=refill, name="pactgraph-refill", daemon=True).start()
 
     def close(self) -> None:
-        """Kill every worker of this process."""
+        """Kill every worker of this process, and their loader."""
         if self._owner != os.getpid():
             return
         self._owner = -1
-        _kill_all(self._workers)
+        _kill_all(self._workers, self._loaders)
+        self._loader = None
         self._idle = queue.Queue()
 
     def pids(self) -> list[int]:
         """The process ids of the live workers (for tests and the soak run)."""
-        return [worker.pid for worker in self._workers.copy() if worker.process.poll() is None]
+        return [worker.pid for worker in self._workers.copy() if worker.alive()]
 
     # -- answering
 
@@ -314,7 +319,7 @@ class QueryExecutor:
             self._replace(worker)
             raise self._death_error(worker) from None
         except BaseException:
-            if worker in self._workers and worker.process.poll() is None:
+            if worker in self._workers and worker.alive():
                 self._idle.put(worker)
             raise
         self._idle.put(worker)
@@ -380,10 +385,3 @@ def _close_all() -> None:
     for executor in list(_LIVE):
         executor.close()
 
-
-if __name__ == "__main__":
-    # Run as ``python -m pactgraph.executor FD``; the loop comes from the imported module so that
-    # pickled answers name ``pactgraph.executor.Answer``, not ``__main__.Answer``.
-    from pactgraph.executor import worker_main as _main
-
-    _main(int(sys.argv[1]))

@@ -57,14 +57,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("max_query_length", 20000,
             "Longest SPARQL query text accepted, in characters."),
     Setting("query_workers", 2,
-            "Query worker processes per server process; each holds a copy of the store and "
-            "answers one query at a time."),
+            "Query worker processes per server process; each answers one query at a time (they "
+            "share one in-memory copy of the store)."),
     Setting("query_queue_time_limit_ms", 2000,
             "Longest time, in milliseconds, that a query waits for a free query worker before it "
             "is answered 503 Service Unavailable with Retry-After."),
     Setting("query_memory_limit_mb", 1024,
-            "Address space, in MiB, that one query worker may use; a query that needs more is "
-            "stopped and answered 503 Service Unavailable."),
+            "Address space, in MiB, that one query worker may use, the copy of the store included; "
+            "a query that needs more is stopped and answered 503 Service Unavailable."),
     Setting("max_request_bytes", 1048576,
             "Largest request body accepted, in bytes (larger ones are answered 413)."),
     Setting("cache_max_entries", 2000,

@@ -1,0 +1,108 @@
+"""The query workers of a pool are forked by one loader and share the copy of the store it loaded.
+
+What this buys (query_worker.py): one load per pool instead of one per worker, and replacements in
+milliseconds. What it must not cost: a killed worker is still reaped, its cause of death still
+named, a dead loader replaced, and a copy too large for the memory limit still refused at start.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+from pathlib import Path
+
+import pytest
+
+from pactgraph.app import create_app
+from pactgraph.errors import LimitExceeded
+from pactgraph.executor import Job, QueryExecutor, executor_for
+
+JSON = "application/sparql-results+json"
+ASK = Job("ASK { ?s ?p ?o }", media_types={"select": JSON, "ask": JSON, "graph": None})
+
+
+def parent_of(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+
+
+def command_of(pid: int) -> str:
+    return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+
+
+def gone(pid: int) -> bool:
+    return not Path(f"/proc/{pid}").exists()
+
+
+def full_pool(executor: QueryExecutor, seconds: float = 60) -> list[int]:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        pids = executor.pids()
+        if len(pids) == executor.limits.workers and executor._idle.qsize() == len(pids):
+            return pids
+        time.sleep(0.02)
+    raise AssertionError("the pool did not come back to full strength")
+
+
+@pytest.fixture()
+def executor():
+    app = create_app({"query_workers": 3})
+    executor = executor_for(app)
+    executor.start()
+    yield executor
+    executor.close()
+
+
+def test_the_workers_are_forked_by_one_loader(executor):
+    parents = {parent_of(pid) for pid in executor.pids()}
+    assert len(parents) == 1 and os.getpid() not in parents
+    assert "pactgraph.query_worker" in command_of(parents.pop())
+
+
+def kill_and_notice(executor: QueryExecutor, pid: int) -> LimitExceeded:
+    """Kill worker ``pid`` behind the pool's back; return the error of the job that finds out."""
+    os.kill(pid, signal.SIGKILL)
+    for _ in range(executor.limits.workers + 1):  # the idle queue may hand out others first
+        try:
+            executor.run(ASK)
+        except LimitExceeded as error:
+            return error
+    raise AssertionError("no job ran into the killed worker")
+
+
+def test_a_dead_worker_is_reaped_and_replaced_by_the_same_loader(executor):
+    before = executor.pids()
+    loader = parent_of(before[0])
+    error = kill_and_notice(executor, before[0])
+    assert "query_memory_limit_mb" in str(error)  # killed by a signal: said as the memory limit
+    after = full_pool(executor)
+    assert before[0] not in after and gone(before[0])  # reaped: not even a zombie
+    assert {parent_of(pid) for pid in after} == {loader}
+    assert json.loads(executor.run(ASK).body) == {"head": {}, "boolean": True}
+
+
+def test_a_dead_loader_is_replaced(executor):
+    before = executor.pids()
+    loader = parent_of(before[0])
+    os.kill(loader, signal.SIGKILL)
+    assert executor.run(ASK).kind == "ask"  # the workers it forked go on answering
+    kill_and_notice(executor, before[0])
+    after = full_pool(executor)
+    new_parents = {parent_of(pid) for pid in after if pid not in before}
+    assert len(new_parents) == 1 and loader not in new_parents
+    assert "pactgraph.query_worker" in command_of(new_parents.pop())
+
+
+def test_closing_the_pool_ends_the_loader_and_every_worker(executor):
+    pids = executor.pids()
+    loader = parent_of(pids[0])
+    executor.close()
+    assert all(gone(pid) for pid in [*pids, loader])
+
+
+def test_a_copy_larger_than_the_memory_limit_is_refused_at_start():
+    app = create_app({"query_workers": 1, "query_memory_limit_mb": 40})
+    with pytest.raises(RuntimeError, match="query_memory_limit_mb"):
+        executor_for(app).start()
+    executor_for(app).close()

@@ -1,5 +1,5 @@
 """Process helpers shared by the benchmark (bench/run.py) and the soak run (tests/load/soak.py):
-a free loopback port, and the resident memory of a whole process tree."""
+a free loopback port, and the memory of a whole process tree."""
 
 from __future__ import annotations
 
@@ -13,9 +13,14 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def tree_rss_bytes(root: int) -> int:
-    """Resident memory of ``root`` and all its descendants (gunicorn workers, query workers),
-    from /proc; processes that end while it reads are skipped."""
+def tree_memory_bytes(root: int) -> int:
+    """Memory of ``root`` and all its descendants (gunicorn workers, query workers), from /proc;
+    processes that end while it reads are skipped.
+
+    The sum of each process's proportional set size (PSS: private pages, plus each shared page
+    divided by the processes sharing it), not of resident sizes: query workers share their
+    loader's copy of the store page by page, and adding up their RSS would count it once per
+    worker. (Without smaps_rollup, as in some containers, RSS is all there is.)"""
     children: dict[int, list[int]] = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -27,11 +32,17 @@ def tree_rss_bytes(root: int) -> int:
     total, todo = 0, [root]
     while todo:
         current = todo.pop()
-        try:
-            for line in Path(f"/proc/{current}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1]) * 1024
-        except OSError:
-            pass
+        total += _process_memory(current)
         todo.extend(children.get(current, []))
     return total
+
+
+def _process_memory(pid: int) -> int:
+    for source, field in ((f"/proc/{pid}/smaps_rollup", "Pss:"), (f"/proc/{pid}/status", "VmRSS:")):
+        try:
+            for line in Path(source).read_text().splitlines():
+                if line.startswith(field):
+                    return int(line.split()[1]) * 1024
+        except OSError:
+            continue
+    return 0

@@ -23,9 +23,9 @@ missing) for ``--duration`` seconds per mix, the systems alternating, ``--rounds
   cache can help.
 
 Scale: for each ``--scales`` factor, synthetic data (``pactgraph synth``), then pactgraph's
-start-up (the first start validates and builds the store; the next loads the prebuilt store), its
-resident memory, and the latency of each example question made unique (a trailing comment), beside
-oxigraph's.
+start-up (the first start validates and builds the store; the next loads the prebuilt store), the
+memory of its process tree (PSS: shared pages counted once), and the latency of each example
+question made unique (a trailing comment), beside oxigraph's.
 Every wait is bounded; every process started here is stopped here, by its process group.
 """
 
@@ -54,7 +54,7 @@ BIN = Path(sys.executable).parent
 sys.path.insert(0, str(BENCH))
 
 from loadgen import python_load  # noqa: E402
-from processes import free_port, tree_rss_bytes  # noqa: E402
+from processes import free_port, tree_memory_bytes  # noqa: E402
 
 from pactgraph.namespaces import PREFIXES  # noqa: E402
 from pactgraph.serve import ServerOptions  # noqa: E402
@@ -90,8 +90,8 @@ class Running:
     query_path: str = "/sparql"
     paths: Callable[[str], list[tuple[str, str]]] | None = None
 
-    def rss(self) -> int:
-        return tree_rss_bytes(self.process.pid)
+    def memory(self) -> int:
+        return tree_memory_bytes(self.process.pid)
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -350,11 +350,11 @@ class ScaleRow:
     triples: int
     first_start_s: float | None
     start_s: float
-    rss_mb: float
+    memory_mb: float
     latencies: dict[str, float]
     oxigraph_load_s: float
     oxigraph_start_s: float
-    oxigraph_rss_mb: float
+    oxigraph_memory_mb: float
     oxigraph_latencies: dict[str, float] = field(default_factory=dict)
 
 
@@ -369,7 +369,7 @@ def measure_scale(scale: int, work: Path, logs: Path, store_dir: Path,
     data_dir = synth(scale, work / "data")
     first = None
     latencies: dict[str, float] = {}
-    start_s = rss = float("nan")
+    start_s = memory = float("nan")
     if scale in pactgraph_scales:
         before = set(store_dir.glob("*")) if store_dir.exists() else set()
         server = start_pactgraph(data_dir, logs, store_dir)
@@ -377,7 +377,7 @@ def measure_scale(scale: int, work: Path, logs: Path, store_dir: Path,
             first = server.startup_s
         server.stop()
         server = start_pactgraph(data_dir, logs, store_dir)  # now from the prebuilt store
-        start_s, rss = server.startup_s, server.rss() / 2**20
+        start_s, memory = server.startup_s, server.memory() / 2**20
         latencies = question_latencies(server)
         server.stop()
     location = work / f"oxigraph-{scale}"
@@ -385,8 +385,8 @@ def measure_scale(scale: int, work: Path, logs: Path, store_dir: Path,
     oxigraph = start_oxigraph(location, logs)
     try:
         triples = count_triples(oxigraph)
-        row = ScaleRow(scale, triples, first, start_s, rss, latencies, load_s,
-                       oxigraph.startup_s, oxigraph.rss() / 2**20, question_latencies(oxigraph))
+        row = ScaleRow(scale, triples, first, start_s, memory, latencies, load_s,
+                       oxigraph.startup_s, oxigraph.memory() / 2**20, question_latencies(oxigraph))
     finally:
         oxigraph.stop()
         shutil.rmtree(location, ignore_errors=True)
@@ -428,18 +428,18 @@ def markdown(results: dict) -> str:
                  f"{ratios['unique']['ceiling']:.2f} | cached ≥ 0.85 |")
     if results["scales"]:
         lines += ["", "| scale | triples | pactgraph first start s | start from prebuilt store s "
-                  "| RSS MB | slowest question ms | median question ms | oxigraph load s "
-                  "| oxigraph start s | oxigraph RSS MB | oxigraph slowest ms |",
+                  "| memory MB | slowest question ms | median question ms | oxigraph load s "
+                  "| oxigraph start s | oxigraph memory MB | oxigraph slowest ms |",
                   "|---|---|---|---|---|---|---|---|---|---|---|"]
         for row in results["scales"]:
             lat, olat = row["latencies"].values(), row["oxigraph_latencies"].values()
             first = "—" if row["first_start_s"] is None else f"{row['first_start_s']:.1f}"
             lines.append(
                 f"| {row['scale']}× | {row['triples']:,} | {first} | {_number(row['start_s'], 2)} "
-                f"| {_number(row['rss_mb'], 0)} | {_number(max(lat, default=None), 1)} | "
+                f"| {_number(row['memory_mb'], 0)} | {_number(max(lat, default=None), 1)} | "
                 f"{_number(statistics.median(lat) if lat else None, 1)} | "
                 f"{row['oxigraph_load_s']:.1f} | {row['oxigraph_start_s']:.2f} | "
-                f"{row['oxigraph_rss_mb']:.0f} | {max(olat, default=float('nan')):.1f} |")
+                f"{row['oxigraph_memory_mb']:.0f} | {max(olat, default=float('nan')):.1f} |")
     lines += ["", "Per question, ms (uncached; pactgraph / oxigraph):", "",
               "| question | " + " | ".join(f"{r['scale']}×" for r in results["scales"]) + " |",
               "|---|" + "---|" * len(results["scales"])]
@@ -574,7 +574,7 @@ def main(argv: list[str] | None = None) -> int:
                                     for system, question, status in sorted(FAILED)]
             results["scales"].append(row.__dict__)
             print(f"scale {scale}x: {row.triples} triples, pactgraph start {row.start_s:.2f} s "
-                  f"(first {row.first_start_s}), RSS {row.rss_mb:.0f} MB, slowest question "
+                  f"(first {row.first_start_s}), memory {row.memory_mb:.0f} MB, slowest question "
                   f"{max(row.latencies.values(), default=float('nan')):.1f} ms; oxigraph "
                   f"slowest {max(row.oxigraph_latencies.values()):.1f} ms", flush=True)
     finally:

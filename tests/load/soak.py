@@ -27,7 +27,7 @@ from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
-from processes import free_port, tree_rss_bytes  # noqa: E402 (shared with bench/run.py)
+from processes import free_port, tree_memory_bytes  # noqa: E402 (shared with bench/run.py)
 
 GOOD = [
     "SELECT ?treaty ?label WHERE { ?treaty a pg:MutualDefenseTreaty ; rdfs:label ?label }",
@@ -95,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
         for query in GOOD:  # warm up: every worker process answers once
             request(base + "/sparql?" + urllib.parse.urlencode({"query": query}))
         time.sleep(2)
-        baseline = tree_rss_bytes(server.pid) // 1024
+        baseline = tree_memory_bytes(server.pid) // 1024
 
         stop = threading.Event()
         lock = threading.Lock()
@@ -130,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
         def watch() -> None:
             while not stop.is_set():
                 health.append(request(base + "/-/settings.json", 10))
-                peak[0] = max(peak[0], tree_rss_bytes(server.pid) // 1024)
+                peak[0] = max(peak[0], tree_memory_bytes(server.pid) // 1024)
                 time.sleep(0.5)
 
         threads = [threading.Thread(target=client, args=(n,)) for n in range(args.clients)]
@@ -144,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
             thread.join(60)
         elapsed = time.monotonic() - started
         time.sleep(10)  # let killed query workers be replaced
-        after = tree_rss_bytes(server.pid) // 1024
+        after = tree_memory_bytes(server.pid) // 1024
         healthy_after = request(base + "/sparql?query=ASK%7B%7D")[0] == 200
 
         served = sum(outcomes.values())
@@ -164,9 +164,9 @@ def main(argv: list[str] | None = None) -> int:
             "health_checks": len(health),
             "health_failures": sum(1 for status, _ in health if status != 200),
             "health_max_ms": round(max((s for _, s in health), default=0) * 1000),
-            "rss_baseline_mib": round(baseline / 1024, 1),
-            "rss_peak_mib": round(peak[0] / 1024, 1),
-            "rss_after_mib": round(after / 1024, 1),
+            "memory_baseline_mib": round(baseline / 1024, 1),
+            "memory_peak_mib": round(peak[0] / 1024, 1),
+            "memory_after_mib": round(after / 1024, 1),
             "healthy_after": healthy_after,
         }
         print(json.dumps(report, indent=2))

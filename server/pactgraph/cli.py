@@ -14,7 +14,7 @@ from typing import Any
 
 from . import negotiation
 from . import settings as settings_table
-from .errors import DataNotConforming, PactgraphError
+from .errors import DataNotConforming, NotAcceptable, PactgraphError
 from .knowledge import Knowledge
 
 
@@ -105,20 +105,36 @@ QUERY_FORMATS = ("table", "json", "xml", "csv", "tsv", "ttl", "jsonld", "nt", "r
 
 
 def command_query(args: argparse.Namespace) -> int:
-    from .results import write
-    from .sparql import choose_media_type, compact_iri
-    from .store import offered_for
-    result = _unvalidated_store(args).query(args.query)
-    name = args.format or ("ttl" if result.kind == "graph" else "table")
+    from .answers import answer
+    from .executor import KINDS
+    from .sparql import compact_iri
+    from .store import check_query, offered_for
+    store = _unvalidated_store(args)
+    check_query(args.query, store.graph_names)
+    names = {kind: args.format or ("ttl" if kind == "graph" else "table") for kind in KINDS}
     # A local query is the user's own: no row cap (the server's max_result_rows does not apply).
-    if name == "table" and result.kind != "graph":
-        written = write(result, "application/sparql-results+json", sys.maxsize)
-        print(results_table(json.loads(written.body), compact_iri))
-        return 0
-    media_type = choose_media_type(name, None, offered_for(result.kind))
-    sys.stdout.buffer.write(write(result, media_type, sys.maxsize).body)
-    sys.stdout.flush()
+    answered = answer(store.engine, args.query,
+                      {kind: _query_media_type(names[kind], kind) for kind in KINDS}, None)
+    if answered.written is None:
+        raise NotAcceptable(list(offered_for(answered.kind)))
+    if names[answered.kind] == "table":
+        print(results_table(json.loads(answered.written.body), compact_iri))
+    else:
+        sys.stdout.buffer.write(answered.written.body)
+        sys.stdout.flush()
     return 0
+
+
+def _query_media_type(name: str, kind: str) -> str | None:
+    """What ``pactgraph query --format name`` writes a result of ``kind`` in; None if nothing."""
+    from .sparql import choose_media_type
+    from .store import offered_for
+    if name == "table" and kind != "graph":
+        return "application/sparql-results+json"  # the table is built from SPARQL JSON
+    try:
+        return choose_media_type(name, None, offered_for(kind))
+    except NotAcceptable:
+        return None
 
 
 def results_table(document: dict[str, Any], compact=str) -> str:

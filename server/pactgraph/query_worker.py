@@ -59,16 +59,15 @@ def _unlimit_cpu() -> None:
 
 
 def _answer(store, job, max_rows: int) -> tuple:
-    from . import results
+    from .answers import answer
     from .executor import Answer
-    from .store import evaluate_on
 
-    result = evaluate_on(store, job.query, job.default_graphs, job.named_graphs)
-    media_type = job.media_types.get(result.kind)
-    if media_type is None:
-        return ("not_acceptable", result.kind)
-    written = results.write(result, media_type, max_rows, job.link)
-    return ("answer", Answer(result.kind, media_type, written.body, written.rows,
+    answered = answer(store, job.query, job.media_types, max_rows, job.link, job.default_graphs,
+                      job.named_graphs)
+    written = answered.written
+    if written is None:
+        return ("not_acceptable", answered.kind)
+    return ("answer", Answer(answered.kind, answered.media_type, written.body, written.rows,
                              written.truncated))
 
 

@@ -9,6 +9,9 @@ A capped answer is never silently short: the caller gets ``truncated=True`` and 
 ``Pactgraph-Results-Truncated`` header; where the format has room for it the body says so too
 (SPARQL JSON: ``head.link`` and a top-level ``"pactgraph"`` member; SPARQL XML: ``<link>`` in the
 head; Turtle, TriG, N-Triples, N-Quads: a comment on the first line).
+
+These writers are the general route; ``answers.py`` lets pyoxigraph's own writers do SELECT
+results whenever the result is known to be at most one row over the cap.
 """
 
 from __future__ import annotations
@@ -50,7 +53,9 @@ _HASH_COMMENTS = {"text/turtle", "application/n-triples", "application/n-quads",
 @dataclass(frozen=True)
 class Written:
     body: bytes
-    rows: int          # solutions or triples written
+    # Solutions or triples written. (A whole SPARQL JSON answer written by pyoxigraph is counted
+    # from its row separators without parsing: one too many per literal that contains "},{".)
+    rows: int
     truncated: bool    # True when more were available than ``max_rows``
 
 
@@ -144,9 +149,14 @@ def _write_json(solutions, names: list[str], max_rows: int, link: str | None) ->
             if term is not None:
                 row[name] = _json_term(term)
         bindings.append(row)
+    return json_written(names, bindings, max_rows, link, capped.truncated)
+
+
+def json_written(names: list[str], bindings: list[dict], max_rows: int, link: str | None,
+                  truncated: bool) -> Written:
     head: dict = {"vars": names}
     document: dict = {"head": head}
-    if capped.truncated:
+    if truncated:
         if link:
             head["link"] = [link]
         # Before "results": streaming parsers (Oxigraph's) refuse members after the bindings.
@@ -154,7 +164,7 @@ def _write_json(solutions, names: list[str], max_rows: int, link: str | None) ->
                                  "message": truncation_note(max_rows)}
     document["results"] = {"bindings": bindings}
     body = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    return Written(body, capped.count, capped.truncated)
+    return Written(body, len(bindings), truncated)
 
 
 def _write_xml(solutions, names: list[str], max_rows: int, link: str | None) -> Written:
@@ -168,12 +178,17 @@ def _write_xml(solutions, names: list[str], max_rows: int, link: str | None) -> 
     head = "".join(f"<variable name={quoteattr(name)}/>" for name in names)
     note = ""
     if capped.truncated:
-        if link:
-            head += f"<link href={quoteattr(link)}/>"
-        note = f"<!-- {escape(truncation_note(max_rows)).replace('--', '- -')} -->"
+        link_element, note = xml_signals(max_rows, link)
+        head += link_element
     body = ('<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
             f"{note}<head>{head}</head><results>{''.join(results)}</results></sparql>\n")
     return Written(body.encode("utf-8"), capped.count, capped.truncated)
+
+
+def xml_signals(max_rows: int, link: str | None) -> tuple[str, str]:
+    """What a cut SPARQL XML answer carries: a ``<link>`` for the head, a comment before it."""
+    link_element = f"<link href={quoteattr(link)}/>" if link else ""
+    return link_element, f"<!-- {escape(truncation_note(max_rows)).replace('--', '- -')} -->"
 
 
 def _write_delimited(solutions, names: list[str], max_rows: int, tsv: bool) -> Written:

@@ -19,11 +19,14 @@ from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, RDF, RDFS, VOID, XSD
 from . import negotiation
 from .app import Published, published
 from .cache import bytes_etag
-from .describe import IriMap, Labeller, description, label_of, serialize
+from .describe import description, label_of
 from .examples import Example, load_examples
 from .jsonld_context import build_context
+from .labeller import Labeller
 from .namespaces import DATASET_IRI, ELI, PG, PROV, SCHEMA, SKOS, WD
+from .our_iris import IriMap
 from .prebuilt import DUMP_FILES, dump_bytes, kept_bytes
+from .serialization import serialize
 from .settings import HELP
 from .store import TripleStore
 

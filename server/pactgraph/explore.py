@@ -25,11 +25,14 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
 from .app import published
-from .describe import Labeller, label_of
+from .clause_page import invocation_view
+from .commitment_dates import date_marks, start_and_end
+from .describe import label_of
 from .dumps import iri_map, per_app
 from .examples import Example, load_examples
+from .labeller import Labeller
 from .namespaces import ELI, PG
-from .views import commitment_classes_members, date_marks, invocation_view, start_and_end
+from .page_readers import commitment_classes_members
 
 blueprint = Blueprint("explore", __name__)
 

@@ -33,10 +33,10 @@ from pathlib import Path
 
 from rdflib import Graph
 
-from .describe import serialize
 from .jsonld_context import build_context
 from .knowledge import Knowledge
 from .negotiation import RDFLIB_FORMAT
+from .serialization import serialize
 from .store import published_graphs, write_store
 
 CONFORMS, ENGINE, QUADS, DUMPS = "conforms", "oxigraph", "quads.nq", "dumps"
@@ -65,8 +65,8 @@ def _versions() -> tuple[str, ...]:
 
 
 # The modules whose code decides what a folder holds: parsing and validating, the store, the dumps.
-BUILDING_MODULES = ("prebuilt.py", "knowledge.py", "store.py", "describe.py", "jsonld_context.py",
-                    "negotiation.py", "namespaces.py")
+BUILDING_MODULES = ("prebuilt.py", "knowledge.py", "store.py", "serialization.py",
+                    "jsonld_context.py", "negotiation.py", "namespaces.py")
 
 
 def _code() -> str:

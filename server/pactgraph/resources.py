@@ -5,7 +5,7 @@
 - ``/def``, ``/shapes`` (and their ``.ttl`` etc.): the ontology and the shapes.
 - ``/``: the landing page.
 
-RDF keeps the canonical IRIs; HTML links point at the running server (``describe.IriMap``).
+RDF keeps the canonical IRIs; HTML links point at the running server (``our_iris.IriMap``).
 """
 
 from __future__ import annotations
@@ -16,21 +16,21 @@ from flask import Blueprint, Response, redirect, render_template, request, url_f
 from rdflib import URIRef
 from rdflib.namespace import OWL, RDF
 
-from . import negotiation, views
+from . import negotiation
 from .app import Published, published
-from .describe import (
-    Labeller,
-    ResourceIndex,
-    commitments,
-    description,
-    ontology_view,
-    resource_view,
-    shapes_view,
-)
+from .clause_page import clause_view, invocation_view
+from .commitment_page import commitment_view, commitments
+from .describe import description
 from .dumps import BY_EXTENSION, OFFERED, all_dumps, iri_map, per_app, rdf_or_html
 from .errors import NotAcceptable
 from .explore import who_must_help_rows
+from .labeller import Labeller
 from .namespaces import ONTOLOGY_IRI, PG, SH
+from .ontology_page import ontology_view, shapes_view
+from .our_iris import ResourceIndex
+from .page_readers import page_kind
+from .resource_page import resource_view
+from .state_page import state_view
 
 blueprint = Blueprint("resources", __name__)
 
@@ -99,15 +99,15 @@ def document(rest: str) -> Response:
 def summary_of(focus: URIRef, labels: Labeller) -> tuple[str, object] | None:
     """The readable layout for a treaty, state, clause or invocation: (kind, view), or None."""
     graph = published().graph
-    kind = views.page_kind(graph, focus)
+    kind = page_kind(graph, focus)
     if kind == "commitment":
-        return kind, views.commitment_view(graph, focus, labels)
+        return kind, commitment_view(graph, focus, labels)
     if kind == "state":
-        return kind, views.state_view(graph, focus, labels, who_must_help_rows())
+        return kind, state_view(graph, focus, labels, who_must_help_rows())
     if kind == "clause":
-        return kind, views.clause_view(graph, focus, labels)
+        return kind, clause_view(graph, focus, labels)
     if kind == "invocation":
-        return kind, views.invocation_view(graph, focus, labels)
+        return kind, invocation_view(graph, focus, labels)
     return None
 
 

@@ -32,12 +32,12 @@ from .cache import (
     not_modified_response,
     request_key,
 )
-from .describe import IriMap
 from .errors import LimitExceeded, NotAcceptable, QueryError, UnsupportedOperation
 from .executor import KINDS, Answer, Job, executor_for
 from .front_cache import mark_reusable
 from .knowledge import bind_prefixes
 from .namespaces import PREFIXES, SD
+from .our_iris import IriMap
 from .store import check_query, graph_iri, is_absolute_iri, offered_for
 
 blueprint = Blueprint("sparql", __name__)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
 from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
@@ -385,3 +386,26 @@ def test_dereferencing_over_http(live_server):
                                                                          format="turtle")
     finally:
         connection.close()
+
+
+STABLE_PATHS = ("/shapes", "/shapes.jsonld", "/shapes.ttl", "/def", "/def.jsonld", "/def.nt")
+
+
+def test_ontology_and_shapes_are_the_same_bytes_in_every_process(app):
+    """Each gunicorn worker loads the ontology and the shapes itself, and their blank nodes get
+    new labels in every process: the bytes (and so the ETags) must not depend on them, or a
+    browser revalidating against another worker would download the page again."""
+    import hashlib
+    import subprocess
+    import sys
+
+    script = ("import hashlib, json; from pactgraph.app import create_app; "
+              "client = create_app().test_client(); "
+              f"print(json.dumps([hashlib.sha256(client.get(p).data).hexdigest() "
+              f"for p in {STABLE_PATHS!r}]))")
+    here = [hashlib.sha256(app.test_client().get(path).data).hexdigest() for path in STABLE_PATHS]
+    for seed in ("1", "2"):  # hash seeds change set order; blank-node labels change anyway
+        other = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                               check=True, timeout=300, env={**os.environ,
+                                                             "PYTHONHASHSEED": seed})
+        assert json.loads(other.stdout.strip().splitlines()[-1]) == here

@@ -21,6 +21,7 @@ from .errors import DataNotConforming
 from .front_cache import FrontCache, mark_reusable_page
 from .graph_view import graph_over
 from .knowledge import Knowledge, SourceGraphs, turtle_files
+from .stable_graph import stable_blank_nodes
 from .store import TripleStore
 
 
@@ -55,9 +56,10 @@ def build_published(settings: dict[str, Any]) -> Published:
     folder = prebuilt.prepare(settings["store_dir"] or prebuilt.default_store_dir(), version,
                               validated_knowledge)
     store = TripleStore.open(folder / prebuilt.ENGINE)
-    return Published(settings, SourceGraphs.load(settings["ontology_paths"]).graph,
-                     SourceGraphs.load(settings["shapes_paths"]).graph,
-                     graph_over(store), store, version, folder)
+    # Parsed in every process: with blank-node labels that do not change from one to the next.
+    ontology, shapes = (stable_blank_nodes(SourceGraphs.load(settings[name]).graph)
+                        for name in ("ontology_paths", "shapes_paths"))
+    return Published(settings, ontology, shapes, graph_over(store), store, version, folder)
 
 
 def published() -> Published:

@@ -93,6 +93,23 @@ def serve_command():
     return serve_argv
 
 
+def wait_for_full_pool(executor, seconds: float = 60) -> list[int]:
+    """The pids of a query executor's workers once every one is back and idle (after a kill)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        pids = executor.pids()
+        if len(pids) == executor.limits.workers and executor._idle.qsize() == len(pids):
+            return pids
+        time.sleep(0.02)
+    raise AssertionError("the query worker pool did not recover")
+
+
+@pytest.fixture()
+def full_pool():
+    """``wait_for_full_pool`` as a fixture, so test modules need not import from conftest."""
+    return wait_for_full_pool
+
+
 @dataclass
 class LiveServer:
     url: str

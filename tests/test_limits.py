@@ -55,21 +55,10 @@ def limited_app() -> Flask:
 
 
 @pytest.fixture()
-def limited(limited_app: Flask):
+def limited(limited_app: Flask, full_pool):
     """A client of the limited app, its pool back at full strength before each test."""
-    wait_for_full_pool(limited_app)
+    full_pool(executor_for(limited_app))
     return limited_app.test_client()
-
-
-def wait_for_full_pool(app: Flask, seconds: float = 60) -> list[int]:
-    executor = executor_for(app)
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        pids = executor.pids()
-        if len(pids) == executor.limits.workers and executor._idle.qsize() == len(pids):
-            return pids
-        time.sleep(0.05)
-    raise AssertionError("the query worker pool did not recover")
 
 
 def process_state(pid: int) -> str | None:
@@ -90,7 +79,7 @@ def healthy(client) -> bool:
 # --- Runaway queries -----------------------------------------------------------------------------
 
 @pytest.mark.parametrize("query", PATHOLOGICAL.values(), ids=PATHOLOGICAL.keys())
-def test_runaway_queries_are_stopped_with_the_setting_named(limited_app, limited, query):
+def test_runaway_queries_are_stopped_with_the_setting_named(limited_app, limited, full_pool, query):
     before = set(executor_for(limited_app).pids())
     response = limited.get("/sparql", query_string={"query": query})
     assert response.status_code == 503
@@ -99,16 +88,16 @@ def test_runaway_queries_are_stopped_with_the_setting_named(limited_app, limited
     assert "Traceback" not in text
     assert "Retry-After" not in response.headers  # retrying it unchanged will not help
     # The worker that ran it is gone (killed and reaped), not left spinning; a new one replaces it.
-    after = wait_for_full_pool(limited_app)
+    after = full_pool(executor_for(limited_app))
     for pid in before - set(after):
         assert process_state(pid) is None
     assert all(process_state(pid) in ("S", "R") for pid in after)
     assert healthy(limited)
 
 
-def test_the_replacement_workers_are_idle_after_a_kill(limited_app, limited):
+def test_the_replacement_workers_are_idle_after_a_kill(limited_app, limited, full_pool):
     limited.get("/sparql", query_string={"query": PATHOLOGICAL["cartesian product with ORDER BY"]})
-    pids = wait_for_full_pool(limited_app)
+    pids = full_pool(executor_for(limited_app))
     time.sleep(0.2)
     assert [process_state(pid) for pid in pids] == ["S"] * len(pids)  # sleeping: waiting for work
 
@@ -131,7 +120,7 @@ def test_other_clients_are_served_while_a_query_runs_away(limited_app, limited):
     assert runaway_status == [503]
 
 
-def test_a_full_pool_answers_503_with_retry_after(limited_app, limited):
+def test_a_full_pool_answers_503_with_retry_after(limited_app, limited, full_pool):
     statuses: list[int] = []
     query = PATHOLOGICAL["cartesian product with ORDER BY"]
     hogs = [threading.Thread(target=lambda: statuses.append(limited_app.test_client().get(
@@ -149,7 +138,7 @@ def test_a_full_pool_answers_503_with_retry_after(limited_app, limited):
     assert response.headers["Retry-After"].isdigit()
     assert "'query_queue_time_limit_ms' setting" in response.get_data(as_text=True)
     assert statuses == [503, 503]
-    wait_for_full_pool(limited_app)
+    full_pool(executor_for(limited_app))
     assert healthy(limited)
 
 

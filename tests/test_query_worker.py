@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import time
 from pathlib import Path
 
 import pytest
@@ -33,16 +32,6 @@ def command_of(pid: int) -> str:
 
 def gone(pid: int) -> bool:
     return not Path(f"/proc/{pid}").exists()
-
-
-def full_pool(executor: QueryExecutor, seconds: float = 60) -> list[int]:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        pids = executor.pids()
-        if len(pids) == executor.limits.workers and executor._idle.qsize() == len(pids):
-            return pids
-        time.sleep(0.02)
-    raise AssertionError("the pool did not come back to full strength")
 
 
 @pytest.fixture()
@@ -71,7 +60,7 @@ def kill_and_notice(executor: QueryExecutor, pid: int) -> LimitExceeded:
     raise AssertionError("no job ran into the killed worker")
 
 
-def test_a_dead_worker_is_reaped_and_replaced_by_the_same_loader(executor):
+def test_a_dead_worker_is_reaped_and_replaced_by_the_same_loader(executor, full_pool):
     before = executor.pids()
     loader = parent_of(before[0])
     error = kill_and_notice(executor, before[0])
@@ -82,7 +71,7 @@ def test_a_dead_worker_is_reaped_and_replaced_by_the_same_loader(executor):
     assert json.loads(executor.run(ASK).body) == {"head": {}, "boolean": True}
 
 
-def test_a_dead_loader_is_replaced(executor):
+def test_a_dead_loader_is_replaced(executor, full_pool):
     before = executor.pids()
     loader = parent_of(before[0])
     os.kill(loader, signal.SIGKILL)

@@ -116,6 +116,9 @@ class _Loader:
     def alive(self) -> bool:
         return self.process.poll() is None
 
+    def exitcode(self) -> int | None:
+        return self.process.returncode
+
     def kill(self) -> None:
         with contextlib.suppress(OSError):
             self.process.kill()
@@ -155,6 +158,20 @@ class _Worker:
             self.exitcode()  # reaped, so that its pid cannot be reused while we hold it
         with contextlib.suppress(OSError):
             self.conn.close()
+
+
+def _await_ready(process: _Loader | _Worker, conn: Connection, what: str, hint: str = "") -> None:
+    """Wait for the "ready" message a loader or worker sends once it can work; kill it and say
+    why if it never comes."""
+    if not conn.poll(STARTUP_SECONDS):
+        process.kill()
+        raise RuntimeError(f"{what} was not ready within {STARTUP_SECONDS} s")
+    try:
+        conn.recv()
+    except (EOFError, OSError):
+        process.kill()
+        raise RuntimeError(f"{what} exited as it started (exit code {process.exitcode()})"
+                           f"{hint}") from None
 
 
 _LIVE: weakref.WeakSet[QueryExecutor] = weakref.WeakSet()
@@ -205,7 +222,7 @@ class QueryExecutor:
             self._owner = os.getpid()
             started = [self._spawn() for _ in range(self.limits.workers)]
         for worker in started:
-            self._await_ready(worker)
+            _await_ready(worker, worker.conn, "a query worker")
             self._idle.put(worker)
 
     def _start_loader(self) -> _Loader:
@@ -220,17 +237,9 @@ class QueryExecutor:
         loader = _Loader(process, Connection(ours.detach()))
         self._loaders.add(loader)
         loader.control.send((self.limits.memory_mb, self.limits.max_rows, str(self.quads_path)))
-        if not loader.control.poll(STARTUP_SECONDS):
-            loader.kill()
-            raise RuntimeError("the query workers' loader did not load the store in time")
-        try:
-            loader.control.recv()
-        except (EOFError, OSError):
-            loader.kill()
-            raise RuntimeError(
-                f"the query workers' loader exited while loading the store (exit code "
-                f"{process.returncode}); is query_memory_limit_mb ({self.limits.memory_mb}) too "
-                "small for the dataset?") from None
+        _await_ready(loader, loader.control, "the query workers' loader",
+                     f"; is query_memory_limit_mb ({self.limits.memory_mb}) too small for the "
+                     "dataset?")
         return loader
 
     def _spawn(self) -> _Worker:
@@ -246,17 +255,6 @@ class QueryExecutor:
         self._workers.add(worker)
         return worker
 
-    def _await_ready(self, worker: _Worker) -> None:
-        if not worker.conn.poll(STARTUP_SECONDS):
-            worker.kill()
-            raise RuntimeError("a query worker did not start in time")
-        try:
-            worker.conn.recv()
-        except (EOFError, OSError):
-            worker.kill()
-            raise RuntimeError(f"a query worker exited as it started (exit code "
-                               f"{worker.exitcode()})") from None
-
     def _replace(self, dead: _Worker) -> None:
         """Kill ``dead`` and put a fresh worker in its place, in the background."""
         dead.kill()
@@ -266,7 +264,7 @@ class QueryExecutor:
         def refill() -> None:
             try:
                 worker = self._spawn()
-                self._await_ready(worker)
+                _await_ready(worker, worker.conn, "a query worker")
             except Exception:
                 if self._owner == owner:  # not merely closed meanwhile
                     log.exception("cannot start a replacement query worker")

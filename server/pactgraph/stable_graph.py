@@ -18,7 +18,6 @@ import hashlib
 from collections import defaultdict
 
 from rdflib import BNode, Graph
-from rdflib.term import Node
 
 
 def _digest(parts: list[str]) -> str:
@@ -30,9 +29,6 @@ class _Labels:
         self.graph = graph
         self.content: dict[BNode, str] = {}
         self.placed: dict[BNode, str] = {}
-
-    def term(self, node: Node, labels: dict[BNode, str]) -> str:
-        return f"_:{labels[node]}" if isinstance(node, BNode) else node.n3()
 
     def of_content(self, node: BNode, visiting: frozenset = frozenset()) -> str:
         """A hash of what ``node`` says, blank objects by their own content (a cycle by a mark)."""

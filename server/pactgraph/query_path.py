@@ -29,10 +29,17 @@ from werkzeug.wsgi import get_current_url
 
 from . import negotiation
 from .cache import CachedAnswer, app_response_cache, is_cacheable_query, make_etag
-from .executor import Job, executor_for
+from .executor import executor_for
 from .front_cache import BYPASS_HEADERS, StartResponse, WSGIApp, mark_reusable
 from .security import SECURITY_HEADERS
-from .sparql import HANDED_OVER, Operation, answer_key, limits_url_for, media_types_by_kind
+from .sparql import (
+    HANDED_OVER,
+    Operation,
+    answer_key,
+    job_for,
+    limits_url_for,
+    media_types_by_kind,
+)
 from .store import check_query
 from .web_errors import ALLOW_ANY_ORIGIN
 
@@ -104,7 +111,7 @@ class QueryPath:
         kept = answers.get(key)
         if not isinstance(kept, CachedAnswer):
             link = limits_url_for(self.settings, url_root(environ))
-            job = Job(operation.query, (), (), media_types, link)
+            job = job_for(operation, media_types, link)
             try:
                 answer = executor_for(self.flask_app).run(job)
             except Exception as error:  # answered by the endpoint's error handlers

@@ -203,16 +203,21 @@ def evaluate(operation: Operation, media_types: dict[str, str | None]) -> Answer
     answer written in ``media_types[kind]`` (for 'text/html', in what the page is built from)."""
     pub = published()
     check_query(operation.query, pub.store.graph_names)
-    wanted = {kind: HTML_SOURCE[kind] if media == negotiation.HTML else media
-              for kind, media in media_types.items()}
-    job = Job(operation.query, operation.default_graphs, operation.named_graphs, wanted,
-              limits_url())
+    job = job_for(operation, media_types, limits_url())
     try:
         return _handed_over(job) or executor_for(current_app).run(job)
     except QueryError as error:
         if _UPDATE_KEYWORD.search(operation.query):  # the parser's message would not say why
             raise QueryError(f"{error} (this looks like an update; {READ_ONLY})") from None
         raise
+
+
+def job_for(operation: Operation, media_types: dict[str, str | None], link: str) -> Job:
+    """The query worker's job for ``operation``: built here only, so that the lean path and the
+    endpoint agree on it (a handed-over outcome is used only for the very same job)."""
+    wanted = {kind: HTML_SOURCE[kind] if media == negotiation.HTML else media
+              for kind, media in media_types.items()}
+    return Job(operation.query, operation.default_graphs, operation.named_graphs, wanted, link)
 
 
 def _handed_over(job: Job) -> Answer | None:

@@ -31,7 +31,12 @@ from multiprocessing.connection import Connection
 from multiprocessing.reduction import recv_handle
 from pathlib import Path
 
+# Imported here, by the loader, so that every worker it forks has them: imported inside a job, they
+# were loaded again by each new worker on its first query.
+from .answers import answer
 from .errors import QueryError, UnsupportedOperation
+from .executor import Answer
+from .store import load_in_memory
 
 
 def _limit_memory(memory_mb: int) -> None:
@@ -59,9 +64,6 @@ def _unlimit_cpu() -> None:
 
 
 def _answer(store, job, max_rows: int) -> tuple:
-    from .answers import answer
-    from .executor import Answer
-
     answered = answer(store, job.query, job.media_types, max_rows, job.link, job.default_graphs,
                       job.named_graphs)
     written = answered.written
@@ -124,8 +126,6 @@ def loader_main(fd: int) -> None:
     control = Connection(fd)
     memory_mb, max_rows, quads_path = control.recv()
     _limit_memory(memory_mb)
-    from .store import load_in_memory
-
     store = load_in_memory(Path(quads_path))
     control.send(("ready", os.getpid()))
     while True:

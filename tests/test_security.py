@@ -13,7 +13,6 @@ import threading
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -24,46 +23,6 @@ from pactgraph.app import create_app
 from pactgraph.settings import DEFAULTS
 
 MARKUP = "<script>alert('pactgraph')</script><b>bold</b>"
-
-
-class Listener:
-    """A TCP listener on 127.0.0.1 that accepts and counts connections (and answers nothing)."""
-
-    def __init__(self) -> None:
-        self.socket = socket.socket()
-        self.socket.bind(("127.0.0.1", 0))
-        self.socket.listen(16)
-        self.socket.settimeout(0.2)
-        self.port = self.socket.getsockname()[1]
-        self.connections = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._thread.start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def _serve(self) -> None:
-        while not self._stop.is_set():
-            try:
-                connection, _ = self.socket.accept()
-            except (TimeoutError, OSError):
-                continue
-            self.connections += 1
-            connection.close()
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join(5)
-        self.socket.close()
-
-
-@pytest.fixture()
-def listener() -> Iterator[Listener]:
-    server = Listener()
-    yield server
-    server.close()
 
 
 def outbound_queries(url: str) -> dict[str, str]:

@@ -75,7 +75,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False
     app.extensions["pactgraph"] = build_published(settings)
 
-    from . import dumps, explore, openapi, resources, sparql, web_errors
+    from . import dumps, explore, health, openapi, resources, sparql, web_errors
     from .query_path import QueryPath
 
     web_errors.register(app)
@@ -83,6 +83,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(sparql.blueprint)
     app.register_blueprint(dumps.blueprint)
     app.register_blueprint(explore.blueprint)
+    app.register_blueprint(health.blueprint)  # /healthz
     app.register_blueprint(openapi.blueprint)  # /openapi.json, the HTTP interface (issue 4)
     app.register_blueprint(resources.blueprint)  # last: it serves the catch-all resource paths
     # Before Flask is entered (issue 6): a plain SPARQL GET is answered by the lean path

@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import LimitExceeded, NotAcceptable, PactgraphError, QueryError, UnsupportedOperation
+from .sandbox import ISOLATED
 
 log = logging.getLogger(__name__)
 
@@ -160,14 +161,15 @@ class _Worker:
             self.conn.close()
 
 
-def _await_ready(process: _Loader | _Worker, conn: Connection, what: str, hint: str = "") -> None:
-    """Wait for the "ready" message a loader or worker sends once it can work; kill it and say
-    why if it never comes."""
+def _await_ready(process: _Loader | _Worker, conn: Connection, what: str,
+                 hint: str = "") -> tuple:
+    """Wait for the "ready" message a loader or worker sends once it can work, and return it;
+    kill it and say why if it never comes."""
     if not conn.poll(STARTUP_SECONDS):
         process.kill()
         raise RuntimeError(f"{what} was not ready within {STARTUP_SECONDS} s")
     try:
-        conn.recv()
+        return conn.recv()
     except (EOFError, OSError):
         process.kill()
         raise RuntimeError(f"{what} exited as it started (exit code {process.exitcode()})"
@@ -200,6 +202,8 @@ class QueryExecutor:
         self._workers: set[_Worker] = set()
         self._loaders: set[_Loader] = set()
         self._loader: _Loader | None = None
+        # Whether the workers are cut off from the network (sandbox.py); known once a loader runs.
+        self.isolation: str | None = None
         _LIVE.add(self)
         # An executor dropped with its app (tests build many) takes its processes with it.
         # (At exit ``_close_all`` does it, marking the pool closed first.)
@@ -237,9 +241,14 @@ class QueryExecutor:
         loader = _Loader(process, Connection(ours.detach()))
         self._loaders.add(loader)
         loader.control.send((self.limits.memory_mb, self.limits.max_rows, str(self.quads_path)))
-        _await_ready(loader, loader.control, "the query workers' loader",
-                     f"; is query_memory_limit_mb ({self.limits.memory_mb}) too small for the "
-                     "dataset?")
+        _, _, isolation = _await_ready(
+            loader, loader.control, "the query workers' loader",
+            f"; is query_memory_limit_mb ({self.limits.memory_mb}) too small for the dataset?")
+        if isolation != ISOLATED and isolation != self.isolation:
+            log.error("QUERY WORKERS CAN REACH THE NETWORK: %s. A SERVICE query that got past "
+                      "the text check would be fetched; run as root or allow unprivileged user "
+                      "namespaces (sysctl kernel.unprivileged_userns_clone=1)", isolation)
+        self.isolation = isolation
         return loader
 
     def _spawn(self) -> _Worker:

@@ -36,6 +36,8 @@ from pathlib import Path
 from .answers import answer
 from .errors import QueryError, UnsupportedOperation
 from .executor import Answer
+from .federation import FEDERATION_REFUSED
+from .sandbox import isolate
 from .store import load_in_memory
 
 
@@ -88,6 +90,8 @@ def serve_jobs(conn: Connection, store, max_rows: int) -> None:
             reply = ("error", type(error).__name__, str(error))
         except MemoryError:
             reply = ("memory",)
+        except OSError:  # only SERVICE reaches for a socket, and there is no network here
+            reply = ("error", "UnsupportedOperation", FEDERATION_REFUSED)
         except Exception as error:  # a bug: reported to the pool, which logs it
             reply = ("internal", f"{type(error).__name__}: {error}")
         _unlimit_cpu()
@@ -121,13 +125,15 @@ def _reap(pid: int) -> int | None:
 
 
 def loader_main(fd: int) -> None:
-    """Load the copy of the store named by the pool, then fork workers when asked, until EOF."""
+    """Leave the network, load the copy of the store named by the pool, then fork workers when
+    asked, until EOF."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the server, which ends us
+    isolation = isolate()  # first, while this interpreter runs one thread (sandbox.py)
     control = Connection(fd)
     memory_mb, max_rows, quads_path = control.recv()
     _limit_memory(memory_mb)
     store = load_in_memory(Path(quads_path))
-    control.send(("ready", os.getpid()))
+    control.send(("ready", os.getpid(), isolation))
     while True:
         try:
             request = control.recv()

@@ -26,7 +26,8 @@ from xml.sax.saxutils import escape, quoteattr
 import pyoxigraph as ox
 from rdflib import Graph
 
-from .errors import QueryError
+from .errors import QueryError, UnsupportedOperation
+from .federation import FEDERATION_REFUSED
 from .namespaces import PREFIXES
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
@@ -237,7 +238,11 @@ def write(result, media_type: str, max_rows: int, link: str | None = None) -> Wr
         if result.kind == "select":
             return write_solutions(result.value, media_type, max_rows, link)
         return write_triples(result.value, media_type, max_rows)
-    except (OSError, ValueError, SyntaxError) as error:
+    except OSError:
+        # Only SERVICE reaches for a socket while evaluating lazily, and query workers have no
+        # network (sandbox.py): what got past the text check failed in the kernel.
+        raise UnsupportedOperation(FEDERATION_REFUSED) from None
+    except (ValueError, SyntaxError) as error:
         # Raised while evaluating lazily or writing (RDF/XML cannot write every predicate IRI,
         # rdflib cannot carry every term to JSON-LD): about this query and format, not a fault.
         raise QueryError(f"the query could not be answered in {media_type}: {error}") from None

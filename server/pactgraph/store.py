@@ -23,6 +23,7 @@ from rdflib import Graph
 
 from . import negotiation
 from .errors import QueryError, UnsupportedOperation
+from .federation import FEDERATION_REFUSED, mentions_service
 from .knowledge import Knowledge
 from .namespaces import CANONICAL_BASE, PREFIXES
 
@@ -49,25 +50,13 @@ def _to_store(graphs: dict[str, Graph]) -> ox.Store:
     return store
 
 
-# Oxigraph evaluates SERVICE by fetching the remote endpoint, which would let any client make this
-# server request arbitrary URLs (SSRF). pyoxigraph offers no switch to turn that off, so queries
-# that use SERVICE are refused before evaluation. The check is textual and errs on refusing: a
-# string literal reading "SERVICE <..." is refused too, which costs little.
-_SERVICE = re.compile(r"(?<![\w/#:?=&.-])SERVICE(?:\s|#[^\n]*(?:\n|$))*"
-                      r"(?:SILENT\b(?:\s|#[^\n]*(?:\n|$))*)?(?:<|\?|\$|[^\s{}()]*:)",
-                      re.IGNORECASE)
-
-
-# A cheap first look: most queries lack the word (a namespace such as
-# <http://www.w3.org/ns/sparql-service-description#> does not count).
-_SERVICE_WORD = re.compile(r"service(?![\w-])", re.IGNORECASE)
 _FROM_WORD = re.compile("from", re.IGNORECASE)
 
 
 def refuse_federation(query: str) -> None:
-    if _SERVICE_WORD.search(query) and _SERVICE.search(query):
-        raise UnsupportedOperation("federated queries (SERVICE) are not evaluated by this "
-                                   "endpoint; query the remote endpoint directly")
+    """Refuse a query that may name SERVICE under any reading of its text (federation.py)."""
+    if mentions_service(query):
+        raise UnsupportedOperation(FEDERATION_REFUSED)
 
 
 _KEYWORD_BOUNDARY = r"(?<![\w?$:<.-])"

@@ -57,7 +57,7 @@ from loadgen import python_load  # noqa: E402
 from processes import free_port, tree_memory_bytes  # noqa: E402
 
 from pactgraph.namespaces import PREFIXES  # noqa: E402
-from pactgraph.serve import ServerOptions  # noqa: E402
+from pactgraph.web.server import ServerOptions  # noqa: E402
 
 JSON_RESULTS = "application/sparql-results+json"
 TURTLE = "text/turtle"

@@ -25,7 +25,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from rdflib import Graph
 
-from pactgraph.app import create_app
+from pactgraph.web.app import create_app
 
 STARTUP_SECONDS = 300  # the master parses and validates the whole dataset before it listens
 
@@ -54,7 +54,7 @@ def rdf_from(data: bytes | str, media_type: str) -> Graph:
     """The triples of an RDF document in any format we serve, quads flattened into one graph."""
     from rdflib import Dataset
 
-    from pactgraph.negotiation import RDFLIB_FORMAT
+    from pactgraph.web.negotiation import RDFLIB_FORMAT
     dataset = Dataset()
     # rdflib 7.6 warns about its own deprecated internals when parsing into a Dataset.
     with warnings.catch_warnings():

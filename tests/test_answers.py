@@ -15,14 +15,14 @@ from flask import Flask
 from rdflib import Graph
 from rdflib.query import Result
 
-from pactgraph import answers, results
-from pactgraph.answers import ENGINE_FORMATS, _own_limit, answer
-from pactgraph.app import create_app
 from pactgraph.cli import main
+from pactgraph.engine import answers, results
+from pactgraph.engine.answers import ENGINE_FORMATS, _own_limit, answer
+from pactgraph.engine.pool import executor_for
+from pactgraph.engine.results import RESULTS_JSON, RESULTS_XML, TSV, write
+from pactgraph.engine.store import evaluate_on
 from pactgraph.errors import QueryError
-from pactgraph.executor import executor_for
-from pactgraph.results import RESULTS_JSON, RESULTS_XML, TSV, write
-from pactgraph.store import evaluate_on
+from pactgraph.web.app import create_app
 
 MAX = 5
 LINK = "https://example.org/-/settings.json"

@@ -10,8 +10,12 @@ import pytest
 from flask import Flask, request
 from rdflib import Graph
 
-from pactgraph.app import create_app
-from pactgraph.cache import (
+from pactgraph.build.prebuilt import input_version
+from pactgraph.engine.pool import executor_for
+from pactgraph.engine.store import graph_iri
+from pactgraph.settings import DEFAULTS
+from pactgraph.web.app import create_app
+from pactgraph.web.caching import (
     CachedAnswer,
     ResponseCache,
     app_response_cache,
@@ -20,10 +24,6 @@ from pactgraph.cache import (
     not_modified,
     request_key,
 )
-from pactgraph.executor import executor_for
-from pactgraph.prebuilt import input_version
-from pactgraph.settings import DEFAULTS
-from pactgraph.store import graph_iri
 
 ONTOLOGY, DATA = graph_iri("ontology"), graph_iri("data")
 

@@ -11,9 +11,10 @@ import pytest
 from rdflib import Graph, URIRef
 from rdflib.compare import isomorphic
 
-from pactgraph import cli, serve
+from pactgraph import cli
 from pactgraph.cli import main
 from pactgraph.settings import DEFAULTS
+from pactgraph.web import server as serve
 
 NATO = "https://w3id.org/pactgraph/id/treaty/north-atlantic-treaty-1949"
 INVOCATION = URIRef("https://w3id.org/pactgraph/id/invocation/nato-article-5-2001")

@@ -15,7 +15,7 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import DCTERMS, RDFS
 from rdflib.plugins.sparql import prepareQuery
 
-from pactgraph.examples import load_examples
+from pactgraph.build.examples import load_examples
 
 QUERIES = Path(__file__).parents[1] / "queries"
 ID = "https://w3id.org/pactgraph/id/state/"
@@ -143,7 +143,7 @@ def test_today_is_the_default_date(client):
 
 
 def test_network_answers_depend_on_today_so_nothing_keeps_them(client) -> None:
-    from pactgraph.cache import app_response_cache
+    from pactgraph.web.caching import app_response_cache
 
     for path in ("/explore/network", "/explore/network.json", "/explore/network.json?date=1975"):
         first = client.get(path)
@@ -161,7 +161,7 @@ def test_network_answers_depend_on_today_so_nothing_keeps_them(client) -> None:
 def test_a_kept_network_follows_today(client, monkeypatch) -> None:
     """Networks are kept per day, but frozen participation is today's: once the day asked for is
     past, the same date's network no longer applies it."""
-    from pactgraph import explore
+    from pactgraph.web.routes import explore
 
     day = "2031-06-01"  # a date no other test asks for
     monkeypatch.setattr(explore, "today", lambda: day)

@@ -1,4 +1,5 @@
-"""SERVICE never gets out: the text check (federation.py) and the network-less workers (sandbox.py).
+"""SERVICE never gets out: the text check (engine/federation.py) and the network-less workers
+(engine/sandbox.py).
 
 The issue that asked for this found two spellings that got past a regular expression and made the
 server fetch a URL of the client's choice. Each fence is tested on its own: the lexer against
@@ -14,9 +15,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pactgraph.executor import Job, QueryExecutor
-from pactgraph.federation import mentions_service
-from pactgraph.sandbox import ISOLATED
+from pactgraph.engine.federation import mentions_service
+from pactgraph.engine.pool import Job, QueryExecutor
+from pactgraph.engine.sandbox import ISOLATED
 
 JSON = "application/sparql-results+json"
 TARGET = "http://127.0.0.1:{port}/sparql"
@@ -164,8 +165,8 @@ def test_no_generated_spelling_that_passes_the_check_connects(query, listener):
 @pytest.fixture(scope="module")
 def bare_executor(app):
     """A query pool of its own over the app's store, so a test can hand it any query."""
-    from pactgraph.executor import Limits
-    from pactgraph.prebuilt import QUADS
+    from pactgraph.build.prebuilt import QUADS
+    from pactgraph.engine.pool import Limits
 
     published = app.extensions["pactgraph"]
     executor = QueryExecutor(published.folder / QUADS,

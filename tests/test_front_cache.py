@@ -15,10 +15,10 @@ import pytest
 from flask import Flask
 from werkzeug.test import TestResponse
 
-from pactgraph.app import create_app
-from pactgraph.cache import CachedAnswer, ResponseCache, app_response_cache
-from pactgraph.executor import executor_for
-from pactgraph.front_cache import CachedResponse, FrontCache, front_key
+from pactgraph.engine.pool import executor_for
+from pactgraph.web.app import create_app
+from pactgraph.web.caching import CachedAnswer, ResponseCache, app_response_cache
+from pactgraph.web.middleware.front_cache import CachedResponse, FrontCache, front_key
 
 JSON = "application/sparql-results+json"
 HTML = "text/html"

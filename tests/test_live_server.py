@@ -20,8 +20,8 @@ from rdflib import Graph, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import RDF
 
+from pactgraph.engine.store import graph_iri
 from pactgraph.namespaces import SD
-from pactgraph.store import graph_iri
 
 NATO = "https://w3id.org/pactgraph/id/treaty/north-atlantic-treaty-1949"
 INVOCATION = URIRef("https://w3id.org/pactgraph/id/invocation/nato-article-5-2001")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from rdflib import Graph, Literal, URIRef
 
-from pactgraph import negotiation
 from pactgraph.errors import NotAcceptable
-from pactgraph.negotiation import choose, media_type_for
+from pactgraph.web import negotiation
+from pactgraph.web.negotiation import choose, media_type_for
 
 TTL, JSONLD, NT, RDFXML = negotiation.RDF_MEDIA_TYPES
 HTML = negotiation.HTML

@@ -7,7 +7,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 
 from pactgraph import settings
-from pactgraph.knowledge import Knowledge
+from pactgraph.knowledge.sources import Knowledge
 from pactgraph.namespaces import ONTOLOGY_IRI, PG
 
 # Vocabularies other than ours that the data may use terms of; each is declared by its publisher.

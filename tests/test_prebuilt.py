@@ -11,13 +11,13 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import XSD
 
-from pactgraph import prebuilt
-from pactgraph.app import build_published, create_app
+from pactgraph.build import prebuilt
+from pactgraph.engine.graph_view import graph_over
+from pactgraph.engine.store import TripleStore
 from pactgraph.errors import DataNotConforming
-from pactgraph.graph_view import graph_over
-from pactgraph.knowledge import Knowledge, SourceGraphs
+from pactgraph.knowledge.sources import Knowledge, SourceGraphs
 from pactgraph.settings import DEFAULTS, resolve
-from pactgraph.store import TripleStore
+from pactgraph.web.app import build_published, create_app
 
 EX = "https://example.org/"
 
@@ -112,7 +112,7 @@ def test_dumps_are_written_at_build_and_served_as_those_bytes(tmp_path) -> None:
 
 
 def test_the_query_workers_answer_from_the_prebuilt_store(tmp_path) -> None:
-    from pactgraph.executor import executor_for
+    from pactgraph.engine.pool import executor_for
 
     app = create_app({"store_dir": str(tmp_path / "store"), "query_workers": 1})
     try:

@@ -19,9 +19,9 @@ from hypothesis import strategies as st
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
-from pactgraph.app import create_app
-from pactgraph.executor import executor_for
-from pactgraph.query_path import QueryPath, decode_form_value
+from pactgraph.engine.pool import executor_for
+from pactgraph.web.app import create_app
+from pactgraph.web.middleware.lean_sparql import QueryPath, decode_form_value
 
 JSON = "application/sparql-results+json"
 TREATIES = "SELECT ?t WHERE { ?t a pg:MutualDefenseTreaty } ORDER BY ?t"
@@ -187,9 +187,9 @@ def test_a_malformed_value_is_left_to_flask(raw):
 
 def test_an_outcome_handed_over_for_another_query_is_ignored(flask_app):
     """The endpoint uses a handed-over outcome only if it read the very same job itself."""
+    from pactgraph.engine.pool import Job
     from pactgraph.errors import QueryError
-    from pactgraph.executor import Job
-    from pactgraph.sparql import HANDED_OVER
+    from pactgraph.web.routes.sparql import HANDED_OVER
 
     environ = EnvironBuilder(path=sparql(TREATIES + " # handed"),
                              headers={"Accept": JSON}).get_environ()

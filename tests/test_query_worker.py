@@ -1,6 +1,6 @@
 """The query workers of a pool are forked by one loader and share the copy of the store it loaded.
 
-What this buys (query_worker.py): one load per pool instead of one per worker, and replacements in
+What this buys (engine/worker.py): one load per pool instead of one per worker, and replacements in
 milliseconds. What it must not cost: a killed worker is still reaped, its cause of death still
 named, a dead loader replaced, and a copy too large for the memory limit still refused at start.
 """
@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from pactgraph.app import create_app
+from pactgraph.engine.pool import Job, QueryExecutor, executor_for
 from pactgraph.errors import LimitExceeded
-from pactgraph.executor import Job, QueryExecutor, executor_for
+from pactgraph.web.app import create_app
 
 JSON = "application/sparql-results+json"
 ASK = Job("ASK { ?s ?p ?o }", media_types={"select": JSON, "ask": JSON, "graph": None})
@@ -46,7 +46,7 @@ def executor():
 def test_the_workers_are_forked_by_one_loader(executor):
     parents = {parent_of(pid) for pid in executor.pids()}
     assert len(parents) == 1 and os.getpid() not in parents
-    assert "pactgraph.query_worker" in command_of(parents.pop())
+    assert "pactgraph.engine.worker" in command_of(parents.pop())
 
 
 def kill_and_notice(executor: QueryExecutor, pid: int) -> LimitExceeded:
@@ -80,7 +80,7 @@ def test_a_dead_loader_is_replaced(executor, full_pool):
     after = full_pool(executor)
     new_parents = {parent_of(pid) for pid in after if pid not in before}
     assert len(new_parents) == 1 and loader not in new_parents
-    assert "pactgraph.query_worker" in command_of(new_parents.pop())
+    assert "pactgraph.engine.worker" in command_of(new_parents.pop())
 
 
 def test_closing_the_pool_ends_the_loader_and_every_worker(executor):

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from pactgraph import settings
-from pactgraph.knowledge import Knowledge
-from pactgraph.store import TripleStore
+from pactgraph.engine.store import TripleStore
+from pactgraph.knowledge.sources import Knowledge
 
 QUERIES = Path(__file__).parents[1] / "queries"
 ID = "https://w3id.org/pactgraph/id/"

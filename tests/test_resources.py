@@ -2,7 +2,8 @@
 
 The expected description of a resource is restated here from the design note (outgoing and
 incoming triples of it and of the nodes under its IRI, plus labels of what it links to) rather than
-taken from ``describe.py``, so that the server is checked against the rule, not against itself.
+taken from ``pages/describe.py``, so that the server is checked against the rule, not against
+itself.
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.compare import graph_diff, isomorphic
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 
-from pactgraph.app import create_app
 from pactgraph.namespaces import ID, ONTOLOGY_IRI, PG
+from pactgraph.web.app import create_app
 
 RDF_FORMATS = {  # media type -> (extension, rdflib parser)
     "text/turtle": (".ttl", "turtle"),
@@ -399,7 +400,7 @@ def test_ontology_and_shapes_are_the_same_bytes_in_every_process(app):
     import subprocess
     import sys
 
-    script = ("import hashlib, json; from pactgraph.app import create_app; "
+    script = ("import hashlib, json; from pactgraph.web.app import create_app; "
               "client = create_app().test_client(); "
               f"print(json.dumps([hashlib.sha256(client.get(p).data).hexdigest() "
               f"for p in {STABLE_PATHS!r}]))")

@@ -19,8 +19,8 @@ import pyoxigraph as ox
 import pytest
 from flask import Flask
 
-from pactgraph.app import create_app
 from pactgraph.settings import DEFAULTS
+from pactgraph.web.app import create_app
 
 MARKUP = "<script>alert('pactgraph')</script><b>bold</b>"
 
@@ -82,7 +82,7 @@ def test_pyoxigraph_only_selects_a_graph_by_name_for_from(listener):
 
 
 def test_local_graphs_may_be_named_in_from(client):
-    from pactgraph.store import graph_iri
+    from pactgraph.engine.store import graph_iri
 
     query = (f"SELECT (COUNT(*) AS ?n) FROM <{graph_iri('ontology')}> "
              "{ ?s a <http://www.w3.org/2002/07/owl#Class> }")
@@ -180,7 +180,7 @@ def test_error_pages_are_fenced_too(client):
 
 
 def test_a_relaxation_stays_on_its_blueprint():
-    from pactgraph import security
+    from pactgraph.web import headers as security
 
     security.relax_csp("test-only-blueprint", "img-src", "https://tiles.example")
     assert "https://tiles.example" in security.content_security_policy("test-only-blueprint")

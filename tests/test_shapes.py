@@ -13,8 +13,8 @@ Data-driven, like pySHACL's own tests: every case is a Turtle file under ``tests
       # expect-severity: Warning                       (optional; Violation when absent)
       # remove: treaty:example-mdt-1950 rdfs:label *   (subject predicate object; * for any)
 
-Validation goes through ``pactgraph.knowledge.Knowledge``, the code ``pactgraph validate`` runs, so
-the tests see the same findings (focus, message, severity) that a contributor sees.
+Validation goes through ``pactgraph.knowledge.sources.Knowledge``, the code ``pactgraph validate``
+runs, so the tests see the same findings (focus, message, severity) that a contributor sees.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from rdflib.namespace import RDF, SKOS
 from rdflib.term import Node
 
 from pactgraph import settings
-from pactgraph.knowledge import Knowledge, SourceGraphs, ValidationReport
+from pactgraph.knowledge.sources import Knowledge, SourceGraphs, ValidationReport
 from pactgraph.namespaces import SH, SHAPES
 
 FIXTURES = Path(__file__).parent / "shapes"

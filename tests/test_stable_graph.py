@@ -5,7 +5,7 @@ from __future__ import annotations
 from rdflib import BNode, Graph
 from rdflib.compare import isomorphic
 
-from pactgraph.stable_graph import stable_blank_nodes
+from pactgraph.knowledge.stable_graph import stable_blank_nodes
 
 TURTLE = """
 @prefix ex: <http://example.org/> .

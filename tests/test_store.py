@@ -6,9 +6,9 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDFS
 
+from pactgraph.engine.results import write
+from pactgraph.engine.store import TripleStore, graph_iri, offered_for
 from pactgraph.errors import QueryError, UnsupportedOperation
-from pactgraph.results import write
-from pactgraph.store import TripleStore, graph_iri, offered_for
 
 THING = URIRef("https://w3id.org/pactgraph/id/treaty/example-1950")
 

@@ -10,8 +10,8 @@ from rdflib.namespace import DCTERMS, OWL, RDFS
 
 from pactgraph import settings as settings_table
 from pactgraph.cli import main
-from pactgraph.knowledge import Knowledge
-from pactgraph.synth import SYNTHETIC_SOURCE, synthesize
+from pactgraph.knowledge.sources import Knowledge
+from pactgraph.knowledge.synth import SYNTHETIC_SOURCE, synthesize
 
 BUNDLED = settings_table.DEFAULTS["data_paths"]
 SYNTHETIC_PREFIX = "https://w3id.org/pactgraph/id/"

@@ -31,7 +31,7 @@ def _create_app():
     try:
         from pactgraph.web.app import create_app
     except ImportError:  # before the package was split by role
-        from pactgraph.app import create_app
+        from pactgraph.web.app import create_app
     return create_app()
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .namespaces import CANONICAL_BASE
+from pactgraph.namespaces import CANONICAL_BASE
 
 
 def _repository_root() -> Path:
@@ -20,7 +20,7 @@ def _repository_root() -> Path:
     return Path(__file__).resolve().parents[2]
 
 
-def _bundled(folder: str) -> str:
+def bundled(folder: str) -> str:
     """A bundled folder, overridable by PACTGRAPH_HOME for installs outside a checkout."""
     home = Path(os.environ.get("PACTGRAPH_HOME", _repository_root()))
     return str(home / folder)
@@ -41,11 +41,11 @@ SETTINGS: tuple[Setting, ...] = (
             "URL this server is reached at; resource {base_iri}{rest} is served at "
             "{base_url}/{rest}. "
             "Defaults to the URL of each request."),
-    Setting("ontology_paths", [_bundled("ontology")],
+    Setting("ontology_paths", [bundled("ontology")],
             "Turtle files or folders holding the ontology."),
-    Setting("data_paths", [_bundled("data")],
+    Setting("data_paths", [bundled("data")],
             "Turtle files or folders holding the published data, one file per treaty."),
-    Setting("shapes_paths", [_bundled("shapes")],
+    Setting("shapes_paths", [bundled("shapes")],
             "Turtle files or folders holding the SHACL shapes the data must pass."),
     Setting("query_time_limit_ms", 5000,
             "Longest time, in milliseconds, that one SPARQL query may run (evaluation and writing "

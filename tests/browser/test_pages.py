@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from pactgraph.app import create_app
+from pactgraph.web.app import create_app
 
 from .conftest import DESKTOP, PHONE, Visit, serve_in_thread
 

@@ -1,0 +1,188 @@
+"""The prebuilt store: parse, validate and build once per version of the input files.
+
+Parsing the files with rdflib and validating them with pySHACL is the slow part of starting
+(minutes at 100x the bundled data); opening an on-disk Oxigraph store is not. So the first start on
+a version of the files does the slow part and leaves, in the store folder (``store_dir``):
+
+    {store_dir}/{version}/
+        conforms    the validation report of that version (it passed; warnings are kept)
+        oxigraph/   the ontology and the data as an on-disk Oxigraph store, one named graph each
+        quads.nq    the same quads as N-Quads, which query workers load into memory (queries run
+                    5 to 10 times faster there than on the on-disk store, at 100x the data)
+        dumps/      the downloads (Turtle, JSON-LD, N-Triples, RDF/XML), served as bytes
+
+and every later start on the same files only hashes them and opens that store. ``version`` is a
+hash of the files' names and bytes and of the versions of the code that validates them, so a changed
+file, or a new release of pySHACL or of pactgraph, validates and builds again; files that fail the
+shapes never get a folder and are refused on every start.
+
+A folder appears whole or not at all (built under a temporary name, then renamed), so two servers
+starting at once on the same files cannot see half a store. If ``store_dir`` cannot be written
+(a read-only home), the store is built in a temporary folder that lasts as long as the process.
+"""
+
+from __future__ import annotations
+
+import atexit
+import hashlib
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from rdflib import Graph
+
+from pactgraph.build.jsonld_context import build_context
+from pactgraph.knowledge.sources import Knowledge
+from pactgraph.web.negotiation import RDFLIB_FORMAT
+from pactgraph.build.serialization import serialize
+from pactgraph.engine.store import published_graphs, write_store
+
+CONFORMS, ENGINE, QUADS, DUMPS = "conforms", "oxigraph", "quads.nq", "dumps"
+
+# The downloads (served by web/routes/dumps.py): file name -> (title, which graph, media type). "published"
+# is the ontology and the data together, the graph IRIs dereference into.
+DUMP_FILES: dict[str, tuple[str, str, str]] = {
+    "pactgraph.ttl": ("Ontology and data, Turtle", "published", "text/turtle"),
+    "pactgraph.jsonld": ("Ontology and data, JSON-LD", "published", "application/ld+json"),
+    "pactgraph.nt": ("Ontology and data, N-Triples", "published", "application/n-triples"),
+    "pactgraph.rdf": ("Ontology and data, RDF/XML", "published", "application/rdf+xml"),
+    "ontology.ttl": ("The ontology, Turtle", "ontology", "text/turtle"),
+    "shapes.ttl": ("The SHACL shapes, Turtle", "shapes", "text/turtle"),
+}
+
+
+def _versions() -> tuple[str, ...]:
+    from importlib.metadata import PackageNotFoundError, version
+    found = []
+    for package in ("pactgraph", "pyshacl", "rdflib", "pyoxigraph"):
+        try:
+            found.append(f"{package} {version(package)}")
+        except PackageNotFoundError:
+            found.append(f"{package} unknown")
+    return tuple(found)
+
+
+# The modules whose code decides what a folder holds: parsing and validating, the store, the dumps.
+# Paths inside the package, so that a module moved or renamed changes the hash (bare names did not
+# tell build/x.py from web/x.py).
+BUILDING_MODULES = ("build/prebuilt.py", "knowledge/sources.py", "engine/store.py",
+                    "build/serialization.py", "build/jsonld_context.py", "web/negotiation.py",
+                    "namespaces.py")
+PACKAGE_ROOT = Path(__file__).resolve().parents[1]
+
+
+def _code() -> str:
+    """A hash of the code that builds the folder: a change to how it is made (say, how dumps are
+    written) must not be hidden by a folder made before it, even within one release."""
+    digest = hashlib.sha256()
+    for name in BUILDING_MODULES:
+        digest.update(name.encode("utf-8") + b"\0" + (PACKAGE_ROOT / name).read_bytes())
+    return f"code {digest.hexdigest()}"
+
+
+# What else decides whether files validate and how the store is built: the code that does it. A
+# new release of any of these builds again rather than trusting a folder made by another version.
+VALIDATION_INPUTS: tuple[str, ...] = (*_versions(), _code())
+
+
+def input_version(paths: Iterable[Path], *salt: str) -> str:
+    """A hash of the input files (their bytes, in the order given, each with its file name) and of
+    ``salt`` (what else decides the outcome, e.g. library versions).
+
+    It is the data version behind every ETag: the same files give the same ETags in every worker
+    and after a restart, and a changed file changes them all.
+    """
+    digest = hashlib.sha256()
+    for part in salt:
+        digest.update(part.encode("utf-8") + b"\0")
+    for path in paths:
+        data = Path(path).read_bytes()
+        digest.update(Path(path).name.encode("utf-8") + b"\0")
+        digest.update(len(data).to_bytes(8, "big"))
+        digest.update(data)
+    return digest.hexdigest()
+
+
+def default_store_dir() -> Path:
+    """$PACTGRAPH_STORE_DIR, else the user's cache folder."""
+    if os.environ.get("PACTGRAPH_STORE_DIR"):
+        return Path(os.environ["PACTGRAPH_STORE_DIR"])
+    cache_home = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(cache_home) / "pactgraph"
+
+
+def is_ready(folder: Path) -> bool:
+    """Whether ``folder`` holds a store built from files that passed validation."""
+    return ((folder / CONFORMS).is_file() and (folder / ENGINE).is_dir()
+            and (folder / QUADS).is_file())
+
+
+def prepare(store_dir: Path, version: str,
+            validated_knowledge: Callable[[], tuple[Knowledge, str]]) -> Path:
+    """The folder of ``version``, built first if needed.
+
+    ``validated_knowledge`` is called only when there is no folder yet: it parses and validates
+    the files and returns them with the report text, or raises if they do not conform.
+    """
+    folder = Path(store_dir) / version
+    if is_ready(folder):
+        return folder
+    knowledge, report_text = validated_knowledge()
+    try:
+        Path(store_dir).mkdir(parents=True, exist_ok=True)
+        building = Path(tempfile.mkdtemp(prefix=f".{version[:16]}.", dir=store_dir))
+    except OSError:  # nowhere to keep it: build for this process only
+        building = Path(tempfile.mkdtemp(prefix="pactgraph-store."))
+        atexit.register(shutil.rmtree, building, ignore_errors=True)
+        _build(knowledge, report_text, building)
+        return building
+    try:
+        _build(knowledge, report_text, building)
+        if folder.is_dir() and not is_ready(folder):  # not ours, and not a store: e.g. emptied
+            shutil.rmtree(folder)
+        building.rename(folder)
+    except OSError:
+        shutil.rmtree(building, ignore_errors=True)
+        if not is_ready(folder):  # not merely built by another process meanwhile
+            raise
+    return folder
+
+
+def _build(knowledge: Knowledge, report_text: str, folder: Path) -> None:
+    write_store(published_graphs(knowledge), folder / ENGINE, folder / QUADS)
+    (folder / DUMPS).mkdir()
+    graphs = {"published": knowledge.published(), "ontology": knowledge.ontology.graph,
+              "shapes": knowledge.shapes.graph}
+    context = build_context(knowledge.ontology.graph)
+    for name, (_, which, media_type) in DUMP_FILES.items():
+        (folder / DUMPS / name).write_bytes(dump_bytes(graphs[which], media_type, context))
+    (folder / CONFORMS).write_text(report_text + "\n", encoding="utf-8")
+
+
+def dump_bytes(graph: Graph, media_type: str, context: dict) -> bytes:
+    """A download's bytes. A dump is a file people keep: its JSON-LD embeds the @context rather
+    than naming a host."""
+    return serialize(graph, RDFLIB_FORMAT[media_type], embedded_context=context)
+
+
+def kept_bytes(folder: Path, name: str, build: Callable[[], bytes]) -> bytes:
+    """The file ``name`` of the folder's ``dumps/``, written by ``build`` the first time.
+
+    Written under a temporary name and renamed, so a reader never sees half a file; if the
+    folder cannot be written the bytes are still returned.
+    """
+    path = folder / DUMPS / name
+    try:
+        return path.read_bytes()
+    except OSError:
+        pass
+    body = build()
+    try:
+        temporary = path.with_name(f".{name}.{os.getpid()}.tmp")
+        temporary.write_bytes(body)
+        temporary.replace(path)
+    except OSError:
+        pass
+    return body

@@ -1,0 +1,262 @@
+"""The engine seam: an immutable pyoxigraph store, its queries, and the formats answers come in.
+
+rdflib stays the Graph API for parsing, serialising and pySHACL; SPARQL is evaluated by Oxigraph,
+which is 20-500x faster than rdflib's evaluator and safe to share between threads. Only this module
+and ``engine/results.py`` (which writes answers, with the row cap) import pyoxigraph, so the engine
+can change without touching the blueprints or the command line.
+
+Graph layout: each kind of source is a named graph (``{base}graph/ontology``, ``{base}graph/data``);
+a query's default graph is their union unless the request names graphs (``default-graph-uri``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urljoin
+
+import pyoxigraph as ox
+from rdflib import Graph
+
+from pactgraph.engine.federation import FEDERATION_REFUSED, mentions_service
+from pactgraph.errors import QueryError, UnsupportedOperation
+from pactgraph.knowledge.sources import Knowledge
+from pactgraph.namespaces import CANONICAL_BASE, PREFIXES
+from pactgraph.web import negotiation
+
+
+def graph_iri(name: str, base: str = CANONICAL_BASE) -> str:
+    return f"{base}graph/{name}"
+
+
+def is_absolute_iri(text: str) -> bool:
+    """Whether the engine accepts ``text`` as an absolute IRI (for dataset parameters)."""
+    try:
+        ox.NamedNode(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _to_store(graphs: dict[str, Graph]) -> ox.Store:
+    store = ox.Store()
+    for name, graph in graphs.items():
+        # N-Triples is the cheapest lossless hand-over between the two libraries.
+        payload = graph.serialize(format="nt", encoding="utf-8")
+        store.bulk_load(payload, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(name))
+    return store
+
+
+_FROM_WORD = re.compile("from", re.IGNORECASE)
+
+
+def refuse_federation(query: str) -> None:
+    """Refuse a query that may name SERVICE under any reading of its text (engine/federation.py)."""
+    if mentions_service(query):
+        raise UnsupportedOperation(FEDERATION_REFUSED)
+
+
+_KEYWORD_BOUNDARY = r"(?<![\w?$:<.-])"
+_DATASET_CLAUSE = re.compile(_KEYWORD_BOUNDARY + r"FROM\s+(NAMED\s+)?", re.IGNORECASE)
+_PREFIX_DECLARATION = re.compile(_KEYWORD_BOUNDARY + r"PREFIX\s+([\w.-]*):\s*<([^<>\s]*)>",
+                                 re.IGNORECASE)
+_BASE_DECLARATION = re.compile(_KEYWORD_BOUNDARY + r"BASE\s*<([^<>\s]*)>", re.IGNORECASE)
+_MASKED = re.compile(r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
+                     r'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|#[^\n]*|<[^<>"{}|^`\\\s]*>')
+
+
+def _mask_strings_and_comments(query: str) -> str:
+    """``query`` with string literals and comments blanked out (same length), IRIs kept."""
+    def blank(match: re.Match) -> str:
+        text = match.group(0)
+        return text if text.startswith("<") else " " * len(text)
+    return _MASKED.sub(blank, query)
+
+
+def dataset_clause_graphs(query: str) -> list[str]:
+    """The graph IRIs named by the query's FROM and FROM NAMED clauses, resolved; a name that
+    cannot be resolved (an unknown prefix) is returned as written, so it is refused."""
+    if not _FROM_WORD.search(query):  # no dataset clause: spare the masking below
+        return []
+    masked = _mask_strings_and_comments(query)
+    prefixes = dict(PREFIXES)
+    prefixes.update({m.group(1): m.group(2) for m in _PREFIX_DECLARATION.finditer(masked)})
+    base_match = _BASE_DECLARATION.search(masked)
+    base = base_match.group(1) if base_match else None
+    graphs = []
+    for match in _DATASET_CLAUSE.finditer(masked):
+        name = re.match(r"<[^>]*>|[^\s{}]+", masked[match.end():])
+        token = name.group(0) if name else ""
+        if token.startswith("<"):
+            iri = token[1:-1]
+            if base and not is_absolute_iri(iri):
+                iri = urljoin(base, iri)
+        elif ":" in token and token.split(":", 1)[0] in prefixes:
+            prefix, local = token.split(":", 1)
+            iri = prefixes[prefix] + local
+        else:
+            iri = token
+        graphs.append(iri)
+    return graphs
+
+
+def refuse_remote_graphs(query: str, local_graphs: Iterable[str]) -> None:
+    """FROM and FROM NAMED may only name graphs this store holds: nothing is ever fetched.
+
+    pyoxigraph only selects a graph by name for FROM (the tests check with a listener that it
+    connects nowhere), but other engines fetch, and a client naming a remote graph expects its
+    triples; refusing says plainly that this endpoint never fetches.
+    """
+    local = set(local_graphs)
+    for iri in dataset_clause_graphs(query):
+        if iri not in local:
+            raise UnsupportedOperation(
+                f"FROM <{iri}> names a graph this endpoint does not hold, and it never "
+                "fetches remote graphs. It holds "
+                + ", ".join(f"<{g}>" for g in sorted(local)))
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    """A query's answer in the engine's own objects; ``kind`` is 'select', 'ask' or 'graph'."""
+
+    kind: str
+    value: object  # ox.QuerySolutions, bool, or ox.QueryTriples
+
+
+def check_query(text: str, graph_names: Iterable[str]) -> None:
+    """The refusals made before any evaluation: federation and remote graphs in FROM clauses.
+    (The protocol's default-graph-uri and named-graph-uri only select graphs by name: an unknown
+    one is an empty graph, as the protocol tests expect; neither engine path fetches them.)"""
+    refuse_federation(text)
+    refuse_remote_graphs(text, graph_names)
+
+
+def evaluate_on(store: ox.Store, text: str, default_graphs: Iterable[str] = (),
+                named_graphs: Iterable[str] = ()) -> QueryResult:
+    """Evaluate ``text`` on a pyoxigraph store (the server's, or a query worker's copy)."""
+    try:
+        options = _dataset_options(list(default_graphs), list(named_graphs))
+        result = store.query(text, prefixes=PREFIXES, **options)
+    except SyntaxError as error:
+        raise QueryError(f"SPARQL syntax error: {error}") from None
+    except ValueError as error:  # e.g. an invalid IRI in default-graph-uri
+        raise QueryError(str(error)) from None
+    if isinstance(result, ox.QueryBoolean):
+        return QueryResult("ask", bool(result))
+    if isinstance(result, ox.QuerySolutions):
+        return QueryResult("select", result)
+    return QueryResult("graph", result)
+
+
+def _dataset_options(default_graphs: list[str], named_graphs: list[str]) -> dict:
+    options: dict = {}
+    if default_graphs:
+        options["default_graph"] = [ox.NamedNode(iri) for iri in default_graphs]
+    else:
+        options["use_default_graph_as_union"] = True
+    if named_graphs:
+        options["named_graphs"] = [ox.NamedNode(iri) for iri in named_graphs]
+    return options
+
+
+def write_store(graphs: dict[str, Graph], folder: Path, quads: Path) -> None:
+    """Write ``graphs`` (name -> graph) as an on-disk Oxigraph store in ``folder`` (new), and
+    every quad of it as N-Quads in the file ``quads`` (for ``load_in_memory``)."""
+    store = ox.Store(str(folder))
+    for name, graph in graphs.items():
+        # N-Triples is the cheapest lossless hand-over between the two libraries.
+        payload = graph.serialize(format="nt", encoding="utf-8")
+        store.bulk_load(payload, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(name))
+    store.optimize()
+    store.flush()
+    store.dump(output=str(quads), format=ox.RdfFormat.N_QUADS)
+    del store  # closes the database, so that it can be opened read-only
+
+
+def load_in_memory(quads: Path) -> ox.Store:
+    """An in-memory store of the N-Quads file ``quads`` (see ``write_store``)."""
+    store = ox.Store()
+    store.bulk_load(path=str(quads), format=ox.RdfFormat.N_QUADS)
+    return store
+
+
+class TripleStore:
+    """Read-only SPARQL over the published graphs.
+
+    Either in memory (built from rdflib graphs: the command line and the tests) or on disk, a
+    prebuilt store (``build/prebuilt.py``) that each process opens read-only on first use: the
+    server process, each forked gunicorn worker (a database handle is not carried across a fork) and
+    each query worker (``engine/pool.py``), all sharing the same files through the page cache.
+
+    ``query`` evaluates in this process with no time limit: for the command line, the tests and
+    the server's own fixed queries. The web endpoint evaluates client queries in killable worker
+    processes instead.
+    """
+
+    def __init__(self, graphs: dict[str, Graph]) -> None:
+        self._store: ox.Store | None = _to_store(graphs)
+        self._opened_in = os.getpid()
+        self.graph_names: tuple[str, ...] = tuple(graphs)
+        self.path: Path | None = None
+
+    @classmethod
+    def from_knowledge(cls, knowledge: Knowledge) -> TripleStore:
+        """The store the server publishes: the ontology and the data, each a named graph."""
+        return cls(published_graphs(knowledge))
+
+    @classmethod
+    def open(cls, folder: Path) -> TripleStore:
+        """The prebuilt store in ``folder`` (see ``write_store``), opened when first used."""
+        opened = cls.__new__(cls)
+        opened._store, opened._opened_in, opened.path = None, -1, Path(folder)
+        opened.graph_names = tuple(sorted(graph.value for graph in opened.engine.named_graphs()))
+        return opened
+
+    @property
+    def engine(self) -> ox.Store:
+        """The pyoxigraph store, opened in this process if it lives on disk."""
+        if self.path is not None and self._opened_in != os.getpid():
+            self._store, self._opened_in = ox.Store.read_only(str(self.path)), os.getpid()
+        return self._store
+
+    def query(self, text: str, default_graphs: Iterable[str] = (),
+              named_graphs: Iterable[str] = ()) -> QueryResult:
+        """Evaluate ``text``; a malformed query raises ``QueryError`` with the engine's message."""
+        check_query(text, self.graph_names)
+        return evaluate_on(self.engine, text, default_graphs, named_graphs)
+
+    def count(self, pattern: str, variables: str, graph_name: str | None = None) -> int:
+        """How many distinct bindings of ``variables`` match ``pattern``, in graph ``graph_name``
+        or in the union of all (where a triple held by two graphs counts once)."""
+        result = self.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ SELECT DISTINCT {variables} "
+                            f"WHERE {{ {pattern} }} }}", [graph_name] if graph_name else ())
+        return int(next(iter(result.value))["n"].value)
+
+    def size(self, graph_name: str | None = None) -> int:
+        """The number of distinct triples in graph ``graph_name``, or in the union of all."""
+        return self.count("?s ?p ?o", "?s ?p ?o", graph_name)
+
+
+def published_graphs(knowledge: Knowledge) -> dict[str, Graph]:
+    """The graphs the server publishes: the ontology and the data, each a named graph."""
+    return {graph_iri("ontology"): knowledge.ontology.graph,
+            graph_iri("data"): knowledge.data.graph}
+
+
+# --- Writing results -----------------------------------------------------------------------------
+
+# The CSV/TSV results formats define no boolean form, so ASK results come in JSON or XML only.
+_ASK_MEDIA_TYPES = ("application/sparql-results+json", "application/sparql-results+xml")
+
+
+def offered_for(kind: str) -> tuple[str, ...]:
+    """The media types a result of ``kind`` ('select', 'ask', 'graph') can be written in."""
+    if kind == "select":
+        return negotiation.RESULTS_MEDIA_TYPES
+    if kind == "ask":
+        return _ASK_MEDIA_TYPES
+    return negotiation.GRAPH_RESULT_MEDIA_TYPES

@@ -1,0 +1,153 @@
+"""The processes that evaluate SPARQL for the server: one loader, and the query workers it forks.
+
+Each pool (``engine/pool.py``) starts one *loader*: a fresh interpreter (``python -m
+pactgraph.engine.worker FD``) that takes the address-space limit (``query_memory_limit_mb``), loads
+the in-memory copy of the store from the prebuilt store's N-Quads file, and then does nothing but
+fork query workers when the pool asks. A forked worker shares the loaded copy with the loader and
+its siblings page by page (copy-on-write; the copy is only read), so:
+
+- the copy is loaded once per pool, not once per worker: at ~750,000 triples each load took 4.3 s,
+  and four of them ran at once on two cores at start-up;
+- a worker killed at the query time limit is replaced in milliseconds, not by a new load;
+- the memory of the copy is counted once, not once per worker.
+
+Forking is safe here, where it is not in the server: the loader runs one thread (pyoxigraph's
+loading leaves none behind) and is idle whenever it forks. A worker inherits the address-space
+limit, so the copy counts against ``query_memory_limit_mb`` as it would if the worker had loaded
+it itself.
+
+The loader is the parent of the workers, so it reaps them: the pool asks it for the exit status of
+a worker that died (``("reap", pid)``), which says why (out of CPU time, out of memory).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import resource
+import signal
+import sys
+from multiprocessing.connection import Connection
+from multiprocessing.reduction import recv_handle
+from pathlib import Path
+
+# Imported here, by the loader, so that every worker it forks has them: imported inside a job, they
+# were loaded again by each new worker on its first query.
+from pactgraph.engine.answers import answer
+from pactgraph.engine.federation import FEDERATION_REFUSED
+from pactgraph.engine.pool import Answer
+from pactgraph.engine.sandbox import isolate
+from pactgraph.engine.store import load_in_memory
+from pactgraph.errors import QueryError, UnsupportedOperation
+
+
+def _limit_memory(memory_mb: int) -> None:
+    if memory_mb > 0:
+        limit = memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def _limit_cpu(time_limit_ms: int) -> None:
+    """A CPU-time backstop: the kernel sends SIGXCPU (which ends the process) shortly after the
+    wall-clock deadline even if the parent never gets to kill this worker (say it was killed
+    itself). An idle worker whose pool is gone ends at once: its socket reads end-of-file.
+    (Not PR_SET_PDEATHSIG: it fires when the *thread* that started the worker ends, and
+    replacements are started from short-lived threads.)"""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    used = usage.ru_utime + usage.ru_stime
+    soft = math.ceil(used + time_limit_ms / 1000) + 2
+    _, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
+
+
+def _unlimit_cpu() -> None:
+    _, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    resource.setrlimit(resource.RLIMIT_CPU, (hard, hard))
+
+
+def _answer(store, job, max_rows: int) -> tuple:
+    answered = answer(store, job.query, job.media_types, max_rows, job.link, job.default_graphs,
+                      job.named_graphs)
+    written = answered.written
+    if written is None:
+        return ("not_acceptable", answered.kind)
+    return ("answer", Answer(answered.kind, answered.media_type, written.body, written.rows,
+                             written.truncated))
+
+
+def serve_jobs(conn: Connection, store, max_rows: int) -> None:
+    """A query worker's loop: answer jobs from ``conn`` until the pool closes it."""
+    conn.send(("ready", os.getpid()))
+    while True:
+        try:
+            job, time_limit_ms = conn.recv()
+        except (EOFError, OSError):
+            return  # the pool is gone
+        _limit_cpu(time_limit_ms)
+        try:
+            reply = _answer(store, job, max_rows)
+        except (QueryError, UnsupportedOperation) as error:
+            reply = ("error", type(error).__name__, str(error))
+        except MemoryError:
+            reply = ("memory",)
+        except OSError:  # only SERVICE reaches for a socket, and there is no network here
+            reply = ("error", "UnsupportedOperation", FEDERATION_REFUSED)
+        except Exception as error:  # a bug: reported to the pool, which logs it
+            reply = ("internal", f"{type(error).__name__}: {error}")
+        _unlimit_cpu()
+        try:
+            conn.send(reply)
+        except MemoryError:
+            conn.send(("memory",))
+
+
+def _fork_worker(control: Connection, store, max_rows: int) -> None:
+    """Fork a query worker on the socket the pool sends along, and tell the pool its pid."""
+    worker_fd = recv_handle(control)
+    pid = os.fork()
+    if pid == 0:
+        try:
+            control.close()  # the worker has no say over its siblings
+            serve_jobs(Connection(worker_fd), store, max_rows)
+        finally:
+            os._exit(0)
+    os.close(worker_fd)
+    control.send(("forked", pid))
+
+
+def _reap(pid: int) -> int | None:
+    """The exit code of worker ``pid`` in subprocess's convention (-N: ended by signal N)."""
+    try:
+        _, status = os.waitpid(pid, 0)
+    except ChildProcessError:
+        return None
+    return os.waitstatus_to_exitcode(status)
+
+
+def loader_main(fd: int) -> None:
+    """Leave the network, load the copy of the store named by the pool, then fork workers when
+    asked, until EOF."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the server, which ends us
+    isolation = isolate()  # first, while this interpreter runs one thread (engine/sandbox.py)
+    control = Connection(fd)
+    memory_mb, max_rows, quads_path = control.recv()
+    _limit_memory(memory_mb)
+    store = load_in_memory(Path(quads_path))
+    control.send(("ready", os.getpid(), isolation))
+    while True:
+        try:
+            request = control.recv()
+        except (EOFError, OSError):
+            break  # the pool is gone: so are its workers (their sockets read end-of-file)
+        if request[0] == "fork":
+            _fork_worker(control, store, max_rows)
+        elif request[0] == "reap":
+            control.send(("reaped", _reap(request[1])))
+
+
+if __name__ == "__main__":
+    # Run as ``python -m pactgraph.engine.worker FD``; the loop comes from the imported module so
+    # that pickled answers name ``pactgraph.engine.pool.Answer``, not ``__main__.Answer``.
+    from pactgraph.engine.worker import loader_main as _main
+
+    _main(int(sys.argv[1]))

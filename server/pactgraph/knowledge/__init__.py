@@ -1,0 +1,2 @@
+"""Reading and checking the RDF: load the files, validate them with pySHACL, label blank nodes
+stably, synthesise data at scale."""

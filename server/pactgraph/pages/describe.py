@@ -1,0 +1,74 @@
+"""What the server says about one resource in RDF, and the label a person sees for a node.
+
+- ``description``: a resource's outgoing and incoming triples, those of the nodes it owns (IRIs
+  that start with its IRI and "/": a treaty's clauses, memberships, readings), the closure of blank
+  nodes, and the labels of every IRI it links to.
+- ``label_of``: the best label of a node, read from the same label properties.
+
+Pure functions over rdflib graphs, no Flask: the blueprints call them to answer requests. Where
+our IRIs live on the server is ``our_iris``; a graph as bytes is ``serialization``; what the HTML
+pages show is ``labeller`` and the ``*_page`` modules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, RDFS, SKOS
+
+from pactgraph.knowledge.sources import bind_prefixes
+
+# Properties whose values name a node for a person, best first.
+LABEL_PROPERTIES = (RDFS.label, SKOS.prefLabel, DCTERMS.title)
+
+
+def _blank_closure(graph: Graph, out: Graph) -> None:
+    """Add every triple of the blank nodes ``out`` reaches, so no blank node is left dangling."""
+    pending = [o for o in out.objects() if isinstance(o, BNode)]
+    seen: set[BNode] = set()
+    while pending:
+        node = pending.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        for triple in graph.triples((node, None, None)):
+            out.add(triple)
+            if isinstance(triple[2], BNode):
+                pending.append(triple[2])
+
+
+def description(graph: Graph, iri: URIRef, owned: Iterable[URIRef] = ()) -> Graph:
+    """The graph served about ``iri``; ``owned`` are its sub-resources (``ResourceIndex.owned``)."""
+    out = bind_prefixes(Graph())
+    focus = {iri, *owned}
+    for node in focus:
+        for triple in graph.triples((node, None, None)):
+            out.add(triple)
+        for triple in graph.triples((None, None, node)):
+            out.add(triple)
+    _blank_closure(graph, out)
+    linked = {n for s, _, o in out for n in (s, o) if isinstance(n, URIRef)} - focus
+    for node in linked:
+        for prop in LABEL_PROPERTIES:
+            for label in graph.objects(node, prop):
+                out.add((node, prop, label))
+    return out
+
+
+def label_of(graph: Graph, node: Any, language: str = "en") -> str | None:
+    """The best label of ``node`` in ``graph``: English first, then untagged, then any."""
+    for prop in LABEL_PROPERTIES:
+        labels = [o for o in graph.objects(node, prop) if isinstance(o, Literal)]
+        for wanted in (language, None):
+            for label in sorted(labels):
+                if label.language == wanted:
+                    return str(label)
+        if labels:
+            return str(sorted(labels)[0])
+    return None
+
+
+def label_or_iri(graph: Graph, node: Any) -> str:
+    return label_of(graph, node) or str(node)

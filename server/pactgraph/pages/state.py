@@ -1,0 +1,139 @@
+"""What a state's page shows: who must help it and how strongly, the commitments it gives and
+receives, past and present, and the invocations it made or benefited from.
+
+Separate from ``commitment_page`` because it reads the graph from the other side: it starts from a
+state and gathers the commitments, memberships and invocations that name it, and it is fed the
+rows of queries/01-who-must-help.rq by the resource blueprint.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from rdflib import Graph, URIRef
+
+from pactgraph.namespaces import ELI, PG
+from pactgraph.pages.clause import InvocationView, invocation_view
+from pactgraph.pages.commitment_dates import start_and_end
+from pactgraph.pages.labeller import Labeller, Link
+from pactgraph.pages.readers import (
+    commitment_classes_members,
+    link_of,
+    sources_of,
+    text_of,
+    wikidata_links,
+)
+
+
+@dataclass(frozen=True)
+class Helper:
+    state: Link
+    caveat: str
+
+
+@dataclass(frozen=True)
+class HelpGroup:
+    """The states obliged to help under one article of one commitment, with one strength."""
+
+    commitment: Link
+    article: str
+    clause: Link | None
+    strength: Link
+    rank: int
+    helpers: tuple[Helper, ...]
+
+
+@dataclass(frozen=True)
+class StateCommitment:
+    commitment: Link
+    role: str
+    start: str
+    end: str
+    status: Link | None
+    participation: Link | None
+    strongest: Link | None   # the strongest defense clause's strength, if any
+
+
+@dataclass(frozen=True)
+class StateView:
+    title: str
+    iso: str
+    cow: str
+    wikidata: tuple[Link, ...]
+    helpers: tuple[HelpGroup, ...]
+    commitments: tuple[StateCommitment, ...]
+    invoked: tuple[InvocationView, ...]
+    assisted: tuple[InvocationView, ...]
+    sources: tuple[tuple[Link, str], ...] = field(default=())
+
+
+def help_groups(rows: Iterable[dict[str, Any]], state: str, labels: Labeller) -> list[HelpGroup]:
+    """Rows of queries/01-who-must-help.rq about ``state``, grouped by commitment and article."""
+    groups: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for row in rows:
+        if row["attacked"] != state:
+            continue
+        key = (row["commitment"], row["article"], row["strength"])
+        group = groups.setdefault(key, {"row": row, "helpers": []})
+        group["helpers"].append(Helper(labels.term(URIRef(row["helper"])), row.get("caveat", "")))
+    found = []
+    for (commitment, article, strength), group in groups.items():
+        row = group["row"]
+        clause = row.get("clause")
+        found.append(HelpGroup(
+            labels.term(URIRef(commitment)), article,
+            labels.term(URIRef(clause)) if clause else None,
+            Link(row["strengthLabel"], labels.term(URIRef(strength)).href),
+            int(row["rank"]), tuple(sorted(group["helpers"], key=lambda h: h.state.text))))
+    return sorted(found, key=lambda g: (g.rank, g.commitment.text, g.article))
+
+
+def _strongest(graph: Graph, commitment: Any, labels: Labeller) -> Link | None:
+    strengths = [s for p in graph.objects(commitment, ELI.has_part)
+                 for s in graph.objects(p, PG.obligationStrength)]
+    if not strengths:
+        return None
+    best = min(strengths, key=lambda s: int(graph.value(s, PG.strengthRank) or 99))
+    return labels.term(best)
+
+
+def state_commitments(graph: Graph, state: URIRef, labels: Labeller) -> list[StateCommitment]:
+    found = []
+    for commitment in commitment_classes_members(graph):
+        role = ("party" if (commitment, PG.party, state) in graph
+                else "concerned" if (commitment, PG.concerns, state) in graph else "")
+        memberships = [m for m in graph.subjects(PG.member, state)
+                       if graph.value(m, PG.membershipOf) == commitment]
+        if not role and not memberships:
+            continue
+        start, end = start_and_end(graph, commitment)
+        for membership in memberships or [None]:
+            if membership is not None:
+                start = text_of(graph, membership, PG.memberFrom) or start or ""
+                end = text_of(graph, membership, PG.memberUntil) or end or ""
+            found.append(StateCommitment(
+                labels.term(commitment), role or "member", start or "", end or "",
+                link_of(graph, commitment, PG.legalStatus, labels),
+                link_of(graph, membership, PG.participationStatus, labels)
+                if membership is not None else None,
+                _strongest(graph, commitment, labels)))
+    return sorted(found, key=lambda c: (c.start or "9999", c.commitment.text))
+
+
+
+def state_view(graph: Graph, state: URIRef, labels: Labeller,
+               who_must_help: Iterable[dict[str, Any]]) -> StateView:
+    def invocations(prop: URIRef) -> tuple[InvocationView, ...]:
+        return tuple(sorted((invocation_view(graph, i, labels)
+                             for i in graph.subjects(prop, state)), key=lambda v: v.date))
+
+    return StateView(
+        title=labels.text(state), iso=text_of(graph, state, PG.iso3166Alpha3),
+        cow=text_of(graph, state, PG.cowStateCode),
+        wikidata=tuple(wikidata_links(graph, state, labels)),
+        helpers=tuple(help_groups(who_must_help, str(state), labels)),
+        commitments=tuple(state_commitments(graph, state, labels)),
+        invoked=invocations(PG.invokingParty), assisted=invocations(PG.assistedParty),
+        sources=tuple(sources_of(graph, [state], labels)))

@@ -1,0 +1,155 @@
+"""The one place that maps error kinds to HTTP status codes, plus CORS for every response.
+
+Status codes, following the SPARQL 1.1 Protocol (which asks for a 4XX when the client is at fault):
+- ``QueryError`` 400: a malformed query or request, with the parser's message.
+- ``UnsupportedOperation`` 403: updates and federated queries are understood and refused by policy;
+  not 405, which is about the HTTP method (POST is allowed, for queries) and would need an Allow
+  header that lists POST; not 501, a server-side failure that invites retries.
+- ``NotAcceptable`` 406, the body listing the media types on offer.
+- ``LimitExceeded``: per setting (``LIMIT_STATUS``); an over-long query is 413 Content Too Large.
+  A query stopped by the time or memory limit, or one that found every query worker busy, is
+  503 Service Unavailable: the server declined to spend more on it (as Fuseki answers a timed-out
+  query), not a fault of ours (500) nor a malformed request (400); 504 is for gateways. Only the
+  busy case carries ``Retry-After``: retrying a runaway query unchanged will not help, and its
+  message says what to change.
+- werkzeug's HTTP errors (404, 405, 413, 415...) keep their status, with a helpful text.
+- anything else is a bug: 500 with a generic message, the stack trace only in the server's log.
+Bodies are HTML for browsers and plain text for everyone else; an error is never itself refused
+for want of an acceptable format.
+"""
+
+from __future__ import annotations
+
+import re
+from http import HTTPStatus
+
+from flask import Flask, Response, current_app, render_template_string, request
+from markupsafe import escape
+from werkzeug.exceptions import HTTPException
+
+from pactgraph.errors import (
+    LimitExceeded,
+    NotAcceptable,
+    PactgraphError,
+    QueryError,
+    UnsupportedOperation,
+)
+from pactgraph.web import negotiation
+
+STATUS: dict[type[PactgraphError], int] = {
+    QueryError: 400,
+    UnsupportedOperation: 403,
+    NotAcceptable: 406,
+    LimitExceeded: 400,
+}
+LIMIT_STATUS: dict[str, int] = {"max_query_length": 413, "max_request_bytes": 413,
+                                "query_time_limit_ms": 503, "query_memory_limit_mb": 503,
+                                "query_queue_time_limit_ms": 503}
+RETRY_AFTER_SECONDS: dict[str, int] = {"query_queue_time_limit_ms": 5}
+
+HINTS: dict[int, str] = {
+    404: "There is nothing at this address. The home page lists what this server publishes; "
+         "/sparql answers SPARQL queries.",
+    405: "This address does not answer that HTTP method.",
+}
+
+_PAGE = """{% extends "base.html" %}
+{% block title %}{{ status }} {{ title }}{% endblock %}
+{% block content %}<h1>{{ status }} {{ title }}</h1>
+<p class="error">{{ message }}</p>{% endblock %}"""
+_BARE_PAGE = ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{status} "
+              "{title}</title></head><body><h1>{status} {title}</h1><p>{message}</p></body></html>")
+
+
+def status_of(error: PactgraphError) -> int:
+    if isinstance(error, LimitExceeded):
+        return LIMIT_STATUS.get(error.setting, STATUS[LimitExceeded])
+    for kind, status in STATUS.items():
+        if isinstance(error, kind):
+            return status
+    return 400  # a PactgraphError is by definition a message for the user
+
+
+def _html(status: int, title: str, message: str) -> str:
+    try:
+        return render_template_string(_PAGE, status=status, title=title, message=message)
+    except Exception:  # no base.html, or it failed: the error page itself must not fail
+        current_app.logger.exception("cannot render the error page with base.html")
+        return _BARE_PAGE.format(status=status, title=escape(title), message=escape(message))
+
+
+def error_response(status: int, title: str, message: str) -> Response:
+    """An error in the format the client prefers among plain text and HTML (plain if neither)."""
+    try:
+        media_type = negotiation.choose(request.headers.get("Accept"),
+                                        [negotiation.PLAIN, negotiation.HTML])
+    except NotAcceptable:
+        media_type = negotiation.PLAIN
+    body = (_html(status, title, message) if media_type == negotiation.HTML
+            else f"{status} {title}: {message}\n")
+    response = Response(body, status=status, content_type=negotiation.content_type(media_type))
+    response.vary.add("Accept")
+    return response
+
+
+def _title(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
+def handle_pactgraph_error(error: PactgraphError) -> Response:
+    status = status_of(error)
+    response = error_response(status, _title(status), str(error))
+    if isinstance(error, LimitExceeded) and error.setting in RETRY_AFTER_SECONDS:
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS[error.setting])
+    return response
+
+
+def handle_http_exception(error: HTTPException) -> Response:
+    status = error.code or 500
+    # A description given where the error was raised beats our hint, which beats werkzeug's.
+    custom = error.description if error.description != type(error).description else None
+    message = custom or HINTS.get(status) or error.description or _title(status)
+    response = error_response(status, _title(status), message)
+    for name, value in error.get_headers():  # e.g. Allow on 405
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response
+
+
+def handle_unexpected(error: Exception) -> Response:
+    current_app.logger.exception("unexpected error on %s %s", request.method, request.path)
+    return error_response(500, "Internal Server Error",
+                          "The server failed to answer this request. The fault is ours, not "
+                          "yours; it has been logged.")
+
+
+_HEADER_NAMES = re.compile(r"[A-Za-z0-9-]+(\s*,\s*[A-Za-z0-9-]+)*")
+
+
+# Everything here is public and read-only, without credentials, so any origin may read it.
+ALLOW_ANY_ORIGIN = ("Access-Control-Allow-Origin", "*")
+
+
+def add_cors_headers(response: Response) -> Response:
+    response.headers[ALLOW_ANY_ORIGIN[0]] = ALLOW_ANY_ORIGIN[1]
+    if request.method == "OPTIONS" and "Access-Control-Request-Method" in request.headers:
+        response.headers["Access-Control-Allow-Methods"] = (
+            response.headers.get("Allow") or "GET, HEAD, POST, OPTIONS")
+        requested = request.headers.get("Access-Control-Request-Headers", "").strip()
+        response.headers["Access-Control-Allow-Headers"] = (
+            requested if _HEADER_NAMES.fullmatch(requested) else "Accept, Content-Type")
+        response.headers["Access-Control-Max-Age"] = "86400"
+    return response
+
+
+def register(app: Flask) -> None:
+    """Install the error handlers, the CORS hook and the protections of ``security`` on ``app``."""
+    from pactgraph.web import headers as security
+    security.install(app)
+    app.register_error_handler(PactgraphError, handle_pactgraph_error)
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(Exception, handle_unexpected)
+    app.after_request(add_cors_headers)

@@ -1,0 +1,140 @@
+"""The front cache: whole responses to repeated GETs, answered before Flask is entered.
+
+The published data cannot change while the server runs, so the response to a GET is a function of
+the request parts the app reads and of the data. Once the app has answered one, this WSGI
+middleware answers the same request again from memory with the stored status line, headers and
+bytes. That skips Flask's routing, hooks and header objects: tens of microseconds, where answering
+from the caches behind Flask takes most of a millisecond.
+
+Which responses may be reused is the app's decision, never this module's guess: a view or hook
+calls ``mark_reusable`` (the SPARQL endpoint for its cacheable answers, ``mark_reusable_page`` for
+every other page). The middleware keeps a marked response only if it is a 200 to a GET; it stores
+the response as Flask finished it, after the security and CORS hooks, less its ``Date`` (the
+server writes a current one).
+
+Key: every part of the request the app reads (``KEY_PARTS``, plus the host). ``Accept`` is the
+only request header that changes an answer (CORS is a constant ``*``; the preflight headers matter
+only to OPTIONS, which never comes from here). Requests that Flask must see go straight to it and
+store nothing: any method but GET and HEAD, a request with a body, and the conditional and range
+requests (``BYPASS_HEADERS``), which Flask answers (304 Not Modified...) as before.
+
+Entries share the bounded answer cache of ``web/caching.py`` (settings ``cache_max_entries`` and
+``cache_max_bytes``; ``cache_max_entries = 0`` turns both off). A SPARQL answer kept here holds the
+same bytes object as the endpoint's own entry, so it is not copied, although it counts twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Response, request
+
+from pactgraph.web.caching import ResponseCache, request_key
+
+REUSABLE = "pactgraph.reusable"  # the environ entry by which the app marks a reusable response
+KEY_PARTS = ("SCRIPT_NAME", "PATH_INFO", "QUERY_STRING", "wsgi.url_scheme", "HTTP_ACCEPT")
+# Conditional and range requests, and a body sent in chunks: Flask answers these.
+BYPASS_HEADERS = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE", "HTTP_IF_MATCH",
+                  "HTTP_IF_UNMODIFIED_SINCE", "HTTP_RANGE", "HTTP_IF_RANGE",
+                  "HTTP_TRANSFER_ENCODING")
+NOT_STORED = frozenset({"date"})  # a header about the message, not the representation
+
+StartResponse = Callable[..., Any]
+WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+
+
+@dataclass(frozen=True)
+class CachedResponse:
+    status: str  # the status line as the app gave it, e.g. "200 OK"
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+
+
+def mark_reusable(environ: dict[str, Any]) -> None:
+    """Let the front cache serve this response to the next identical GET."""
+    environ[REUSABLE] = True
+
+
+def mark_reusable_page(response: Response) -> Response:
+    """An after-request hook: every complete 200 page is reusable, unless its view forbade storing
+    it (``Cache-Control: no-store``). The SPARQL endpoint decides for its own responses.
+
+    A page without an ETag gets one from its bytes, so that browsers can revalidate what the
+    front cache serves; a matching If-None-Match then gets 304 here, as on every other page.
+    """
+    if (request.method not in ("GET", "HEAD") or response.status_code != 200
+            or response.is_streamed or request.blueprint == "sparql"
+            or response.cache_control.no_store):
+        return response
+    if "ETag" not in response.headers:
+        response.add_etag()
+        response.make_conditional(request)
+    if response.status_code == 200:
+        mark_reusable(request.environ)
+    return response
+
+
+def front_key(environ: dict[str, Any]) -> str | None:
+    """The key of a GET or HEAD that may be answered from memory; None for one Flask must see."""
+    if environ.get("CONTENT_LENGTH", "0") not in ("", "0"):
+        return None
+    for name in BYPASS_HEADERS:
+        if name in environ:
+            return None
+    # An absent header and an empty one may be answered differently: () and ("",) differ.
+    parts = [(environ[name],) if name in environ else () for name in KEY_PARTS]
+    host = environ.get("HTTP_HOST")
+    server = ("host", host) if host is not None else (
+        "server", environ.get("SERVER_NAME", ""), str(environ.get("SERVER_PORT", "")))
+    return request_key("front", *parts, server)
+
+
+class FrontCache:
+    """WSGI middleware: answer a remembered GET or HEAD from ``cache``, else ask ``app``."""
+
+    def __init__(self, app: WSGIApp, cache: ResponseCache) -> None:
+        self.app = app
+        self.cache = cache
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        method = environ.get("REQUEST_METHOD")
+        if method not in ("GET", "HEAD") or self.cache.max_entries == 0:
+            return self.app(environ, start_response)
+        key = front_key(environ)
+        if key is None:
+            return self.app(environ, start_response)
+        stored = self.cache.get(key)
+        if isinstance(stored, CachedResponse):
+            start_response(stored.status, list(stored.headers))
+            return [stored.body] if method == "GET" else []
+        if method != "GET":
+            return self.app(environ, start_response)
+        return self._answer_and_keep(key, environ, start_response)
+
+    def _answer_and_keep(self, key: str, environ: dict[str, Any],
+                         start_response: StartResponse) -> Iterable[bytes]:
+        started: list[tuple[str, list[tuple[str, str]]]] = []
+
+        def keep_status(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            started.append((status, list(headers)))
+            return start_response(status, headers, exc_info)
+
+        body_parts = self.app(environ, keep_status)
+        # The mark is set while Flask handles the request, before it returns its body iterable.
+        if not (environ.get(REUSABLE) and started and started[-1][0].startswith("200 ")):
+            return body_parts
+        try:
+            chunks = list(body_parts)
+        finally:
+            close = getattr(body_parts, "close", None)
+            if close is not None:
+                close()
+        # One chunk (every Flask response built from bytes) is kept as it is: for a SPARQL
+        # answer, the very object in the endpoint's cache.
+        body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        status, headers = started[-1]
+        kept = tuple((name, value) for name, value in headers if name.lower() not in NOT_STORED)
+        self.cache.put(key, CachedResponse(status, kept, body))
+        return [body]

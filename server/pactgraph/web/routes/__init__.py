@@ -1,0 +1,1 @@
+"""The blueprints, one per concern: SPARQL, documents, dumps, pictures, OpenAPI, health."""

@@ -54,7 +54,7 @@ def rdf_from(data: bytes | str, media_type: str) -> Graph:
     """The triples of an RDF document in any format we serve, quads flattened into one graph."""
     from rdflib import Dataset
 
-    from pactgraph.web.negotiation import RDFLIB_FORMAT
+    from pactgraph.formats import RDFLIB_FORMAT
     dataset = Dataset()
     # rdflib 7.6 warns about its own deprecated internals when parsing into a Dataset.
     with warnings.catch_warnings():

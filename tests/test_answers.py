@@ -18,11 +18,11 @@ from rdflib.query import Result
 from pactgraph.cli import main
 from pactgraph.engine import answers, results
 from pactgraph.engine.answers import ENGINE_FORMATS, _own_limit, answer
-from pactgraph.engine.pool import executor_for
 from pactgraph.engine.results import RESULTS_JSON, RESULTS_XML, TSV, write
 from pactgraph.engine.store import evaluate_on
 from pactgraph.errors import QueryError
 from pactgraph.web.app import create_app
+from pactgraph.web.context import executor_for
 
 MAX = 5
 LINK = "https://example.org/-/settings.json"

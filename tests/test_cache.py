@@ -10,20 +10,18 @@ import pytest
 from flask import Flask, request
 from rdflib import Graph
 
+from pactgraph.build.memory import CachedAnswer, ResponseCache
 from pactgraph.build.prebuilt import input_version
-from pactgraph.engine.pool import executor_for
 from pactgraph.engine.store import graph_iri
 from pactgraph.settings import DEFAULTS
 from pactgraph.web.app import create_app
 from pactgraph.web.caching import (
-    CachedAnswer,
-    ResponseCache,
-    app_response_cache,
     is_cacheable_query,
     make_etag,
     not_modified,
     request_key,
 )
+from pactgraph.web.context import answers_of, executor_for, publication_of
 
 ONTOLOGY, DATA = graph_iri("ontology"), graph_iri("data")
 
@@ -136,7 +134,8 @@ def small_cache(app: Flask, monkeypatch):
     """The session app with a fresh, small answer cache for the length of one test (shared, as in
     production, with the front cache of whole responses)."""
     cache = ResponseCache(max_entries=3, max_bytes=1_000_000)
-    monkeypatch.setitem(app.extensions, "pactgraph.responses", cache)
+    # The publication keeps its cache as a computed attribute: replace it for this test.
+    monkeypatch.setitem(vars(publication_of(app)), "answers", cache)
     monkeypatch.setattr(app.wsgi_app, "cache", cache)
     return cache
 
@@ -241,7 +240,7 @@ RUNAWAY = "SELECT * { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l } ORDER BY ?c ?f
 def limited_client():
     app = create_app({"query_time_limit_ms": 500, "max_result_rows": 5, "query_workers": 1})
     app.config["TESTING"] = True
-    yield app.test_client(), app_response_cache(app)
+    yield app.test_client(), answers_of(app)
     executor_for(app).close()
 
 

@@ -13,6 +13,7 @@ from rdflib.compare import isomorphic
 
 from pactgraph import cli
 from pactgraph.cli import main
+from pactgraph.cli.commands import settings_from
 from pactgraph.settings import DEFAULTS
 from pactgraph.web import server as serve
 
@@ -156,10 +157,10 @@ def test_serve_takes_the_limits_of_the_settings_table_as_options() -> None:
     args = cli.build_parser().parse_args(
         ["serve", "--query-time-limit-ms", "1500", "--max-result-rows", "50",
          "--cache-max-entries", "0", "--store-dir", "/tmp/somewhere"])
-    settings = cli._settings(args)
+    settings = settings_from(args)
     assert settings["query_time_limit_ms"] == 1500 and settings["max_result_rows"] == 50
     assert settings["cache_max_entries"] == 0 and settings["store_dir"] == "/tmp/somewhere"
-    untouched = cli._settings(cli.build_parser().parse_args(["serve"]))
+    untouched = settings_from(cli.build_parser().parse_args(["serve"]))
     assert untouched["query_time_limit_ms"] == DEFAULTS["query_time_limit_ms"]
 
 

@@ -143,14 +143,14 @@ def test_today_is_the_default_date(client):
 
 
 def test_network_answers_depend_on_today_so_nothing_keeps_them(client) -> None:
-    from pactgraph.web.caching import app_response_cache
+    from pactgraph.web.context import answers_of
 
     for path in ("/explore/network", "/explore/network.json", "/explore/network.json?date=1975"):
         first = client.get(path)
         assert first.status_code == 200
         assert first.headers["Cache-Control"] == "no-store"
     # The front cache remembered none of them, while an ordinary page is remembered.
-    cache = app_response_cache(client.application)
+    cache = answers_of(client.application)
     before = len(cache)
     client.get("/explore/network.json?date=1990")
     assert len(cache) == before

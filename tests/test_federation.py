@@ -15,8 +15,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from pactgraph.engine.base import Job
 from pactgraph.engine.federation import mentions_service
-from pactgraph.engine.pool import Job, QueryExecutor
+from pactgraph.engine.pool import QueryExecutor
 from pactgraph.engine.sandbox import ISOLATED
 
 JSON = "application/sparql-results+json"

@@ -15,9 +15,9 @@ import pytest
 from flask import Flask
 from werkzeug.test import TestResponse
 
-from pactgraph.engine.pool import executor_for
+from pactgraph.build.memory import CachedAnswer, ResponseCache
 from pactgraph.web.app import create_app
-from pactgraph.web.caching import CachedAnswer, ResponseCache, app_response_cache
+from pactgraph.web.context import answers_of, executor_for, publication_of
 from pactgraph.web.middleware.front_cache import CachedResponse, FrontCache, front_key
 
 JSON = "application/sparql-results+json"
@@ -54,7 +54,8 @@ def watch(app: Flask, cache: ResponseCache, monkeypatch) -> Front:
 
     monkeypatch.setattr(middleware, "app", counting)
     monkeypatch.setattr(middleware, "cache", cache)
-    monkeypatch.setitem(app.extensions, "pactgraph.responses", cache)
+    # The publication keeps its cache as a computed attribute: replace it for this test.
+    monkeypatch.setitem(vars(publication_of(app)), "answers", cache)
     return front
 
 
@@ -312,7 +313,7 @@ def uncached_app() -> Iterator[Flask]:
 
 
 def test_cache_max_entries_zero_keeps_nothing(uncached_app, monkeypatch) -> None:
-    front = watch(uncached_app, app_response_cache(uncached_app), monkeypatch)
+    front = watch(uncached_app, answers_of(uncached_app), monkeypatch)
     client = uncached_app.test_client()
     for path, accept in ((PAGE, HTML), (sparql(TREATIES), JSON)):
         for _ in range(2):

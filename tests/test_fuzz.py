@@ -25,7 +25,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from pactgraph.engine.pool import executor_for
+from pactgraph.web.context import executor_for
 
 EXAMPLES = int(os.environ.get("PACTGRAPH_FUZZ_EXAMPLES", "120"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, database=None,

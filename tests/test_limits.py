@@ -15,10 +15,10 @@ import pyoxigraph as ox
 import pytest
 from flask import Flask
 
-from pactgraph.engine.pool import executor_for
 from pactgraph.engine.results import write_solutions, write_triples
 from pactgraph.engine.store import TripleStore
 from pactgraph.web.app import create_app
+from pactgraph.web.context import executor_for
 
 TIME_LIMIT_MS = 1000
 MAX_ROWS = 50

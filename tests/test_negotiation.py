@@ -5,13 +5,14 @@ from __future__ import annotations
 import pytest
 from rdflib import Graph, Literal, URIRef
 
+from pactgraph import formats
 from pactgraph.errors import NotAcceptable
-from pactgraph.web import negotiation
-from pactgraph.web.negotiation import choose, media_type_for
+from pactgraph.formats import media_type_for
+from pactgraph.web.negotiation import choose
 
-TTL, JSONLD, NT, RDFXML = negotiation.RDF_MEDIA_TYPES
-HTML = negotiation.HTML
-RDF_AND_HTML = (*negotiation.RDF_MEDIA_TYPES, HTML)
+TTL, JSONLD, NT, RDFXML = formats.RDF_MEDIA_TYPES
+HTML = formats.HTML
+RDF_AND_HTML = (*formats.RDF_MEDIA_TYPES, HTML)
 FIREFOX = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"
 
 
@@ -94,21 +95,21 @@ def test_media_type_for_unknown_name(name):
         media_type_for(name)
 
 
-@pytest.mark.parametrize("media_type", negotiation.RDF_MEDIA_TYPES)
+@pytest.mark.parametrize("media_type", formats.RDF_MEDIA_TYPES)
 def test_every_rdf_type_has_a_working_rdflib_serializer(media_type, parse_rdf):
     graph = Graph()
     graph.add((URIRef("https://example.org/a"), URIRef("https://example.org/p"), Literal("x")))
-    written = graph.serialize(format=negotiation.RDFLIB_FORMAT[media_type])
+    written = graph.serialize(format=formats.RDFLIB_FORMAT[media_type])
     assert set(parse_rdf(written, media_type)) == set(graph)
 
 
 def test_tables_agree():
-    assert set(negotiation.RDF_MEDIA_TYPES) <= set(negotiation.EXTENSION)
-    assert {negotiation.EXTENSION[t] for t in negotiation.RDF_MEDIA_TYPES} == {
+    assert set(formats.RDF_MEDIA_TYPES) <= set(formats.EXTENSION)
+    assert {formats.EXTENSION[t] for t in formats.RDF_MEDIA_TYPES} == {
         ".ttl", ".jsonld", ".nt", ".rdf"}
-    for media_type in (*negotiation.RESULTS_MEDIA_TYPES, *negotiation.GRAPH_RESULT_MEDIA_TYPES):
-        assert negotiation.FORMAT_IRI[media_type].startswith("http://www.w3.org/ns/formats/")
-        assert media_type_for(negotiation.format_names([media_type])[0]) == media_type
+    for media_type in (*formats.RESULTS_MEDIA_TYPES, *formats.GRAPH_RESULT_MEDIA_TYPES):
+        assert formats.FORMAT_IRI[media_type].startswith("http://www.w3.org/ns/formats/")
+        assert media_type_for(formats.format_names([media_type])[0]) == media_type
 
 
 @pytest.mark.parametrize(("media_type", "header"), [
@@ -118,4 +119,4 @@ def test_tables_agree():
     ("application/sparql-results+json", "application/sparql-results+json"),
 ])
 def test_content_type(media_type, header):
-    assert negotiation.content_type(media_type) == header
+    assert formats.content_type(media_type) == header

@@ -12,12 +12,13 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import XSD
 
 from pactgraph.build import prebuilt
+from pactgraph.build.publication import build_publication
 from pactgraph.engine.graph_view import graph_over
 from pactgraph.engine.store import TripleStore
 from pactgraph.errors import DataNotConforming
 from pactgraph.knowledge.sources import Knowledge, SourceGraphs
 from pactgraph.settings import DEFAULTS, resolve
-from pactgraph.web.app import build_published, create_app
+from pactgraph.web.app import create_app
 
 EX = "https://example.org/"
 
@@ -51,10 +52,10 @@ def counted(monkeypatch) -> dict[str, list]:
 
 def test_the_same_files_are_parsed_and_validated_once(tmp_path, data, counted) -> None:
     settings = resolve({"data_paths": [str(data)], "store_dir": str(tmp_path / "store")})
-    first = build_published(settings)
+    first = build_publication(settings)
     assert len(counted["validate"]) == 1 and str(data) in counted["parsed"]
     counted["parsed"].clear()
-    second = build_published(settings)
+    second = build_publication(settings)
     assert len(counted["validate"]) == 1
     assert str(data) not in counted["parsed"]  # only the small ontology and shapes are parsed
     assert first.folder == second.folder and prebuilt.is_ready(second.folder)
@@ -64,10 +65,10 @@ def test_the_same_files_are_parsed_and_validated_once(tmp_path, data, counted) -
 
 def test_a_changed_file_is_validated_and_built_again(tmp_path, data, counted) -> None:
     settings = resolve({"data_paths": [str(data)], "store_dir": str(tmp_path / "store")})
-    first = build_published(settings)
+    first = build_publication(settings)
     with (data / "states.ttl").open("a", encoding="utf-8") as file:
         file.write(f"\n<{EX}new-state> <http://www.w3.org/2000/01/rdf-schema#comment> \"x\" .\n")
-    second = build_published(settings)
+    second = build_publication(settings)
     assert len(counted["validate"]) == 2
     assert second.data_version != first.data_version and second.folder != first.folder
     assert second.store.size() == first.store.size() + 1
@@ -80,16 +81,16 @@ def test_data_that_does_not_conform_is_refused_on_every_start(tmp_path, data, co
     settings = resolve({"data_paths": [str(data)], "store_dir": str(tmp_path / "store")})
     for _ in range(2):
         with pytest.raises(DataNotConforming):
-            build_published(settings)
+            build_publication(settings)
     assert len(counted["validate"]) == 2
     assert not list((tmp_path / "store").glob("*"))  # no folder, not even a half-built one
 
 
 def test_a_folder_that_is_not_a_whole_store_is_built_again(tmp_path, data, counted) -> None:
     settings = resolve({"data_paths": [str(data)], "store_dir": str(tmp_path / "store")})
-    folder = build_published(settings).folder
+    folder = build_publication(settings).folder
     (folder / prebuilt.CONFORMS).unlink()
-    rebuilt = build_published(settings)
+    rebuilt = build_publication(settings)
     assert len(counted["validate"]) == 2
     assert rebuilt.folder == folder and prebuilt.is_ready(folder)
 
@@ -97,7 +98,7 @@ def test_a_folder_that_is_not_a_whole_store_is_built_again(tmp_path, data, count
 def test_without_a_writable_store_dir_the_store_lasts_for_the_process(tmp_path, data) -> None:
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("a file where the store folder would go")
-    published = build_published(resolve({"data_paths": [str(data)],
+    published = build_publication(resolve({"data_paths": [str(data)],
                                          "store_dir": str(blocker / "store")}))
     assert prebuilt.is_ready(published.folder) and blocker not in published.folder.parents
     assert bool(published.store.query("ASK { ?s ?p ?o }").value)
@@ -112,7 +113,7 @@ def test_dumps_are_written_at_build_and_served_as_those_bytes(tmp_path) -> None:
 
 
 def test_the_query_workers_answer_from_the_prebuilt_store(tmp_path) -> None:
-    from pactgraph.engine.pool import executor_for
+    from pactgraph.web.context import executor_for
 
     app = create_app({"store_dir": str(tmp_path / "store"), "query_workers": 1})
     try:

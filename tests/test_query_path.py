@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
-from pactgraph.engine.pool import executor_for
 from pactgraph.web.app import create_app
+from pactgraph.web.context import executor_for
 from pactgraph.web.middleware.lean_sparql import QueryPath, decode_form_value
 
 JSON = "application/sparql-results+json"
@@ -187,7 +187,7 @@ def test_a_malformed_value_is_left_to_flask(raw):
 
 def test_an_outcome_handed_over_for_another_query_is_ignored(flask_app):
     """The endpoint uses a handed-over outcome only if it read the very same job itself."""
-    from pactgraph.engine.pool import Job
+    from pactgraph.engine.base import Job
     from pactgraph.errors import QueryError
     from pactgraph.web.routes.sparql import HANDED_OVER
 

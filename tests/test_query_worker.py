@@ -14,9 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from pactgraph.engine.pool import Job, QueryExecutor, executor_for
+from pactgraph.engine.base import Job
+from pactgraph.engine.pool import QueryExecutor
 from pactgraph.errors import LimitExceeded
 from pactgraph.web.app import create_app
+from pactgraph.web.context import executor_for
 
 JSON = "application/sparql-results+json"
 ASK = Job("ASK { ?s ?p ?o }", media_types={"select": JSON, "ask": JSON, "graph": None})

@@ -17,10 +17,10 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import RDF, XSD
 
+from pactgraph import formats
 from pactgraph.engine.store import graph_iri
 from pactgraph.namespaces import SD
 from pactgraph.web import errors as web_errors
-from pactgraph.web import negotiation
 from pactgraph.web.routes.sparql import EXAMPLE_QUERY
 
 NATO = "https://w3id.org/pactgraph/id/treaty/north-atlantic-treaty-1949"
@@ -136,7 +136,7 @@ def test_ask_as_csv_is_not_acceptable(client):
 
 # --- CONSTRUCT and DESCRIBE results -------------------------------------------------------------
 
-@pytest.mark.parametrize("media_type", negotiation.GRAPH_RESULT_MEDIA_TYPES)
+@pytest.mark.parametrize("media_type", formats.GRAPH_RESULT_MEDIA_TYPES)
 def test_construct_in_every_rdf_format(client, invocation_graph, parse_rdf, media_type):
     response = client.get("/sparql", query_string={"query": CONSTRUCT_INVOCATION},
                           headers={"Accept": media_type})
@@ -272,15 +272,15 @@ def test_service_description(client):
     assert (service, RDF.type, SD.Service) in graph
     assert (service, SD.endpoint, service) in graph
     assert (service, SD.supportedLanguage, SD.SPARQL11Query) in graph
-    formats = {str(f) for f in graph.objects(service, SD.resultFormat)}
-    assert formats == {negotiation.FORMAT_IRI[t] for t in (*negotiation.RESULTS_MEDIA_TYPES,
-                                                           *negotiation.GRAPH_RESULT_MEDIA_TYPES)}
+    advertised = {str(f) for f in graph.objects(service, SD.resultFormat)}
+    assert advertised == {formats.FORMAT_IRI[t] for t in (*formats.RESULTS_MEDIA_TYPES,
+                                                           *formats.GRAPH_RESULT_MEDIA_TYPES)}
     dataset = graph.value(service, SD.defaultDataset)
     names = {str(graph.value(named, SD.name)) for named in graph.objects(dataset, SD.namedGraph)}
     assert names == {graph_iri("ontology"), graph_iri("data")}
 
 
-@pytest.mark.parametrize("media_type", negotiation.RDF_MEDIA_TYPES)
+@pytest.mark.parametrize("media_type", formats.RDF_MEDIA_TYPES)
 def test_service_description_in_every_rdf_format(client, parse_rdf, media_type):
     turtle = client.get("/sparql", headers={"Accept": "text/turtle"})
     response = client.get("/sparql", headers={"Accept": media_type})

@@ -7,8 +7,9 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDFS
 
 from pactgraph.engine.results import write
-from pactgraph.engine.store import TripleStore, graph_iri, offered_for
+from pactgraph.engine.store import TripleStore, graph_iri
 from pactgraph.errors import QueryError, UnsupportedOperation
+from pactgraph.formats import offered_for
 
 THING = URIRef("https://w3id.org/pactgraph/id/treaty/example-1950")
 

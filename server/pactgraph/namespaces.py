@@ -54,3 +54,12 @@ __all__ = [
     "VANN", "VOID",
     "WD", "XSD",
 ]
+
+
+def compact_iri(iri: str) -> str:
+    """``prefix:local`` for an IRI in one of our namespaces, else the IRI itself."""
+    for prefix, namespace in PREFIXES.items():
+        local = iri[len(namespace):]
+        if iri.startswith(namespace) and local and "/" not in local and "#" not in local:
+            return f"{prefix}:{local}"
+    return iri

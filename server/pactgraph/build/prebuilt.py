@@ -35,7 +35,7 @@ from rdflib import Graph
 
 from pactgraph.build.jsonld_context import build_context
 from pactgraph.knowledge.sources import Knowledge
-from pactgraph.web.negotiation import RDFLIB_FORMAT
+from pactgraph.formats import RDFLIB_FORMAT
 from pactgraph.build.serialization import serialize
 from pactgraph.engine.store import published_graphs, write_store
 
@@ -68,7 +68,7 @@ def _versions() -> tuple[str, ...]:
 # Paths inside the package, so that a module moved or renamed changes the hash (bare names did not
 # tell build/x.py from web/x.py).
 BUILDING_MODULES = ("build/prebuilt.py", "knowledge/sources.py", "engine/store.py",
-                    "build/serialization.py", "build/jsonld_context.py", "web/negotiation.py",
+                    "build/serialization.py", "build/jsonld_context.py", "formats.py",
                     "namespaces.py")
 PACKAGE_ROOT = Path(__file__).resolve().parents[1]
 

@@ -19,7 +19,8 @@ workers) that may hold locks at the moment of the fork. The pool of a process be
 process: after a fork (gunicorn forking its workers from a preloaded app) the child starts its
 own pool on first use, or at boot (``web/server.py``).
 
-API: ``executor_for(app)`` -> ``QueryExecutor``; ``QueryExecutor.run(Job) -> Answer``.
+API: ``QueryExecutor.run(Job) -> Answer`` (engine/base.py); the embedded engine holds one
+(engine/embedded.py).
 """
 
 from __future__ import annotations
@@ -36,12 +37,13 @@ import sys
 import threading
 import time
 import weakref
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.reduction import send_handle
 from pathlib import Path
 from typing import Any
 
+from pactgraph.engine.base import Answer, Job
 from pactgraph.engine.sandbox import ISOLATED
 from pactgraph.errors import (
     LimitExceeded,
@@ -53,7 +55,6 @@ from pactgraph.errors import (
 
 log = logging.getLogger(__name__)
 
-KINDS = ("select", "ask", "graph")
 STARTUP_SECONDS = 120  # how long a new worker may take to load its copy of the store
 
 
@@ -70,27 +71,6 @@ class Limits:
         return cls(int(settings["query_time_limit_ms"]), int(settings["max_result_rows"]),
                    int(settings["query_memory_limit_mb"]), max(1, int(settings["query_workers"])),
                    int(settings["query_queue_time_limit_ms"]))
-
-
-@dataclass(frozen=True)
-class Job:
-    """One query to answer. ``media_types`` maps each result kind ('select', 'ask', 'graph') to
-    the media type to write it in, or None when the client accepts none for that kind."""
-
-    query: str
-    default_graphs: tuple[str, ...] = ()
-    named_graphs: tuple[str, ...] = ()
-    media_types: dict[str, str | None] = field(default_factory=dict)
-    link: str | None = None  # where the row cap is documented, for truncated answers
-
-
-@dataclass(frozen=True)
-class Answer:
-    kind: str           # 'select', 'ask' or 'graph'
-    media_type: str
-    body: bytes
-    rows: int
-    truncated: bool     # the row cap cut the answer; the body and headers must say so
 
 
 # --- The pool ------------------------------------------------------------------------------------
@@ -360,7 +340,7 @@ class QueryExecutor:
         if tag == "answer":
             return reply[1]
         if tag == "not_acceptable":
-            from pactgraph.engine.store import offered_for
+            from pactgraph.formats import offered_for
 
             raise NotAcceptable([*offered_for(reply[1]), "text/html"])
         if tag == "error":
@@ -372,26 +352,6 @@ class QueryExecutor:
                                 "query may use. Make it cheaper: add LIMIT or narrow its patterns")
         log.error("query worker failed on %r: %s", job.query[:200], reply[1])
         raise RuntimeError("the query worker failed")  # web_errors turns this into a logged 500
-
-
-def executor_for(app) -> QueryExecutor:
-    """The query executor of a Flask app (one per app, its workers per process)."""
-    key = "pactgraph.engine.pool"
-    executor = app.extensions.get(key)
-    if executor is None:
-        with _APP_LOCK:
-            executor = app.extensions.get(key)
-            if executor is None:
-                from pactgraph.build.prebuilt import QUADS
-
-                published = app.extensions["pactgraph"]
-                executor = QueryExecutor(published.folder / QUADS,
-                                         Limits.from_settings(published.settings))
-                app.extensions[key] = executor
-    return executor
-
-
-_APP_LOCK = threading.Lock()
 
 
 @atexit.register

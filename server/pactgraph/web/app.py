@@ -1,71 +1,20 @@
-"""The app factory: settings -> prebuilt store -> blueprints.
+"""The app factory: settings -> publication -> blueprints and middleware.
 
-Everything expensive happens here, once per version of the input files: parsing them, validating
-them against the shapes and building the immutable store (build/prebuilt.py); a later start only
-opens that store. The blueprints only read what ``create_app`` put in
-``app.extensions["pactgraph"]``.
+Everything expensive happens in ``build_publication`` (build/publication.py), once per version of
+the input files: parsing them, validating them against the shapes and building the immutable store;
+a later start only opens that store. The blueprints reach the publication through web/context.py.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from flask import Flask, current_app
-from rdflib import Graph
+from flask import Flask
 
 from pactgraph import settings as settings_table
-from pactgraph.build import prebuilt
-from pactgraph.engine.graph_view import graph_over
-from pactgraph.engine.store import TripleStore
-from pactgraph.errors import DataNotConforming
-from pactgraph.knowledge.sources import Knowledge, SourceGraphs, turtle_files
-from pactgraph.knowledge.stable_graph import stable_blank_nodes
-from pactgraph.web.caching import app_response_cache
+from pactgraph.build.publication import build_publication
+from pactgraph.web import context
 from pactgraph.web.middleware.front_cache import FrontCache, mark_reusable_page
-
-
-@dataclass(frozen=True)
-class Published:
-    """What the server publishes, built once at start-up and never changed afterwards."""
-
-    settings: dict[str, Any]
-    ontology: Graph       # the ontology alone (small), for /def, the JSON-LD @context...
-    shapes: Graph         # the SHACL shapes, served at /shapes
-    graph: Graph          # ontology + data, the graph that IRIs dereference into (read-only,
-    #                       read from the store: engine/graph_view.py)
-    store: TripleStore    # the same triples, for SPARQL
-    data_version: str = ""  # a hash of the input files: the data part of every ETag (caching.py)
-    folder: Path | None = None  # the prebuilt store's folder (build/prebuilt.py), with the dumps
-
-
-def build_published(settings: dict[str, Any]) -> Published:
-    """Open the prebuilt store of the input files, parsing, validating and building it first if
-    these files have not been built before (build/prebuilt.py)."""
-    paths = [settings["ontology_paths"], settings["data_paths"], settings["shapes_paths"]]
-    files = [file for group in paths for file in turtle_files(group)]
-    version = prebuilt.input_version(files, *prebuilt.VALIDATION_INPUTS)
-
-    def validated_knowledge() -> tuple[Knowledge, str]:
-        knowledge = Knowledge.load(*paths)
-        report = knowledge.validate()
-        if not report.conforms:
-            raise DataNotConforming(report)
-        return knowledge, report.text()
-
-    folder = prebuilt.prepare(settings["store_dir"] or prebuilt.default_store_dir(), version,
-                              validated_knowledge)
-    store = TripleStore.open(folder / prebuilt.ENGINE)
-    # Parsed in every process: with blank-node labels that do not change from one to the next.
-    ontology, shapes = (stable_blank_nodes(SourceGraphs.load(settings[name]).graph)
-                        for name in ("ontology_paths", "shapes_paths"))
-    return Published(settings, ontology, shapes, graph_over(store), store, version, folder)
-
-
-def published() -> Published:
-    """The published knowledge of the app handling the current request."""
-    return current_app.extensions["pactgraph"]
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -74,7 +23,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask("pactgraph")  # the package: templates/ and static/ live at its root
     app.config["PACTGRAPH"] = settings
     app.json.sort_keys = False
-    app.extensions["pactgraph"] = build_published(settings)
+    context.attach(app, build_publication(settings))
 
     from pactgraph.web import errors as web_errors
     from pactgraph.web.middleware.lean_sparql import QueryPath
@@ -92,5 +41,5 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # Before Flask is entered (issue 6): a plain SPARQL GET is answered by the lean path
     # (web/middleware/lean_sparql.py), and a repeated GET from memory
     # (web/middleware/front_cache.py).
-    app.wsgi_app = FrontCache(QueryPath(app.wsgi_app, app), app_response_cache(app))
+    app.wsgi_app = FrontCache(QueryPath(app.wsgi_app, app), context.answers_of(app))
     return app

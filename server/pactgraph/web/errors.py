@@ -27,6 +27,7 @@ from flask import Flask, Response, current_app, render_template_string, request
 from markupsafe import escape
 from werkzeug.exceptions import HTTPException
 
+from pactgraph import formats
 from pactgraph.errors import (
     LimitExceeded,
     NotAcceptable,
@@ -82,12 +83,12 @@ def error_response(status: int, title: str, message: str) -> Response:
     """An error in the format the client prefers among plain text and HTML (plain if neither)."""
     try:
         media_type = negotiation.choose(request.headers.get("Accept"),
-                                        [negotiation.PLAIN, negotiation.HTML])
+                                        [formats.PLAIN, formats.HTML])
     except NotAcceptable:
-        media_type = negotiation.PLAIN
-    body = (_html(status, title, message) if media_type == negotiation.HTML
+        media_type = formats.PLAIN
+    body = (_html(status, title, message) if media_type == formats.HTML
             else f"{status} {title}: {message}\n")
-    response = Response(body, status=status, content_type=negotiation.content_type(media_type))
+    response = Response(body, status=status, content_type=formats.content_type(media_type))
     response.vary.add("Accept")
     return response
 

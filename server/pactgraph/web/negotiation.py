@@ -1,8 +1,9 @@
-"""Content negotiation: Accept-header parsing and the media-type tables, as data.
+"""Content negotiation: Accept-header parsing, and the ``format`` parameter over Accept.
 
-A pure module (no Flask, no RDF library calls): the blueprints ask ``choose(accept, offered)`` for a
-media type and look up how to write it in the tables below. Accept parsing follows RFC 9110 §12.5.1:
-q-values, ``type/*`` and ``*/*`` wildcards, ``q=0`` exclusions and the most specific range winning.
+A pure module (no Flask, no RDF library calls): the blueprints ask ``choose(accept, offered)``
+for a media type and look up how to write it in the formats table (formats.py). Accept parsing
+follows RFC 9110 §12.5.1: q-values, ``type/*`` and ``*/*`` wildcards, ``q=0`` exclusions and the
+most specific range winning.
 Malformed ranges are skipped rather than rejected, because a client with a broken header still
 deserves a representation (RFC 9110 lets a server disregard the header).
 """
@@ -14,86 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pactgraph.errors import NotAcceptable
-
-FORMATS_NS = "http://www.w3.org/ns/formats/"  # W3C "Unique URIs for File Formats"
-
-
-@dataclass(frozen=True)
-class MediaType:
-    """One representation we can write: its media type, short names and how to produce it."""
-
-    media_type: str
-    names: tuple[str, ...]       # ``format`` parameter values; the first is the canonical one
-    extension: str | None        # file extension of documents and dumps, if we serve files in it
-    rdflib_format: str | None    # rdflib serializer name, for RDF formats
-    format_iri: str | None       # W3C format IRI, for service descriptions
-    charset: bool                # whether the Content-Type carries "; charset=utf-8"
-
-
-TABLE: tuple[MediaType, ...] = (
-    MediaType("text/turtle", ("ttl", "turtle"), ".ttl", "turtle", FORMATS_NS + "Turtle", True),
-    MediaType("application/ld+json", ("jsonld", "json-ld"), ".jsonld", "json-ld",
-              FORMATS_NS + "JSON-LD", False),
-    MediaType("application/n-triples", ("nt", "ntriples", "n-triples"), ".nt", "nt",
-              FORMATS_NS + "N-Triples", True),
-    MediaType("application/rdf+xml", ("rdf", "rdfxml", "rdf-xml"), ".rdf", "xml",
-              FORMATS_NS + "RDF_XML", False),
-    MediaType("application/n-quads", ("nq", "nquads", "n-quads"), ".nq", "nquads",
-              FORMATS_NS + "N-Quads", True),
-    MediaType("application/trig", ("trig",), ".trig", "trig", FORMATS_NS + "TriG", True),
-    MediaType("application/sparql-results+json", ("json", "srj"), None, None,
-              FORMATS_NS + "SPARQL_Results_JSON", False),
-    MediaType("application/sparql-results+xml", ("xml", "srx"), None, None,
-              FORMATS_NS + "SPARQL_Results_XML", False),
-    MediaType("text/csv", ("csv",), None, None, FORMATS_NS + "SPARQL_Results_CSV", True),
-    MediaType("text/tab-separated-values", ("tsv",), None, None,
-              FORMATS_NS + "SPARQL_Results_TSV", True),
-    MediaType("text/html", ("html",), "", None, None, True),
-    MediaType("text/plain", ("text", "txt"), None, None, None, True),
-)
-BY_TYPE: dict[str, MediaType] = {entry.media_type: entry for entry in TABLE}
-
-HTML = "text/html"
-PLAIN = "text/plain"
-# RDF documents (resource pages, dumps, the service description), in server preference order.
-RDF_MEDIA_TYPES: tuple[str, ...] = (
-    "text/turtle", "application/ld+json", "application/n-triples", "application/rdf+xml")
-# CONSTRUCT and DESCRIBE results may also be asked for in the quad formats.
-GRAPH_RESULT_MEDIA_TYPES: tuple[str, ...] = (
-    *RDF_MEDIA_TYPES, "application/n-quads", "application/trig")
-# SELECT and ASK results.
-RESULTS_MEDIA_TYPES: tuple[str, ...] = (
-    "application/sparql-results+json", "application/sparql-results+xml", "text/csv",
-    "text/tab-separated-values")
-
-RDFLIB_FORMAT: dict[str, str] = {
-    entry.media_type: entry.rdflib_format for entry in TABLE if entry.rdflib_format}
-EXTENSION: dict[str, str] = {
-    entry.media_type: entry.extension for entry in TABLE if entry.extension is not None}
-FORMAT_IRI: dict[str, str] = {entry.media_type: entry.format_iri for entry in TABLE
-                              if entry.format_iri}
-_BY_NAME: dict[str, str] = {name: entry.media_type for entry in TABLE for name in entry.names}
-
-
-def content_type(media_type: str) -> str:
-    """The Content-Type header value for ``media_type`` (text formats say they are UTF-8)."""
-    entry = BY_TYPE.get(media_type)
-    return f"{media_type}; charset=utf-8" if entry and entry.charset else media_type
-
-
-def media_type_for(format_name: str) -> str:
-    """The media type a ``format`` parameter names: a short name ("ttl") or a known media type."""
-    name = format_name.strip().lower()
-    if name in _BY_NAME:
-        return _BY_NAME[name]
-    if name in BY_TYPE:
-        return name
-    raise NotAcceptable(sorted(_BY_NAME))
-
-
-def format_names(offered: Sequence[str]) -> list[str]:
-    """The canonical ``format`` parameter values of ``offered``, for forms and error messages."""
-    return [BY_TYPE[media_type].names[0] for media_type in offered]
+from pactgraph.formats import media_type_for
 
 
 @dataclass(frozen=True)
@@ -183,3 +105,21 @@ def choose(accept: str | None, offered: Sequence[str]) -> str:
     if best is None:
         raise NotAcceptable(list(offered))
     return best
+
+
+def choose_media_type(format_name: str | None, accept: str | None,
+                      offered: tuple[str, ...]) -> str:
+    """The ``format`` parameter if given (it overrides Accept), else the negotiated type."""
+    if not format_name:
+        return choose(accept, offered)
+    try:
+        media_type = media_type_for(format_name)
+    except NotAcceptable:
+        raise NotAcceptable(list(offered)) from None
+    if media_type not in offered:
+        # "json" and "xml" name SPARQL results first; for a graph they mean JSON-LD and RDF/XML.
+        media_type = {"application/sparql-results+json": "application/ld+json",
+                      "application/sparql-results+xml": "application/rdf+xml"}.get(media_type, "")
+    if media_type not in offered:
+        raise NotAcceptable(list(offered))
+    return media_type

@@ -54,9 +54,9 @@ class ServerOptions:
 def _start_query_workers(worker) -> None:
     """Each gunicorn worker starts its query workers before it accepts requests, so the first
     query does not wait for them (engine/pool.py)."""
-    from pactgraph.engine.pool import executor_for
+    from pactgraph.web.context import publication_of
 
-    executor_for(worker.app.wsgi()).start()
+    publication_of(worker.app.wsgi()).engine.start()
 
 
 class PactgraphServer(BaseApplication):

@@ -31,7 +31,8 @@ from typing import Any
 
 from flask import Response, request
 
-from pactgraph.web.caching import ResponseCache, request_key
+from pactgraph.build.memory import ResponseCache
+from pactgraph.web.caching import request_key
 
 REUSABLE = "pactgraph.reusable"  # the environ entry by which the app marks a reusable response
 KEY_PARTS = ("SCRIPT_NAME", "PATH_INFO", "QUERY_STRING", "wsgi.url_scheme", "HTTP_ACCEPT")

@@ -27,10 +27,11 @@ from typing import Any
 from flask import Flask
 from werkzeug.wsgi import get_current_url
 
-from pactgraph.engine.pool import executor_for
-from pactgraph.engine.store import check_query
-from pactgraph.web import negotiation
-from pactgraph.web.caching import CachedAnswer, app_response_cache, is_cacheable_query, make_etag
+from pactgraph import formats
+from pactgraph.build.memory import CachedAnswer
+from pactgraph.engine.outbound import check_query
+from pactgraph.web.caching import is_cacheable_query, make_etag
+from pactgraph.web.context import publication_of
 from pactgraph.web.errors import ALLOW_ANY_ORIGIN
 from pactgraph.web.headers import SECURITY_HEADERS
 from pactgraph.web.middleware.front_cache import (
@@ -93,10 +94,10 @@ class QueryPath:
     def __init__(self, app: WSGIApp, flask_app: Flask) -> None:
         self.app = app
         self.flask_app = flask_app
-        published = flask_app.extensions["pactgraph"]
-        self.settings = published.settings
-        self.data_version = published.data_version
-        self.graph_names = published.store.graph_names
+        publication = publication_of(flask_app)
+        self.settings = publication.settings
+        self.data_version = publication.data_version
+        self.graph_names = publication.engine.graph_names
         self.max_length = int(self.settings["max_query_length"])
         self.cache_control = f"public, max-age={int(self.settings['cache_max_age_seconds'])}"
 
@@ -105,27 +106,27 @@ class QueryPath:
         if operation is None:
             return self.app(environ, start_response)
         media_types = media_types_by_kind(None, environ.get("HTTP_ACCEPT"))
-        if negotiation.HTML in media_types.values():
+        if formats.HTML in media_types.values():
             return self.app(environ, start_response)
         try:
             check_query(operation.query, self.graph_names)
         except Exception:  # a refusal: the endpoint makes the same check and answers it
             return self.app(environ, start_response)
-        answers = app_response_cache(self.flask_app)
+        answers = publication_of(self.flask_app).answers
         key = answer_key(operation, media_types)
         kept = answers.get(key)
         if not isinstance(kept, CachedAnswer):
             link = limits_url_for(self.settings, url_root(environ))
             job = job_for(operation, media_types, link)
             try:
-                answer = executor_for(self.flask_app).run(job)
+                answer = publication_of(self.flask_app).engine.run(job)
             except Exception as error:  # answered by the endpoint's error handlers
                 environ[HANDED_OVER] = (job, error)
                 return self.app(environ, start_response)
             if answer.truncated:  # the endpoint adds the signals of a cut answer
                 environ[HANDED_OVER] = (job, answer)
                 return self.app(environ, start_response)
-            kept = CachedAnswer(answer.body, negotiation.content_type(answer.media_type),
+            kept = CachedAnswer(answer.body, formats.content_type(answer.media_type),
                                 make_etag(self.data_version, key))
             answers.put(key, kept)
         mark_reusable(environ)  # the front cache answers the same request next time

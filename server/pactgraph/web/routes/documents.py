@@ -16,6 +16,8 @@ from flask import Blueprint, Response, redirect, render_template, request, url_f
 from rdflib import URIRef
 from rdflib.namespace import OWL, RDF
 
+from pactgraph import formats
+from pactgraph.build.publication import Publication
 from pactgraph.errors import NotAcceptable
 from pactgraph.namespaces import ONTOLOGY_IRI, PG, SH
 from pactgraph.pages.clause import clause_view, invocation_view
@@ -28,29 +30,27 @@ from pactgraph.pages.readers import page_kind
 from pactgraph.pages.resource import resource_view
 from pactgraph.pages.state import state_view
 from pactgraph.web import negotiation
-from pactgraph.web.app import Published, published
+from pactgraph.web.context import iri_map, memo, publication
 from pactgraph.web.routes.dumps import (
     BY_EXTENSION,
     OFFERED,
     all_dumps,
-    iri_map,
-    per_app,
     rdf_or_html,
 )
 from pactgraph.web.routes.explore import who_must_help_rows
 
 blueprint = Blueprint("resources", __name__)
 
-HTML = negotiation.HTML
+HTML = formats.HTML
 RDF_EXTENSIONS = "any('.ttl', '.jsonld', '.nt', '.rdf')"
 
 
 def resource_index() -> ResourceIndex:
-    return per_app("index", lambda p: ResourceIndex.of_store(p.store, p.settings["base_iri"]))
+    return memo("index", lambda p: ResourceIndex.of_store(p.store, p.settings["base_iri"]))
 
 
 def labeller() -> Labeller:
-    return Labeller(published().graph, iri_map())
+    return Labeller(publication().graph, iri_map())
 
 
 @blueprint.app_context_processor
@@ -76,7 +76,7 @@ def thing(rest: str) -> Response:
     if iri not in resource_index():
         return not_found(iri)
     media = negotiation.choose(request.headers.get("Accept"), OFFERED)
-    target = url_for("resources.document", rest=rest) + negotiation.EXTENSION[media]
+    target = url_for("resources.document", rest=rest) + formats.EXTENSION[media]
     response = redirect(target, code=303)
     response.vary.add("Accept")
     return response
@@ -89,7 +89,7 @@ def document(rest: str) -> Response:
     index = resource_index()
     if iri not in index:
         return not_found(iri)
-    graph = published().graph
+    graph = publication().graph
     focus = URIRef(iri)
     owned = index.owned(iri)
     doc_path = url_for("resources.document", rest=rest)
@@ -105,7 +105,7 @@ def document(rest: str) -> Response:
 
 def summary_of(focus: URIRef, labels: Labeller) -> tuple[str, object] | None:
     """The readable layout for a treaty, state, clause or invocation: (kind, view), or None."""
-    graph = published().graph
+    graph = publication().graph
     kind = page_kind(graph, focus)
     if kind == "commitment":
         return kind, commitment_view(graph, focus, labels)
@@ -123,10 +123,10 @@ def not_found(iri: str) -> Response:
     index = resource_index()
     near = [] if len(iri) > 300 else difflib.get_close_matches(iri, index.subjects, n=5, cutoff=0.8)
     try:
-        media = negotiation.choose(request.headers.get("Accept"), (negotiation.PLAIN, HTML))
+        media = negotiation.choose(request.headers.get("Accept"), (formats.PLAIN, HTML))
     except NotAcceptable:
-        media = negotiation.PLAIN
-    listed = per_app("commitments", lambda p: commitments(p.graph))
+        media = formats.PLAIN
+    listed = memo("commitments", lambda p: commitments(p.graph))
     if media == HTML:
         body = render_template("not_found.html", iri=iri, near=near, commitments=listed,
                                labels=labeller())
@@ -137,7 +137,7 @@ def not_found(iri: str) -> Response:
                   "Treaties and commitments:"]
         lines += [f"  {iri_map().url_for(str(c.iri))}  {c.label}" for c in listed]
         body = "\n".join(lines) + "\n"
-    return Response(body, status=404, content_type=negotiation.content_type(media))
+    return Response(body, status=404, content_type=formats.content_type(media))
 
 
 # --- The ontology and the shapes ------------------------------------------------------------------
@@ -145,7 +145,7 @@ def not_found(iri: str) -> Response:
 @blueprint.get("/def")
 @blueprint.get(f"/def<{RDF_EXTENSIONS}:extension>")
 def ontology(extension: str = "") -> Response:
-    graph = published().ontology
+    graph = publication().ontology
 
     def html() -> str:
         view = ontology_view(graph, labeller())
@@ -158,7 +158,7 @@ def ontology(extension: str = "") -> Response:
 @blueprint.get("/def/<version>")
 def ontology_version(version: str) -> Response:
     """The version IRI (owl:versionIRI) of the current ontology serves the ontology itself."""
-    graph = published().ontology
+    graph = publication().ontology
     iri = URIRef(iri_map().iri_for("def/" + version))
     if (URIRef(ONTOLOGY_IRI), OWL.versionIRI, iri) not in graph:
         return not_found(str(iri))
@@ -168,7 +168,7 @@ def ontology_version(version: str) -> Response:
 @blueprint.get("/shapes")
 @blueprint.get(f"/shapes<{RDF_EXTENSIONS}:extension>")
 def shapes(extension: str = "") -> Response:
-    graph = published().shapes
+    graph = publication().shapes
 
     def html() -> str:
         turtle = all_dumps()["shapes.ttl"].body.decode("utf-8")
@@ -183,9 +183,9 @@ def shapes(extension: str = "") -> Response:
 
 @blueprint.get("/")
 def index() -> str:
-    p: Published = published()
-    listed = per_app("commitments", lambda p: commitments(p.graph))
-    counts = per_app("counts", lambda p: {
+    p: Publication = publication()
+    listed = memo("commitments", lambda p: commitments(p.graph))
+    counts = memo("counts", lambda p: {
         "triples": len(p.graph),
         "treaties": len(listed),
         "states": len(set(p.graph.subjects(RDF.type, PG.State))),

@@ -3,29 +3,26 @@ cut off from the network (engine/sandbox.py). Never cached: it says how things a
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, jsonify
+from flask import Blueprint, Response, jsonify
 
-from pactgraph.engine.pool import executor_for
-from pactgraph.engine.sandbox import ISOLATED
+from pactgraph.web.context import publication
 
 blueprint = Blueprint("health", __name__)
 
 
 @blueprint.get("/healthz")
 def healthz() -> Response:
-    executor = executor_for(current_app)
-    executor.start()
-    workers = len(executor.pids())
-    ready = workers > 0
+    health = publication().engine.health()
+    ready = health.running > 0
     warnings = []
-    if executor.isolation != ISOLATED:
-        warnings.append(f"query workers can reach the network ({executor.isolation}): SERVICE "
+    if not health.network_isolated:
+        warnings.append(f"query workers can reach the network ({health.isolation}): SERVICE "
                         "is refused by reading the query text only")
     body = {
         "status": "ready" if ready else "not ready",
-        "query_workers": {"running": workers, "configured": executor.limits.workers,
-                          "network": "none" if executor.isolation == ISOLATED else "reachable",
-                          "isolation": executor.isolation},
+        "query_workers": {"running": health.running, "configured": health.configured,
+                          "network": "none" if health.network_isolated else "reachable",
+                          "isolation": health.isolation},
         "warnings": warnings,
     }
     response = jsonify(body)

@@ -11,17 +11,17 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, json, request
 
+from pactgraph import formats
 from pactgraph.build.prebuilt import DUMP_FILES
-from pactgraph.web import negotiation
-from pactgraph.web.app import published
+from pactgraph.web.context import publication
 
 blueprint = Blueprint("openapi", __name__)
 
-HTML = negotiation.HTML
-PLAIN = negotiation.PLAIN
-RDF = negotiation.RDF_MEDIA_TYPES
-RESULTS = negotiation.RESULTS_MEDIA_TYPES
-GRAPH_RESULTS = negotiation.GRAPH_RESULT_MEDIA_TYPES
+HTML = formats.HTML
+PLAIN = formats.PLAIN
+RDF = formats.RDF_MEDIA_TYPES
+RESULTS = formats.RESULTS_MEDIA_TYPES
+GRAPH_RESULTS = formats.GRAPH_RESULT_MEDIA_TYPES
 TRUNCATION = (
     "A result longer than `max_result_rows` is cut to its first rows and says so: the response "
     "header `Pactgraph-Results-Truncated: true` with a `Link` (rel=\"describedby\") to "
@@ -90,9 +90,11 @@ def _parameter(name: str, where: str, description: str, schema: dict | None = No
             "schema": schema or {"type": "string"}, **extra}
 
 
+# Every name the endpoint answers to, from the formats table (it lacked N-Quads and TriG when it
+# was typed by hand).
 FORMAT = _parameter("format", "query", "Media type by short name; overrides Accept.",
-                    {"type": "string", "enum": ["json", "xml", "csv", "tsv", "ttl", "turtle",
-                                                "jsonld", "nt", "rdf", "html"]})
+                    {"type": "string",
+                     "enum": formats.every_name(dict.fromkeys([*RESULTS, *GRAPH_RESULTS, HTML]))})
 GRAPH_URIS = [
     _parameter("default-graph-uri", "query", "A graph of the default graph (repeatable); "
                "only graphs this server holds have triples, nothing is fetched.",
@@ -234,5 +236,5 @@ def description(settings: dict[str, Any]) -> dict:
 
 @blueprint.get("/openapi.json")
 def openapi_json() -> Response:
-    body = json.dumps(description(published().settings), indent=1)
+    body = json.dumps(description(publication().settings), indent=1)
     return current_app.response_class(body, mimetype="application/json")

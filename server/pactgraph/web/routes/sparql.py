@@ -13,24 +13,25 @@ import json
 import re
 from dataclasses import dataclass
 
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, Response, render_template, request
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, VOID
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import UnsupportedMediaType
 
-from pactgraph.engine.pool import KINDS, Answer, Job, executor_for
-from pactgraph.engine.store import check_query, graph_iri, is_absolute_iri, offered_for
+from pactgraph import formats
+from pactgraph.build.memory import CachedAnswer
+from pactgraph.engine.base import KINDS, Answer, Job
+from pactgraph.engine.outbound import check_query, is_absolute_iri
+from pactgraph.engine.store import graph_iri
 from pactgraph.errors import LimitExceeded, NotAcceptable, QueryError, UnsupportedOperation
+from pactgraph.formats import offered_for
 from pactgraph.knowledge.sources import bind_prefixes
-from pactgraph.namespaces import PREFIXES, SD
+from pactgraph.namespaces import PREFIXES, SD, compact_iri
 from pactgraph.pages.our_iris import IriMap
 from pactgraph.web import headers as security
 from pactgraph.web import negotiation
-from pactgraph.web.app import published
 from pactgraph.web.caching import (
-    CachedAnswer,
-    app_response_cache,
     cacheable,
     is_cacheable_query,
     make_etag,
@@ -39,6 +40,7 @@ from pactgraph.web.caching import (
     not_modified_response,
     request_key,
 )
+from pactgraph.web.context import publication
 from pactgraph.web.middleware.front_cache import mark_reusable
 
 blueprint = Blueprint("sparql", __name__)
@@ -77,7 +79,7 @@ class Operation:
 # --- Reading the request -------------------------------------------------------------------------
 
 def _max_query_length() -> int:
-    return int(published().settings["max_query_length"])
+    return int(publication().settings["max_query_length"])
 
 
 def _check_length(query: str) -> str:
@@ -183,8 +185,8 @@ def media_types_by_kind(format_name: str | None, accept: str | None) -> dict[str
     chosen: dict[str, str | None] = {}
     for kind in KINDS:
         try:
-            chosen[kind] = choose_media_type(format_name, accept,
-                                             (*offered_for(kind), negotiation.HTML))
+            chosen[kind] = negotiation.choose_media_type(format_name, accept,
+                                             (*offered_for(kind), formats.HTML))
         except NotAcceptable:
             chosen[kind] = None
     return chosen
@@ -192,7 +194,7 @@ def media_types_by_kind(format_name: str | None, accept: str | None) -> dict[str
 
 def limits_url() -> str:
     """Where the limits (and the truncation signal) are documented on this server."""
-    return limits_url_for(published().settings, request.url_root)
+    return limits_url_for(publication().settings, request.url_root)
 
 
 def limits_url_for(settings: dict, url_root: str) -> str:
@@ -202,11 +204,11 @@ def limits_url_for(settings: dict, url_root: str) -> str:
 def evaluate(operation: Operation, media_types: dict[str, str | None]) -> Answer:
     """Evaluate ``operation`` in a query worker, within the configured limits, and return the
     answer written in ``media_types[kind]`` (for 'text/html', in what the page is built from)."""
-    pub = published()
+    pub = publication()
     check_query(operation.query, pub.store.graph_names)
     job = job_for(operation, media_types, limits_url())
     try:
-        return _handed_over(job) or executor_for(current_app).run(job)
+        return _handed_over(job) or publication().engine.run(job)
     except QueryError as error:
         if _UPDATE_KEYWORD.search(operation.query):  # the parser's message would not say why
             raise QueryError(f"{error} (this looks like an update; {READ_ONLY})") from None
@@ -216,7 +218,7 @@ def evaluate(operation: Operation, media_types: dict[str, str | None]) -> Answer
 def job_for(operation: Operation, media_types: dict[str, str | None], link: str) -> Job:
     """The query worker's job for ``operation``: built here only, so that the lean path and the
     endpoint agree on it (a handed-over outcome is used only for the very same job)."""
-    wanted = {kind: HTML_SOURCE[kind] if media == negotiation.HTML else media
+    wanted = {kind: HTML_SOURCE[kind] if media == formats.HTML else media
               for kind, media in media_types.items()}
     return Job(operation.query, operation.default_graphs, operation.named_graphs, wanted, link)
 
@@ -231,30 +233,10 @@ def _handed_over(job: Job) -> Answer | None:
     return handed[1]
 
 
-# --- Writing results -----------------------------------------------------------------------------
-
-def choose_media_type(format_name: str | None, accept: str | None,
-                      offered: tuple[str, ...]) -> str:
-    """The ``format`` parameter if given (it overrides Accept), else the negotiated type."""
-    if not format_name:
-        return negotiation.choose(accept, offered)
-    try:
-        media_type = negotiation.media_type_for(format_name)
-    except NotAcceptable:
-        raise NotAcceptable(list(offered)) from None
-    if media_type not in offered:
-        # "json" and "xml" name SPARQL results first; for a graph they mean JSON-LD and RDF/XML.
-        media_type = {"application/sparql-results+json": "application/ld+json",
-                      "application/sparql-results+xml": "application/rdf+xml"}.get(media_type, "")
-    if media_type not in offered:
-        raise NotAcceptable(list(offered))
-    return media_type
-
-
 # --- The service description and the query page --------------------------------------------------
 
 def endpoint_url() -> str:
-    base_url = published().settings["base_url"]
+    base_url = publication().settings["base_url"]
     if base_url:
         return base_url.rstrip("/") + "/sparql"
     return request.url_root.rstrip("/") + "/sparql"
@@ -262,7 +244,7 @@ def endpoint_url() -> str:
 
 def service_description(endpoint: str) -> Graph:
     """The SPARQL 1.1 Service Description of this endpoint and its dataset."""
-    pub = published()
+    pub = publication()
     graph = bind_prefixes(Graph())
     graph.bind("sd", SD)
     service, dataset, default_graph = URIRef(endpoint), BNode(), BNode()
@@ -270,10 +252,10 @@ def service_description(endpoint: str) -> Graph:
     graph.add((service, SD.endpoint, service))
     graph.add((service, SD.supportedLanguage, SD.SPARQL11Query))
     graph.add((service, SD.feature, SD.UnionDefaultGraph))
-    media_types = dict.fromkeys([*negotiation.RESULTS_MEDIA_TYPES,
-                                 *negotiation.GRAPH_RESULT_MEDIA_TYPES])
+    media_types = dict.fromkeys([*formats.RESULTS_MEDIA_TYPES,
+                                 *formats.GRAPH_RESULT_MEDIA_TYPES])
     for media_type in media_types:
-        graph.add((service, SD.resultFormat, URIRef(negotiation.FORMAT_IRI[media_type])))
+        graph.add((service, SD.resultFormat, URIRef(formats.FORMAT_IRI[media_type])))
     graph.add((service, SD.defaultDataset, dataset))
     graph.add((dataset, RDF.type, SD.Dataset))
     graph.add((dataset, SD.defaultGraph, default_graph))
@@ -309,17 +291,17 @@ def _page(query: str, result: dict | None = None) -> Response:
         examples,  # the editor's tabs: the questions in queries/*.rq
     )
 
-    settings = published().settings
+    settings = publication().settings
     html = render_template("sparql.html", query=query, result=result, formats=FORM_FORMATS,
                            endpoint=endpoint_url(), example=EXAMPLE_QUERY, examples=examples(),
                            prefixes=PREFIXES, base_iri=settings["base_iri"],
                            server=(settings["base_url"] or request.url_root).rstrip("/"))
-    return Response(html, content_type=negotiation.content_type(negotiation.HTML))
+    return Response(html, content_type=formats.content_type(formats.HTML))
 
 
 def _link(iri: str) -> str:
     """Where a result IRI is served: our own IRIs on this server, others as they are."""
-    settings = published().settings
+    settings = publication().settings
     server = (settings["base_url"] or request.url_root).rstrip("/")
     return IriMap(settings["base_iri"], server).url_for(iri)
 
@@ -347,19 +329,10 @@ def _cell(term: dict | None) -> dict | None:
     return {"text": term["value"] + suffix, "href": None}
 
 
-def compact_iri(iri: str) -> str:
-    """``prefix:local`` for an IRI in one of our namespaces, else the IRI itself."""
-    for prefix, namespace in PREFIXES.items():
-        local = iri[len(namespace):]
-        if iri.startswith(namespace) and local and "/" not in local and "#" not in local:
-            return f"{prefix}:{local}"
-    return iri
-
-
 # --- The endpoint --------------------------------------------------------------------------------
 
 def _respond(body: bytes | str, media_type: str) -> Response:
-    response = Response(body, content_type=negotiation.content_type(media_type))
+    response = Response(body, content_type=formats.content_type(media_type))
     response.vary.add("Accept")
     return response
 
@@ -371,28 +344,29 @@ def endpoint() -> Response:
         format_name = request.form.get("format")
     operation = read_operation()
     if operation is None:
-        offered = (*negotiation.RDF_MEDIA_TYPES, negotiation.HTML)
-        media_type = choose_media_type(format_name, request.headers.get("Accept"), offered)
-        if media_type == negotiation.HTML:
+        offered = (*formats.RDF_MEDIA_TYPES, formats.HTML)
+        media_type = negotiation.choose_media_type(format_name, request.headers.get("Accept"),
+                                                   offered)
+        if media_type == formats.HTML:
             response = _page(EXAMPLE_QUERY)
             response.vary.add("Accept")
             return response
         graph = service_description(endpoint_url())
-        return _respond(graph.serialize(format=negotiation.RDFLIB_FORMAT[media_type]), media_type)
+        return _respond(graph.serialize(format=formats.RDFLIB_FORMAT[media_type]), media_type)
     media_types = media_types_by_kind(format_name, request.headers.get("Accept"))
     # Answers are cached (web/caching.py) unless they name this host (the HTML page) or could differ
     # between two evaluations (NOW(), RAND()...). A hit costs no evaluation; a miss is evaluated
     # under every limit, and only a complete answer (not cut by the row cap) is kept.
-    remembered = (negotiation.HTML not in media_types.values()
+    remembered = (formats.HTML not in media_types.values()
                   and is_cacheable_query(operation.query))
     if remembered:
-        answers, key = app_response_cache(current_app), answer_key(operation, media_types)
-        etag = make_etag(published().data_version, key)
+        answers, key = publication().answers, answer_key(operation, media_types)
+        etag = make_etag(publication().data_version, key)
         hit = answers.get(key)
         if hit is not None:
             return _cached(hit)
     answer = evaluate(operation, media_types)
-    if media_types[answer.kind] == negotiation.HTML:
+    if media_types[answer.kind] == formats.HTML:
         response = _page(operation.query, _html_result(answer))
         response.vary.add("Accept")
     else:
@@ -419,7 +393,7 @@ def _cached(answer: CachedAnswer) -> Response:
 
     The same request again may then be answered by the front cache, without reaching Flask.
     """
-    max_age = int(published().settings["cache_max_age_seconds"])
+    max_age = int(publication().settings["cache_max_age_seconds"])
     if not_modified(request, answer.etag):
         return not_modified_response(answer.etag, max_age)
     mark_reusable(request.environ)

@@ -1,0 +1,91 @@
+"""The composition root: what is published, built once per process, with what serves it.
+
+``build_publication(settings)`` opens the prebuilt store of the input files (parsing, validating
+and building it first if these files were never built: build/prebuilt.py) and returns the
+``Publication``: the graphs, the store, the data version behind every ETag, and what the process
+keeps for it — its query engine (a pool of killable, network-less query workers), its bounded
+answer cache and its memo of derived values (dumps, the JSON-LD context...). Nothing here imports
+Flask: the web layer reaches the publication through ``web/context.py``, and the command line
+uses it directly.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any, TypeVar
+
+from rdflib import Graph
+
+from pactgraph.build import prebuilt
+from pactgraph.build.memory import ResponseCache
+from pactgraph.engine.base import Engine
+from pactgraph.engine.embedded import EmbeddedEngine
+from pactgraph.engine.graph_view import graph_over
+from pactgraph.engine.pool import Limits, QueryExecutor
+from pactgraph.engine.store import TripleStore
+from pactgraph.errors import DataNotConforming
+from pactgraph.knowledge.sources import Knowledge, SourceGraphs, turtle_files
+from pactgraph.knowledge.stable_graph import stable_blank_nodes
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, eq=False)
+class Publication:
+    """What the server publishes, built once at start-up and never changed afterwards."""
+
+    settings: dict[str, Any]
+    ontology: Graph       # the ontology alone (small), for /def, the JSON-LD @context...
+    shapes: Graph         # the SHACL shapes, served at /shapes
+    graph: Graph          # ontology + data, the graph IRIs dereference into (read from the store)
+    store: TripleStore    # the same triples, for the server's own queries
+    data_version: str = ""  # a hash of the input files: the data part of every ETag
+    folder: Path | None = None  # the prebuilt store's folder, with the dumps
+    _memo: dict[str, Any] = field(default_factory=dict, repr=False)
+    _memo_lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+
+    @cached_property
+    def engine(self) -> Engine:
+        """Where client queries are evaluated: the query pool over the store's N-Quads copy."""
+        limits = Limits.from_settings(self.settings)
+        return EmbeddedEngine(self.store, QueryExecutor(self.folder / prebuilt.QUADS, limits))
+
+    @cached_property
+    def answers(self) -> ResponseCache:
+        """The bounded cache of SPARQL answers and whole responses (one per process)."""
+        return ResponseCache(self.settings["cache_max_entries"], self.settings["cache_max_bytes"])
+
+    def memo(self, key: str, build: Callable[[Publication], T]) -> T:
+        """``build(self)``, computed once and kept: values derived from what never changes."""
+        if key not in self._memo:
+            with self._memo_lock:  # re-entrant: one kept value may be built from another
+                if key not in self._memo:
+                    self._memo[key] = build(self)
+        return self._memo[key]
+
+
+def build_publication(settings: dict[str, Any]) -> Publication:
+    """Open the prebuilt store of the input files, parsing, validating and building it first if
+    these files have not been built before (build/prebuilt.py)."""
+    paths = [settings["ontology_paths"], settings["data_paths"], settings["shapes_paths"]]
+    files = [file for group in paths for file in turtle_files(group)]
+    version = prebuilt.input_version(files, *prebuilt.VALIDATION_INPUTS)
+
+    def validated_knowledge() -> tuple[Knowledge, str]:
+        knowledge = Knowledge.load(*paths)
+        report = knowledge.validate()
+        if not report.conforms:
+            raise DataNotConforming(report)
+        return knowledge, report.text()
+
+    folder = prebuilt.prepare(settings["store_dir"] or prebuilt.default_store_dir(), version,
+                              validated_knowledge)
+    store = TripleStore.open(folder / prebuilt.ENGINE)
+    # Parsed in every process: with blank-node labels that do not change from one to the next.
+    ontology, shapes = (stable_blank_nodes(SourceGraphs.load(settings[name]).graph)
+                        for name in ("ontology_paths", "shapes_paths"))
+    return Publication(settings, ontology, shapes, graph_over(store), store, version, folder)

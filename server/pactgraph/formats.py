@@ -1,0 +1,114 @@
+"""The one table of formats: every media type pactgraph reads or writes, and what each is for.
+
+Negotiation (web/negotiation.py), the writers, the dumps (build/prebuilt.py), the service
+description, VoID and the OpenAPI description all read this table, so a new format is one row here
+plus its writer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from pactgraph.errors import NotAcceptable
+
+FORMATS_NS = "http://www.w3.org/ns/formats/"  # W3C "Unique URIs for File Formats"
+
+
+# What a format is used for; a row lists every use it serves, in the server's order of preference.
+DOCUMENT = "document"   # resource documents, dumps, the service description (RDF)
+GRAPH = "graph"         # CONSTRUCT and DESCRIBE results
+SELECT = "select"       # SELECT results
+ASK = "ask"             # ASK results (CSV and TSV define no boolean form)
+
+
+@dataclass(frozen=True)
+class MediaType:
+    """One representation we can write: its media type, short names and how to produce it."""
+
+    media_type: str
+    names: tuple[str, ...]       # ``format`` parameter values; the first is the canonical one
+    extension: str | None        # file extension of documents and dumps, if we serve files in it
+    rdflib_format: str | None    # rdflib serializer name, for RDF formats
+    format_iri: str | None       # W3C format IRI, for service descriptions
+    charset: bool                # whether the Content-Type carries "; charset=utf-8"
+    uses: tuple[str, ...] = ()   # DOCUMENT, GRAPH, SELECT, ASK
+
+
+TABLE: tuple[MediaType, ...] = (
+    MediaType("text/turtle", ("ttl", "turtle"), ".ttl", "turtle", FORMATS_NS + "Turtle", True,
+              (DOCUMENT, GRAPH)),
+    MediaType("application/ld+json", ("jsonld", "json-ld"), ".jsonld", "json-ld",
+              FORMATS_NS + "JSON-LD", False, (DOCUMENT, GRAPH)),
+    MediaType("application/n-triples", ("nt", "ntriples", "n-triples"), ".nt", "nt",
+              FORMATS_NS + "N-Triples", True, (DOCUMENT, GRAPH)),
+    MediaType("application/rdf+xml", ("rdf", "rdfxml", "rdf-xml"), ".rdf", "xml",
+              FORMATS_NS + "RDF_XML", False, (DOCUMENT, GRAPH)),
+    MediaType("application/n-quads", ("nq", "nquads", "n-quads"), ".nq", "nquads",
+              FORMATS_NS + "N-Quads", True, (GRAPH,)),
+    MediaType("application/trig", ("trig",), ".trig", "trig", FORMATS_NS + "TriG", True,
+              (GRAPH,)),
+    MediaType("application/sparql-results+json", ("json", "srj"), None, None,
+              FORMATS_NS + "SPARQL_Results_JSON", False, (SELECT, ASK)),
+    MediaType("application/sparql-results+xml", ("xml", "srx"), None, None,
+              FORMATS_NS + "SPARQL_Results_XML", False, (SELECT, ASK)),
+    MediaType("text/csv", ("csv",), None, None, FORMATS_NS + "SPARQL_Results_CSV", True,
+              (SELECT,)),
+    MediaType("text/tab-separated-values", ("tsv",), None, None,
+              FORMATS_NS + "SPARQL_Results_TSV", True, (SELECT,)),
+    MediaType("text/html", ("html",), "", None, None, True),
+    MediaType("text/plain", ("text", "txt"), None, None, None, True),
+)
+BY_TYPE: dict[str, MediaType] = {entry.media_type: entry for entry in TABLE}
+
+
+def _for(use: str) -> tuple[str, ...]:
+    return tuple(entry.media_type for entry in TABLE if use in entry.uses)
+
+
+HTML = "text/html"
+PLAIN = "text/plain"
+RDF_MEDIA_TYPES = _for(DOCUMENT)
+GRAPH_RESULT_MEDIA_TYPES = _for(GRAPH)
+RESULTS_MEDIA_TYPES = _for(SELECT)
+ASK_MEDIA_TYPES = _for(ASK)
+
+RDFLIB_FORMAT: dict[str, str] = {
+    entry.media_type: entry.rdflib_format for entry in TABLE if entry.rdflib_format}
+EXTENSION: dict[str, str] = {
+    entry.media_type: entry.extension for entry in TABLE if entry.extension is not None}
+FORMAT_IRI: dict[str, str] = {entry.media_type: entry.format_iri for entry in TABLE
+                              if entry.format_iri}
+_BY_NAME: dict[str, str] = {name: entry.media_type for entry in TABLE for name in entry.names}
+
+
+def content_type(media_type: str) -> str:
+    """The Content-Type header value for ``media_type`` (text formats say they are UTF-8)."""
+    entry = BY_TYPE.get(media_type)
+    return f"{media_type}; charset=utf-8" if entry and entry.charset else media_type
+
+
+def media_type_for(format_name: str) -> str:
+    """The media type a ``format`` parameter names: a short name ("ttl") or a known media type."""
+    name = format_name.strip().lower()
+    if name in _BY_NAME:
+        return _BY_NAME[name]
+    if name in BY_TYPE:
+        return name
+    raise NotAcceptable(sorted(_BY_NAME))
+
+
+def every_name(offered: Sequence[str]) -> list[str]:
+    """Every ``format`` parameter value that names one of ``offered``, aliases included."""
+    return [name for media_type in offered for name in BY_TYPE[media_type].names]
+
+
+def format_names(offered: Sequence[str]) -> list[str]:
+    """The canonical ``format`` parameter values of ``offered``, for forms and error messages."""
+    return [BY_TYPE[media_type].names[0] for media_type in offered]
+
+
+def offered_for(kind: str) -> tuple[str, ...]:
+    """The media types a result of ``kind`` ('select', 'ask', 'graph') can be written in."""
+    return {SELECT: RESULTS_MEDIA_TYPES, ASK: ASK_MEDIA_TYPES}.get(kind,
+                                                                   GRAPH_RESULT_MEDIA_TYPES)

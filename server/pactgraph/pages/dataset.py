@@ -1,0 +1,123 @@
+"""What the dataset description says: VoID and DCAT from data/dataset.ttl plus computed
+statistics, the SPARQL endpoint, one distribution per dump and the example questions, at the
+serving host's URLs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, RDF, RDFS, VOID, XSD
+
+from pactgraph.build.downloads import Dump
+from pactgraph.build.examples import Example
+from pactgraph.engine.store import TripleStore
+from pactgraph.namespaces import DATASET_IRI, ELI, PG, PROV, SCHEMA, SKOS, WD
+from pactgraph.pages.describe import description
+from pactgraph.pages.our_iris import IriMap
+
+DATASET = URIRef(DATASET_IRI)
+WIKIDATA_LINKS = URIRef(DATASET_IRI + "#wikidata-links")
+WIKIDATA = URIRef(DATASET_IRI + "#wikidata")
+VOCABULARIES = (PG, ELI, SCHEMA, PROV, SKOS, DCTERMS)
+IANA_MEDIA_TYPES = "https://www.iana.org/assignments/media-types/"
+
+
+@dataclass(frozen=True)
+class Statistics:
+    """What the description computes from the published graph, once per app."""
+
+    triples: int
+    distinct_subjects: int
+    properties: int
+    classes: int
+    wikidata_links: int
+    treaties: tuple[URIRef, ...]
+
+
+def compute_statistics(store: TripleStore) -> Statistics:
+    """The counts, by SPARQL on the store (in Rust: a pass over the triples in rdflib would take
+    seconds at scale). Triples are counted once each, whichever graphs hold them."""
+    count = store.count
+    treaties = store.query("SELECT DISTINCT ?t WHERE { ?t a pg:MutualDefenseTreaty "
+                           "FILTER isIRI(?t) } ORDER BY STR(?t)").value
+    return Statistics(
+        triples=store.size(),
+        distinct_subjects=count("?s ?p ?o", "?s"),
+        properties=count("?s ?p ?o", "?p"),
+        classes=count("?s a ?class", "?class"),
+        wikidata_links=count(f"?s owl:sameAs ?o FILTER STRSTARTS(STR(?o), \"{WD}\")", "?s ?o"),
+        treaties=tuple(URIRef(solution["t"].value) for solution in treaties),
+    )
+
+
+def dataset_description(graph: Graph, stats: Statistics, dumps: dict[str, Dump],
+                        urls: IriMap, examples: tuple[Example, ...] = ()) -> Graph:
+    """The static description from data/dataset.ttl (and its #-nodes) plus computed statistics,
+    the SPARQL endpoint and one distribution per dump, at the URLs of the serving host."""
+    out = description(graph, DATASET)
+    for node in {s for s in graph.subjects() if str(s).startswith(DATASET_IRI + "#")}:
+        out += description(graph, node)
+    add = out.add
+    add((DATASET, RDF.type, VOID.Dataset))
+    add((DATASET, RDF.type, DCAT.Dataset))
+    add((DATASET, VOID.triples, Literal(stats.triples)))
+    add((DATASET, VOID.distinctSubjects, Literal(stats.distinct_subjects)))
+    add((DATASET, VOID.properties, Literal(stats.properties)))
+    add((DATASET, VOID.classes, Literal(stats.classes)))
+    add((DATASET, VOID.uriSpace, Literal(urls.base_iri + "id/")))
+    add((DATASET, VOID.sparqlEndpoint, URIRef(urls.url_for(urls.base_iri + "sparql"))))
+    for vocabulary in VOCABULARIES:
+        add((DATASET, VOID.vocabulary, URIRef(str(vocabulary))))
+    if (DATASET, VOID.exampleResource, None) not in out:
+        for treaty in stats.treaties[:3]:
+            add((DATASET, VOID.exampleResource, treaty))
+    for dump in dumps.values():
+        _add_distribution(out, dump, urls)
+    for example in examples:
+        _add_example_query(out, example, urls)
+    _add_wikidata_linkset(out, stats)
+    return out
+
+
+SPARQL_QUERY_MEDIA_TYPE = "application/sparql-query"
+
+
+def _add_example_query(out: Graph, example: Example, urls: IriMap) -> None:
+    """An example question as a file people and programs can fetch and run.
+
+    VoID has no term for a saved query (void:exampleResource is for resources of the dataset), so
+    the dataset points at each file with rdfs:seeAlso, and the file is described with Dublin Core:
+    its title (the question it answers) and its format, the IANA media type of SPARQL queries.
+    """
+    url = URIRef(urls.url_for(urls.base_iri + f"queries/{example.name}.rq"))
+    out.add((DATASET, RDFS.seeAlso, url))
+    out.add((url, DCTERMS.title, Literal(example.title, lang="en")))
+    out.add((url, DCTERMS.format, URIRef(IANA_MEDIA_TYPES + SPARQL_QUERY_MEDIA_TYPE)))
+
+
+def _add_distribution(out: Graph, dump: Dump, urls: IriMap) -> None:
+    url = URIRef(urls.url_for(urls.base_iri + "download/" + dump.filename))
+    node = URIRef(f"{DATASET_IRI}#distribution-{dump.filename.replace('.', '-')}")
+    out.add((DATASET, VOID.dataDump, url))
+    out.add((DATASET, DCAT.distribution, node))
+    out.add((node, RDF.type, DCAT.Distribution))
+    out.add((node, DCTERMS.title, Literal(dump.title, lang="en")))
+    out.add((node, DCAT.downloadURL, url))
+    out.add((node, DCAT.accessURL, url))
+    out.add((node, DCAT.mediaType, URIRef(IANA_MEDIA_TYPES + dump.media_type)))
+    out.add((node, DCAT.byteSize, Literal(len(dump.body), datatype=XSD.nonNegativeInteger)))
+
+
+def _add_wikidata_linkset(out: Graph, stats: Statistics) -> None:
+    out.add((DATASET, VOID.subset, WIKIDATA_LINKS))
+    out.add((WIKIDATA_LINKS, RDF.type, VOID.Linkset))
+    out.add((WIKIDATA_LINKS, DCTERMS.title, Literal("Links to Wikidata", lang="en")))
+    out.add((WIKIDATA_LINKS, VOID.linkPredicate, OWL.sameAs))
+    out.add((WIKIDATA_LINKS, VOID.subjectsTarget, DATASET))
+    out.add((WIKIDATA_LINKS, VOID.objectsTarget, WIKIDATA))
+    out.add((WIKIDATA_LINKS, VOID.triples, Literal(stats.wikidata_links)))
+    out.add((WIKIDATA, RDF.type, VOID.Dataset))
+    out.add((WIKIDATA, DCTERMS.title, Literal("Wikidata", lang="en")))
+    out.add((WIKIDATA, FOAF.homepage, URIRef("https://www.wikidata.org/")))
+    out.add((WIKIDATA, VOID.uriSpace, Literal(str(WD))))

@@ -34,15 +34,15 @@ from pathlib import Path
 from rdflib import Graph
 
 from pactgraph.build.jsonld_context import build_context
-from pactgraph.knowledge.sources import Knowledge
-from pactgraph.formats import RDFLIB_FORMAT
 from pactgraph.build.serialization import serialize
 from pactgraph.engine.store import published_graphs, write_store
+from pactgraph.formats import RDFLIB_FORMAT
+from pactgraph.knowledge.sources import Knowledge
 
 CONFORMS, ENGINE, QUADS, DUMPS = "conforms", "oxigraph", "quads.nq", "dumps"
 
-# The downloads (served by web/routes/dumps.py): file name -> (title, which graph, media type). "published"
-# is the ontology and the data together, the graph IRIs dereference into.
+# The downloads (served by web/routes/dumps.py): file name -> (title, which graph, media type).
+# "published" is the ontology and the data together, the graph IRIs dereference into.
 DUMP_FILES: dict[str, tuple[str, str, str]] = {
     "pactgraph.ttl": ("Ontology and data, Turtle", "published", "text/turtle"),
     "pactgraph.jsonld": ("Ontology and data, JSON-LD", "published", "application/ld+json"),

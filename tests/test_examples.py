@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from flask import Flask
 
 from pactgraph.build.examples import (
     ASKED_FOR,
@@ -17,8 +18,10 @@ from pactgraph.build.examples import (
     read_header,
 )
 from pactgraph.errors import ExampleQuestionError
+from pactgraph.web.app import create_app
 
 QUERIES = Path(__file__).parents[1] / "queries"
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 
 
 def copy_of_queries(folder: Path) -> dict[str, Path]:
@@ -101,3 +104,28 @@ def test_a_file_name_that_cannot_be_a_url_fails(tmp_path):
 def test_a_missing_folder_fails_naming_the_setting(tmp_path):
     with pytest.raises(ExampleQuestionError, match="set 'queries_path'"):
         load_examples(tmp_path / "nowhere")
+
+
+def test_the_app_is_not_built_when_an_asked_for_id_is_missing(tmp_path):
+    paths = copy_of_queries(tmp_path)
+    paths[WHO_MUST_HELP].unlink()
+    with pytest.raises(ExampleQuestionError, match=f"'# id: {WHO_MUST_HELP}'"):
+        create_app({"queries_path": str(tmp_path)})
+
+
+# --- Renaming a file changes its URL, not the pages ----------------------------------------------
+
+def test_renamed_files_still_fill_the_state_page(app: Flask, tmp_path):
+    for example_id, path in copy_of_queries(tmp_path).items():
+        path.rename(tmp_path / f"renamed-{example_id}.rq")
+    renamed = create_app({**app.config["PACTGRAPH"], "queries_path": str(tmp_path)})
+    client = renamed.test_client()
+
+    body = client.get("/doc/state/PHL", headers={"Accept": BROWSER_ACCEPT}).get_data(as_text=True)
+    section = body[body.index('id="who-must-help"'):body.index('id="commitments"')]
+    assert 'href="http://localhost/id/state/USA"' in section
+    assert f'href="/queries/renamed-{WHO_MUST_HELP}.rq"' in section
+    served = client.get(f"/queries/renamed-{WHO_MUST_HELP}.rq")
+    assert served.status_code == 200
+    assert served.get_data(as_text=True).startswith(f"# id: {WHO_MUST_HELP}\n")
+    assert client.get("/queries/01-who-must-help.rq").status_code == 404

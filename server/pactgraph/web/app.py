@@ -17,6 +17,7 @@ from rdflib import Graph
 
 from pactgraph import settings as settings_table
 from pactgraph.build import prebuilt
+from pactgraph.build.examples import Examples, load_examples
 from pactgraph.engine.graph_view import graph_over
 from pactgraph.engine.store import TripleStore
 from pactgraph.errors import DataNotConforming
@@ -38,11 +39,14 @@ class Published:
     store: TripleStore    # the same triples, for SPARQL
     data_version: str = ""  # a hash of the input files: the data part of every ETag (caching.py)
     folder: Path | None = None  # the prebuilt store's folder (build/prebuilt.py), with the dumps
+    examples: Examples = Examples()  # the example questions (queries/*.rq), found by id
 
 
 def build_published(settings: dict[str, Any]) -> Published:
     """Open the prebuilt store of the input files, parsing, validating and building it first if
-    these files have not been built before (build/prebuilt.py)."""
+    these files have not been built before (build/prebuilt.py). The example questions are read
+    first: a broken header fails the start in a moment, before any store is built."""
+    examples = load_examples(settings["queries_path"])
     paths = [settings["ontology_paths"], settings["data_paths"], settings["shapes_paths"]]
     files = [file for group in paths for file in turtle_files(group)]
     version = prebuilt.input_version(files, *prebuilt.VALIDATION_INPUTS)
@@ -60,7 +64,8 @@ def build_published(settings: dict[str, Any]) -> Published:
     # Parsed in every process: with blank-node labels that do not change from one to the next.
     ontology, shapes = (stable_blank_nodes(SourceGraphs.load(settings[name]).graph)
                         for name in ("ontology_paths", "shapes_paths"))
-    return Published(settings, ontology, shapes, graph_over(store), store, version, folder)
+    return Published(settings, ontology, shapes, graph_over(store), store, version, folder,
+                     examples)
 
 
 def published() -> Published:

@@ -16,7 +16,7 @@ from flask import Blueprint, Response, current_app, redirect, render_template, r
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, RDF, RDFS, VOID, XSD
 
-from pactgraph.build.examples import Example, load_examples
+from pactgraph.build.examples import Example
 from pactgraph.build.jsonld_context import build_context
 from pactgraph.build.prebuilt import DUMP_FILES, dump_bytes, kept_bytes
 from pactgraph.build.serialization import serialize
@@ -301,8 +301,8 @@ def _add_wikidata_linkset(out: Graph, stats: Statistics) -> None:
 
 def current_dataset_description() -> Graph:
     stats = per_app("statistics", lambda p: compute_statistics(p.store))
-    examples = per_app("examples", lambda p: load_examples())
-    return dataset_description(published().graph, stats, all_dumps(), iri_map(), examples)
+    return dataset_description(published().graph, stats, all_dumps(), iri_map(),
+                               published().examples)
 
 
 @blueprint.get("/.well-known/void")

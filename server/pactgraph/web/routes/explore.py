@@ -4,10 +4,11 @@
   date; the graph is drawn by static/network.js (Cytoscape.js) from ``/explore/network.json``, and
   the same obligations are listed in an HTML table for readers without JavaScript.
 - ``/explore/timeline``: treaties' signatures, entries into force and ends, and invocations.
-- ``/queries/``, ``/queries/{name}.rq``: the example questions, with their PREFIX lines.
+- ``/queries/``, ``/queries/{name}.rq``: the example questions, with their PREFIX lines; the URL
+  is the file name, while code finds a question by its ``# id:`` (build/examples.py).
 
-``obligations_on`` is the date-aware form of queries/01-who-must-help.rq: on today's date the two
-give the same (helper, attacked) pairs, which tests/test_explore.py checks.
+``obligations_on`` is the date-aware form of the question ``who-must-help``: on today's date the
+two give the same (helper, attacked) pairs, which tests/test_explore.py checks.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from flask import Blueprint, Response, abort, jsonify, render_template, request
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
-from pactgraph.build.examples import Example, load_examples
+from pactgraph.build.examples import WHO_MUST_HELP, Examples
 from pactgraph.namespaces import ELI, PG
 from pactgraph.pages.clause import invocation_view
 from pactgraph.pages.commitment_dates import date_marks, start_and_end
@@ -296,8 +297,9 @@ def timeline_page() -> str:
     return render_template("timeline.html", decades=list(by_decade(events)), count=len(events))
 
 
-def examples() -> tuple[Example, ...]:
-    return per_app("examples", lambda p: load_examples())
+def examples() -> Examples:
+    """The example questions, read and checked when the app was built (web/app.py)."""
+    return published().examples
 
 
 @blueprint.get("/queries/")
@@ -315,12 +317,9 @@ def query_file(name: str) -> Response:
 
 
 def who_must_help_rows() -> list[dict[str, str]]:
-    """queries/01-who-must-help.rq run on the store once per app, as {variable: value} rows."""
+    """The question ``who-must-help`` run on the store once per app, as {variable: value} rows."""
     def run(p: Any) -> list[dict[str, str]]:
-        example = next((e for e in examples() if e.name == "01-who-must-help"), None)
-        if example is None:
-            return []
-        result = p.store.query(example.text)
+        result = p.store.query(p.examples.by_id(WHO_MUST_HELP).text)
         names = [v.value for v in result.value.variables]
         return [{n: (row[n].value if row[n] is not None else "") for n in names}
                 for row in result.value]

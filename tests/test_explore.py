@@ -1,6 +1,6 @@
 """The alliance network's JSON view, the timeline, the example questions as files and in VoID.
 
-The network on today's date must agree with queries/01-who-must-help.rq, the question the tests in
+The network on today's date must agree with the question ``who-must-help``, which the tests in
 test_questions.py check against the reference facts: two routes to one answer.
 """
 
@@ -15,7 +15,7 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import DCTERMS, RDFS
 from rdflib.plugins.sparql import prepareQuery
 
-from pactgraph.build.examples import load_examples
+from pactgraph.build.examples import WHO_MUST_HELP, load_examples
 
 QUERIES = Path(__file__).parents[1] / "queries"
 ID = "https://w3id.org/pactgraph/id/state/"
@@ -40,7 +40,8 @@ def pairs(view: dict) -> set[tuple[str, str]]:
 
 
 def test_today_the_network_agrees_with_the_who_must_help_question(client, app):
-    rows = app.extensions["pactgraph"].store.query((QUERIES / "01-who-must-help.rq").read_text())
+    question = load_examples(QUERIES).by_id(WHO_MUST_HELP)
+    rows = app.extensions["pactgraph"].store.query(question.text)
     expected = {(row["helper"].value.removeprefix(ID), row["attacked"].value.removeprefix(ID))
                 for row in rows.value}
     assert pairs(network(client)) == expected
@@ -106,7 +107,7 @@ def test_every_example_is_served_with_its_prefixes_and_parses_alone(client):
         assert response.status_code == 200
         assert response.mimetype == "application/sparql-query"
         text = response.get_data(as_text=True)
-        assert text.startswith("# title: ")
+        assert text.startswith(f"# id: {example.id}\n# title: {example.title}\n")
         prepareQuery(text)  # no prefix left undeclared: it runs at any endpoint
     assert client.get("/queries/no-such-question.rq").status_code == 404
 

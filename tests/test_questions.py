@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from pactgraph import settings
+from pactgraph.build.examples import load_examples
 from pactgraph.engine.store import TripleStore
 from pactgraph.knowledge.sources import Knowledge
 
@@ -24,11 +25,12 @@ def store() -> TripleStore:
     return TripleStore.from_knowledge(Knowledge.from_settings(settings.resolve()))
 
 
-def ask(store: TripleStore, name: str, replace: dict[str, str] | None = None) -> list[dict]:
-    """Run queries/{name}.rq and return rows as {variable: lexical value}."""
-    text = (QUERIES / f"{name}.rq").read_text(encoding="utf-8")
+def ask(store: TripleStore, example_id: str,
+        replace: dict[str, str] | None = None) -> list[dict]:
+    """Run the question with ``# id: {example_id}`` and return rows as {variable: lexical value}."""
+    text = load_examples(QUERIES).by_id(example_id).text
     for old, new in (replace or {}).items():
-        assert old in text, f"{old!r} not in {name}.rq"
+        assert old in text, f"{old!r} not in the question {example_id}"
         text = text.replace(old, new)
     result = store.query(text)
     assert result.kind == "select"
@@ -37,16 +39,19 @@ def ask(store: TripleStore, name: str, replace: dict[str, str] | None = None) ->
             for row in result.value]
 
 
-def test_every_query_file_declares_its_title_and_question() -> None:
-    for path in QUERIES.glob("*.rq"):
+def test_every_query_file_opens_with_its_id_title_and_question() -> None:
+    paths = sorted(QUERIES.glob("*.rq"))
+    assert paths
+    for path in paths:
         lines = path.read_text(encoding="utf-8").splitlines()
-        assert lines[0].startswith("# title: "), path
-        assert lines[1].startswith("# question: "), path
+        assert lines[0].startswith("# id: "), path
+        assert lines[1].startswith("# title: "), path
+        assert lines[2].startswith("# question: "), path
 
 
 def test_every_query_runs(store: TripleStore) -> None:
-    for path in sorted(QUERIES.glob("*.rq")):
-        assert ask(store, path.stem), f"{path.name} returned no rows"
+    for example in load_examples(QUERIES):
+        assert ask(store, example.id), f"{example.name}.rq returned no rows"
 
 
 # 1. Who must help X if attacked?
@@ -62,7 +67,7 @@ def helpers_of(rows: list[dict], state: str) -> dict[str, set[str]]:
 
 
 def test_russia_is_obliged_to_help_north_korea_with_all_means(store: TripleStore) -> None:
-    helpers = helpers_of(ask(store, "01-who-must-help"), "PRK")
+    helpers = helpers_of(ask(store, "who-must-help"), "PRK")
     assert "ImmediateAllMeans" in helpers["RUS"]
     assert "ImmediateAllMeans" in helpers["CHN"]
     assert "SUN" not in helpers  # the 1961 Soviet treaty lapsed
@@ -70,12 +75,12 @@ def test_russia_is_obliged_to_help_north_korea_with_all_means(store: TripleStore
 
 def test_the_united_states_must_help_the_philippines_by_constitutional_processes(
         store: TripleStore) -> None:
-    helpers = helpers_of(ask(store, "01-who-must-help"), "PHL")
+    helpers = helpers_of(ask(store, "who-must-help"), "PHL")
     assert helpers["USA"] == {"ConstitutionalProcesses"}
 
 
 def test_nato_allies_must_help_poland(store: TripleStore) -> None:
-    helpers = helpers_of(ask(store, "01-who-must-help"), "POL")
+    helpers = helpers_of(ask(store, "who-must-help"), "POL")
     assert {"USA", "DEU", "FIN", "SWE", "TUR"} <= set(helpers)
     assert helpers["USA"] == {"ActionDeemedNecessary"}
     assert len(helpers) == 31  # every other member of the 32
@@ -83,14 +88,14 @@ def test_nato_allies_must_help_poland(store: TripleStore) -> None:
 
 def test_states_that_left_the_collective_security_treaty_are_not_protected(
         store: TripleStore) -> None:
-    rows = ask(store, "01-who-must-help")
+    rows = ask(store, "who-must-help")
     assert helpers_of(rows, "AZE") == {}
     assert helpers_of(rows, "GEO") == {}
     assert "RUS" in helpers_of(rows, "KAZ")
 
 
 def test_frozen_and_suspended_obligations_carry_a_caveat(store: TripleStore) -> None:
-    rows = ask(store, "01-who-must-help")
+    rows = ask(store, "who-must-help")
     armenia = [r for r in rows if r["attacked"] == ID + "state/ARM"]
     assert armenia and all("frozen" in r["caveat"] for r in armenia)
     new_zealand_by_us = [r for r in rows if r["attacked"] == ID + "state/NZL"
@@ -102,12 +107,12 @@ def test_frozen_and_suspended_obligations_carry_a_caveat(store: TripleStore) -> 
 
 
 def test_the_us_has_a_policy_not_a_duty_towards_taiwan(store: TripleStore) -> None:
-    helpers = helpers_of(ask(store, "01-who-must-help"), "TWN")
+    helpers = helpers_of(ask(store, "who-must-help"), "TWN")
     assert helpers == {"USA": {"PolicyStatement"}}
 
 
 def test_philippine_coast_guard_in_the_south_china_sea(store: TripleStore) -> None:
-    rows = ask(store, "01b-philippine-coast-guard")
+    rows = ask(store, "philippine-coast-guard")
     assert {r["helperLabel"] for r in rows} == {"United States"}
     bases = {r["basis"] for r in rows}
     assert bases == {"official interpretation of the clause", "treaty text: public vessels"}
@@ -117,7 +122,7 @@ def test_philippine_coast_guard_in_the_south_china_sea(store: TripleStore) -> No
 # 2. Which pacts have been invoked?
 
 def test_invocations_with_dates_parties_and_kinds(store: TripleStore) -> None:
-    rows = ask(store, "02-invocations")
+    rows = ask(store, "invocations")
     by_date = {(r["date"], r["invokerLabel"]): r for r in rows}
     nato = by_date[("2001-09-12", "North Atlantic Treaty Organization (NATO)")]
     assert nato["kindLabel"] == "invoked by collective decision" and nato["collective"] == "true"
@@ -134,14 +139,14 @@ def test_invocations_with_dates_parties_and_kinds(store: TripleStore) -> None:
 def test_pacts_ever_invoked(store: TripleStore) -> None:
     invoked_kinds = {"invoked by collective decision", "invoked by one party",
                      "deployment at a member's request", "declared applicable after the fact"}
-    invoked = {r["commitmentLabel"] for r in ask(store, "02-invocations")
+    invoked = {r["commitmentLabel"] for r in ask(store, "invocations")
                if r["kindLabel"] in invoked_kinds}
     assert len(invoked) == 4
     assert "North Atlantic Treaty" in invoked
 
 
 def test_refused_and_declined_requests_are_not_invocations(store: TripleStore) -> None:
-    rows = ask(store, "02-invocations")
+    rows = ask(store, "invocations")
     kinds = {r["kindLabel"] for r in rows}
     assert "requested and refused" in kinds  # Armenia, CSTO
     assert "declined to invoke" in kinds  # the Philippines, March 2024
@@ -151,11 +156,11 @@ def test_refused_and_declined_requests_are_not_invocations(store: TripleStore) -
 
 def strengths(store: TripleStore) -> dict[tuple[str, str], str]:
     return {(r["commitmentLabel"], r["article"]): r["strengthLabel"]
-            for r in ask(store, "03-obligation-strength")}
+            for r in ask(store, "obligation-strength")}
 
 
 def test_russia_dprk_and_china_dprk_are_automatic_nato_is_not(store: TripleStore) -> None:
-    rows = ask(store, "03-obligation-strength")
+    rows = ask(store, "obligation-strength")
     rank = {r["article"] + " " + r["commitmentLabel"]: int(r["rank"]) for r in rows}
     nato = rank["5 North Atlantic Treaty"]
     automatic = [r for r in rows if r["strengthLabel"] == "immediate assistance with all means"]
@@ -165,7 +170,7 @@ def test_russia_dprk_and_china_dprk_are_automatic_nato_is_not(store: TripleStore
 
 
 def test_us_pacific_treaties_defer_to_constitutional_processes(store: TripleStore) -> None:
-    rows = ask(store, "03-obligation-strength")
+    rows = ask(store, "obligation-strength")
     constitutional = {r["commitmentLabel"] for r in rows
                       if r["strengthLabel"] == "act in accordance with constitutional processes"}
     assert len(constitutional) >= 5  # US–Philippines, US–Japan, US–ROK, ANZUS, Manila Pact
@@ -174,7 +179,7 @@ def test_us_pacific_treaties_defer_to_constitutional_processes(store: TripleStor
 # 4. Overlapping scopes and gaps
 
 def test_the_pacific_area_is_shared_by_three_treaties(store: TripleStore) -> None:
-    rows = ask(store, "04-geographic-scope")
+    rows = ask(store, "geographic-scope")
     pacific = {r["commitmentLabel"] for r in rows if r["regionLabel"] == "Pacific area"}
     assert len(pacific) == 3
     unlimited = {r["commitmentLabel"] for r in rows if r["unlimited"] == "true"}
@@ -185,7 +190,7 @@ def test_the_pacific_area_is_shared_by_three_treaties(store: TripleStore) -> Non
 # 5. No defense clause
 
 def test_partnerships_without_a_defense_clause(store: TripleStore) -> None:
-    rows = ask(store, "05-no-defense-clause")
+    rows = ask(store, "no-defense-clause")
     commitments = {r["commitment"] for r in rows}
     assert ID + "commitment/russia-vietnam-joint-statement-2024" in commitments
     assert ID + "commitment/taiwan-relations-act-1979" in commitments
@@ -205,14 +210,14 @@ def test_partnerships_without_a_defense_clause(store: TripleStore) -> None:
 ])
 def test_what_bound_moscow_to_pyongyang_on(store: TripleStore, date: str,
                                            expected: dict[str, str]) -> None:
-    rows = ask(store, "06-in-force-on-date", {'"2025-01-01"^^xsd:date': f'"{date}"^^xsd:date'})
+    rows = ask(store, "in-force-on-date", {'"2025-01-01"^^xsd:date': f'"{date}"^^xsd:date'})
     assert {r["commitment"].removeprefix(ID): r["defense"] for r in rows} == expected
 
 
 # 7. Termination
 
 def test_termination_by_notice_or_by_agreement(store: TripleStore) -> None:
-    rows = {r["commitment"].removeprefix(ID): r for r in ask(store, "07-termination")}
+    rows = {r["commitment"].removeprefix(ID): r for r in ask(store, "termination")}
     assert rows["treaty/us-roc-mdt-1954"]["notice"] == "P1Y"
     assert rows["treaty/china-dprk-treaty-1961"]["mutualOnly"] == "true"
 
@@ -220,7 +225,7 @@ def test_termination_by_notice_or_by_agreement(store: TripleStore) -> None:
 # 9. Frozen, suspended, withdrawn
 
 def test_frozen_suspended_and_withdrawn_participation(store: TripleStore) -> None:
-    rows = ask(store, "09-frozen-suspended")
+    rows = ask(store, "frozen-suspended")
     standing = {(r["partyLabel"], r["standing"]) for r in rows}
     assert ("Armenia", "participation frozen") in standing
     assert ("New Zealand", "suspended") in standing

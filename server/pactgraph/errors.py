@@ -31,6 +31,11 @@ class DataNotConforming(PactgraphError):
         super().__init__(report.text())
 
 
+class ExampleQuestionError(PactgraphError):
+    """An example question file (queries/*.rq) lacks a valid header, or no file carries an id the
+    pages ask for; raised while the app is built, never while answering a request."""
+
+
 class QueryError(PactgraphError):
     """A SPARQL query that cannot be parsed or evaluated as asked."""
 

@@ -47,6 +47,10 @@ SETTINGS: tuple[Setting, ...] = (
             "Turtle files or folders holding the published data, one file per treaty."),
     Setting("shapes_paths", [bundled("shapes")],
             "Turtle files or folders holding the SHACL shapes the data must pass."),
+    Setting("queries_path", bundled("queries"),
+            "Folder holding the example questions (*.rq), each opening with '# id:', '# title:' "
+            "and '# question:' lines; pages find a question by its id, and the app does not "
+            "start if an id is missing or given twice."),
     Setting("query_time_limit_ms", 5000,
             "Longest time, in milliseconds, that one SPARQL query may run (evaluation and writing "
             "the result). A query stopped at the limit is answered 503 Service Unavailable."),

@@ -1,20 +1,32 @@
 """The example questions (``queries/*.rq``): read once, shown in the editor, served as files.
 
-Each file opens with ``# title: …`` and ``# question: …`` lines and uses our prefixes without
-declaring them (the endpoint declares them). ``Example.standalone`` adds the PREFIX lines a query
-uses, so the served file runs at any SPARQL endpoint that holds the data.
+Each file opens with header lines ``# id: …``, ``# title: …`` and ``# question: …`` and uses our
+prefixes without declaring them (the endpoint declares them). Code and pages find a question by its
+id, never by its file name, so a file can be renamed without emptying a page; the file name is only
+its URL (``/queries/{name}.rq``). ``load_examples`` checks the headers and that every id in
+``ASKED_FOR`` is carried by a file, so a broken set fails the start of the app, not a page.
+``Example.standalone`` adds the PREFIX lines a query uses, so the served file runs at any SPARQL
+endpoint that holds the data.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from pactgraph.errors import ExampleQuestionError
 from pactgraph.namespaces import PREFIXES
 from pactgraph.settings import bundled
 
-_NAME = re.compile(r"^[0-9a-z][0-9a-z-]*$")
+# The questions whose answers the pages show, by id; the loader fails if a file is missing for one.
+WHO_MUST_HELP = "who-must-help"  # a state's page: who must help it if it is attacked
+ASKED_FOR: tuple[str, ...] = (WHO_MUST_HELP,)
+
+_NAME = re.compile(r"^[0-9a-z][0-9a-z-]*$")  # a file name that is also a clean URL segment
+_ID = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")  # kebab-case
+_HEADER = re.compile(r"^# (id|title|question): (.*)$")
 
 
 def queries_folder() -> Path:
@@ -24,7 +36,8 @@ def queries_folder() -> Path:
 
 @dataclass(frozen=True)
 class Example:
-    name: str       # the file's stem, e.g. "01-who-must-help"
+    id: str         # the stable name code and pages ask for, e.g. "who-must-help"
+    name: str       # the file's stem, e.g. "01-who-must-help": its URL, free to change
     title: str
     question: str   # the number of the fact sheet's question it answers
     text: str       # as written in the repository
@@ -53,22 +66,80 @@ class Example:
         return re.sub(r"<[^>\s]*>", "", body)
 
 
-def _header(lines: list[str], key: str) -> str:
-    for line in lines[:5]:
-        if line.startswith(f"# {key}: "):
-            return line[len(f"# {key}: "):].strip()
-    return ""
+@dataclass(frozen=True)
+class Examples:
+    """The example questions in file-name order (the editor's tabs), each found by its id."""
+
+    all: tuple[Example, ...] = ()
+
+    def __iter__(self) -> Iterator[Example]:
+        return iter(self.all)
+
+    def __len__(self) -> int:
+        return len(self.all)
+
+    def by_id(self, example_id: str) -> Example:
+        for example in self.all:
+            if example.id == example_id:
+                return example
+        carried = ", ".join(sorted(e.id for e in self.all)) or "none"
+        raise ExampleQuestionError(f"no example question carries '# id: {example_id}' "
+                                   f"(ids found: {carried})")
 
 
-def load_examples(folder: Path | None = None) -> tuple[Example, ...]:
-    """Every ``*.rq`` file of ``folder`` (default: ``queries_folder()``), by name."""
-    folder = folder or queries_folder()
-    examples = []
-    for path in sorted(folder.glob("*.rq")) if folder.is_dir() else []:
-        if not _NAME.match(path.stem):
+def read_header(text: str, where: str) -> dict[str, str]:
+    """The ``# id:``, ``# title:`` and ``# question:`` lines of the comment block a query opens
+    with, as {key: value}; a key given twice is an error naming ``where`` (the file)."""
+    header: dict[str, str] = {}
+    for line in text.splitlines():
+        if not line.startswith("#"):
+            break
+        match = _HEADER.match(line.rstrip())
+        if match is None:
             continue
-        text = path.read_text(encoding="utf-8")
-        lines = text.splitlines()
-        examples.append(Example(path.stem, _header(lines, "title") or path.stem,
-                                _header(lines, "question"), text))
-    return tuple(examples)
+        key, value = match.group(1), match.group(2).strip()
+        if key in header:
+            raise ExampleQuestionError(f"{where}: '# {key}:' is given twice")
+        header[key] = value
+    return header
+
+
+def read_example(path: Path) -> Example:
+    """One ``.rq`` file, its header checked: an error names the file and says what to write."""
+    if not _NAME.match(path.stem):
+        raise ExampleQuestionError(f"{path}: a query file's name is its URL; use lower-case "
+                                   "letters, digits and hyphens, e.g. 01-who-must-help.rq")
+    text = path.read_text(encoding="utf-8")
+    header = read_header(text, str(path))
+    example_id = header.get("id", "")
+    if not example_id:
+        raise ExampleQuestionError(f"{path}: no '# id:' line; open the file with a stable id, "
+                                   "e.g. '# id: who-must-help', before '# title:'")
+    if not _ID.match(example_id):
+        raise ExampleQuestionError(f"{path}: id {example_id!r} is not kebab-case (lower-case "
+                                   "words joined by hyphens, e.g. who-must-help)")
+    return Example(example_id, path.stem, header.get("title") or path.stem,
+                   header.get("question", ""), text)
+
+
+def load_examples(folder: Path | str | None = None) -> Examples:
+    """Every ``*.rq`` file of ``folder`` (default: ``queries_folder()``), checked as a set: ids
+    unique, and every id in ``ASKED_FOR`` present. Raises ``ExampleQuestionError`` otherwise."""
+    folder = Path(folder) if folder else queries_folder()
+    if not folder.is_dir():
+        raise ExampleQuestionError(f"{folder}: no such folder of example questions (*.rq); "
+                                   "set 'queries_path' to the folder that holds them")
+    examples = tuple(read_example(path) for path in sorted(folder.glob("*.rq")))
+    first_with: dict[str, Example] = {}
+    for example in examples:
+        if example.id in first_with:
+            raise ExampleQuestionError(
+                f"{folder}: id {example.id!r} is carried by both {first_with[example.id].name}.rq "
+                f"and {example.name}.rq; each question needs its own id")
+        first_with[example.id] = example
+    for example_id in ASKED_FOR:
+        if example_id not in first_with:
+            raise ExampleQuestionError(f"{folder}: the pages ask for the example question "
+                                       f"'{example_id}', but no .rq file there carries "
+                                       f"'# id: {example_id}'")
+    return Examples(examples)

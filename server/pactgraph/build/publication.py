@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 from rdflib import Graph
 
 from pactgraph.build import prebuilt
+from pactgraph.build.examples import Examples, load_examples
 from pactgraph.build.memory import ResponseCache
 from pactgraph.engine.base import Engine
 from pactgraph.engine.embedded import EmbeddedEngine
@@ -45,6 +46,7 @@ class Publication:
     store: TripleStore    # the same triples, for the server's own queries
     data_version: str = ""  # a hash of the input files: the data part of every ETag
     folder: Path | None = None  # the prebuilt store's folder, with the dumps
+    examples: Examples = Examples()  # the example questions (queries/*.rq), found by id
     _memo: dict[str, Any] = field(default_factory=dict, repr=False)
     _memo_lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
@@ -70,7 +72,9 @@ class Publication:
 
 def build_publication(settings: dict[str, Any]) -> Publication:
     """Open the prebuilt store of the input files, parsing, validating and building it first if
-    these files have not been built before (build/prebuilt.py)."""
+    these files have not been built before (build/prebuilt.py). The example questions are read
+    first: a broken header fails the start in a moment, before any store is built."""
+    examples = load_examples(settings["queries_path"])
     paths = [settings["ontology_paths"], settings["data_paths"], settings["shapes_paths"]]
     files = [file for group in paths for file in turtle_files(group)]
     version = prebuilt.input_version(files, *prebuilt.VALIDATION_INPUTS)
@@ -88,4 +92,5 @@ def build_publication(settings: dict[str, Any]) -> Publication:
     # Parsed in every process: with blank-node labels that do not change from one to the next.
     ontology, shapes = (stable_blank_nodes(SourceGraphs.load(settings[name]).graph)
                         for name in ("ontology_paths", "shapes_paths"))
-    return Publication(settings, ontology, shapes, graph_over(store), store, version, folder)
+    return Publication(settings, ontology, shapes, graph_over(store), store, version, folder,
+                       examples)

@@ -1,8 +1,8 @@
 """Who is bound to defend whom on a date, the alliance network drawn from that, and the timeline.
 
-``obligations_on`` is the date-aware form of queries/01-who-must-help.rq: on today's date the two
-give the same (helper, attacked) pairs, which tests/test_explore.py checks. Pure view models: they
-read the published graph and know nothing of Flask.
+``obligations_on`` is the date-aware form of the question ``who-must-help``: on today's date the
+two give the same (helper, attacked) pairs, which tests/test_explore.py checks. Pure view models:
+they read the published graph and know nothing of Flask.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@ receives, past and present, and the invocations it made or benefited from.
 
 Separate from ``commitment_page`` because it reads the graph from the other side: it starts from a
 state and gathers the commitments, memberships and invocations that name it, and it is fed the
-rows of queries/01-who-must-help.rq by the resource blueprint.
+rows of the example question ``who-must-help`` (and a link to it) by the resource blueprint.
 """
 
 from __future__ import annotations
@@ -63,6 +63,7 @@ class StateView:
     cow: str
     wikidata: tuple[Link, ...]
     helpers: tuple[HelpGroup, ...]
+    helpers_asked_by: Link   # the example question that found the helpers, linked to its file
     commitments: tuple[StateCommitment, ...]
     invoked: tuple[InvocationView, ...]
     assisted: tuple[InvocationView, ...]
@@ -70,7 +71,7 @@ class StateView:
 
 
 def help_groups(rows: Iterable[dict[str, Any]], state: str, labels: Labeller) -> list[HelpGroup]:
-    """Rows of queries/01-who-must-help.rq about ``state``, grouped by commitment and article."""
+    """Rows of the question ``who-must-help`` about ``state``, grouped by commitment and article."""
     groups: dict[tuple[str, str, str], dict[str, Any]] = {}
     for row in rows:
         if row["attacked"] != state:
@@ -124,7 +125,7 @@ def state_commitments(graph: Graph, state: URIRef, labels: Labeller) -> list[Sta
 
 
 def state_view(graph: Graph, state: URIRef, labels: Labeller,
-               who_must_help: Iterable[dict[str, Any]]) -> StateView:
+               who_must_help: Iterable[dict[str, Any]], asked_by: Link) -> StateView:
     def invocations(prop: URIRef) -> tuple[InvocationView, ...]:
         return tuple(sorted((invocation_view(graph, i, labels)
                              for i in graph.subjects(prop, state)), key=lambda v: v.date))
@@ -134,6 +135,7 @@ def state_view(graph: Graph, state: URIRef, labels: Labeller,
         cow=text_of(graph, state, PG.cowStateCode),
         wikidata=tuple(wikidata_links(graph, state, labels)),
         helpers=tuple(help_groups(who_must_help, str(state), labels)),
+        helpers_asked_by=asked_by,
         commitments=tuple(state_commitments(graph, state, labels)),
         invoked=invocations(PG.invokingParty), assisted=invocations(PG.assistedParty),
         sources=tuple(sources_of(graph, [state], labels)))

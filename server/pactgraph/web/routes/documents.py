@@ -17,13 +17,14 @@ from rdflib import URIRef
 from rdflib.namespace import OWL, RDF
 
 from pactgraph import formats
+from pactgraph.build.examples import WHO_MUST_HELP
 from pactgraph.build.publication import Publication
 from pactgraph.errors import NotAcceptable
 from pactgraph.namespaces import ONTOLOGY_IRI, PG, SH
 from pactgraph.pages.clause import clause_view, invocation_view
 from pactgraph.pages.commitment import commitment_view, commitments
 from pactgraph.pages.describe import description
-from pactgraph.pages.labeller import Labeller
+from pactgraph.pages.labeller import Labeller, Link
 from pactgraph.pages.ontology import ontology_view, shapes_view
 from pactgraph.pages.our_iris import ResourceIndex
 from pactgraph.pages.readers import page_kind
@@ -110,7 +111,9 @@ def summary_of(focus: URIRef, labels: Labeller) -> tuple[str, object] | None:
     if kind == "commitment":
         return kind, commitment_view(graph, focus, labels)
     if kind == "state":
-        return kind, state_view(graph, focus, labels, who_must_help_rows())
+        question = publication().examples.by_id(WHO_MUST_HELP)
+        asked = Link(question.title, url_for("explore.query_file", name=question.name))
+        return kind, state_view(graph, focus, labels, who_must_help_rows(), asked)
     if kind == "clause":
         return kind, clause_view(graph, focus, labels)
     if kind == "invocation":

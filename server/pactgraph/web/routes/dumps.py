@@ -16,7 +16,6 @@ from rdflib.namespace import VOID
 
 from pactgraph import formats
 from pactgraph.build.downloads import Dump, build_dumps
-from pactgraph.build.examples import load_examples
 from pactgraph.build.jsonld_context import build_context
 from pactgraph.build.memory import bytes_etag
 from pactgraph.build.prebuilt import DUMP_FILES
@@ -144,8 +143,8 @@ def settings_json() -> Response:
 
 def current_dataset_description() -> Graph:
     stats = memo("statistics", lambda p: compute_statistics(p.store))
-    examples = memo("examples", lambda p: load_examples())
-    return dataset_description(publication().graph, stats, all_dumps(), iri_map(), examples)
+    return dataset_description(publication().graph, stats, all_dumps(), iri_map(),
+                               publication().examples)
 
 
 @blueprint.get("/.well-known/void")

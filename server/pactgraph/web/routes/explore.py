@@ -4,7 +4,8 @@
   date; the graph is drawn by static/network.js (Cytoscape.js) from ``/explore/network.json``, and
   the same obligations are listed in an HTML table for readers without JavaScript.
 - ``/explore/timeline``: treaties' signatures, entries into force and ends, and invocations.
-- ``/queries/``, ``/queries/{name}.rq``: the example questions, with their PREFIX lines.
+- ``/queries/``, ``/queries/{name}.rq``: the example questions, with their PREFIX lines; the URL
+  is the file name, while code finds a question by its ``# id:`` (build/examples.py).
 
 What they show is computed in pages/network.py.
 """
@@ -18,7 +19,7 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, jsonify, render_template, request
 
-from pactgraph.build.examples import Example, load_examples
+from pactgraph.build.examples import WHO_MUST_HELP, Examples
 from pactgraph.namespaces import PG
 from pactgraph.pages.describe import label_of
 from pactgraph.pages.labeller import Labeller
@@ -109,8 +110,9 @@ def timeline_page() -> str:
     return render_template("timeline.html", decades=list(by_decade(events)), count=len(events))
 
 
-def examples() -> tuple[Example, ...]:
-    return memo("examples", lambda p: load_examples())
+def examples() -> Examples:
+    """The example questions, read and checked when the publication was built."""
+    return publication().examples
 
 
 @blueprint.get("/queries/")
@@ -128,12 +130,9 @@ def query_file(name: str) -> Response:
 
 
 def who_must_help_rows() -> list[dict[str, str]]:
-    """queries/01-who-must-help.rq run on the store once per app, as {variable: value} rows."""
+    """The question ``who-must-help`` run on the store once per app, as {variable: value} rows."""
     def run(p: Any) -> list[dict[str, str]]:
-        example = next((e for e in examples() if e.name == "01-who-must-help"), None)
-        if example is None:
-            return []
-        result = p.store.query(example.text)
+        result = p.store.query(p.examples.by_id(WHO_MUST_HELP).text)
         names = [v.value for v in result.value.variables]
         return [{n: (row[n].value if row[n] is not None else "") for n in names}
                 for row in result.value]

@@ -8,9 +8,10 @@ the endpoint's own parts: the same negotiation, checks, cache keys, answer cache
 (web/routes/sparql.py, web/caching.py, engine/pool.py). It writes the headers Flask would write;
 ``tests/test_query_path.py`` compares the two paths header by header.
 
-Plain means: a GET whose query string is exactly one ``query`` parameter, with no body and no
-conditional or range header, a query within ``max_query_length`` whose answer may be cached (no
-``NOW()``...), and an Accept header under which no kind of result is answered with the HTML page.
+Plain means: a GET whose query string is exactly one ``query`` parameter, that Flask need not see
+for other reasons (no body, no conditional or range header: ``front_cache.for_flask_only``), a
+query within ``max_query_length`` whose answer may be cached (no ``NOW()``...), and an Accept
+header under which no kind of result is answered with the HTML page.
 Every other request goes to Flask untouched. So does every outcome of evaluation other than a
 complete answer (an error, a refusal, an answer cut by the row cap): the query is not evaluated
 twice, its outcome is handed to the endpoint (``sparql.HANDED_OVER``), which answers as if it had
@@ -34,9 +35,9 @@ from pactgraph.web.caching import CachedAnswer, app_response_cache, is_cacheable
 from pactgraph.web.errors import ALLOW_ANY_ORIGIN
 from pactgraph.web.headers import SECURITY_HEADERS
 from pactgraph.web.middleware.front_cache import (
-    BYPASS_HEADERS,
     StartResponse,
     WSGIApp,
+    for_flask_only,
     mark_reusable,
 )
 from pactgraph.web.routes.sparql import (
@@ -137,11 +138,7 @@ class QueryPath:
         if environ.get("REQUEST_METHOD") != "GET" or environ.get("PATH_INFO") != "/sparql":
             return None
         raw = environ.get("QUERY_STRING", "")
-        if not raw.startswith(PREFIX) or "&" in raw:
-            return None
-        if environ.get("CONTENT_LENGTH", "0") not in ("", "0"):
-            return None
-        if any(name in environ for name in BYPASS_HEADERS):
+        if not raw.startswith(PREFIX) or "&" in raw or for_flask_only(environ):
             return None
         query = decode_form_value(raw[len(PREFIX):])
         if (query is None or not query.strip() or len(query) > self.max_length

@@ -108,7 +108,7 @@ def command_query(args: argparse.Namespace) -> int:
     from pactgraph.engine.answers import answer
     from pactgraph.engine.pool import KINDS
     from pactgraph.engine.store import check_query, offered_for
-    from pactgraph.web.routes.sparql import compact_iri
+    from pactgraph.web.routes.sparql_pages import compact_iri
     store = _unvalidated_store(args)
     check_query(args.query, store.graph_names)
     names = {kind: args.format or ("ttl" if kind == "graph" else "table") for kind in KINDS}
@@ -128,7 +128,7 @@ def command_query(args: argparse.Namespace) -> int:
 def _query_media_type(name: str, kind: str) -> str | None:
     """What ``pactgraph query --format name`` writes a result of ``kind`` in; None if nothing."""
     from pactgraph.engine.store import offered_for
-    from pactgraph.web.routes.sparql import choose_media_type
+    from pactgraph.web.plan import choose_media_type
     if name == "table" and kind != "graph":
         return "application/sparql-results+json"  # the table is built from SPARQL JSON
     try:

@@ -1,15 +1,17 @@
 """The lean path of a plain SPARQL GET answers exactly what Flask would, and only what it should.
 
 Two apps on the same data are compared request by request: one through the lean path
-(``query_path.QueryPath``), one straight into Flask. Status, every header but Date, and the body
+(``lean_sparql.QueryPath``), one straight into Flask. Status, every header but Date, and the body
 must be the same, for answers and for every kind of refusal. Other tests prove that the lean path
-really answers without Flask, and that a query it hands over is evaluated once, not twice.
+really answers without Flask, that a query it hands over is evaluated once, not twice, and that
+both follow one plan (web/plan.py): a limit changed there changes both.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from urllib.parse import quote, quote_plus
 
 import pytest
@@ -20,8 +22,9 @@ from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
 from pactgraph.web.app import create_app
-from pactgraph.web.context import executor_for
+from pactgraph.web.context import executor_for, publication_of
 from pactgraph.web.middleware.lean_sparql import QueryPath, decode_form_value
+from pactgraph.web.plan import PLAN_FACTS, plan_facts
 
 JSON = "application/sparql-results+json"
 TREATIES = "SELECT ?t WHERE { ?t a pg:MutualDefenseTreaty } ORDER BY ?t"
@@ -145,6 +148,24 @@ def test_a_handed_over_query_is_evaluated_once(lean_app, counted, query):
     assert counted == {"flask": 1, "evaluations": 1}
 
 
+def test_a_limit_changed_in_the_plan_changes_both_paths(lean_app, counted, monkeypatch):
+    """Both paths read the length limit and the cache lifetime from the app's one PlanFacts."""
+    layer = lean_layer(lean_app)
+    facts = replace(plan_facts(lean_app), max_query_length=64, cache_max_age_seconds=7)
+    monkeypatch.setitem(publication_of(lean_app).kept, PLAN_FACTS, facts)
+    longest = "ASK { ?s ?p ?o } # the longest query now accepted ".ljust(64, "x")
+    lean = call(layer, sparql(longest), {"Accept": JSON})
+    assert counted == {"flask": 0, "evaluations": 1}  # the lean path answered it
+    assert lean[0] == "200 OK" and ("Cache-Control", "public, max-age=7") in lean[1]
+    assert call(layer.app, sparql(longest), {"Accept": JSON}) == lean
+    for wsgi_app in (layer, layer.app):
+        status, _, body = call(wsgi_app, sparql(longest + "x"), {"Accept": JSON})
+        assert status.startswith("413") and b"65 characters long; at most 64" in body
+    posted = lean_app.test_client().post("/sparql", data=longest.encode() + b" " * 200,
+                                         content_type="application/sparql-query")
+    assert posted.status_code == 413 and b"at most 64 characters" in posted.data
+
+
 @pytest.mark.parametrize(("path", "headers", "method"), [
     (sparql(TREATIES), {"If-None-Match": '"x"'}, "GET"),
     (sparql(TREATIES), {"Range": "bytes=0-10"}, "GET"),
@@ -189,7 +210,7 @@ def test_an_outcome_handed_over_for_another_query_is_ignored(flask_app):
     """The endpoint uses a handed-over outcome only if it read the very same job itself."""
     from pactgraph.engine.base import Job
     from pactgraph.errors import QueryError
-    from pactgraph.web.routes.sparql import HANDED_OVER
+    from pactgraph.web.middleware.lean_sparql import HANDED_OVER
 
     environ = EnvironBuilder(path=sparql(TREATIES + " # handed"),
                              headers={"Accept": JSON}).get_environ()

@@ -21,7 +21,7 @@ from pactgraph import formats
 from pactgraph.engine.store import graph_iri
 from pactgraph.namespaces import SD
 from pactgraph.web import errors as web_errors
-from pactgraph.web.routes.sparql import EXAMPLE_QUERY
+from pactgraph.web.routes.sparql_pages import EXAMPLE_QUERY
 
 NATO = "https://w3id.org/pactgraph/id/treaty/north-atlantic-treaty-1949"
 INVOCATION = URIRef("https://w3id.org/pactgraph/id/invocation/nato-article-5-2001")

@@ -47,7 +47,7 @@ class Publication:
     data_version: str = ""  # a hash of the input files: the data part of every ETag
     folder: Path | None = None  # the prebuilt store's folder, with the dumps
     examples: Examples = Examples()  # the example questions (queries/*.rq), found by id
-    _memo: dict[str, Any] = field(default_factory=dict, repr=False)
+    kept: dict[str, Any] = field(default_factory=dict, repr=False)  # what ``memo`` keeps, by key
     _memo_lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
     @cached_property
@@ -63,11 +63,11 @@ class Publication:
 
     def memo(self, key: str, build: Callable[[Publication], T]) -> T:
         """``build(self)``, computed once and kept: values derived from what never changes."""
-        if key not in self._memo:
+        if key not in self.kept:
             with self._memo_lock:  # re-entrant: one kept value may be built from another
-                if key not in self._memo:
-                    self._memo[key] = build(self)
-        return self._memo[key]
+                if key not in self.kept:
+                    self.kept[key] = build(self)
+        return self.kept[key]
 
 
 def build_publication(settings: dict[str, Any]) -> Publication:

@@ -93,7 +93,7 @@ def cacheable(response: Response, etag: str, max_age: int, vary_accept: bool = T
     """
     headers = response.headers
     headers["ETag"] = f'"{etag}"'
-    headers["Cache-Control"] = f"public, max-age={max_age}"
+    headers["Cache-Control"] = cache_control(max_age)
     if vary_accept:
         vary = headers.get("Vary")
         if not vary:
@@ -101,6 +101,11 @@ def cacheable(response: Response, etag: str, max_age: int, vary_accept: bool = T
         elif "accept" not in (v.strip().lower() for v in vary.split(",")):
             headers["Vary"] = f"{vary}, Accept"
     return response
+
+
+def cache_control(max_age: int) -> str:
+    """The Cache-Control of every answer: anyone may keep it, for ``max_age`` seconds."""
+    return f"public, max-age={max_age}"
 
 
 def not_modified_response(etag: str, max_age: int, vary_accept: bool = True) -> Response:

@@ -77,13 +77,21 @@ def mark_reusable_page(response: Response) -> Response:
     return response
 
 
+def for_flask_only(environ: dict[str, Any]) -> bool:
+    """Whether a request has a body or a conditional or range header: Flask answers those, never
+    a layer before it (this one, or the lean SPARQL path)."""
+    if environ.get("CONTENT_LENGTH", "0") not in ("", "0"):
+        return True
+    for name in BYPASS_HEADERS:  # a loop, not any(): this is on the path of every cached answer
+        if name in environ:
+            return True
+    return False
+
+
 def front_key(environ: dict[str, Any]) -> str | None:
     """The key of a GET or HEAD that may be answered from memory; None for one Flask must see."""
-    if environ.get("CONTENT_LENGTH", "0") not in ("", "0"):
+    if for_flask_only(environ):
         return None
-    for name in BYPASS_HEADERS:
-        if name in environ:
-            return None
     # An absent header and an empty one may be answered differently: () and ("",) differ.
     parts = [(environ[name],) if name in environ else () for name in KEY_PARTS]
     host = environ.get("HTTP_HOST")

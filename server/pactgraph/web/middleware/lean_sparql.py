@@ -3,18 +3,19 @@
 A query asked for the first time (no cache can help) cost the web process about 1 ms of CPU in
 Flask: the request and response objects, routing, four hooks, and werkzeug's query-string
 decoding (pure Python, a quarter of the whole for a query of a few hundred escaped characters).
-This WSGI layer sits between the front cache and Flask and answers the common case itself, with
-the endpoint's own parts: the same negotiation, checks, cache keys, answer cache and query workers
-(web/routes/sparql.py, web/caching.py, engine/pool.py). It writes the headers Flask would write;
-``tests/test_query_path.py`` compares the two paths header by header.
+This WSGI layer sits between the front cache and Flask and answers the common case itself. It
+decides nothing about the query: the plan (web/plan.py) that the endpoint also follows says what
+is refused, in which media types, whether and under which key and ETag the answer is remembered,
+the worker's job and every header. ``tests/test_query_path.py`` compares the two paths header by
+header.
 
-Plain means: a GET whose query string is exactly one ``query`` parameter, with no body and no
-conditional or range header, a query within ``max_query_length`` whose answer may be cached (no
-``NOW()``...), and an Accept header under which no kind of result is answered with the HTML page.
-Every other request goes to Flask untouched. So does every outcome of evaluation other than a
-complete answer (an error, a refusal, an answer cut by the row cap): the query is not evaluated
-twice, its outcome is handed to the endpoint (``sparql.HANDED_OVER``), which answers as if it had
-evaluated it itself.
+Plain means: a GET of exactly ``/sparql?query=...`` that Flask need not see for other reasons (no
+body, no conditional or range header: ``front_cache.for_flask_only``), whose plan is to remember
+its answer (so not the HTML page, nor a query whose answer may change). Every other request goes
+to Flask untouched, and so does a refused query (the endpoint plans it again and answers the
+refusal). So does every outcome of evaluation other than a complete answer (an error, an answer
+cut by the row cap): the query is not evaluated twice, its outcome is handed to the endpoint
+(``hand_over``), which answers as if it had evaluated it itself.
 """
 
 from __future__ import annotations
@@ -27,27 +28,20 @@ from typing import Any
 from flask import Flask
 from werkzeug.wsgi import get_current_url
 
-from pactgraph import formats
 from pactgraph.build.memory import CachedAnswer
-from pactgraph.engine.outbound import check_query
-from pactgraph.web.caching import is_cacheable_query, make_etag
+from pactgraph.engine.base import Answer, Job
 from pactgraph.web.context import publication_of
-from pactgraph.web.errors import ALLOW_ANY_ORIGIN
-from pactgraph.web.headers import SECURITY_HEADERS
 from pactgraph.web.middleware.front_cache import (
-    BYPASS_HEADERS,
     StartResponse,
     WSGIApp,
+    for_flask_only,
     mark_reusable,
 )
-from pactgraph.web.routes.sparql import (
-    HANDED_OVER,
-    Operation,
-    answer_key,
-    job_for,
-    limits_url_for,
-    media_types_by_kind,
-)
+from pactgraph.web.plan import Operation, plan_facts, plan_query
+
+# The environ entry in which the lean path hands the endpoint the outcome of a query it evaluated
+# but does not answer itself: (the Job, its Answer or the exception it raised).
+HANDED_OVER = "pactgraph.query_outcome"
 
 PREFIX = "query="
 
@@ -88,71 +82,63 @@ def _url_root(scheme: str | None, host: str | None, server_name: str | None,
     return get_current_url(environ, root_only=True)
 
 
+def hand_over(environ: dict[str, Any], job: Job, outcome: Answer | Exception) -> None:
+    environ[HANDED_OVER] = (job, outcome)
+
+
+def take_handed_over(environ: dict[str, Any], job: Job) -> Answer | None:
+    """The outcome the lean path already had for this very job (raised if an error), if any."""
+    handed = environ.pop(HANDED_OVER, None)
+    if handed is None or handed[0] != job:
+        return None
+    if isinstance(handed[1], BaseException):
+        raise handed[1]
+    return handed[1]
+
+
 class QueryPath:
     """WSGI middleware: answer a plain ``GET /sparql?query=...`` itself, else ask ``app``."""
 
     def __init__(self, app: WSGIApp, flask_app: Flask) -> None:
         self.app = app
         self.flask_app = flask_app
-        publication = publication_of(flask_app)
-        self.settings = publication.settings
-        self.data_version = publication.data_version
-        self.graph_names = publication.engine.graph_names
-        self.max_length = int(self.settings["max_query_length"])
-        self.cache_control = f"public, max-age={int(self.settings['cache_max_age_seconds'])}"
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        operation = self._plain_query(environ)
+        operation = plain_operation(environ)
         if operation is None:
             return self.app(environ, start_response)
-        media_types = media_types_by_kind(None, environ.get("HTTP_ACCEPT"))
-        if formats.HTML in media_types.values():
-            return self.app(environ, start_response)
         try:
-            check_query(operation.query, self.graph_names)
-        except Exception:  # a refusal: the endpoint makes the same check and answers it
+            plan = plan_query(operation, None, environ.get("HTTP_ACCEPT"),
+                              plan_facts(self.flask_app), url_root(environ))
+        except Exception:  # a refusal (or a bug): the endpoint meets it too, and answers it
+            return self.app(environ, start_response)
+        if not plan.remember:
             return self.app(environ, start_response)
         answers = publication_of(self.flask_app).answers
-        key = answer_key(operation, media_types)
-        kept = answers.get(key)
+        kept = answers.get(plan.key)
         if not isinstance(kept, CachedAnswer):
-            link = limits_url_for(self.settings, url_root(environ))
-            job = job_for(operation, media_types, link)
+            job = plan.job
             try:
                 answer = publication_of(self.flask_app).engine.run(job)
             except Exception as error:  # answered by the endpoint's error handlers
-                environ[HANDED_OVER] = (job, error)
+                hand_over(environ, job, error)
                 return self.app(environ, start_response)
             if answer.truncated:  # the endpoint adds the signals of a cut answer
-                environ[HANDED_OVER] = (job, answer)
+                hand_over(environ, job, answer)
                 return self.app(environ, start_response)
-            kept = CachedAnswer(answer.body, formats.content_type(answer.media_type),
-                                make_etag(self.data_version, key))
-            answers.put(key, kept)
+            kept = plan.remembered(answer)
+            answers.put(plan.key, kept)
         mark_reusable(environ)  # the front cache answers the same request next time
-        start_response("200 OK", self._headers(kept))
+        start_response("200 OK", plan.answer_headers(kept))
         return [kept.body]
 
-    def _plain_query(self, environ: dict[str, Any]) -> Operation | None:
-        """The query of a plain request (see the module's docstring), else None."""
-        if environ.get("REQUEST_METHOD") != "GET" or environ.get("PATH_INFO") != "/sparql":
-            return None
-        raw = environ.get("QUERY_STRING", "")
-        if not raw.startswith(PREFIX) or "&" in raw:
-            return None
-        if environ.get("CONTENT_LENGTH", "0") not in ("", "0"):
-            return None
-        if any(name in environ for name in BYPASS_HEADERS):
-            return None
-        query = decode_form_value(raw[len(PREFIX):])
-        if (query is None or not query.strip() or len(query) > self.max_length
-                or not is_cacheable_query(query)):
-            return None
-        return Operation(query)
 
-    def _headers(self, kept: CachedAnswer) -> list[tuple[str, str]]:
-        # In the order Flask writes them: the response, sparql._cached, then the after-request
-        # hooks (CORS, then security: Flask runs hooks in reverse order of registration).
-        return [("Content-Type", kept.content_type), ("Content-Length", str(len(kept.body))),
-                ("ETag", f'"{kept.etag}"'), ("Cache-Control", self.cache_control),
-                ("Vary", "Accept"), ALLOW_ANY_ORIGIN, *SECURITY_HEADERS.items()]
+def plain_operation(environ: dict[str, Any]) -> Operation | None:
+    """The operation of a plain request (see the module's docstring), else None."""
+    if environ.get("REQUEST_METHOD") != "GET" or environ.get("PATH_INFO") != "/sparql":
+        return None
+    raw = environ.get("QUERY_STRING", "")
+    if not raw.startswith(PREFIX) or "&" in raw or for_flask_only(environ):
+        return None
+    query = decode_form_value(raw[len(PREFIX):])
+    return None if query is None else Operation(query)

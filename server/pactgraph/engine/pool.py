@@ -213,7 +213,7 @@ class QueryExecutor:
         self.isolation: str | None = None
         _LIVE.add(self)
         # An executor dropped with its app (tests build many) takes its processes with it.
-        # (At exit ``_close_all`` does it, marking the pool closed first.)
+        # (At exit ``close_all`` does it, marking the pool closed first.)
         weakref.finalize(self, _kill_all, self._workers, self._loaders).atexit = False
 
     # -- life cycle
@@ -395,7 +395,9 @@ _APP_LOCK = threading.Lock()
 
 
 @atexit.register
-def _close_all() -> None:
+def close_all() -> None:
+    """Close every pool started in this process (at exit; a gunicorn worker calls it itself, as
+    it ends without running exit handlers: web/server.py)."""
     for executor in list(_LIVE):
         executor.close()
 

@@ -3,10 +3,17 @@
 The app is built before gunicorn starts (``preload_app``), in the master process: the files are
 parsed and validated once, a dataset that fails the shapes stops the command before any socket is
 opened, and the workers share the loaded store copy-on-write.
+
+A worker, a fork of that master, ends the way a forked child that does not exec must: it closes
+what it started itself (its query pool) and leaves with ``os._exit`` (see ``_end_worker``).
 """
 
 from __future__ import annotations
 
+import logging
+import os
+import signal
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,6 +49,8 @@ class ServerOptions:
             # stall it (they run in query worker processes, see engine/pool.py).
             "timeout": 60,
             "post_worker_init": _start_query_workers,
+            "worker_int": _ignore_further_stop_signals,
+            "worker_exit": _end_worker,
             "accesslog": "-" if self.access_log else None,
             "errorlog": "-",
             "proc_name": "pactgraph",
@@ -57,6 +66,58 @@ def _start_query_workers(worker) -> None:
     from pactgraph.engine.pool import executor_for
 
     executor_for(worker.app.wsgi()).start()
+
+
+def _ignore_further_stop_signals(worker) -> None:
+    """A worker that is quitting ignores the next stop signal. Ctrl-C sends two: SIGINT from the
+    terminal to the whole process group, then SIGQUIT from the master; the second one raised
+    SystemExit again in the middle of ``_end_worker``. A handler that does nothing, not SIG_IGN:
+    Python raises OSError ("ignored due to race condition") for a signal that arrived just before
+    its handler became SIG_IGN."""
+    for number in (signal.SIGINT, signal.SIGQUIT, signal.SIGTERM):
+        signal.signal(number, _do_nothing)
+
+
+def _do_nothing(number: int, frame) -> None:
+    pass
+
+
+def _end_worker(arbiter, worker) -> None:
+    """End a gunicorn worker after its own clean-up only: close its query pool, flush the log,
+    and ``os._exit`` with the status gunicorn chose.
+
+    Not Python's normal exit, which also runs what the worker inherited from the master:
+    - the C++ exit handlers of RocksDB, whose background threads the master started when it opened
+      the prebuilt store. In the fork, their handles name threads that do not exist, and joining
+      them crashed the worker (gunicorn logged SIGSEGV) or hung it until gunicorn killed it after
+      its graceful timeout, 30 s (SIGKILL, "perhaps out of memory");
+    - the master's ``atexit`` functions, such as the one that deletes the temporary store folder
+      (build/prebuilt.py) the master and the other workers still read.
+    Request threads still running (after SIGINT or the graceful timeout) end with the process.
+    """
+    from pactgraph.engine.pool import close_all
+
+    _ignore_further_stop_signals(worker)
+    status = _exit_status(sys.exc_info()[1])  # gunicorn calls this hook while its exit unwinds
+    try:
+        close_all()
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+    finally:
+        os._exit(status)
+
+
+def _exit_status(ending: BaseException | None) -> int:
+    """The status a process ending with ``ending`` exits with, as Python would set it. The master
+    reads it: 3, for instance, means the worker could not boot, and stops the server."""
+    if ending is None:
+        return 0
+    if not isinstance(ending, SystemExit):
+        return 1
+    if ending.code is None:
+        return 0
+    return ending.code if isinstance(ending.code, int) else 1
 
 
 class PactgraphServer(BaseApplication):

@@ -242,8 +242,11 @@ class QueryExecutor:
         # spawn or forkserver, which re-import the parent's __main__ (a script with no guard).
         ours, theirs = socket.socketpair()
         command = [sys.executable, "-m", "pactgraph.engine.worker", str(theirs.fileno())]
+        # In a session of its own, out of the server's process group: Ctrl-C, which the terminal
+        # sends to the whole group, is for the server, which then closes the pool. It used to reach
+        # a loader still importing, which printed a KeyboardInterrupt traceback.
         process = subprocess.Popen(command, pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL,
-                                   close_fds=True)
+                                   close_fds=True, start_new_session=True)
         theirs.close()
         loader = _Loader(process, Connection(ours.detach()))
         self._loaders.add(loader)

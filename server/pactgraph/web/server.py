@@ -10,6 +10,7 @@ what it started itself (its query pool) and leaves with ``os._exit`` (see ``_end
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import signal
@@ -142,4 +143,10 @@ def serve(config: dict[str, Any], options: ServerOptions) -> None:
     """Build the app from ``config`` (raising ``DataNotConforming`` if the data fails the shapes),
     then serve it until gunicorn is stopped."""
     app = create_app(config)
+    # Everything built so far lives as long as the server, so the collector need not look at it
+    # again: the master's exit no longer walks it (1.0 s of the 1.3 s an idle server took to
+    # stop), and the workers' collections no longer write to the pages they share with the master
+    # (the server's processes took 194 MB instead of 224 MB, PSS, after 800 requests; measured
+    # on the bundled data).
+    gc.freeze()
     PactgraphServer(app, options).run()

@@ -49,8 +49,7 @@ class ServerOptions:
             # A gthread worker is restarted if its main loop stalls this long; queries cannot
             # stall it (they run in query worker processes, see engine/pool.py).
             "timeout": 60,
-            "post_worker_init": _start_query_workers,
-            "worker_int": _ignore_further_stop_signals,
+            "post_worker_init": _prepare_worker,
             "worker_exit": _end_worker,
             "accesslog": "-" if self.access_log else None,
             "errorlog": "-",
@@ -61,20 +60,36 @@ class ServerOptions:
         }
 
 
-def _start_query_workers(worker) -> None:
-    """Each gunicorn worker starts its query workers before it accepts requests, so the first
-    query does not wait for them (engine/pool.py)."""
+def _prepare_worker(worker) -> None:
+    """Each gunicorn worker, before it accepts requests: quits once, and starts its query workers
+    so that the first query does not wait for them (engine/pool.py)."""
     from pactgraph.engine.pool import executor_for
 
+    _quit_once(worker)
     executor_for(worker.app.wsgi()).start()
 
 
-def _ignore_further_stop_signals(worker) -> None:
-    """A worker that is quitting ignores the next stop signal. Ctrl-C sends two: SIGINT from the
-    terminal to the whole process group, then SIGQUIT from the master; the second one raised
-    SystemExit again in the middle of ``_end_worker``. A handler that does nothing, not SIG_IGN:
-    Python raises OSError ("ignored due to race condition") for a signal that arrived just before
-    its handler became SIG_IGN."""
+def _quit_once(worker) -> None:
+    """Make the worker's quick exit (SIGINT, SIGQUIT) start once; further stop signals are ignored.
+
+    Ctrl-C delivers two: the terminal's SIGINT to the whole process group, then the master's
+    SIGQUIT. gthread's handler for the first shuts its thread pool down holding the pool's lock (a
+    plain Lock); the second handler, run inside the first, waited for that lock forever, and the
+    worker hung until the master's SIGKILL 30 s later (gdb: two nested ``handle_quit`` frames in
+    ``ThreadPoolExecutor.shutdown``). A second signal during ``_end_worker`` raised SystemExit in
+    the middle of its clean-up."""
+
+    def quit_once(number: int, frame) -> None:
+        _ignore_further_stop_signals()
+        worker.handle_quit(number, frame)
+
+    for number in (signal.SIGINT, signal.SIGQUIT):
+        signal.signal(number, quit_once)
+
+
+def _ignore_further_stop_signals() -> None:
+    # A handler that does nothing, not SIG_IGN: Python raises OSError ("ignored due to race
+    # condition") for a signal that arrived just before its handler became SIG_IGN.
     for number in (signal.SIGINT, signal.SIGQUIT, signal.SIGTERM):
         signal.signal(number, _do_nothing)
 
@@ -98,7 +113,7 @@ def _end_worker(arbiter, worker) -> None:
     """
     from pactgraph.engine.pool import close_all
 
-    _ignore_further_stop_signals(worker)
+    _ignore_further_stop_signals()
     status = _exit_status(sys.exc_info()[1])  # gunicorn calls this hook while its exit unwinds
     try:
         close_all()

@@ -1,5 +1,6 @@
-"""Process helpers shared by the benchmark (bench/run.py) and the soak run (tests/load/soak.py):
-a free loopback port, and the memory of a whole process tree."""
+"""Process helpers shared by the benchmark (bench/run.py, bench/shutdown.py) and the soak run
+(tests/load/soak.py): a free loopback port, the processes of a whole process tree and their
+memory."""
 
 from __future__ import annotations
 
@@ -21,20 +22,41 @@ def tree_memory_bytes(root: int) -> int:
     divided by the processes sharing it), not of resident sizes: query workers share their
     loader's copy of the store page by page, and adding up their RSS would count it once per
     worker. (Without smaps_rollup, as in some containers, RSS is all there is.)"""
-    children: dict[int, list[int]] = {}
+    return sum(_process_memory(pid) for pid, _ in process_family(root))
+
+
+def _stat_fields(pid: int) -> list[str] | None:
+    """The fields of /proc/PID/stat after the command name (state first), or None if gone."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+
+
+def process_family(root: int) -> list[tuple[int, str]]:
+    """``root`` and all its descendants, each as (pid, start time): with the start time, a pid
+    the kernel has since given to another process is not taken for the same one."""
+    children: dict[int, list[tuple[int, str]]] = {}
     for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            children.setdefault(int(fields[1]), []).append(int(entry.name))
-    total, todo = 0, [root]
+        if entry.name.isdigit() and (fields := _stat_fields(int(entry.name))):
+            children.setdefault(int(fields[1]), []).append((int(entry.name), fields[19]))
+    root_fields = _stat_fields(root)
+    family, todo = [], [(root, root_fields[19])] if root_fields else []
     while todo:
-        current = todo.pop()
-        total += _process_memory(current)
-        todo.extend(children.get(current, []))
-    return total
+        member = todo.pop()
+        family.append(member)
+        todo.extend(children.get(member[0], []))
+    return family
+
+
+def still_running(family: list[tuple[int, str]]) -> list[int]:
+    """The pids of ``family`` (from ``process_family``) still running: a zombie has ended."""
+    running = []
+    for pid, started in family:
+        fields = _stat_fields(pid)
+        if fields and fields[19] == started and fields[0] != "Z":
+            running.append(pid)
+    return running
 
 
 def _process_memory(pid: int) -> int:

@@ -26,6 +26,10 @@ Scale: for each ``--scales`` factor, synthetic data (``pactgraph synth``), then 
 start-up (the first start validates and builds the store; the next loads the prebuilt store), the
 memory of its process tree (PSS: shared pages counted once), and the latency of each example
 question made unique (a trailing comment), beside oxigraph's.
+
+Shutdown: how long pactgraph takes to stop after use, by SIGTERM and by Ctrl-C, and whether it
+stops cleanly (bench/shutdown.py), ``--shutdown-runs`` times each (``--shutdown-only``: just that).
+
 Every wait is bounded; every process started here is stopped here, by its process group.
 """
 
@@ -55,6 +59,9 @@ sys.path.insert(0, str(BENCH))
 
 from loadgen import python_load  # noqa: E402
 from processes import free_port, tree_memory_bytes  # noqa: E402
+from shutdown import STOPS, stop_once  # noqa: E402
+from shutdown import markdown as shutdown_markdown  # noqa: E402
+from shutdown import summary as shutdown_summary  # noqa: E402
 
 from pactgraph.namespaces import PREFIXES  # noqa: E402
 from pactgraph.web.server import ServerOptions  # noqa: E402
@@ -393,6 +400,22 @@ def measure_scale(scale: int, work: Path, logs: Path, store_dir: Path,
     return row
 
 
+def measure_shutdown(logs: Path, store_dir: Path, runs: int) -> dict[str, dict]:
+    """Start pactgraph ``runs`` times per way of stopping it; use it and stop it that way."""
+    results = {}
+    for stop in STOPS:
+        samples = []
+        for _ in range(runs):
+            server = start_pactgraph(None, logs, store_dir)
+            try:
+                samples.append(stop_once(server.process, server.url, server.log, stop))
+            finally:
+                server.stop()  # if stop_once failed before stopping it
+        results[stop] = shutdown_summary(samples)
+        print(f"shutdown by {stop}: {results[stop]}", flush=True)
+    return results
+
+
 # --- Report --------------------------------------------------------------------------------------
 
 def summarise(samples: list[dict]) -> dict:
@@ -451,6 +474,8 @@ def markdown(results: dict) -> str:
             cells.append(("—" if mine is None else f"{mine:.0f}")
                          + " / " + ("—" if theirs is None else f"{theirs:.0f}"))
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    if results.get("shutdown"):
+        lines += ["", *shutdown_markdown(results["shutdown"])]
     if results["problems"]:
         lines += ["", "Problems seen while checking answers:", *[f"- {p}" for p in
                                                                   results["problems"]]]
@@ -505,6 +530,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pactgraph-scales", default="1,10,100",
                         help="scales at which pactgraph is started too (its first start at a "
                              "scale validates: about 10 minutes at 100x, hours at 1000x)")
+    parser.add_argument("--shutdown-runs", type=int, default=3,
+                        help="stops timed per way of stopping pactgraph (SIGTERM, Ctrl-C)")
+    parser.add_argument("--shutdown-only", action="store_true",
+                        help="only time pactgraph's stops, and print them")
     parser.add_argument("--output", type=Path, default=BENCH / "results")
     args = parser.parse_args(argv)
     scales = [int(s) for s in args.scales.split(",") if s]
@@ -516,6 +545,9 @@ def main(argv: list[str] | None = None) -> int:
     store_dir = output / "store"  # pactgraph's prebuilt stores, kept between runs
     work = output / "work"
     work.mkdir(exist_ok=True)
+    if args.shutdown_only:
+        print("\n".join(shutdown_markdown(measure_shutdown(logs, store_dir, args.shutdown_runs))))
+        return 0
 
     results: dict = {"machine": f"{os.cpu_count()} cores, {os.uname().machine}, "
                                 f"Python {sys.version.split()[0]}",
@@ -562,6 +594,7 @@ def main(argv: list[str] | None = None) -> int:
             for system in running:
                 system.stop()
             running = []
+            results["shutdown"] = measure_shutdown(logs, store_dir, args.shutdown_runs)
         for mix, systems in samples.items():
             results["throughput"][mix] = {name: summarise(s) for name, s in systems.items()}
             row = results["throughput"][mix]

@@ -193,7 +193,7 @@ class QueryExecutor:
         self.isolation: str | None = None
         _LIVE.add(self)
         # An executor dropped with its app (tests build many) takes its processes with it.
-        # (At exit ``_close_all`` does it, marking the pool closed first.)
+        # (At exit ``close_all`` does it, marking the pool closed first.)
         weakref.finalize(self, _kill_all, self._workers, self._loaders).atexit = False
 
     # -- life cycle
@@ -222,8 +222,11 @@ class QueryExecutor:
         # spawn or forkserver, which re-import the parent's __main__ (a script with no guard).
         ours, theirs = socket.socketpair()
         command = [sys.executable, "-m", "pactgraph.engine.worker", str(theirs.fileno())]
+        # In a session of its own, out of the server's process group: Ctrl-C, which the terminal
+        # sends to the whole group, is for the server, which then closes the pool. It used to reach
+        # a loader still importing, which printed a KeyboardInterrupt traceback.
         process = subprocess.Popen(command, pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL,
-                                   close_fds=True)
+                                   close_fds=True, start_new_session=True)
         theirs.close()
         loader = _Loader(process, Connection(ours.detach()))
         self._loaders.add(loader)
@@ -355,7 +358,9 @@ class QueryExecutor:
 
 
 @atexit.register
-def _close_all() -> None:
+def close_all() -> None:
+    """Close every pool started in this process (at exit; a gunicorn worker calls it itself, as
+    it ends without running exit handlers: web/server.py)."""
     for executor in list(_LIVE):
         executor.close()
 

@@ -25,7 +25,6 @@ from __future__ import annotations
 import math
 import os
 import resource
-import signal
 import sys
 from multiprocessing.connection import Connection
 from multiprocessing.reduction import recv_handle
@@ -127,7 +126,6 @@ def _reap(pid: int) -> int | None:
 def loader_main(fd: int) -> None:
     """Leave the network, load the copy of the store named by the pool, then fork workers when
     asked, until EOF."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the server, which ends us
     isolation = isolate()  # first, while this interpreter runs one thread (engine/sandbox.py)
     control = Connection(fd)
     memory_mb, max_rows, quads_path = control.recv()

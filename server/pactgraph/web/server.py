@@ -3,10 +3,18 @@
 The app is built before gunicorn starts (``preload_app``), in the master process: the files are
 parsed and validated once, a dataset that fails the shapes stops the command before any socket is
 opened, and the workers share the loaded store copy-on-write.
+
+A worker, a fork of that master, ends the way a forked child that does not exec must: it closes
+what it started itself (its query pool) and leaves with ``os._exit`` (see ``_end_worker``).
 """
 
 from __future__ import annotations
 
+import gc
+import logging
+import os
+import signal
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,7 +49,8 @@ class ServerOptions:
             # A gthread worker is restarted if its main loop stalls this long; queries cannot
             # stall it (they run in query worker processes, see engine/pool.py).
             "timeout": 60,
-            "post_worker_init": _start_query_workers,
+            "post_worker_init": _prepare_worker,
+            "worker_exit": _end_worker,
             "accesslog": "-" if self.access_log else None,
             "errorlog": "-",
             "proc_name": "pactgraph",
@@ -51,12 +60,80 @@ class ServerOptions:
         }
 
 
-def _start_query_workers(worker) -> None:
-    """Each gunicorn worker starts its query workers before it accepts requests, so the first
-    query does not wait for them (engine/pool.py)."""
+def _prepare_worker(worker) -> None:
+    """Each gunicorn worker, before it accepts requests: quits once, and starts its query workers
+    so that the first query does not wait for them (engine/pool.py)."""
     from pactgraph.web.context import publication_of
 
+    _quit_once(worker)
     publication_of(worker.app.wsgi()).engine.start()
+
+
+def _quit_once(worker) -> None:
+    """Make the worker's quick exit (SIGINT, SIGQUIT) start once; further stop signals are ignored.
+
+    Ctrl-C delivers two: the terminal's SIGINT to the whole process group, then the master's
+    SIGQUIT. gthread's handler for the first shuts its thread pool down holding the pool's lock (a
+    plain Lock); the second handler, run inside the first, waited for that lock forever, and the
+    worker hung until the master's SIGKILL 30 s later (gdb: two nested ``handle_quit`` frames in
+    ``ThreadPoolExecutor.shutdown``). A second signal during ``_end_worker`` raised SystemExit in
+    the middle of its clean-up."""
+
+    def quit_once(number: int, frame) -> None:
+        _ignore_further_stop_signals()
+        worker.handle_quit(number, frame)
+
+    for number in (signal.SIGINT, signal.SIGQUIT):
+        signal.signal(number, quit_once)
+
+
+def _ignore_further_stop_signals() -> None:
+    # A handler that does nothing, not SIG_IGN: Python raises OSError ("ignored due to race
+    # condition") for a signal that arrived just before its handler became SIG_IGN.
+    for number in (signal.SIGINT, signal.SIGQUIT, signal.SIGTERM):
+        signal.signal(number, _do_nothing)
+
+
+def _do_nothing(number: int, frame) -> None:
+    pass
+
+
+def _end_worker(arbiter, worker) -> None:
+    """End a gunicorn worker after its own clean-up only: close its query pool, flush the log,
+    and ``os._exit`` with the status gunicorn chose.
+
+    Not Python's normal exit, which also runs what the worker inherited from the master:
+    - the C++ exit handlers of RocksDB, whose background threads the master started when it opened
+      the prebuilt store. In the fork, their handles name threads that do not exist, and joining
+      them crashed the worker (gunicorn logged SIGSEGV) or hung it until gunicorn killed it after
+      its graceful timeout, 30 s (SIGKILL, "perhaps out of memory");
+    - the master's ``atexit`` functions, such as the one that deletes the temporary store folder
+      (build/prebuilt.py) the master and the other workers still read.
+    Request threads still running (after SIGINT or the graceful timeout) end with the process.
+    """
+    from pactgraph.engine.pool import close_all
+
+    _ignore_further_stop_signals()
+    status = _exit_status(sys.exc_info()[1])  # gunicorn calls this hook while its exit unwinds
+    try:
+        close_all()
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+    finally:
+        os._exit(status)
+
+
+def _exit_status(ending: BaseException | None) -> int:
+    """The status a process ending with ``ending`` exits with, as Python would set it. The master
+    reads it: 3, for instance, means the worker could not boot, and stops the server."""
+    if ending is None:
+        return 0
+    if not isinstance(ending, SystemExit):
+        return 1
+    if ending.code is None:
+        return 0
+    return ending.code if isinstance(ending.code, int) else 1
 
 
 class PactgraphServer(BaseApplication):
@@ -81,4 +158,10 @@ def serve(config: dict[str, Any], options: ServerOptions) -> None:
     """Build the app from ``config`` (raising ``DataNotConforming`` if the data fails the shapes),
     then serve it until gunicorn is stopped."""
     app = create_app(config)
+    # Everything built so far lives as long as the server, so the collector need not look at it
+    # again: the master's exit no longer walks it (1.0 s of the 1.3 s an idle server took to
+    # stop), and the workers' collections no longer write to the pages they share with the master
+    # (the server's processes took 194 MB instead of 224 MB, PSS, after 800 requests; measured
+    # on the bundled data).
+    gc.freeze()
     PactgraphServer(app, options).run()

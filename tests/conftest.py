@@ -3,6 +3,10 @@
 The app is built once per session (parsing and validating the data is the slow part); it is
 immutable, so tests cannot disturb each other through it. ``live_server`` runs the real command,
 ``pactgraph serve``, under gunicorn on a free port, so the production path is what is tested.
+
+Every prebuilt store of the run is built in one temporary folder of the session (``store_dir``),
+never in the user's cache: a test run leaves nothing behind in the home folder, and a store left
+there by an earlier version of the code cannot stand in for the one this run should build.
 """
 
 from __future__ import annotations
@@ -28,6 +32,22 @@ from rdflib import Graph
 from pactgraph.web.app import create_app
 
 STARTUP_SECONDS = 300  # the master parses and validates the whole dataset before it listens
+
+
+@pytest.fixture(scope="session", autouse=True)
+def store_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The folder where this run builds its prebuilt stores, shared by every app of the session
+    (the bundled data is validated once per run, not once per app).
+
+    It is set as $PACTGRAPH_STORE_DIR, so the commands the tests start (``pactgraph serve``, a
+    second interpreter) build there too; $XDG_CACHE_HOME points into the session as well, so that
+    nothing else a test starts (a browser, say) writes to the user's cache either.
+    """
+    folder = tmp_path_factory.mktemp("stores")
+    with pytest.MonkeyPatch.context() as environment:
+        environment.setenv("PACTGRAPH_STORE_DIR", str(folder))
+        environment.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
+        yield folder
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,10 @@ and the graph pages are built from reads the same triples rdflib would have pars
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -123,6 +126,23 @@ def test_the_query_workers_answer_from_the_prebuilt_store(tmp_path) -> None:
         assert count == app.extensions["pactgraph"].store.size()
     finally:
         executor_for(app).close()
+
+
+# --- The test run's own stores -------------------------------------------------------------------
+
+def test_the_run_builds_its_stores_in_a_folder_of_its_own(app, store_dir) -> None:
+    """conftest's ``store_dir``: the session's apps, and the commands the tests start, build their
+    stores in a temporary folder of the run, not in the user's cache (issue 12)."""
+    user_cache = Path.home() / ".cache"
+    assert not store_dir.is_relative_to(user_cache)
+    assert app.extensions["pactgraph"].folder.parent == store_dir
+    assert prebuilt.default_store_dir() == store_dir
+    where = subprocess.run(
+        [sys.executable, "-c",
+         "from pactgraph.build.prebuilt import default_store_dir; print(default_store_dir())"],
+        capture_output=True, text=True, check=True, timeout=60)
+    assert Path(where.stdout.strip()) == store_dir
+    assert not Path(os.environ["XDG_CACHE_HOME"]).is_relative_to(user_cache)
 
 
 # --- The rdflib view of the store ----------------------------------------------------------------

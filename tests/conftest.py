@@ -119,7 +119,7 @@ def wait_for_full_pool(executor, seconds: float = 60) -> list[int]:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         pids = executor.pids()
-        if len(pids) == executor.limits.workers and executor._idle.qsize() == len(pids):
+        if len(pids) == executor.limits.workers and executor.idle_workers() == len(pids):
             return pids
         time.sleep(0.02)
     raise AssertionError("the query worker pool did not recover")

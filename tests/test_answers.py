@@ -17,7 +17,7 @@ from rdflib.query import Result
 
 from pactgraph.cli import main
 from pactgraph.engine import answers, results
-from pactgraph.engine.answers import ENGINE_FORMATS, _own_limit, answer
+from pactgraph.engine.answers import ENGINE_FORMATS, answer, trailing_limit
 from pactgraph.engine.pool import executor_for
 from pactgraph.engine.results import RESULTS_JSON, RESULTS_XML, TSV, write
 from pactgraph.engine.store import evaluate_on
@@ -226,7 +226,7 @@ def test_the_construct_case_can_tell(store):
     (f"{ORDERED} # see <urn:x> LIMIT 2", None), (f"{PS} VALUES ?s {{ <urn:LIMIT> }}", None),
     ("SELECT ?LIMIT 3", None), ("SELECT * { ?s ex:LIMIT 3", None)])
 def test_a_query_is_written_whole_only_under_its_own_trailing_limit(query, limit):
-    assert _own_limit(query) == limit
+    assert trailing_limit(query) == limit
 
 
 def test_a_query_under_its_own_limit_goes_through_the_engine(store):

@@ -152,15 +152,30 @@ def test_serve_defaults():
     assert args.workers >= 2
 
 
-def test_serve_takes_the_limits_of_the_settings_table_as_options() -> None:
-    args = cli.build_parser().parse_args(
-        ["serve", "--query-time-limit-ms", "1500", "--max-result-rows", "50",
-         "--cache-max-entries", "0", "--store-dir", "/tmp/somewhere"])
-    settings = cli._settings(args)
+def settings_served_by(argv: list[str], tmp_path: Path, monkeypatch) -> dict:
+    """The settings of the app that ``pactgraph serve`` + ``argv`` would hand to gunicorn (on a
+    file of data and no shapes: quick to build)."""
+    started = []
+    monkeypatch.setattr(serve.PactgraphServer, "run", lambda self: started.append(self))
+    data, shapes = tmp_path / "data.ttl", tmp_path / "no-shapes.ttl"
+    data.write_text(MEMBERSHIP_WITHOUT_START)
+    shapes.write_text("")
+    assert main(["serve", "--data", str(data), "--shapes", str(shapes), *argv]) == 0
+    [server] = started
+    return server.application.extensions["pactgraph"].settings
+
+
+def test_serve_takes_the_limits_of_the_settings_table_as_options(tmp_path, monkeypatch) -> None:
+    store = tmp_path / "store"
+    settings = settings_served_by(
+        ["--query-time-limit-ms", "1500", "--max-result-rows", "50", "--cache-max-entries", "0",
+         "--store-dir", str(store)], tmp_path, monkeypatch)
     assert settings["query_time_limit_ms"] == 1500 and settings["max_result_rows"] == 50
-    assert settings["cache_max_entries"] == 0 and settings["store_dir"] == "/tmp/somewhere"
-    untouched = cli._settings(cli.build_parser().parse_args(["serve"]))
+    assert settings["cache_max_entries"] == 0 and settings["store_dir"] == str(store)
+    assert any(store.iterdir())  # the store was built where the option said
+    untouched = settings_served_by([], tmp_path, monkeypatch)
     assert untouched["query_time_limit_ms"] == DEFAULTS["query_time_limit_ms"]
+    assert untouched["store_dir"] is None
 
 
 @pytest.mark.parametrize("value", ["-1", "soon"])

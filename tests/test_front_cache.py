@@ -98,7 +98,7 @@ def test_a_repeated_get_is_answered_without_flask(client, front, path, accept) -
 
 def test_a_remembered_sparql_answer_shares_the_bytes_of_the_endpoint_cache(client, front):
     assert client.get(sparql(TREATIES), headers={"Accept": JSON}).status_code == 200
-    entries = list(front.cache._entries.values())
+    entries = front.cache.entries()
     answers = [e for e in entries if isinstance(e, CachedAnswer)]
     responses = [e for e in entries if isinstance(e, CachedResponse)]
     assert len(answers) == 1 and len(responses) == 1
@@ -250,7 +250,7 @@ def test_an_error_is_never_kept(client, front, path, accept, status) -> None:
 def test_answers_the_app_does_not_mark_are_never_kept(client, front, path, accept) -> None:
     for _ in range(2):
         assert reached(front, lambda: client.get(path, headers={"Accept": accept}))
-    assert not any(isinstance(entry, CachedResponse) for entry in front.cache._entries.values())
+    assert not any(isinstance(entry, CachedResponse) for entry in front.cache.entries())
 
 
 # --- Bounds ---------------------------------------------------------------------------------------

@@ -131,7 +131,7 @@ def test_a_full_pool_answers_503_with_retry_after(limited_app, limited, full_poo
         hog.start()
     # Wait until both workers are taken, then ask for a third.
     deadline = time.monotonic() + 10
-    while executor_for(limited_app)._idle.qsize() and time.monotonic() < deadline:
+    while executor_for(limited_app).idle_workers() and time.monotonic() < deadline:
         time.sleep(0.01)
     response = limited.get("/sparql", query_string={"query": "ASK {}"})
     for hog in hogs:

@@ -22,7 +22,6 @@ from pactgraph.engine.pool import executor_for
 from pactgraph.engine.results import RESULTS_JSON, RESULTS_XML, TSV, write
 from pactgraph.engine.store import evaluate_on
 from pactgraph.errors import QueryError
-from pactgraph.web.app import create_app
 
 MAX = 5
 LINK = "https://example.org/-/settings.json"
@@ -302,9 +301,8 @@ def values(rows: int) -> str:
 
 
 @pytest.fixture(scope="module")
-def route_app() -> Flask:
-    app = create_app({"max_result_rows": APP_MAX, "query_workers": 1})
-    app.config["TESTING"] = True
+def route_app(small_site) -> Flask:
+    app = small_site(max_result_rows=APP_MAX, query_workers=1)
     yield app
     executor_for(app).close()
 

@@ -1,4 +1,6 @@
-"""The response cache: bounded, never mixes answers up, and 304 only on a matching ETag."""
+"""The response cache: bounded, never mixes answers up, and 304 only on a matching ETag.
+
+The endpoint's tests run on the fixture site (tests/fixtures/site)."""
 
 from __future__ import annotations
 
@@ -13,7 +15,6 @@ from rdflib import Graph
 from pactgraph.engine.pool import executor_for
 from pactgraph.engine.store import graph_iri
 from pactgraph.settings import DEFAULTS
-from pactgraph.web.app import create_app
 from pactgraph.web.caching import (
     CachedAnswer,
     ResponseCache,
@@ -140,12 +141,12 @@ def fresh_small_cache(app: Flask, monkeypatch) -> ResponseCache:
 
 
 @pytest.fixture()
-def small_cache(app: Flask, monkeypatch) -> ResponseCache:
-    """The session app with a fresh, small answer cache for the length of one test."""
-    return fresh_small_cache(app, monkeypatch)
+def small_cache(small_app: Flask, monkeypatch) -> ResponseCache:
+    """The fixture site's app with a fresh, small answer cache for the length of one test."""
+    return fresh_small_cache(small_app, monkeypatch)
 
 
-def test_no_request_gets_the_answer_of_another(client, small_cache, published_graph) -> None:
+def test_no_request_gets_the_answer_of_another(small_client, small_cache, small_graph) -> None:
     variants = {
         "count, json": (COUNT, JSON, {}),
         "treaties, json": (TREATIES, JSON, {}),
@@ -156,11 +157,11 @@ def test_no_request_gets_the_answer_of_another(client, small_cache, published_gr
     }
     first = {}
     for name, (query, accept, parameters) in variants.items():
-        response = _get(client, query, accept, **parameters)
+        response = _get(small_client, query, accept, **parameters)
         assert response.status_code == 200, name
         first[name] = (response.data, response.content_type, response.headers["ETag"])
     for name, (query, accept, parameters) in reversed(variants.items()):  # now from the cache
-        response = _get(client, query, accept, **parameters)
+        response = _get(small_client, query, accept, **parameters)
         assert (response.data, response.content_type, response.headers["ETag"]) == first[name]
     # Different requests, different answers and ETags (the same answer twice where they should).
     assert first["count, json"][0] == first["count, json by format"][0]
@@ -174,12 +175,12 @@ def test_no_request_gets_the_answer_of_another(client, small_cache, published_gr
 
     ontology = Graph().parse(Path(DEFAULTS["ontology_paths"][0]) / "pactgraph.ttl")
     assert count(first["count, ontology graph"][0]) == len(ontology)
-    assert count(first["count, data graph"][0]) == len(published_graph) - len(ontology)
+    assert count(first["count, data graph"][0]) == len(small_graph) - len(ontology)
 
 
-def test_an_answer_is_cacheable_by_shared_caches_and_varies_by_accept(client, small_cache):
+def test_an_answer_is_cacheable_by_shared_caches_and_varies_by_accept(small_client, small_cache):
     for _ in range(2):  # the miss and the hit say the same
-        response = _get(client, TREATIES)
+        response = _get(small_client, TREATIES)
         assert response.status_code == 200
         assert response.headers["Cache-Control"] == "public, max-age=3600"
         assert "Accept" in response.headers["Vary"]
@@ -188,44 +189,44 @@ def test_an_answer_is_cacheable_by_shared_caches_and_varies_by_accept(client, sm
     assert len(small_cache) == 2 and small_cache.hits == 1
 
 
-def test_304_only_when_the_etag_matches(app, client, small_cache, monkeypatch) -> None:
-    etag = _get(client, TREATIES).headers["ETag"]
-    other = _get(client, TREATIES, "text/csv").headers["ETag"]
+def test_304_only_when_the_etag_matches(small_app, small_client, small_cache, monkeypatch) -> None:
+    etag = _get(small_client, TREATIES).headers["ETag"]
+    other = _get(small_client, TREATIES, "text/csv").headers["ETag"]
     assert other != etag
     for header, status in ((etag, 304), (f'"x", {etag}', 304), (other, 200), ('"nope"', 200)):
-        response = client.get("/sparql", query_string={"query": TREATIES},
-                              headers={"Accept": JSON, "If-None-Match": header})
+        response = small_client.get("/sparql", query_string={"query": TREATIES},
+                                    headers={"Accept": JSON, "If-None-Match": header})
         assert response.status_code == status, header
         assert response.headers["ETag"] == etag
         assert (response.data == b"") is (status == 304)
-    emptied = fresh_small_cache(app, monkeypatch)  # forgotten: evaluated again, same ETag
-    response = client.get("/sparql", query_string={"query": TREATIES},
-                          headers={"Accept": JSON, "If-None-Match": etag})
+    emptied = fresh_small_cache(small_app, monkeypatch)  # forgotten: evaluated again, same ETag
+    response = small_client.get("/sparql", query_string={"query": TREATIES},
+                                headers={"Accept": JSON, "If-None-Match": etag})
     assert response.status_code == 304 and len(emptied) == 1
 
 
-def test_a_post_is_answered_in_full_even_with_a_matching_etag(client, small_cache) -> None:
-    etag = _get(client, TREATIES).headers["ETag"]
-    response = client.post("/sparql", data={"query": TREATIES},
-                           headers={"Accept": JSON, "If-None-Match": etag})
+def test_a_post_is_answered_in_full_even_with_a_matching_etag(small_client, small_cache) -> None:
+    etag = _get(small_client, TREATIES).headers["ETag"]
+    response = small_client.post("/sparql", data={"query": TREATIES},
+                                 headers={"Accept": JSON, "If-None-Match": etag})
     assert response.status_code == 200 and response.data
 
 
-def test_the_endpoint_cache_stays_within_its_bounds(client, small_cache) -> None:
+def test_the_endpoint_cache_stays_within_its_bounds(small_client, small_cache) -> None:
     for limit in range(1, 8):
-        assert _get(client, f"{TREATIES} LIMIT {limit}").status_code == 200
+        assert _get(small_client, f"{TREATIES} LIMIT {limit}").status_code == 200
     assert len(small_cache) == 3
 
 
-def test_answers_that_can_change_or_name_the_host_are_not_kept(client, small_cache) -> None:
+def test_answers_that_can_change_or_name_the_host_are_not_kept(small_client, small_cache) -> None:
     for query in ("SELECT (NOW() AS ?t) {}", "SELECT (STRUUID() AS ?u) {}"):
-        response = _get(client, query)
+        response = _get(small_client, query)
         assert response.status_code == 200 and "ETag" not in response.headers
-    assert _get(client, TREATIES, "text/html").status_code == 200
+    assert _get(small_client, TREATIES, "text/html").status_code == 200
     assert len(small_cache) == 0
 
 
-CHANGED_STATE = "https://w3id.org/pactgraph/id/state/PHL"
+CHANGED_STATE = "https://w3id.org/pactgraph/id/state/AUS"
 # Responses that carry an ETag: SPARQL answers by the lean path and by Flask (``format``), whose
 # ETags come from the data version, and documents whose ETags hash their bytes (the downloads, the
 # pages of the changed resource).
@@ -255,20 +256,20 @@ def etags_of(app: Flask) -> dict[str, str]:
     return etags
 
 
-def test_a_changed_file_changes_every_etag(tmp_path: Path) -> None:
+def test_a_changed_file_changes_every_etag(small_site, small_app, tmp_path: Path) -> None:
     """A client that kept an answer must never be told (304) that it still holds after the data
     changed: the ETag of every SPARQL answer changes with any file, even where the answer's
     bytes do not; the ETags that hash a document's bytes change where the bytes do."""
     data = tmp_path / "data"
-    shutil.copytree(Path(DEFAULTS["data_paths"][0]), data)
+    shutil.copytree(small_app.config["PACTGRAPH"]["data_paths"][0], data)
     settings = {"data_paths": [str(data)], "query_workers": 1}
-    before_app = create_app(settings)
+    before_app = small_site(**settings)
     apps = [before_app]
     with (data / "states.ttl").open("a", encoding="utf-8") as file:
         file.write(f'\n<{CHANGED_STATE}> <http://www.w3.org/2000/01/rdf-schema#comment> '
                    '"a comment added by the test"@en .\n')
-    after_app = create_app(settings)
-    restarted = create_app(settings)
+    after_app = small_site(**settings)
+    restarted = small_site(**settings)
     apps += [after_app, restarted]
     try:
         before, after = etags_of(before_app), etags_of(after_app)
@@ -291,17 +292,16 @@ RUNAWAY = "SELECT * { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l } ORDER BY ?c ?f
 
 
 @pytest.fixture(scope="module")
-def limited_client():
-    app = create_app({"query_time_limit_ms": 500, "max_result_rows": 5, "query_workers": 1})
-    app.config["TESTING"] = True
+def limited_client(small_site):
+    app = small_site(query_time_limit_ms=500, max_result_rows=5, query_workers=1)
     yield app.test_client(), app_response_cache(app)
     executor_for(app).close()
 
 
 def test_a_runaway_query_is_stopped_every_time_and_never_kept(limited_client) -> None:
-    client, answers = limited_client
+    small_client, answers = limited_client
     for _ in range(2):
-        response = _get(client, RUNAWAY)
+        response = _get(small_client, RUNAWAY)
         assert response.status_code == 503
         assert "query_time_limit_ms" in response.get_data(as_text=True)
         assert "ETag" not in response.headers
@@ -309,12 +309,12 @@ def test_a_runaway_query_is_stopped_every_time_and_never_kept(limited_client) ->
 
 
 def test_an_answer_cut_by_the_row_cap_is_not_kept(limited_client) -> None:
-    client, answers = limited_client
+    small_client, answers = limited_client
     for _ in range(2):
-        response = _get(client, "SELECT ?s WHERE { ?s a ?class }")
+        response = _get(small_client, "SELECT ?s WHERE { ?s a ?class }")
         assert response.headers.get("Pactgraph-Results-Truncated") == "true"
         assert "ETag" not in response.headers
     assert len(answers) == 0
-    assert _get(client, "ASK { ?s ?p ?o }").headers.get("ETag")
+    assert _get(small_client, "ASK { ?s ?p ?o }").headers.get("ETag")
     assert len(answers) == 2  # the answer, and the whole response for the front cache
 

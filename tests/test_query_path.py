@@ -3,7 +3,8 @@
 Two apps on the same data are compared request by request: one through the lean path
 (``query_path.QueryPath``), one straight into Flask. Status, every header but Date, and the body
 must be the same, for answers and for every kind of refusal. Other tests prove that the lean path
-really answers without Flask, and that a query it hands over is evaluated once, not twice.
+really answers without Flask, and that a query it hands over is evaluated once, not twice. Both
+apps serve the fixture site (tests/fixtures/site).
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
 from pactgraph.engine.pool import executor_for
-from pactgraph.web.app import create_app
 from pactgraph.web.middleware.lean_sparql import QueryPath, decode_form_value
 
 JSON = "application/sparql-results+json"
@@ -29,15 +29,15 @@ SETTINGS = {"max_result_rows": 40, "query_workers": 1}  # small, so that a cut i
 
 
 @pytest.fixture(scope="module")
-def lean_app() -> Iterator[Flask]:
-    app = create_app(SETTINGS)
+def lean_app(small_site) -> Iterator[Flask]:
+    app = small_site(**SETTINGS)
     yield app
     executor_for(app).close()
 
 
 @pytest.fixture(scope="module")
-def flask_app() -> Iterator[Flask]:
-    app = create_app(SETTINGS)
+def flask_app(small_site) -> Iterator[Flask]:
+    app = small_site(**SETTINGS)
     yield app
     executor_for(app).close()
 

@@ -37,13 +37,15 @@ def store_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     (the bundled data is validated once per run, not once per app).
 
     It is set as $PACTGRAPH_STORE_DIR, so the commands the tests start (``pactgraph serve``, a
-    second interpreter) build there too; $XDG_CACHE_HOME points into the session as well, so that
-    nothing else a test starts (a browser, say) writes to the user's cache either.
+    second interpreter) build there too; $XDG_CACHE_HOME and $XDG_CONFIG_HOME point into the
+    session as well, so that nothing else a test starts (Chromium keeps its crash reports under
+    the config folder) writes to the user's home either.
     """
     folder = tmp_path_factory.mktemp("stores")
     with pytest.MonkeyPatch.context() as environment:
         environment.setenv("PACTGRAPH_STORE_DIR", str(folder))
         environment.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
+        environment.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("config")))
         yield folder
 
 

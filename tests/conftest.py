@@ -1,33 +1,87 @@
-"""Shared fixtures: the app on the bundled data, its client, a real server, the published graph.
+"""Shared fixtures: the apps on the fixture site and on the bundled data, a real server, graphs.
 
-The app is built once per session (parsing and validating the data is the slow part); it is
-immutable, so tests cannot disturb each other through it. ``live_server`` runs the real command,
+Two sites are served. The fixture site (tests/fixtures/site: three states and one treaty, with the
+real ontology and shapes) is for tests of the server's behaviour: ``small_app``, ``small_client``,
+``small_graph``, and ``small_site_app`` for an app of one's own settings. The bundled data is for
+tests about the data (the questions, what the pages say): ``app``, ``client``,
+``published_graph``. Each app is built once per session; it is immutable, so tests cannot disturb
+each other through it. ``live_server`` runs the real command,
 ``pactgraph serve``, under gunicorn on a free port, so the production path is what is tested.
+
+Every prebuilt store of the run is built in one temporary folder of the session (``store_dir``),
+never in the user's cache: a test run leaves nothing behind in the home folder, and a store left
+there by an earlier version of the code cannot stand in for the one this run should build.
 """
 
 from __future__ import annotations
 
 import signal
-import socket
 import subprocess
-import sys
-import threading
 import time
-import urllib.error
-import urllib.request
 import warnings
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from rdflib import Graph
+from servers import Listener, LiveServer, serve_argv, wait_until_answering
 
 from pactgraph.web.app import create_app
 
-STARTUP_SECONDS = 300  # the master parses and validates the whole dataset before it listens
+
+@pytest.fixture(scope="session", autouse=True)
+def store_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The folder where this run builds its prebuilt stores, shared by every app of the session
+    (the bundled data is validated once per run, not once per app).
+
+    It is set as $PACTGRAPH_STORE_DIR, so the commands the tests start (``pactgraph serve``, a
+    second interpreter) build there too; $XDG_CACHE_HOME and $XDG_CONFIG_HOME point into the
+    session as well, so that nothing else a test starts (Chromium keeps its crash reports under
+    the config folder) writes to the user's home either.
+    """
+    folder = tmp_path_factory.mktemp("stores")
+    with pytest.MonkeyPatch.context() as environment:
+        environment.setenv("PACTGRAPH_STORE_DIR", str(folder))
+        environment.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
+        environment.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("config")))
+        yield folder
+
+
+SMALL_SITE = Path(__file__).parent / "fixtures" / "site"
+
+
+def small_site_app(**settings) -> Flask:
+    """A new app on the fixture site, with ``settings`` (names of the settings table) changed.
+    Whoever starts its query workers closes them: ``executor_for(app).close()``."""
+    app = create_app({"data_paths": [str(SMALL_SITE)], **settings})
+    app.config["TESTING"] = True
+    return app
+
+
+@pytest.fixture(scope="session")
+def small_site() -> Callable[..., Flask]:
+    """``small_site_app`` as a fixture, so test modules need not import from conftest."""
+    return small_site_app
+
+
+@pytest.fixture(scope="session")
+def small_app() -> Flask:
+    return small_site_app()
+
+
+@pytest.fixture()
+def small_client(small_app: Flask) -> FlaskClient:
+    return small_app.test_client()
+
+
+@pytest.fixture(scope="session")
+def small_graph(small_app: Flask) -> Graph:
+    """The fixture site's ontology and data as one rdflib Graph (a copy)."""
+    graph = Graph()
+    graph += small_app.extensions["pactgraph"].graph
+    return graph
 
 
 @pytest.fixture(scope="session")
@@ -72,23 +126,6 @@ def parse_rdf():
     return rdf_from
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def pactgraph_command() -> list[str]:
-    """The installed ``pactgraph`` script beside this interpreter, or the module if absent."""
-    script = Path(sys.executable).with_name("pactgraph")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "pactgraph.cli"]
-
-
-def serve_argv(*options: str) -> list[str]:
-    """The command line of `pactgraph serve` on a free port, with ``options`` added."""
-    return [*pactgraph_command(), "serve", "--port", str(free_port()), *options]
-
-
 @pytest.fixture()
 def serve_command():
     return serve_argv
@@ -99,7 +136,7 @@ def wait_for_full_pool(executor, seconds: float = 60) -> list[int]:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         pids = executor.pids()
-        if len(pids) == executor.limits.workers and executor._idle.qsize() == len(pids):
+        if len(pids) == executor.limits.workers and executor.idle_workers() == len(pids):
             return pids
         time.sleep(0.02)
     raise AssertionError("the query worker pool did not recover")
@@ -111,41 +148,17 @@ def full_pool():
     return wait_for_full_pool
 
 
-@dataclass
-class LiveServer:
-    url: str
-    process: subprocess.Popen
-    log: Path  # the server's stdout and stderr; a file, so a chatty server never blocks on a pipe
-
-    def output(self) -> str:
-        return self.log.read_text(errors="replace")
-
-
-def _wait_until_answering(server: LiveServer) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            raise RuntimeError(f"pactgraph serve exited with {server.process.returncode}:\n"
-                               + server.output())
-        try:
-            with urllib.request.urlopen(server.url + "/sparql", timeout=5) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            time.sleep(0.3)
-    raise RuntimeError(f"pactgraph serve did not answer within {STARTUP_SECONDS} s")
-
-
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    command = serve_argv("--workers", "2")
+    """``pactgraph serve`` on the fixture site, two gunicorn workers, for the session."""
+    command = serve_argv("--workers", "2", "--data", str(SMALL_SITE))
     port = command[command.index("--port") + 1]
     log = tmp_path_factory.mktemp("live_server") / "server.log"
     with log.open("wb") as sink:
         process = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT)
     server = LiveServer(f"http://127.0.0.1:{port}", process, log)
     try:
-        _wait_until_answering(server)
+        wait_until_answering(server)
         yield server
     finally:
         process.send_signal(signal.SIGTERM)  # gunicorn's graceful shutdown
@@ -154,39 +167,6 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-
-
-class Listener:
-    """A TCP listener on 127.0.0.1 that accepts and counts connections (and answers nothing)."""
-
-    def __init__(self) -> None:
-        self.socket = socket.socket()
-        self.socket.bind(("127.0.0.1", 0))
-        self.socket.listen(16)
-        self.socket.settimeout(0.2)
-        self.port = self.socket.getsockname()[1]
-        self.connections = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._thread.start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def _serve(self) -> None:
-        while not self._stop.is_set():
-            try:
-                connection, _ = self.socket.accept()
-            except (TimeoutError, OSError):
-                continue
-            self.connections += 1
-            connection.close()
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join(5)
-        self.socket.close()
 
 
 @pytest.fixture()

@@ -17,11 +17,10 @@ from rdflib.query import Result
 
 from pactgraph.cli import main
 from pactgraph.engine import answers, results
-from pactgraph.engine.answers import ENGINE_FORMATS, _own_limit, answer
+from pactgraph.engine.answers import ENGINE_FORMATS, answer, trailing_limit
 from pactgraph.engine.results import RESULTS_JSON, RESULTS_XML, TSV, write
 from pactgraph.engine.store import evaluate_on
 from pactgraph.errors import QueryError
-from pactgraph.web.app import create_app
 from pactgraph.web.context import executor_for
 
 MAX = 5
@@ -226,10 +225,10 @@ def test_the_construct_case_can_tell(store):
     (f"{ORDERED} # see <urn:x> LIMIT 2", None), (f"{PS} VALUES ?s {{ <urn:LIMIT> }}", None),
     ("SELECT ?LIMIT 3", None), ("SELECT * { ?s ex:LIMIT 3", None)])
 def test_a_query_is_written_whole_only_under_its_own_trailing_limit(query, limit):
-    assert _own_limit(query) == limit
+    assert trailing_limit(query) == limit
 
 
-def test_a_query_under_its_own_limit_goes_through_the_engine(store):
+def test_a_query_under_itstrailing_limit_goes_through_the_engine(store):
     query = f"{ORDERED} LIMIT 4"
     assert new(store, query).body == store.query(query).serialize(format=ox.QueryResultsFormat.JSON)
 
@@ -302,9 +301,8 @@ def values(rows: int) -> str:
 
 
 @pytest.fixture(scope="module")
-def route_app() -> Flask:
-    app = create_app({"max_result_rows": APP_MAX, "query_workers": 1})
-    app.config["TESTING"] = True
+def route_app(small_site) -> Flask:
+    app = small_site(max_result_rows=APP_MAX, query_workers=1)
     yield app
     executor_for(app).close()
 

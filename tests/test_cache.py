@@ -1,4 +1,6 @@
-"""The response cache: bounded, never mixes answers up, and 304 only on a matching ETag."""
+"""The response cache: bounded, never mixes answers up, and 304 only on a matching ETag.
+
+The endpoint's tests run on the fixture site (tests/fixtures/site)."""
 
 from __future__ import annotations
 
@@ -11,10 +13,8 @@ from flask import Flask, request
 from rdflib import Graph
 
 from pactgraph.build.memory import CachedAnswer, ResponseCache
-from pactgraph.build.prebuilt import input_version
 from pactgraph.engine.store import graph_iri
 from pactgraph.settings import DEFAULTS
-from pactgraph.web.app import create_app
 from pactgraph.web.caching import (
     is_cacheable_query,
     make_etag,
@@ -129,9 +129,8 @@ def _get(client, query: str, accept: str = JSON, **parameters):
                       headers={"Accept": accept})
 
 
-@pytest.fixture()
-def small_cache(app: Flask, monkeypatch):
-    """The session app with a fresh, small answer cache for the length of one test (shared, as in
+def fresh_small_cache(app: Flask, monkeypatch) -> ResponseCache:
+    """Give ``app`` a new, empty, small answer cache until the test ends (shared, as in
     production, with the front cache of whole responses)."""
     cache = ResponseCache(max_entries=3, max_bytes=1_000_000)
     # The publication keeps its cache as a computed attribute: replace it for this test.
@@ -140,7 +139,13 @@ def small_cache(app: Flask, monkeypatch):
     return cache
 
 
-def test_no_request_gets_the_answer_of_another(client, small_cache, published_graph) -> None:
+@pytest.fixture()
+def small_cache(small_app: Flask, monkeypatch) -> ResponseCache:
+    """The fixture site's app with a fresh, small answer cache for the length of one test."""
+    return fresh_small_cache(small_app, monkeypatch)
+
+
+def test_no_request_gets_the_answer_of_another(small_client, small_cache, small_graph) -> None:
     variants = {
         "count, json": (COUNT, JSON, {}),
         "treaties, json": (TREATIES, JSON, {}),
@@ -151,11 +156,11 @@ def test_no_request_gets_the_answer_of_another(client, small_cache, published_gr
     }
     first = {}
     for name, (query, accept, parameters) in variants.items():
-        response = _get(client, query, accept, **parameters)
+        response = _get(small_client, query, accept, **parameters)
         assert response.status_code == 200, name
         first[name] = (response.data, response.content_type, response.headers["ETag"])
     for name, (query, accept, parameters) in reversed(variants.items()):  # now from the cache
-        response = _get(client, query, accept, **parameters)
+        response = _get(small_client, query, accept, **parameters)
         assert (response.data, response.content_type, response.headers["ETag"]) == first[name]
     # Different requests, different answers and ETags (the same answer twice where they should).
     assert first["count, json"][0] == first["count, json by format"][0]
@@ -169,12 +174,12 @@ def test_no_request_gets_the_answer_of_another(client, small_cache, published_gr
 
     ontology = Graph().parse(Path(DEFAULTS["ontology_paths"][0]) / "pactgraph.ttl")
     assert count(first["count, ontology graph"][0]) == len(ontology)
-    assert count(first["count, data graph"][0]) == len(published_graph) - len(ontology)
+    assert count(first["count, data graph"][0]) == len(small_graph) - len(ontology)
 
 
-def test_an_answer_is_cacheable_by_shared_caches_and_varies_by_accept(client, small_cache):
+def test_an_answer_is_cacheable_by_shared_caches_and_varies_by_accept(small_client, small_cache):
     for _ in range(2):  # the miss and the hit say the same
-        response = _get(client, TREATIES)
+        response = _get(small_client, TREATIES)
         assert response.status_code == 200
         assert response.headers["Cache-Control"] == "public, max-age=3600"
         assert "Accept" in response.headers["Vary"]
@@ -183,52 +188,101 @@ def test_an_answer_is_cacheable_by_shared_caches_and_varies_by_accept(client, sm
     assert len(small_cache) == 2 and small_cache.hits == 1
 
 
-def test_304_only_when_the_etag_matches(client, small_cache) -> None:
-    etag = _get(client, TREATIES).headers["ETag"]
-    other = _get(client, TREATIES, "text/csv").headers["ETag"]
+def test_304_only_when_the_etag_matches(small_app, small_client, small_cache, monkeypatch) -> None:
+    etag = _get(small_client, TREATIES).headers["ETag"]
+    other = _get(small_client, TREATIES, "text/csv").headers["ETag"]
     assert other != etag
     for header, status in ((etag, 304), (f'"x", {etag}', 304), (other, 200), ('"nope"', 200)):
-        response = client.get("/sparql", query_string={"query": TREATIES},
-                              headers={"Accept": JSON, "If-None-Match": header})
+        response = small_client.get("/sparql", query_string={"query": TREATIES},
+                                    headers={"Accept": JSON, "If-None-Match": header})
         assert response.status_code == status, header
         assert response.headers["ETag"] == etag
         assert (response.data == b"") is (status == 304)
-    small_cache.__init__(3, 1_000_000)  # evicted: the answer is evaluated again, same ETag
-    response = client.get("/sparql", query_string={"query": TREATIES},
-                          headers={"Accept": JSON, "If-None-Match": etag})
-    assert response.status_code == 304 and len(small_cache) == 1
+    emptied = fresh_small_cache(small_app, monkeypatch)  # forgotten: evaluated again, same ETag
+    response = small_client.get("/sparql", query_string={"query": TREATIES},
+                                headers={"Accept": JSON, "If-None-Match": etag})
+    assert response.status_code == 304 and len(emptied) == 1
 
 
-def test_a_post_is_answered_in_full_even_with_a_matching_etag(client, small_cache) -> None:
-    etag = _get(client, TREATIES).headers["ETag"]
-    response = client.post("/sparql", data={"query": TREATIES},
-                           headers={"Accept": JSON, "If-None-Match": etag})
+def test_a_post_is_answered_in_full_even_with_a_matching_etag(small_client, small_cache) -> None:
+    etag = _get(small_client, TREATIES).headers["ETag"]
+    response = small_client.post("/sparql", data={"query": TREATIES},
+                                 headers={"Accept": JSON, "If-None-Match": etag})
     assert response.status_code == 200 and response.data
 
 
-def test_the_endpoint_cache_stays_within_its_bounds(client, small_cache) -> None:
+def test_the_endpoint_cache_stays_within_its_bounds(small_client, small_cache) -> None:
     for limit in range(1, 8):
-        assert _get(client, f"{TREATIES} LIMIT {limit}").status_code == 200
+        assert _get(small_client, f"{TREATIES} LIMIT {limit}").status_code == 200
     assert len(small_cache) == 3
 
 
-def test_answers_that_can_change_or_name_the_host_are_not_kept(client, small_cache) -> None:
+def test_answers_that_can_change_or_name_the_host_are_not_kept(small_client, small_cache) -> None:
     for query in ("SELECT (NOW() AS ?t) {}", "SELECT (STRUUID() AS ?u) {}"):
-        response = _get(client, query)
+        response = _get(small_client, query)
         assert response.status_code == 200 and "ETag" not in response.headers
-    assert _get(client, TREATIES, "text/html").status_code == 200
+    assert _get(small_client, TREATIES, "text/html").status_code == 200
     assert len(small_cache) == 0
 
 
-def test_a_changed_file_changes_every_etag(tmp_path: Path) -> None:
-    data = Path(DEFAULTS["data_paths"][0])
-    copy = tmp_path / "data"
-    shutil.copytree(data, copy)
-    before = input_version(sorted(copy.glob("*.ttl")))
-    with (copy / "states.ttl").open("a", encoding="utf-8") as file:
-        file.write("\n# a comment changes the bytes, so the version\n")
-    assert input_version(sorted(copy.glob("*.ttl"))) != before
-    assert make_etag(before, "k") != make_etag(input_version(sorted(copy.glob("*.ttl"))), "k")
+CHANGED_STATE = "https://w3id.org/pactgraph/id/state/AUS"
+# Responses that carry an ETag: SPARQL answers by the lean path and by Flask (``format``), whose
+# ETags come from the data version, and documents whose ETags hash their bytes (the downloads, the
+# pages of the changed resource).
+ETAGGED = {
+    "count, json": ("/sparql", {"query": COUNT}, JSON),
+    "treaties, csv": ("/sparql", {"query": TREATIES}, "text/csv"),
+    "ask": ("/sparql", {"query": "ASK { ?s ?p ?o }"}, JSON),
+    "construct": ("/sparql", {"query": "CONSTRUCT WHERE { ?s a pg:Region }"}, "text/turtle"),
+    "treaties, format=xml": ("/sparql", {"query": TREATIES, "format": "xml"}, JSON),
+    "ontology only": ("/sparql", {"query": COUNT, "default-graph-uri": ONTOLOGY}, JSON),
+    "turtle dump": ("/download/pactgraph.ttl", {}, "text/turtle"),
+    "n-triples dump": ("/download/pactgraph.nt", {}, "application/n-triples"),
+    "state page": (CHANGED_STATE.replace("https://w3id.org/pactgraph/id/", "/doc/"), {},
+                   "text/html"),
+    "state as turtle": (CHANGED_STATE.replace("https://w3id.org/pactgraph/id/", "/doc/"), {},
+                        "text/turtle"),
+}
+
+
+def etags_of(app: Flask) -> dict[str, str]:
+    client = app.test_client()
+    etags = {}
+    for name, (path, parameters, accept) in ETAGGED.items():
+        response = client.get(path, query_string=parameters, headers={"Accept": accept})
+        assert response.status_code == 200 and response.headers.get("ETag"), name
+        etags[name] = response.headers["ETag"]
+    return etags
+
+
+def test_a_changed_file_changes_every_etag(small_site, small_app, tmp_path: Path) -> None:
+    """A client that kept an answer must never be told (304) that it still holds after the data
+    changed: the ETag of every SPARQL answer changes with any file, even where the answer's
+    bytes do not; the ETags that hash a document's bytes change where the bytes do."""
+    data = tmp_path / "data"
+    shutil.copytree(small_app.config["PACTGRAPH"]["data_paths"][0], data)
+    settings = {"data_paths": [str(data)], "query_workers": 1}
+    before_app = small_site(**settings)
+    apps = [before_app]
+    with (data / "states.ttl").open("a", encoding="utf-8") as file:
+        file.write(f'\n<{CHANGED_STATE}> <http://www.w3.org/2000/01/rdf-schema#comment> '
+                   '"a comment added by the test"@en .\n')
+    after_app = small_site(**settings)
+    restarted = small_site(**settings)
+    apps += [after_app, restarted]
+    try:
+        before, after = etags_of(before_app), etags_of(after_app)
+        assert [name for name in ETAGGED if before[name] == after[name]] == []
+        client = after_app.test_client()
+        for name, (path, parameters, accept) in ETAGGED.items():
+            response = client.get(path, query_string=parameters,
+                                  headers={"Accept": accept, "If-None-Match": before[name]})
+            assert response.status_code == 200 and response.data, name
+        # The same files give the same ETags, in another app (a restart, another worker).
+        assert etags_of(restarted) == after
+    finally:
+        for app in apps:
+            executor_for(app).close()
 
 
 # --- Limits hold on a miss -----------------------------------------------------------------------
@@ -237,17 +291,16 @@ RUNAWAY = "SELECT * { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l } ORDER BY ?c ?f
 
 
 @pytest.fixture(scope="module")
-def limited_client():
-    app = create_app({"query_time_limit_ms": 500, "max_result_rows": 5, "query_workers": 1})
-    app.config["TESTING"] = True
+def limited_client(small_site):
+    app = small_site(query_time_limit_ms=500, max_result_rows=5, query_workers=1)
     yield app.test_client(), answers_of(app)
     executor_for(app).close()
 
 
 def test_a_runaway_query_is_stopped_every_time_and_never_kept(limited_client) -> None:
-    client, answers = limited_client
+    small_client, answers = limited_client
     for _ in range(2):
-        response = _get(client, RUNAWAY)
+        response = _get(small_client, RUNAWAY)
         assert response.status_code == 503
         assert "query_time_limit_ms" in response.get_data(as_text=True)
         assert "ETag" not in response.headers
@@ -255,12 +308,12 @@ def test_a_runaway_query_is_stopped_every_time_and_never_kept(limited_client) ->
 
 
 def test_an_answer_cut_by_the_row_cap_is_not_kept(limited_client) -> None:
-    client, answers = limited_client
+    small_client, answers = limited_client
     for _ in range(2):
-        response = _get(client, "SELECT ?s WHERE { ?s a ?class }")
+        response = _get(small_client, "SELECT ?s WHERE { ?s a ?class }")
         assert response.headers.get("Pactgraph-Results-Truncated") == "true"
         assert "ETag" not in response.headers
     assert len(answers) == 0
-    assert _get(client, "ASK { ?s ?p ?o }").headers.get("ETag")
+    assert _get(small_client, "ASK { ?s ?p ?o }").headers.get("ETag")
     assert len(answers) == 2  # the answer, and the whole response for the front cache
 

@@ -1,4 +1,8 @@
-"""`pactgraph serve | query | export`: results parsed back, exit codes, no stack traces."""
+"""`pactgraph serve | query | export`: results parsed back, exit codes, no stack traces.
+
+``query`` reads the fixture site (tests/fixtures/site, given with --data); ``export`` without
+options writes the bundled data, compared with what the session's app serves.
+"""
 
 from __future__ import annotations
 
@@ -13,16 +17,20 @@ from rdflib.compare import isomorphic
 
 from pactgraph import cli
 from pactgraph.cli import main
-from pactgraph.cli.commands import settings_from
 from pactgraph.settings import DEFAULTS
 from pactgraph.web import server as serve
 
-NATO = "https://w3id.org/pactgraph/id/treaty/north-atlantic-treaty-1949"
-INVOCATION = URIRef("https://w3id.org/pactgraph/id/invocation/nato-article-5-2001")
-COUNT_NATO = f"SELECT (COUNT(?m) AS ?members) WHERE {{ ?m pg:membershipOf <{NATO}> }}"
-ARTICLE_5 = (f"SELECT ?invocation ?date WHERE {{ ?invocation pg:invokedClause <{NATO}/article-5> ;"
-             " pg:invocationDate ?date }")
-ROOT = Path(__file__).parents[1]
+SMALL_SITE = Path(__file__).parent / "fixtures" / "site"
+TREATY = "https://w3id.org/pactgraph/id/treaty/anzus-1951"
+INVOCATION = URIRef("https://w3id.org/pactgraph/id/invocation/anzus-article-iv-2001")
+COUNT = f"SELECT (COUNT(?m) AS ?members) WHERE {{ ?m pg:membershipOf <{TREATY}> }}"
+INVOKED = (f"SELECT ?invocation ?date WHERE {{ ?invocation pg:invokedClause <{TREATY}/article-iv> ;"
+           " pg:invocationDate ?date }")
+
+
+def query(*argv: str) -> list[str]:
+    """``pactgraph query`` + ``argv`` on the fixture site."""
+    return ["query", *argv, "--data", str(SMALL_SITE)]
 
 SHAPE_NEEDS_A_START = """
 @prefix sh: <http://www.w3.org/ns/shacl#> .
@@ -39,40 +47,40 @@ MEMBERSHIP_WITHOUT_START = """
 
 
 def test_query_prints_a_table_by_default(capsys):
-    assert main(["query", COUNT_NATO]) == 0
+    assert main(query(COUNT)) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].split() == ["members"]
-    assert lines[2].split() == ["32"]
+    assert lines[2].split() == ["3"]
     assert lines[-1] == "(1 row)"
 
 
 def test_query_table_compacts_our_iris_and_shows_values(capsys):
     query = "SELECT ?class WHERE { VALUES ?class { pg:Membership } }"
-    assert main(["query", query]) == 0
+    assert main(["query", query, "--data", str(SMALL_SITE)]) == 0
     assert "pg:Membership" in capsys.readouterr().out.splitlines()[2]
 
 
 def test_query_csv(capsys):
-    assert main(["query", ARTICLE_5, "--format", "csv"]) == 0
+    assert main(query(INVOKED, "--format", "csv")) == 0
     rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
-    assert rows == [["invocation", "date"], [str(INVOCATION), "2001-09-12"]]
+    assert rows == [["invocation", "date"], [str(INVOCATION), "2001-09-14"]]
 
 
 def test_query_json(capsys):
-    assert main(["query", COUNT_NATO, "--format", "json"]) == 0
+    assert main(query(COUNT, "--format", "json")) == 0
     document = json.loads(capsys.readouterr().out)
-    assert document["results"]["bindings"][0]["members"]["value"] == "32"
+    assert document["results"]["bindings"][0]["members"]["value"] == "3"
 
 
 def test_query_ask(capsys):
-    assert main(["query", f"ASK {{ ?i pg:invokedClause <{NATO}/article-5> }}"]) == 0
+    assert main(query(f"ASK {{ ?i pg:invokedClause <{TREATY}/article-iv> }}")) == 0
     assert capsys.readouterr().out.strip() == "true"
 
 
 def test_query_construct_is_turtle_by_default(capsys):
-    assert main(["query", f"CONSTRUCT WHERE {{ <{INVOCATION}> ?p ?o }}"]) == 0
+    assert main(query(f"CONSTRUCT WHERE {{ <{INVOCATION}> ?p ?o }}")) == 0
     graph = Graph().parse(data=capsys.readouterr().out, format="turtle")
-    expected = Graph().parse(ROOT / "data" / "north-atlantic-treaty-1949.ttl", format="turtle")
+    expected = Graph().parse(SMALL_SITE / "anzus-1951.ttl", format="turtle")
     subset = Graph()
     for triple in expected.triples((INVOCATION, None, None)):
         subset.add(triple)
@@ -80,9 +88,9 @@ def test_query_construct_is_turtle_by_default(capsys):
 
 
 @pytest.mark.parametrize(("argv", "message"), [
-    (["query", "SELECT * WHERE { ?s"], "1:"),
-    (["query", COUNT_NATO, "--format", "ttl"], "text/csv"),
-    (["query", "SELECT * { SERVICE <http://example.org/sparql> { ?s ?p ?o } }"], "SERVICE"),
+    (query("SELECT * WHERE { ?s"), "1:"),
+    (query(COUNT, "--format", "ttl"), "text/csv"),
+    (query("SELECT * { SERVICE <http://example.org/sparql> { ?s ?p ?o } }"), "SERVICE"),
 ])
 def test_query_mistakes_are_messages_not_tracebacks(capsys, argv, message):
     assert main(argv) == 2
@@ -153,15 +161,30 @@ def test_serve_defaults():
     assert args.workers >= 2
 
 
-def test_serve_takes_the_limits_of_the_settings_table_as_options() -> None:
-    args = cli.build_parser().parse_args(
-        ["serve", "--query-time-limit-ms", "1500", "--max-result-rows", "50",
-         "--cache-max-entries", "0", "--store-dir", "/tmp/somewhere"])
-    settings = settings_from(args)
+def settings_served_by(argv: list[str], tmp_path: Path, monkeypatch) -> dict:
+    """The settings of the app that ``pactgraph serve`` + ``argv`` would hand to gunicorn (on a
+    file of data and no shapes: quick to build)."""
+    started = []
+    monkeypatch.setattr(serve.PactgraphServer, "run", lambda self: started.append(self))
+    data, shapes = tmp_path / "data.ttl", tmp_path / "no-shapes.ttl"
+    data.write_text(MEMBERSHIP_WITHOUT_START)
+    shapes.write_text("")
+    assert main(["serve", "--data", str(data), "--shapes", str(shapes), *argv]) == 0
+    [server] = started
+    return server.application.extensions["pactgraph"].settings
+
+
+def test_serve_takes_the_limits_of_the_settings_table_as_options(tmp_path, monkeypatch) -> None:
+    store = tmp_path / "store"
+    settings = settings_served_by(
+        ["--query-time-limit-ms", "1500", "--max-result-rows", "50", "--cache-max-entries", "0",
+         "--store-dir", str(store)], tmp_path, monkeypatch)
     assert settings["query_time_limit_ms"] == 1500 and settings["max_result_rows"] == 50
-    assert settings["cache_max_entries"] == 0 and settings["store_dir"] == "/tmp/somewhere"
-    untouched = settings_from(cli.build_parser().parse_args(["serve"]))
+    assert settings["cache_max_entries"] == 0 and settings["store_dir"] == str(store)
+    assert any(store.iterdir())  # the store was built where the option said
+    untouched = settings_served_by([], tmp_path, monkeypatch)
     assert untouched["query_time_limit_ms"] == DEFAULTS["query_time_limit_ms"]
+    assert untouched["store_dir"] is None
 
 
 @pytest.mark.parametrize("value", ["-1", "soon"])

@@ -164,12 +164,12 @@ def test_no_generated_spelling_that_passes_the_check_connects(query, listener):
 # --- The second fence: query workers have no network ---------------------------------------------
 
 @pytest.fixture(scope="module")
-def bare_executor(app):
-    """A query pool of its own over the app's store, so a test can hand it any query."""
+def bare_executor(small_app):
+    """A query pool of its own over the fixture site's store, so a test can hand it any query."""
     from pactgraph.build.prebuilt import QUADS
     from pactgraph.engine.pool import Limits
 
-    published = app.extensions["pactgraph"]
+    published = small_app.extensions["pactgraph"]
     executor = QueryExecutor(published.folder / QUADS,
                              Limits(time_limit_ms=10000, max_rows=100, memory_mb=1024, workers=1,
                                     queue_ms=10000))
@@ -199,13 +199,13 @@ def test_a_service_handed_straight_to_a_worker_reaches_nothing(bare_executor, li
     assert listener.connections == 0
 
 
-def test_healthz_says_the_workers_are_isolated(client):
-    response = client.get("/healthz")
+def test_healthz_says_the_workers_are_isolated(small_client):
+    response = small_client.get("/healthz")
     assert response.status_code == 200
     body = response.get_json()
     assert body["status"] == "ready"
     assert body["query_workers"]["network"] == "none"
     assert body["warnings"] == []
     assert response.headers["Cache-Control"] == "no-store"
-    again = client.get("/healthz")  # never kept by the front cache: a fresh body each time
+    again = small_client.get("/healthz")  # never kept by the front cache: a fresh body each time
     assert again.get_json() == body

@@ -1,7 +1,8 @@
 """The front cache: a repeated GET is answered without entering Flask, and only when it is safe.
 
 Every test counts the requests that reach Flask (the WSGI app behind the front cache), so a hit is
-proved by Flask not being asked, not only by an equal body.
+proved by Flask not being asked, not only by an equal body. The apps serve the fixture site
+(tests/fixtures/site).
 """
 
 from __future__ import annotations
@@ -16,15 +17,14 @@ from flask import Flask
 from werkzeug.test import TestResponse
 
 from pactgraph.build.memory import CachedAnswer, ResponseCache
-from pactgraph.web.app import create_app
 from pactgraph.web.context import answers_of, executor_for, publication_of
 from pactgraph.web.middleware.front_cache import CachedResponse, FrontCache, front_key
 
 JSON = "application/sparql-results+json"
 HTML = "text/html"
 TURTLE = "text/turtle"
-PAGE = "/doc/treaty/us-philippines-mdt-1951"
-OTHER_PAGE = "/doc/treaty/north-atlantic-treaty-1949"
+PAGE = "/doc/treaty/anzus-1951"
+OTHER_PAGE = "/doc/treaty/anzus-1951/article-iv"
 TREATIES = "SELECT ?t WHERE { ?t a pg:MutualDefenseTreaty } ORDER BY ?t"
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 
@@ -60,9 +60,9 @@ def watch(app: Flask, cache: ResponseCache, monkeypatch) -> Front:
 
 
 @pytest.fixture()
-def front(app: Flask, monkeypatch) -> Front:
-    """The session app with a fresh cache (answers and whole responses) for one test."""
-    return watch(app, ResponseCache(max_entries=100, max_bytes=10_000_000), monkeypatch)
+def front(small_app: Flask, monkeypatch) -> Front:
+    """The fixture site's app with a fresh cache (answers and whole responses) for one test."""
+    return watch(small_app, ResponseCache(max_entries=100, max_bytes=10_000_000), monkeypatch)
 
 
 def headers_of(response) -> list[tuple[str, str]]:
@@ -87,26 +87,26 @@ def reached(front: Front, send) -> bool:
 @pytest.mark.parametrize(("path", "accept"), [(sparql(TREATIES), JSON), (PAGE, HTML),
                                               (OTHER_PAGE + ".ttl", TURTLE),
                                               ("/download/pactgraph.ttl", TURTLE)])
-def test_a_repeated_get_is_answered_without_flask(client, front, path, accept) -> None:
-    first = client.get(path, headers={"Accept": accept})
+def test_a_repeated_get_is_answered_without_flask(small_client, front, path, accept) -> None:
+    first = small_client.get(path, headers={"Accept": accept})
     assert first.status_code == 200 and front.reached_flask == [path.split("?")[0]]
-    again = client.get(path, headers={"Accept": accept})
+    again = small_client.get(path, headers={"Accept": accept})
     assert len(front.reached_flask) == 1
     assert again.status == first.status
     assert headers_of(again) == headers_of(first)
     assert again.data == first.data
 
 
-def test_a_remembered_sparql_answer_shares_the_bytes_of_the_endpoint_cache(client, front):
-    assert client.get(sparql(TREATIES), headers={"Accept": JSON}).status_code == 200
-    entries = list(front.cache._entries.values())
+def test_a_remembered_sparql_answer_shares_the_bytes_of_the_endpoint_cache(small_client, front):
+    assert small_client.get(sparql(TREATIES), headers={"Accept": JSON}).status_code == 200
+    entries = front.cache.entries()
     answers = [e for e in entries if isinstance(e, CachedAnswer)]
     responses = [e for e in entries if isinstance(e, CachedResponse)]
     assert len(answers) == 1 and len(responses) == 1
     assert responses[0].body is answers[0].body
 
 
-def test_no_request_gets_the_answer_of_another(client, front) -> None:
+def test_no_request_gets_the_answer_of_another(small_client, front) -> None:
     variants = {
         "treaties": (sparql(TREATIES), JSON, {}),
         "count": (sparql(COUNT), JSON, {}),
@@ -125,7 +125,7 @@ def test_no_request_gets_the_answer_of_another(client, front) -> None:
     def ask(name: str):
         path, accept, options = variants[name]
         headers = {"Accept": accept} if accept is not None else {}
-        return client.get(path, headers=headers, **options)
+        return small_client.get(path, headers=headers, **options)
 
     first = {}
     for name in variants:
@@ -168,26 +168,26 @@ def test_the_key_holds_every_request_part_the_app_reads() -> None:
 
 # --- HEAD -----------------------------------------------------------------------------------------
 
-def test_head_of_a_remembered_get_has_its_headers_and_no_body(client, front) -> None:
+def test_head_of_a_remembered_get_has_its_headers_and_no_body(small_client, front) -> None:
     for path, accept in ((PAGE, HTML), (sparql(COUNT), JSON)):
-        got = client.get(path, headers={"Accept": accept})
+        got = small_client.get(path, headers={"Accept": accept})
         asked = len(front.reached_flask)
-        head = client.head(path, headers={"Accept": accept})
+        head = small_client.head(path, headers={"Accept": accept})
         assert len(front.reached_flask) == asked
         assert head.status == got.status and headers_of(head) == headers_of(got)
         assert head.data == b"" and head.headers["Content-Length"] == str(len(got.data))
 
 
-def test_a_head_alone_is_not_remembered(client, front) -> None:
+def test_a_head_alone_is_not_remembered(small_client, front) -> None:
     for _ in range(2):
-        assert reached(front, lambda: client.head(OTHER_PAGE, headers={"Accept": HTML}))
+        assert reached(front, lambda: small_client.head(OTHER_PAGE, headers={"Accept": HTML}))
     assert len(front.cache) == 0
 
 
 # --- What goes to Flask, and what is never kept ---------------------------------------------------
 
-def test_conditional_and_range_requests_go_to_flask(client, front) -> None:
-    etag = client.get(PAGE, headers={"Accept": TURTLE}).headers["ETag"]
+def test_conditional_and_range_requests_go_to_flask(small_client, front) -> None:
+    etag = small_client.get(PAGE, headers={"Accept": TURTLE}).headers["ETag"]
     stored = len(front.cache)
     cases = [({"If-None-Match": etag}, 304), ({"If-None-Match": '"other"'}, 200),
              ({"If-Modified-Since": "Sat, 01 Jan 2000 00:00:00 GMT"}, 200),
@@ -195,36 +195,36 @@ def test_conditional_and_range_requests_go_to_flask(client, front) -> None:
                                          200),
              ({"Range": "bytes=0-9"}, 200), ({"If-Range": etag, "Range": "bytes=0-9"}, 200)]
     for headers, status in cases:
-        went, response = sent(front, partial(client.get, PAGE,
+        went, response = sent(front, partial(small_client.get, PAGE,
                                              headers={"Accept": TURTLE, **headers}))
         assert went and response.status_code == status, headers
         assert (response.data == b"") is (status == 304), headers
     assert len(front.cache) == stored
 
 
-def test_a_page_without_an_etag_gets_one_and_a_304_for_it(client, front) -> None:
-    etag = client.get("/queries/", headers={"Accept": HTML}).headers["ETag"]
-    assert not reached(front, lambda: client.get("/queries/", headers={"Accept": HTML}))
-    assert client.get("/queries/", headers={"Accept": HTML}).headers["ETag"] == etag
-    assert client.get("/queries/", headers={"If-None-Match": etag}).status_code == 304
-    assert client.get("/queries/", headers={"If-None-Match": '"x"'}).status_code == 200
+def test_a_page_without_an_etag_gets_one_and_a_304_for_it(small_client, front) -> None:
+    etag = small_client.get("/queries/", headers={"Accept": HTML}).headers["ETag"]
+    assert not reached(front, lambda: small_client.get("/queries/", headers={"Accept": HTML}))
+    assert small_client.get("/queries/", headers={"Accept": HTML}).headers["ETag"] == etag
+    assert small_client.get("/queries/", headers={"If-None-Match": etag}).status_code == 304
+    assert small_client.get("/queries/", headers={"If-None-Match": '"x"'}).status_code == 200
 
 
-def test_a_post_is_never_answered_from_it(client, front) -> None:
+def test_a_post_is_never_answered_from_it(small_client, front) -> None:
     path = sparql(TREATIES)
-    assert client.get(path, headers={"Accept": JSON}).status_code == 200
+    assert small_client.get(path, headers={"Accept": JSON}).status_code == 200
     # The same URL posted without a body: Flask answers (415), not the remembered 200.
-    went, posted = sent(front, lambda: client.post(path, headers={"Accept": JSON}))
+    went, posted = sent(front, lambda: small_client.post(path, headers={"Accept": JSON}))
     assert went and posted.status_code == 415
-    assert reached(front, lambda: client.post("/sparql", data={"query": TREATIES},
-                                              headers={"Accept": JSON}))
+    assert reached(front, lambda: small_client.post("/sparql", data={"query": TREATIES},
+                                                    headers={"Accept": JSON}))
 
 
-def test_a_get_with_a_body_goes_to_flask(client, front) -> None:
-    assert client.get(PAGE, headers={"Accept": HTML}).status_code == 200
-    assert reached(front, lambda: client.get(PAGE, headers={"Accept": HTML}, data=b"x"))
-    assert reached(front, lambda: client.get(PAGE, headers={"Accept": HTML,
-                                                            "Transfer-Encoding": "chunked"}))
+def test_a_get_with_a_body_goes_to_flask(small_client, front) -> None:
+    assert small_client.get(PAGE, headers={"Accept": HTML}).status_code == 200
+    assert reached(front, lambda: small_client.get(PAGE, headers={"Accept": HTML}, data=b"x"))
+    assert reached(front, lambda: small_client.get(PAGE, headers={"Accept": HTML,
+                                                                  "Transfer-Encoding": "chunked"}))
 
 
 @pytest.mark.parametrize(("path", "accept", "status"), [
@@ -234,9 +234,9 @@ def test_a_get_with_a_body_goes_to_flask(client, front) -> None:
     (PAGE, "image/png", 406),
     (sparql(TREATIES), "image/png", 406),
 ])
-def test_an_error_is_never_kept(client, front, path, accept, status) -> None:
+def test_an_error_is_never_kept(small_client, front, path, accept, status) -> None:
     for _ in range(2):
-        went, response = sent(front, partial(client.get, path, headers={"Accept": accept}))
+        went, response = sent(front, partial(small_client.get, path, headers={"Accept": accept}))
         assert went and response.status_code == status
     assert len(front.cache) == 0
 
@@ -248,47 +248,48 @@ def test_an_error_is_never_kept(client, front, path, accept, status) -> None:
     ("/explore/network.json", "application/json"),  # depends on today: no-store
     ("/static/style.css", "text/css"),  # a file, streamed
 ])
-def test_answers_the_app_does_not_mark_are_never_kept(client, front, path, accept) -> None:
+def test_answers_the_app_does_not_mark_are_never_kept(small_client, front, path, accept) -> None:
     for _ in range(2):
-        assert reached(front, lambda: client.get(path, headers={"Accept": accept}))
-    assert not any(isinstance(entry, CachedResponse) for entry in front.cache._entries.values())
+        assert reached(front, lambda: small_client.get(path, headers={"Accept": accept}))
+    assert not any(isinstance(entry, CachedResponse) for entry in front.cache.entries())
 
 
 # --- Bounds ---------------------------------------------------------------------------------------
 
-PAGES = [f"/doc/treaty/{name}" for name in (  # pages of similar sizes
-    "us-philippines-mdt-1951", "anzus-1951", "manila-pact-1954", "us-japan-security-treaty-1960",
-    "us-rok-mdt-1953", "us-roc-mdt-1954", "china-dprk-treaty-1961")]
+PAGES = [  # documents of similar sizes (0.6 to 1.3 kB as Turtle)
+    "/doc/state/AUS", "/doc/state/NZL", "/doc/state/USA", "/doc/treaty/anzus-1951/member/AUS",
+    "/doc/treaty/anzus-1951/member/NZL", "/doc/treaty/anzus-1951/member/USA",
+    "/doc/invocation/anzus-article-iv-2001"]
 
 
-def test_the_number_of_entries_is_bounded(client, app, monkeypatch) -> None:
-    front = watch(app, ResponseCache(max_entries=3, max_bytes=10_000_000), monkeypatch)
+def test_the_number_of_entries_is_bounded(small_client, small_app, monkeypatch) -> None:
+    front = watch(small_app, ResponseCache(max_entries=3, max_bytes=10_000_000), monkeypatch)
     for path in PAGES:
-        assert client.get(path, headers={"Accept": TURTLE}).status_code == 200
+        assert small_client.get(path, headers={"Accept": TURTLE}).status_code == 200
     assert len(front.cache) == 3
-    assert not reached(front, lambda: client.get(PAGES[-1], headers={"Accept": TURTLE}))
-    assert reached(front, lambda: client.get(PAGES[0], headers={"Accept": TURTLE}))
+    assert not reached(front, lambda: small_client.get(PAGES[-1], headers={"Accept": TURTLE}))
+    assert reached(front, lambda: small_client.get(PAGES[0], headers={"Accept": TURTLE}))
 
 
-def test_the_bytes_are_bounded(client, app, monkeypatch) -> None:
-    sizes = [len(client.get(path, headers={"Accept": TURTLE}).data) for path in PAGES]
+def test_the_bytes_are_bounded(small_client, small_app, monkeypatch) -> None:
+    sizes = [len(small_client.get(path, headers={"Accept": TURTLE}).data) for path in PAGES]
     budget = 4 * max(sizes)  # room for the largest (a quarter of the budget), not for all
     assert sum(sizes) > budget
-    front = watch(app, ResponseCache(max_entries=100, max_bytes=budget), monkeypatch)
+    front = watch(small_app, ResponseCache(max_entries=100, max_bytes=budget), monkeypatch)
     for _ in range(2):
         for path in PAGES:
-            client.get(path, headers={"Accept": TURTLE})
+            small_client.get(path, headers={"Accept": TURTLE})
     assert front.cache.total_bytes <= budget
     assert 0 < len(front.cache) < len(PAGES)
-    assert not reached(front, lambda: client.get(PAGES[-1], headers={"Accept": TURTLE}))
+    assert not reached(front, lambda: small_client.get(PAGES[-1], headers={"Accept": TURTLE}))
 
 
 # --- Headers on a hit -----------------------------------------------------------------------------
 
-def test_security_and_cors_headers_are_on_a_hit_as_on_the_miss(client, front) -> None:
+def test_security_and_cors_headers_are_on_a_hit_as_on_the_miss(small_client, front) -> None:
     for path, accept in ((PAGE, HTML), (sparql(TREATIES), JSON), ("/queries/", HTML)):
-        miss = client.get(path, headers={"Accept": accept})
-        hit = client.get(path, headers={"Accept": accept})
+        miss = small_client.get(path, headers={"Accept": accept})
+        hit = small_client.get(path, headers={"Accept": accept})
         assert len(front.reached_flask) == 1
         assert headers_of(hit) == headers_of(miss)
         assert hit.headers["X-Content-Type-Options"] == "nosniff"
@@ -299,41 +300,40 @@ def test_security_and_cors_headers_are_on_a_hit_as_on_the_miss(client, front) ->
 
 # --- Turned off -----------------------------------------------------------------------------------
 
-def app_with(**settings) -> Iterator[Flask]:
+def app_with(small_site, **settings) -> Iterator[Flask]:
     """An app of its own with ``settings`` (and one query worker), closed afterwards."""
-    app = create_app({**settings, "query_workers": 1})
-    app.config["TESTING"] = True
+    app = small_site(**settings, query_workers=1)
     yield app
     executor_for(app).close()
 
 
 @pytest.fixture(scope="module")
-def uncached_app() -> Iterator[Flask]:
-    yield from app_with(cache_max_entries=0)
+def uncached_app(small_site) -> Iterator[Flask]:
+    yield from app_with(small_site, cache_max_entries=0)
 
 
 def test_cache_max_entries_zero_keeps_nothing(uncached_app, monkeypatch) -> None:
     front = watch(uncached_app, answers_of(uncached_app), monkeypatch)
-    client = uncached_app.test_client()
+    small_client = uncached_app.test_client()
     for path, accept in ((PAGE, HTML), (sparql(TREATIES), JSON)):
         for _ in range(2):
-            assert reached(front, partial(client.get, path, headers={"Accept": accept}))
+            assert reached(front, partial(small_client.get, path, headers={"Accept": accept}))
     assert len(front.cache) == 0
 
 
 @pytest.fixture(scope="module")
-def capped_app() -> Iterator[Flask]:
-    yield from app_with(max_result_rows=5)
+def capped_app(small_site) -> Iterator[Flask]:
+    yield from app_with(small_site, max_result_rows=5)
 
 
 def test_an_answer_cut_by_the_row_cap_is_never_kept(capped_app, monkeypatch) -> None:
     front = watch(capped_app, ResponseCache(100, 10_000_000), monkeypatch)
-    client = capped_app.test_client()
+    small_client = capped_app.test_client()
     cut = sparql("SELECT ?s WHERE { ?s a ?class }")
     for _ in range(2):
-        went, response = sent(front, lambda: client.get(cut, headers={"Accept": JSON}))
+        went, response = sent(front, lambda: small_client.get(cut, headers={"Accept": JSON}))
         assert went and response.headers["Pactgraph-Results-Truncated"] == "true"
     assert len(front.cache) == 0
-    client.get(sparql("ASK { ?s ?p ?o }"), headers={"Accept": JSON})  # whole: kept
-    assert not reached(front, lambda: client.get(sparql("ASK { ?s ?p ?o }"),
-                                                 headers={"Accept": JSON}))
+    small_client.get(sparql("ASK { ?s ?p ?o }"), headers={"Accept": JSON})  # whole: kept
+    assert not reached(front, lambda: small_client.get(sparql("ASK { ?s ?p ?o }"),
+                                                       headers={"Accept": JSON}))

@@ -1,5 +1,7 @@
 """Limits that hold: runaway queries are stopped, results are capped with a signal, requests are
-bounded. Asserts on statuses, messages and the workers' processes, never on wall-clock time."""
+bounded. Asserts on statuses, messages and the workers' processes, never on wall-clock time.
+The apps serve the fixture site (tests/fixtures/site): with the ontology, some 900 triples, enough
+for every runaway query below to run for hours."""
 
 from __future__ import annotations
 
@@ -17,7 +19,6 @@ from flask import Flask
 
 from pactgraph.engine.results import write_solutions, write_triples
 from pactgraph.engine.store import TripleStore
-from pactgraph.web.app import create_app
 from pactgraph.web.context import executor_for
 
 TIME_LIMIT_MS = 1000
@@ -46,11 +47,10 @@ LIMIT_SETTINGS = ("query_time_limit_ms", "query_memory_limit_mb")
 
 
 @pytest.fixture(scope="module")
-def limited_app() -> Flask:
-    app = create_app({"query_time_limit_ms": TIME_LIMIT_MS, "max_result_rows": MAX_ROWS,
-                      "query_workers": 2, "query_queue_time_limit_ms": 300,
-                      "query_memory_limit_mb": 768, "max_request_bytes": 100_000})
-    app.config["TESTING"] = True
+def limited_app(small_site) -> Flask:
+    app = small_site(query_time_limit_ms=TIME_LIMIT_MS, max_result_rows=MAX_ROWS, query_workers=2,
+                     query_queue_time_limit_ms=300, query_memory_limit_mb=768,
+                     max_request_bytes=100_000)
     executor_for(app).start()
     yield app
     executor_for(app).close()
@@ -131,7 +131,7 @@ def test_a_full_pool_answers_503_with_retry_after(limited_app, limited, full_poo
         hog.start()
     # Wait until both workers are taken, then ask for a third.
     deadline = time.monotonic() + 10
-    while executor_for(limited_app)._idle.qsize() and time.monotonic() < deadline:
+    while executor_for(limited_app).idle_workers() and time.monotonic() < deadline:
         time.sleep(0.01)
     response = limited.get("/sparql", query_string={"query": "ASK {}"})
     for hog in hogs:
@@ -144,8 +144,8 @@ def test_a_full_pool_answers_503_with_retry_after(limited_app, limited, full_poo
     assert healthy(limited)
 
 
-def test_no_worker_survives_its_pool(tmp_path):
-    app = create_app({"query_workers": 2})
+def test_no_worker_survives_its_pool(small_site):
+    app = small_site(query_workers=2)
     executor = executor_for(app)
     executor.start()
     pids = executor.pids()

@@ -1,7 +1,8 @@
 """The real thing: `pactgraph serve` under gunicorn on a socket, spoken to over HTTP with urllib.
 
 The protocol paths and every error case again, because gunicorn (its request parsing, its limits,
-its threads) sits between the client and Flask here and nowhere else.
+its threads) sits between the client and Flask here and nowhere else. The server serves the fixture
+site (tests/fixtures/site), whose treaty has three memberships.
 """
 
 from __future__ import annotations
@@ -23,9 +24,10 @@ from rdflib.namespace import RDF
 from pactgraph.engine.store import graph_iri
 from pactgraph.namespaces import SD
 
-NATO = "https://w3id.org/pactgraph/id/treaty/north-atlantic-treaty-1949"
-INVOCATION = URIRef("https://w3id.org/pactgraph/id/invocation/nato-article-5-2001")
-COUNT_NATO = f"SELECT (COUNT(?m) AS ?members) WHERE {{ ?m pg:membershipOf <{NATO}> }}"
+TREATY = "https://w3id.org/pactgraph/id/treaty/anzus-1951"
+INVOCATION = URIRef("https://w3id.org/pactgraph/id/invocation/anzus-article-iv-2001")
+COUNT = f"SELECT (COUNT(?m) AS ?members) WHERE {{ ?m pg:membershipOf <{TREATY}> }}"
+MEMBERS = 3
 CONSTRUCT_INVOCATION = f"CONSTRUCT WHERE {{ <{INVOCATION}> ?p ?o }}"
 FORM = "application/x-www-form-urlencoded"
 SRJ = "application/sparql-results+json"
@@ -84,32 +86,32 @@ def test_browsers_get_the_query_page(live_server):
 
 
 def test_get_form_and_body_queries(live_server):
-    assert members(fetch(live_server, query_path(query=COUNT_NATO),
-                         headers={"Accept": SRJ})) == 32
-    form = urllib.parse.urlencode({"query": COUNT_NATO}).encode()
+    assert members(fetch(live_server, query_path(query=COUNT),
+                         headers={"Accept": SRJ})) == MEMBERS
+    form = urllib.parse.urlencode({"query": COUNT}).encode()
     assert members(fetch(live_server, "/sparql", "POST", form,
-                         {"Content-Type": FORM, "Accept": SRJ})) == 32
-    assert members(fetch(live_server, "/sparql", "POST", COUNT_NATO.encode(),
-                         {"Content-Type": "application/sparql-query", "Accept": SRJ})) == 32
+                         {"Content-Type": FORM, "Accept": SRJ})) == MEMBERS
+    assert members(fetch(live_server, "/sparql", "POST", COUNT.encode(),
+                         {"Content-Type": "application/sparql-query", "Accept": SRJ})) == MEMBERS
 
 
 def test_default_graph_uri(live_server):
-    path = query_path(query=COUNT_NATO, **{"default-graph-uri": graph_iri("ontology")})
+    path = query_path(query=COUNT, **{"default-graph-uri": graph_iri("ontology")})
     assert members(fetch(live_server, path)) == 0
 
 
-def test_construct_as_turtle(live_server, published_graph):
+def test_construct_as_turtle(live_server, small_graph):
     reply = fetch(live_server, query_path(query=CONSTRUCT_INVOCATION),
                   headers={"Accept": "text/turtle"})
     assert reply.media_type == "text/turtle"
     expected = Graph()
-    for triple in published_graph.triples((INVOCATION, None, None)):
+    for triple in small_graph.triples((INVOCATION, None, None)):
         expected.add(triple)
     assert isomorphic(Graph().parse(data=reply.body, format="turtle"), expected)
 
 
 def test_cors_and_preflight(live_server):
-    reply = fetch(live_server, query_path(query=COUNT_NATO))
+    reply = fetch(live_server, query_path(query=COUNT))
     assert reply.headers["access-control-allow-origin"] == "*"
     preflight = fetch(live_server, "/sparql", "OPTIONS", headers={
         "Origin": "https://example.org", "Access-Control-Request-Method": "POST",
@@ -122,7 +124,7 @@ def test_cors_and_preflight(live_server):
 
 ERRORS = {
     "malformed query": ("GET", query_path(query="SELECT * WHERE {"), None, {}, 400, "1:"),
-    "two queries": ("GET", query_path(query=[COUNT_NATO, COUNT_NATO]), None, {}, 400, "query"),
+    "two queries": ("GET", query_path(query=[COUNT, COUNT]), None, {}, 400, "query"),
     "missing query": ("GET", query_path(**{"default-graph-uri": graph_iri("data")}), None, {},
                       400, "query"),
     "form without query": ("POST", "/sparql", b"format=json", {"Content-Type": FORM}, 400,
@@ -138,12 +140,12 @@ ERRORS = {
     "federated query": ("GET", query_path(
         query="SELECT * { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }"), None, {}, 403,
         "SERVICE"),
-    "not acceptable": ("GET", query_path(query=COUNT_NATO), None, {"Accept": "text/turtle"},
+    "not acceptable": ("GET", query_path(query=COUNT), None, {"Accept": "text/turtle"},
                        406, "text/csv"),
     "bad percent-encoding": ("GET", "/sparql?query=SELECT%zz%E0%A4", None, {}, 400, "syntax"),
     "binary body": ("POST", "/sparql", b"\xff\xfe\x00\x80",
                     {"Content-Type": "application/sparql-query"}, 400, "UTF-8"),
-    "bad graph IRI": ("GET", query_path(query=COUNT_NATO, **{"default-graph-uri": "a b"}), None,
+    "bad graph IRI": ("GET", query_path(query=COUNT, **{"default-graph-uri": "a b"}), None,
                       {}, 400, "default-graph-uri"),
     "query too long": ("POST", "/sparql", b"ASK {}" + b" " * 20_000,
                        {"Content-Type": "application/sparql-query"}, 413, "max_query_length"),
@@ -175,14 +177,14 @@ def test_a_garbage_request_does_not_kill_the_server(live_server):
     with socket.create_connection((host, int(port)), timeout=10) as raw:
         raw.sendall(b"\x00\x01\x02 GARBAGE\r\n\r\n")
         raw.recv(1024)
-    assert members(fetch(live_server, query_path(query=COUNT_NATO))) == 32
+    assert members(fetch(live_server, query_path(query=COUNT))) == MEMBERS
 
 
 def test_concurrent_queries(live_server):
     with ThreadPoolExecutor(max_workers=8) as pool:
-        replies = list(pool.map(lambda _: fetch(live_server, query_path(query=COUNT_NATO)),
+        replies = list(pool.map(lambda _: fetch(live_server, query_path(query=COUNT)),
                                 range(24)))
-    assert [members(reply) for reply in replies] == [32] * 24
+    assert [members(reply) for reply in replies] == [MEMBERS] * 24
 
 
 def test_serve_exits_non_zero_on_nonconforming_data(tmp_path, serve_command):

@@ -1,9 +1,14 @@
 """The prebuilt store: files are parsed and validated once per version, later starts only open it,
-and the graph pages are built from reads the same triples rdflib would have parsed."""
+and the graph pages are built from reads the same triples rdflib would have parsed.
+
+Stores are built from copies of the fixture site (tests/fixtures/site), in folders of the test."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -17,17 +22,17 @@ from pactgraph.engine.graph_view import graph_over
 from pactgraph.engine.store import TripleStore
 from pactgraph.errors import DataNotConforming
 from pactgraph.knowledge.sources import Knowledge, SourceGraphs
-from pactgraph.settings import DEFAULTS, resolve
+from pactgraph.settings import resolve
 from pactgraph.web.app import create_app
 
 EX = "https://example.org/"
 
 
 @pytest.fixture()
-def data(tmp_path: Path) -> Path:
-    """A copy of the bundled data that a test may change."""
+def data(small_app, tmp_path: Path) -> Path:
+    """A copy of the fixture site's data that a test may change."""
     copy = tmp_path / "data"
-    shutil.copytree(Path(DEFAULTS["data_paths"][0]), copy)
+    shutil.copytree(small_app.config["PACTGRAPH"]["data_paths"][0], copy)
     return copy
 
 
@@ -60,7 +65,8 @@ def test_the_same_files_are_parsed_and_validated_once(tmp_path, data, counted) -
     assert str(data) not in counted["parsed"]  # only the small ontology and shapes are parsed
     assert first.folder == second.folder and prebuilt.is_ready(second.folder)
     assert first.data_version == second.data_version
-    assert second.store.size() == first.store.size() > 2000
+    assert second.store.size() == first.store.size() == len(Knowledge.from_settings(
+        settings).published())
 
 
 def test_a_changed_file_is_validated_and_built_again(tmp_path, data, counted) -> None:
@@ -104,18 +110,19 @@ def test_without_a_writable_store_dir_the_store_lasts_for_the_process(tmp_path, 
     assert bool(published.store.query("ASK { ?s ?p ?o }").value)
 
 
-def test_dumps_are_written_at_build_and_served_as_those_bytes(tmp_path) -> None:
-    app = create_app({"store_dir": str(tmp_path / "store")})
+def test_dumps_are_written_at_build_and_served_as_those_bytes(tmp_path, data) -> None:
+    app = create_app({"data_paths": [str(data)], "store_dir": str(tmp_path / "store")})
     folder = app.extensions["pactgraph"].folder
     client = app.test_client()
     for name in prebuilt.DUMP_FILES:
         assert client.get(f"/download/{name}").data == (folder / prebuilt.DUMPS / name).read_bytes()
 
 
-def test_the_query_workers_answer_from_the_prebuilt_store(tmp_path) -> None:
+def test_the_query_workers_answer_from_the_prebuilt_store(tmp_path, data) -> None:
     from pactgraph.web.context import executor_for
 
-    app = create_app({"store_dir": str(tmp_path / "store"), "query_workers": 1})
+    app = create_app({"data_paths": [str(data)], "store_dir": str(tmp_path / "store"),
+                      "query_workers": 1})
     try:
         response = app.test_client().get(
             "/sparql", query_string={"query": "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }"},
@@ -126,6 +133,24 @@ def test_the_query_workers_answer_from_the_prebuilt_store(tmp_path) -> None:
         executor_for(app).close()
 
 
+# --- The test run's own stores -------------------------------------------------------------------
+
+def test_the_run_builds_its_stores_in_a_folder_of_its_own(app, store_dir) -> None:
+    """conftest's ``store_dir``: the session's apps, and the commands the tests start, build their
+    stores in a temporary folder of the run, not in the user's cache (issue 12)."""
+    user_cache = Path.home() / ".cache"
+    assert not store_dir.is_relative_to(user_cache)
+    assert app.extensions["pactgraph"].folder.parent == store_dir
+    assert prebuilt.default_store_dir() == store_dir
+    where = subprocess.run(
+        [sys.executable, "-c",
+         "from pactgraph.build.prebuilt import default_store_dir; print(default_store_dir())"],
+        capture_output=True, text=True, check=True, timeout=60)
+    assert Path(where.stdout.strip()) == store_dir
+    for name in ("XDG_CACHE_HOME", "XDG_CONFIG_HOME"):
+        assert not Path(os.environ[name]).is_relative_to(Path.home())
+
+
 # --- The rdflib view of the store ----------------------------------------------------------------
 
 def _view_of(graphs: dict[str, Graph]) -> Graph:
@@ -133,8 +158,8 @@ def _view_of(graphs: dict[str, Graph]) -> Graph:
     return graph_over(store)
 
 
-def test_the_view_holds_exactly_the_parsed_triples(app) -> None:
-    published = app.extensions["pactgraph"]
+def test_the_view_holds_exactly_the_parsed_triples(small_app) -> None:
+    published = small_app.extensions["pactgraph"]
     knowledge = Knowledge.from_settings(published.settings)
     parsed = knowledge.published()
     assert isomorphic(Graph() + published.graph, parsed)
@@ -173,8 +198,8 @@ def test_the_view_is_read_only() -> None:
         view.add((URIRef(EX + "s"), URIRef(EX + "p"), Literal("o")))
 
 
-def test_a_removed_dump_is_written_again_from_the_store(tmp_path, parse_rdf) -> None:
-    settings = {"store_dir": str(tmp_path / "store")}
+def test_a_removed_dump_is_written_again_from_the_store(tmp_path, data, parse_rdf) -> None:
+    settings = {"data_paths": [str(data)], "store_dir": str(tmp_path / "store")}
     folder = create_app(settings).extensions["pactgraph"].folder
     removed = folder / prebuilt.DUMPS / "pactgraph.nt"
     written = removed.read_bytes()

@@ -4,7 +4,8 @@ Two apps on the same data are compared request by request: one through the lean 
 (``lean_sparql.QueryPath``), one straight into Flask. Status, every header but Date, and the body
 must be the same, for answers and for every kind of refusal. Other tests prove that the lean path
 really answers without Flask, that a query it hands over is evaluated once, not twice, and that
-both follow one plan (web/plan.py): a limit changed there changes both.
+both follow one plan (web/plan.py): a limit changed there changes both. Both apps serve the
+fixture site (tests/fixtures/site).
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from hypothesis import strategies as st
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
-from pactgraph.web.app import create_app
 from pactgraph.web.context import executor_for, publication_of
 from pactgraph.web.middleware.lean_sparql import QueryPath, decode_form_value
 from pactgraph.web.plan import PLAN_FACTS, plan_facts
@@ -32,15 +32,15 @@ SETTINGS = {"max_result_rows": 40, "query_workers": 1}  # small, so that a cut i
 
 
 @pytest.fixture(scope="module")
-def lean_app() -> Iterator[Flask]:
-    app = create_app(SETTINGS)
+def lean_app(small_site) -> Iterator[Flask]:
+    app = small_site(**SETTINGS)
     yield app
     executor_for(app).close()
 
 
 @pytest.fixture(scope="module")
-def flask_app() -> Iterator[Flask]:
-    app = create_app(SETTINGS)
+def flask_app(small_site) -> Iterator[Flask]:
+    app = small_site(**SETTINGS)
     yield app
     executor_for(app).close()
 

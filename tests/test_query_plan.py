@@ -11,7 +11,7 @@ import dataclasses
 
 import pytest
 
-from pactgraph.engine.pool import Answer
+from pactgraph.engine.base import Answer
 from pactgraph.engine.store import graph_iri
 from pactgraph.errors import LimitExceeded, QueryError, UnsupportedOperation
 from pactgraph.web.plan import Operation, PlanFacts, QueryPlan, plan_query

@@ -3,6 +3,7 @@
 What this buys (engine/worker.py): one load per pool instead of one per worker, and replacements in
 milliseconds. What it must not cost: a killed worker is still reaped, its cause of death still
 named, a dead loader replaced, and a copy too large for the memory limit still refused at start.
+The pools answer from the fixture site's store (tests/fixtures/site).
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ import pytest
 from pactgraph.engine.base import Job
 from pactgraph.engine.pool import QueryExecutor
 from pactgraph.errors import LimitExceeded
-from pactgraph.web.app import create_app
 from pactgraph.web.context import executor_for
 
 JSON = "application/sparql-results+json"
@@ -37,8 +37,8 @@ def gone(pid: int) -> bool:
 
 
 @pytest.fixture()
-def executor():
-    app = create_app({"query_workers": 3})
+def executor(small_site):
+    app = small_site(query_workers=3)
     executor = executor_for(app)
     executor.start()
     yield executor
@@ -92,8 +92,8 @@ def test_closing_the_pool_ends_the_loader_and_every_worker(executor):
     assert all(gone(pid) for pid in [*pids, loader])
 
 
-def test_a_copy_larger_than_the_memory_limit_is_refused_at_start():
-    app = create_app({"query_workers": 1, "query_memory_limit_mb": 40})
+def test_a_copy_larger_than_the_memory_limit_is_refused_at_start(small_site):
+    app = small_site(query_workers=1, query_memory_limit_mb=40)
     with pytest.raises(RuntimeError, match="query_memory_limit_mb"):
         executor_for(app).start()
     executor_for(app).close()

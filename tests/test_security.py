@@ -1,7 +1,8 @@
 """Nothing goes out, nothing is written, HTML is escaped and fenced, unserved methods are 405.
 
 Outbound traffic is checked with a loopback listener that counts every connection it gets: the
-queries name it as a remote endpoint or graph, and it must see none.
+queries name it as a remote endpoint or graph, and it must see none. Every app here serves the
+fixture site (tests/fixtures/site).
 """
 
 from __future__ import annotations
@@ -18,9 +19,6 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 from flask import Flask
-
-from pactgraph.settings import DEFAULTS
-from pactgraph.web.app import create_app
 
 MARKUP = "<script>alert('pactgraph')</script><b>bold</b>"
 
@@ -40,9 +38,9 @@ def outbound_queries(url: str) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("name", list(outbound_queries("http://x")))
-def test_outbound_queries_are_refused_and_connect_nowhere(client, listener, name):
+def test_outbound_queries_are_refused_and_connect_nowhere(small_client, listener, name):
     query = outbound_queries(listener.url)[name]
-    response = client.get("/sparql", query_string={"query": query})
+    response = small_client.get("/sparql", query_string={"query": query})
     assert response.status_code in (400, 403), response.get_data(as_text=True)
     text = response.get_data(as_text=True)
     assert "Traceback" not in text
@@ -56,17 +54,18 @@ def test_outbound_queries_are_refused_and_connect_nowhere(client, listener, name
 
 
 @pytest.mark.parametrize("how", ["update parameter", "update body"])
-def test_updates_are_refused_and_connect_nowhere(client, listener, how):
+def test_updates_are_refused_and_connect_nowhere(small_client, listener, how):
     update = f"LOAD <{listener.url}/data.ttl>; INSERT DATA {{ <urn:a> <urn:b> <urn:c> }}"
     if how == "update parameter":
-        response = client.post("/sparql", data={"update": update})
+        response = small_client.post("/sparql", data={"update": update})
     else:
-        response = client.post("/sparql", data=update, content_type="application/sparql-update")
+        response = small_client.post("/sparql", data=update,
+                                     content_type="application/sparql-update")
     assert response.status_code == 403
     assert "read-only" in response.get_data(as_text=True)
     assert listener.connections == 0
-    count = client.get("/sparql", query_string={"query": "ASK { <urn:a> <urn:b> <urn:c> }"},
-                       headers={"Accept": "application/sparql-results+json"})
+    count = small_client.get("/sparql", query_string={"query": "ASK { <urn:a> <urn:b> <urn:c> }"},
+                             headers={"Accept": "application/sparql-results+json"})
     assert count.get_json()["boolean"] is False
 
 
@@ -81,20 +80,20 @@ def test_pyoxigraph_only_selects_a_graph_by_name_for_from(listener):
     assert listener.connections == 0
 
 
-def test_local_graphs_may_be_named_in_from(client):
+def test_local_graphs_may_be_named_in_from(small_client):
     from pactgraph.engine.store import graph_iri
 
     query = (f"SELECT (COUNT(*) AS ?n) FROM <{graph_iri('ontology')}> "
              "{ ?s a <http://www.w3.org/2002/07/owl#Class> }")
-    response = client.get("/sparql", query_string={"query": query},
-                          headers={"Accept": "application/sparql-results+json"})
+    response = small_client.get("/sparql", query_string={"query": query},
+                                headers={"Accept": "application/sparql-results+json"})
     assert response.status_code == 200
     assert int(response.get_json()["results"]["bindings"][0]["n"]["value"]) > 0
 
 
-def test_from_in_a_string_or_comment_is_not_a_dataset_clause(client):
+def test_from_in_a_string_or_comment_is_not_a_dataset_clause(small_client):
     query = 'SELECT ?x { BIND("FROM <http://127.0.0.1:9/x>" AS ?x) } # FROM <http://e/>\n'
-    response = client.get("/sparql", query_string={"query": query})
+    response = small_client.get("/sparql", query_string={"query": query})
     assert response.status_code == 200
 
 
@@ -110,7 +109,7 @@ def test_the_live_server_connects_nowhere(live_server, listener):
 
 # --- No JSON-LD is read from clients, so no remote @context is ever fetched ----------------------
 
-def test_no_request_parses_json_ld_or_opens_a_url(app, client, monkeypatch):
+def test_no_request_parses_json_ld_or_opens_a_url(small_app, small_client, monkeypatch):
     import rdflib.plugins.parsers.jsonld as jsonld_parser
 
     def refuse(*args, **kwargs):
@@ -121,29 +120,29 @@ def test_no_request_parses_json_ld_or_opens_a_url(app, client, monkeypatch):
     monkeypatch.setattr(socket, "create_connection", refuse)
     body = b'{"@context": "http://127.0.0.1:9/context.jsonld", "@id": "urn:x"}'
     for media_type in ("application/ld+json", "application/json"):
-        response = client.post("/sparql", data=body, content_type=media_type)
+        response = small_client.post("/sparql", data=body, content_type=media_type)
         assert response.status_code == 415
-    for path in every_get_path(app):
+    for path in every_get_path(small_app):
         for accept in ("application/ld+json", "text/html", "text/turtle"):
-            assert client.get(path, headers={"Accept": accept}).status_code < 500, path
+            assert small_client.get(path, headers={"Accept": accept}).status_code < 500, path
 
 
 def every_get_path(app: Flask) -> list[str]:
     """Every GET route without arguments, plus one of each routed kind with arguments."""
     paths = sorted(rule.rule for rule in app.url_map.iter_rules()
                    if "GET" in rule.methods and not rule.arguments)
-    return [*paths, "/id/state/PHL", "/doc/state/PHL", "/doc/state/PHL.jsonld",
+    return [*paths, "/id/state/AUS", "/doc/state/AUS", "/doc/state/AUS.jsonld",
             "/download/pactgraph.jsonld", "/sparql?query=ASK%20%7B%7D",
             "/sparql?query=CONSTRUCT%20WHERE%20%7B%3Fs%20%3Fp%20%3Fo%7D%20LIMIT%205&format=jsonld"]
 
 
 # --- Methods, paths, headers ---------------------------------------------------------------------
 
-@pytest.mark.parametrize("path", ["/sparql", "/", "/id/state/PHL", "/doc/state/PHL", "/def",
+@pytest.mark.parametrize("path", ["/sparql", "/", "/id/state/AUS", "/doc/state/AUS", "/def",
                                   "/download/pactgraph.ttl", "/-/settings.json", "/openapi.json"])
 @pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH"])
-def test_methods_we_do_not_serve_are_405_with_allow(client, path, method):
-    response = client.open(path, method=method)
+def test_methods_we_do_not_serve_are_405_with_allow(small_client, path, method):
+    response = small_client.open(path, method=method)
     assert response.status_code == 405
     allowed = {m.strip() for m in response.headers["Allow"].split(",")}
     assert "GET" in allowed and method not in allowed
@@ -152,15 +151,15 @@ def test_methods_we_do_not_serve_are_405_with_allow(client, path, method):
 @pytest.mark.parametrize("path", ["/download/..%2f..%2fpyproject.toml", "/static/../pyproject.toml",
                                   "/static/..%2f..%2f..%2fpyproject.toml",
                                   "/download/../../etc/passwd", "/doc/../../etc/passwd"])
-def test_no_path_reads_outside_the_package(client, path):
-    response = client.get(path)
+def test_no_path_reads_outside_the_package(small_client, path):
+    response = small_client.get(path)
     assert response.status_code in (404, 308), path
     assert b"[project]" not in response.data and b"root:" not in response.data
 
 
-def test_html_pages_carry_a_strict_content_security_policy(app, client):
-    for path in every_get_path(app):
-        response = client.get(path, headers={"Accept": "text/html"})
+def test_html_pages_carry_a_strict_content_security_policy(small_app, small_client):
+    for path in every_get_path(small_app):
+        response = small_client.get(path, headers={"Accept": "text/html"})
         assert response.headers["X-Content-Type-Options"] == "nosniff", path
         if response.mimetype != "text/html":
             continue
@@ -173,8 +172,8 @@ def test_html_pages_carry_a_strict_content_security_policy(app, client):
         assert response.headers["Referrer-Policy"]
 
 
-def test_error_pages_are_fenced_too(client):
-    response = client.get("/no/such/page", headers={"Accept": "text/html"})
+def test_error_pages_are_fenced_too(small_client):
+    response = small_client.get("/no/such/page", headers={"Accept": "text/html"})
     assert response.status_code == 404
     assert "default-src 'self'" in response.headers["Content-Security-Policy"]
 
@@ -191,29 +190,27 @@ def test_a_relaxation_stays_on_its_blueprint():
 # --- Data rendered into HTML is escaped ----------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def markup_app(tmp_path_factory) -> Flask:
-    """The bundled data plus a comment with markup on a state and a query example."""
+def markup_app(small_site, small_app, tmp_path_factory) -> Flask:
+    """The fixture site plus a comment with markup on a state."""
     folder = tmp_path_factory.mktemp("markup")
     extra = folder / "markup.ttl"
     literal = MARKUP.replace("'", "\\'")
     extra.write_text(
         "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
-        f"<https://w3id.org/pactgraph/id/state/PHL> rdfs:comment '{literal}'@en .\n",
+        f"<https://w3id.org/pactgraph/id/state/AUS> rdfs:comment '{literal}'@en .\n",
         encoding="utf-8")
-    app = create_app({"data_paths": [*DEFAULTS["data_paths"], str(extra)]})
-    app.config["TESTING"] = True
-    return app
+    return small_site(data_paths=[*small_app.config["PACTGRAPH"]["data_paths"], str(extra)])
 
 
 def test_markup_in_data_is_escaped_on_every_page_type(markup_app):
     client = markup_app.test_client()
     escaped = "&lt;script&gt;"
-    select = ("SELECT ?c ?q { <https://w3id.org/pactgraph/id/state/PHL> rdfs:comment ?c "
+    select = ("SELECT ?c ?q { <https://w3id.org/pactgraph/id/state/AUS> rdfs:comment ?c "
               f"BIND(\"{MARKUP}\" AS ?q) }}")
     construct = ("CONSTRUCT { <urn:x> rdfs:comment ?c } WHERE { "
-                 "<https://w3id.org/pactgraph/id/state/PHL> rdfs:comment ?c }")
+                 "<https://w3id.org/pactgraph/id/state/AUS> rdfs:comment ?c }")
     pages = {
-        "resource page": client.get("/doc/state/PHL", headers={"Accept": "text/html"}),
+        "resource page": client.get("/doc/state/AUS", headers={"Accept": "text/html"}),
         "query results table": client.get("/sparql", query_string={"query": select,
                                                                    "format": "html"}),
         "graph result": client.get("/sparql", query_string={"query": construct,
@@ -244,8 +241,8 @@ def _fingerprint(folders: list[str]) -> dict[str, str]:
     return {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
 
 
-def test_a_session_of_requests_writes_nothing(app, client):
-    settings = app.extensions["pactgraph"].settings
+def test_a_session_of_requests_writes_nothing(small_app, small_client):
+    settings = small_app.extensions["pactgraph"].settings
     folders = [*settings["ontology_paths"], *settings["data_paths"], *settings["shapes_paths"]]
     before = _fingerprint(folders)
     written: list[tuple] = []
@@ -261,18 +258,20 @@ def test_a_session_of_requests_writes_nothing(app, client):
     sys.addaudithook(audit)  # cannot be removed; inert once ``watching`` is cleared
     watching.set()
     try:
-        for path in every_get_path(app):
-            client.get(path)
-        client.post("/sparql", data={"update": "DROP ALL"})
-        client.post("/sparql", data="CLEAR ALL", content_type="application/sparql-update")
-        client.get("/sparql", query_string={"query": "DELETE WHERE { ?s ?p ?o }"})
+        for path in every_get_path(small_app):
+            small_client.get(path)
+        small_client.post("/sparql", data={"update": "DROP ALL"})
+        small_client.post("/sparql", data="CLEAR ALL", content_type="application/sparql-update")
+        small_client.get("/sparql", query_string={"query": "DELETE WHERE { ?s ?p ?o }"})
         for method in ("PUT", "DELETE", "PATCH"):
-            client.open("/doc/state/PHL.ttl", method=method, data=b"<urn:a> <urn:b> <urn:c> .")
+            small_client.open("/doc/state/AUS.ttl", method=method,
+                              data=b"<urn:a> <urn:b> <urn:c> .")
     finally:
         watching.clear()
     assert written == []
     assert _fingerprint(folders) == before
-    count = client.get("/sparql", query_string={"query": "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }"},
-                       headers={"Accept": "application/sparql-results+json"})
+    count = small_client.get("/sparql",
+                             query_string={"query": "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }"},
+                             headers={"Accept": "application/sparql-results+json"})
     assert int(count.get_json()["results"]["bindings"][0]["n"]["value"]) == len(
-        app.extensions["pactgraph"].graph)
+        small_app.extensions["pactgraph"].graph)

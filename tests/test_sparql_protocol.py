@@ -1,7 +1,8 @@
 """The SPARQL 1.1 Protocol at /sparql, through the Flask test client.
 
-Results are parsed back (json, csv, ElementTree, rdflib, pyld) and compared with what the published
-graph says, never matched as strings.
+Results are parsed back (json, csv, ElementTree, rdflib, pyld) and compared with what the served
+graph says, never matched as strings. The app serves the fixture site (tests/fixtures/site): one
+treaty with three memberships, and one invocation of its Article IV.
 """
 
 from __future__ import annotations
@@ -23,13 +24,15 @@ from pactgraph.namespaces import SD
 from pactgraph.web import errors as web_errors
 from pactgraph.web.routes.sparql_pages import EXAMPLE_QUERY
 
-NATO = "https://w3id.org/pactgraph/id/treaty/north-atlantic-treaty-1949"
-INVOCATION = URIRef("https://w3id.org/pactgraph/id/invocation/nato-article-5-2001")
-COUNT_NATO = f"SELECT (COUNT(?m) AS ?members) WHERE {{ ?m pg:membershipOf <{NATO}> }}"
-ARTICLE_5 = (f"SELECT ?invocation ?date WHERE {{ ?invocation pg:invokedClause <{NATO}/article-5> ;"
-             " pg:invocationDate ?date }")
+TREATY = "https://w3id.org/pactgraph/id/treaty/anzus-1951"
+INVOCATION = URIRef("https://w3id.org/pactgraph/id/invocation/anzus-article-iv-2001")
+INVOKED_ON = "2001-09-14"
+MEMBERS = 3
+COUNT = f"SELECT (COUNT(?m) AS ?members) WHERE {{ ?m pg:membershipOf <{TREATY}> }}"
+INVOKED = (f"SELECT ?invocation ?date WHERE {{ ?invocation pg:invokedClause <{TREATY}/article-iv> ;"
+           " pg:invocationDate ?date }")
 CONSTRUCT_INVOCATION = f"CONSTRUCT WHERE {{ <{INVOCATION}> ?p ?o }}"
-ASK_INVOKED = f"ASK {{ ?i pg:invokedClause <{NATO}/article-5> }}"
+ASK_INVOKED = f"ASK {{ ?i pg:invokedClause <{TREATY}/article-iv> }}"
 FORM = "application/x-www-form-urlencoded"
 SRJ = "application/sparql-results+json"
 
@@ -41,10 +44,10 @@ def members(response) -> int:
 
 
 @pytest.fixture(scope="module")
-def invocation_graph(published_graph: Graph) -> Graph:
-    """What CONSTRUCT_INVOCATION must return, taken from the published graph with rdflib."""
+def invocation_graph(small_graph: Graph) -> Graph:
+    """What CONSTRUCT_INVOCATION must return, taken from the served graph with rdflib."""
     expected = Graph()
-    for triple in published_graph.triples((INVOCATION, None, None)):
+    for triple in small_graph.triples((INVOCATION, None, None)):
         expected.add(triple)
     assert len(expected) > 5
     return expected
@@ -52,68 +55,68 @@ def invocation_graph(published_graph: Graph) -> Graph:
 
 # --- The three ways to send a query -------------------------------------------------------------
 
-def test_get_query(client):
-    response = client.get("/sparql", query_string={"query": COUNT_NATO}, headers={"Accept": SRJ})
-    assert members(response) == 32
+def test_get_query(small_client):
+    response = small_client.get("/sparql", query_string={"query": COUNT}, headers={"Accept": SRJ})
+    assert members(response) == MEMBERS
     assert response.mimetype == SRJ
     assert "Accept" in response.vary
     assert response.headers["Access-Control-Allow-Origin"] == "*"
 
 
-def test_post_form(client):
-    response = client.post("/sparql", data={"query": COUNT_NATO}, headers={"Accept": SRJ})
-    assert members(response) == 32
+def test_post_form(small_client):
+    response = small_client.post("/sparql", data={"query": COUNT}, headers={"Accept": SRJ})
+    assert members(response) == MEMBERS
 
 
-def test_post_sparql_query_body(client):
-    response = client.post("/sparql", data=COUNT_NATO.encode(),
-                           content_type="application/sparql-query; charset=utf-8",
-                           headers={"Accept": SRJ})
-    assert members(response) == 32
+def test_post_sparql_query_body(small_client):
+    response = small_client.post("/sparql", data=COUNT.encode(),
+                                 content_type="application/sparql-query; charset=utf-8",
+                                 headers={"Accept": SRJ})
+    assert members(response) == MEMBERS
 
 
-def test_the_nato_article_5_invocation(client):
-    response = client.get("/sparql", query_string={"query": ARTICLE_5, "format": "json"})
+def test_the_invocation_with_its_typed_date(small_client):
+    response = small_client.get("/sparql", query_string={"query": INVOKED, "format": "json"})
     bindings = json.loads(response.data)["results"]["bindings"]
     assert [(b["invocation"]["value"], b["date"]["value"], b["date"]["datatype"])
-            for b in bindings] == [(str(INVOCATION), "2001-09-12", str(XSD.date))]
+            for b in bindings] == [(str(INVOCATION), INVOKED_ON, str(XSD.date))]
 
 
 # --- SELECT and ASK results ---------------------------------------------------------------------
 
-def test_select_as_csv(client):
-    response = client.get("/sparql", query_string={"query": ARTICLE_5},
-                          headers={"Accept": "text/csv"})
+def test_select_as_csv(small_client):
+    response = small_client.get("/sparql", query_string={"query": INVOKED},
+                                headers={"Accept": "text/csv"})
     assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
-    assert rows == [["invocation", "date"], [str(INVOCATION), "2001-09-12"]]
+    assert rows == [["invocation", "date"], [str(INVOCATION), INVOKED_ON]]
 
 
-def test_select_as_tsv(client):
-    response = client.get("/sparql", query_string={"query": ARTICLE_5},
-                          headers={"Accept": "text/tab-separated-values"})
+def test_select_as_tsv(small_client):
+    response = small_client.get("/sparql", query_string={"query": INVOKED},
+                                headers={"Accept": "text/tab-separated-values"})
     assert response.mimetype == "text/tab-separated-values"
     rows = [line.split("\t") for line in response.get_data(as_text=True).splitlines()]
-    assert rows == [["?invocation", "?date"], [f"<{INVOCATION}>", f'"2001-09-12"^^<{XSD.date}>']]
+    assert rows == [["?invocation", "?date"], [f"<{INVOCATION}>", f'"{INVOKED_ON}"^^<{XSD.date}>']]
 
 
-def test_select_as_xml(client):
-    response = client.get("/sparql", query_string={"query": COUNT_NATO},
-                          headers={"Accept": "application/sparql-results+xml"})
+def test_select_as_xml(small_client):
+    response = small_client.get("/sparql", query_string={"query": COUNT},
+                                headers={"Accept": "application/sparql-results+xml"})
     assert response.mimetype == "application/sparql-results+xml"
     ns = {"r": "http://www.w3.org/2005/sparql-results#"}
     root = ET.fromstring(response.data)
     assert [v.get("name") for v in root.findall("r:head/r:variable", ns)] == ["members"]
-    assert root.find("r:results/r:result/r:binding/r:literal", ns).text == "32"
+    assert root.find("r:results/r:result/r:binding/r:literal", ns).text == str(MEMBERS)
 
 
 @pytest.mark.parametrize(("accept", "expected"), [
     ("application/sparql-results+json", True),
     ("application/sparql-results+xml", True),
 ])
-def test_ask(client, accept, expected):
-    response = client.get("/sparql", query_string={"query": ASK_INVOKED},
-                          headers={"Accept": accept})
+def test_ask(small_client, accept, expected):
+    response = small_client.get("/sparql", query_string={"query": ASK_INVOKED},
+                                headers={"Accept": accept})
     assert response.status_code == 200 and response.mimetype == accept
     if accept.endswith("json"):
         assert json.loads(response.data) == {"head": {}, "boolean": expected}
@@ -122,14 +125,15 @@ def test_ask(client, accept, expected):
         assert ET.fromstring(response.data).find("r:boolean", ns).text == "true"
 
 
-def test_ask_false(client):
-    response = client.get("/sparql", query_string={"query": "ASK { ?s pg:noSuchProperty ?o }"})
+def test_ask_false(small_client):
+    response = small_client.get("/sparql",
+                                query_string={"query": "ASK { ?s pg:noSuchProperty ?o }"})
     assert json.loads(response.data)["boolean"] is False
 
 
-def test_ask_as_csv_is_not_acceptable(client):
-    response = client.get("/sparql", query_string={"query": ASK_INVOKED},
-                          headers={"Accept": "text/csv"})
+def test_ask_as_csv_is_not_acceptable(small_client):
+    response = small_client.get("/sparql", query_string={"query": ASK_INVOKED},
+                                headers={"Accept": "text/csv"})
     assert response.status_code == 406
     assert SRJ in response.get_data(as_text=True)
 
@@ -137,18 +141,19 @@ def test_ask_as_csv_is_not_acceptable(client):
 # --- CONSTRUCT and DESCRIBE results -------------------------------------------------------------
 
 @pytest.mark.parametrize("media_type", formats.GRAPH_RESULT_MEDIA_TYPES)
-def test_construct_in_every_rdf_format(client, invocation_graph, parse_rdf, media_type):
-    response = client.get("/sparql", query_string={"query": CONSTRUCT_INVOCATION},
-                          headers={"Accept": media_type})
+def test_construct_in_every_rdf_format(small_client, invocation_graph, parse_rdf, media_type):
+    response = small_client.get("/sparql", query_string={"query": CONSTRUCT_INVOCATION},
+                                headers={"Accept": media_type})
     assert response.status_code == 200
     assert response.mimetype == media_type
     assert "Accept" in response.vary
     assert isomorphic(parse_rdf(response.data, media_type), invocation_graph)
 
 
-def test_construct_jsonld_read_by_an_independent_processor(client, invocation_graph, parse_rdf):
-    response = client.get("/sparql", query_string={"query": CONSTRUCT_INVOCATION,
-                                                   "format": "jsonld"})
+def test_construct_jsonld_read_by_an_independent_processor(small_client, invocation_graph,
+                                                           parse_rdf):
+    response = small_client.get("/sparql", query_string={"query": CONSTRUCT_INVOCATION,
+                                                         "format": "jsonld"})
     document = json.loads(response.data)
     assert "@context" in document  # compact, with our prefixes
     expanded = jsonld.expand(document)
@@ -157,9 +162,9 @@ def test_construct_jsonld_read_by_an_independent_processor(client, invocation_gr
     assert isomorphic(parse_rdf(nquads, "application/n-quads"), invocation_graph)
 
 
-def test_describe(client, published_graph):
-    response = client.get("/sparql", query_string={"query": f"DESCRIBE <{INVOCATION}>"},
-                          headers={"Accept": "application/n-triples"})
+def test_describe(small_client, small_graph):
+    response = small_client.get("/sparql", query_string={"query": f"DESCRIBE <{INVOCATION}>"},
+                                headers={"Accept": "application/n-triples"})
     described = Graph().parse(data=response.data, format="nt")
     assert (INVOCATION, RDF.type, URIRef("https://w3id.org/pactgraph/def#Invocation")) in described
 
@@ -174,20 +179,20 @@ def test_describe(client, published_graph):
     ("text/*, text/csv;q=0", "text/tab-separated-values"),
     ("application/sparql-results+json;q=0, */*", "application/sparql-results+xml"),
 ])
-def test_select_negotiation(client, accept, expected):
+def test_select_negotiation(small_client, accept, expected):
     headers = {"Accept": accept} if accept else {}
-    response = client.get("/sparql", query_string={"query": COUNT_NATO}, headers=headers)
+    response = small_client.get("/sparql", query_string={"query": COUNT}, headers=headers)
     assert response.mimetype == expected
 
 
-def test_format_parameter_overrides_accept(client):
-    response = client.get("/sparql", query_string={"query": COUNT_NATO, "format": "csv"},
-                          headers={"Accept": SRJ})
+def test_format_parameter_overrides_accept(small_client):
+    response = small_client.get("/sparql", query_string={"query": COUNT, "format": "csv"},
+                                headers={"Accept": SRJ})
     assert response.mimetype == "text/csv"
 
 
-def test_format_in_a_posted_form(client):
-    response = client.post("/sparql", data={"query": COUNT_NATO, "format": "tsv"})
+def test_format_in_a_posted_form(small_client):
+    response = small_client.post("/sparql", data={"query": COUNT, "format": "tsv"})
     assert response.mimetype == "text/tab-separated-values"
 
 
@@ -195,76 +200,78 @@ def test_format_in_a_posted_form(client):
     ("json", "application/ld+json"), ("xml", "application/rdf+xml"), ("ttl", "text/turtle"),
     ("text/turtle", "text/turtle"), ("nt", "application/n-triples"),
 ])
-def test_format_names_for_graph_results(client, name, expected):
-    response = client.get("/sparql", query_string={"query": CONSTRUCT_INVOCATION, "format": name})
+def test_format_names_for_graph_results(small_client, name, expected):
+    response = small_client.get("/sparql", query_string={"query": CONSTRUCT_INVOCATION,
+                                                         "format": name})
     assert response.mimetype == expected
 
 
 @pytest.mark.parametrize(("query", "accept"), [
-    (COUNT_NATO, "text/turtle"),
-    (COUNT_NATO, "image/png"),
+    (COUNT, "text/turtle"),
+    (COUNT, "image/png"),
     (CONSTRUCT_INVOCATION, "application/sparql-results+json"),
     (CONSTRUCT_INVOCATION, "*/*;q=0"),
 ])
-def test_not_acceptable_lists_what_is_offered(client, query, accept):
-    response = client.get("/sparql", query_string={"query": query}, headers={"Accept": accept})
+def test_not_acceptable_lists_what_is_offered(small_client, query, accept):
+    response = small_client.get("/sparql", query_string={"query": query},
+                                headers={"Accept": accept})
     assert response.status_code == 406
     assert response.mimetype == "text/plain"
     assert "Accept" in response.vary
     body = response.get_data(as_text=True)
-    offered = "text/csv" if query == COUNT_NATO else "text/turtle"
+    offered = "text/csv" if query == COUNT else "text/turtle"
     assert offered in body
 
 
-def test_unknown_format_parameter(client):
-    response = client.get("/sparql", query_string={"query": COUNT_NATO, "format": "yaml"})
+def test_unknown_format_parameter(small_client):
+    response = small_client.get("/sparql", query_string={"query": COUNT, "format": "yaml"})
     assert response.status_code == 406
     assert "text/csv" in response.get_data(as_text=True)
 
 
 # --- The RDF dataset: default-graph-uri and named-graph-uri -------------------------------------
 
-def test_default_graph_is_the_union(client):
-    response = client.get("/sparql", query_string={"query": COUNT_NATO})
-    assert members(response) == 32
+def test_default_graph_is_the_union(small_client):
+    response = small_client.get("/sparql", query_string={"query": COUNT})
+    assert members(response) == MEMBERS
 
 
 @pytest.mark.parametrize(("graphs", "expected"), [
-    ([graph_iri("data")], 32),
+    ([graph_iri("data")], MEMBERS),
     ([graph_iri("ontology")], 0),
-    ([graph_iri("ontology"), graph_iri("data")], 32),
+    ([graph_iri("ontology"), graph_iri("data")], MEMBERS),
     (["https://example.org/no-such-graph"], 0),
 ])
-def test_default_graph_uri(client, graphs, expected):
-    response = client.get("/sparql", query_string=[("query", COUNT_NATO),
-                                                   *(("default-graph-uri", g) for g in graphs)])
+def test_default_graph_uri(small_client, graphs, expected):
+    parameters = [("query", COUNT), *(("default-graph-uri", g) for g in graphs)]
+    response = small_client.get("/sparql", query_string=parameters)
     assert members(response) == expected
 
 
-def test_default_graph_uri_in_a_form_and_beside_a_posted_query(client):
-    form = client.post("/sparql", data={"query": COUNT_NATO,
-                                        "default-graph-uri": graph_iri("ontology")})
+def test_default_graph_uri_in_a_form_and_beside_a_posted_query(small_client):
+    form = small_client.post("/sparql", data={"query": COUNT,
+                                              "default-graph-uri": graph_iri("ontology")})
     assert members(form) == 0
-    direct = client.post(f"/sparql?default-graph-uri={graph_iri('ontology')}",
-                         data=COUNT_NATO, content_type="application/sparql-query")
+    direct = small_client.post(f"/sparql?default-graph-uri={graph_iri('ontology')}",
+                               data=COUNT, content_type="application/sparql-query")
     assert members(direct) == 0
 
 
-def test_named_graph_uri_limits_the_named_graphs(client):
+def test_named_graph_uri_limits_the_named_graphs(small_client):
     query = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } } ORDER BY ?g"
-    everything = client.get("/sparql", query_string={"query": query})
+    everything = small_client.get("/sparql", query_string={"query": query})
     names = [b["g"]["value"] for b in json.loads(everything.data)["results"]["bindings"]]
     assert names == sorted([graph_iri("data"), graph_iri("ontology")])
-    only_data = client.get("/sparql", query_string={"query": query,
-                                                    "named-graph-uri": graph_iri("data")})
+    only_data = small_client.get("/sparql", query_string={"query": query,
+                                                          "named-graph-uri": graph_iri("data")})
     names = [b["g"]["value"] for b in json.loads(only_data.data)["results"]["bindings"]]
     assert names == [graph_iri("data")]
 
 
 # --- The service description and the query page -------------------------------------------------
 
-def test_service_description(client):
-    response = client.get("/sparql", headers={"Accept": "text/turtle"})
+def test_service_description(small_client):
+    response = small_client.get("/sparql", headers={"Accept": "text/turtle"})
     assert response.status_code == 200 and response.mimetype == "text/turtle"
     assert "Accept" in response.vary
     graph = Graph().parse(data=response.data, format="turtle")
@@ -281,76 +288,77 @@ def test_service_description(client):
 
 
 @pytest.mark.parametrize("media_type", formats.RDF_MEDIA_TYPES)
-def test_service_description_in_every_rdf_format(client, parse_rdf, media_type):
-    turtle = client.get("/sparql", headers={"Accept": "text/turtle"})
-    response = client.get("/sparql", headers={"Accept": media_type})
+def test_service_description_in_every_rdf_format(small_client, parse_rdf, media_type):
+    turtle = small_client.get("/sparql", headers={"Accept": "text/turtle"})
+    response = small_client.get("/sparql", headers={"Accept": media_type})
     assert response.mimetype == media_type
     assert isomorphic(parse_rdf(response.data, media_type), parse_rdf(turtle.data, "text/turtle"))
 
 
-def test_machines_without_preference_get_rdf(client):
-    assert client.get("/sparql").mimetype == "text/turtle"
-    assert client.get("/sparql", headers={"Accept": "*/*"}).mimetype == "text/turtle"
-    jsonld_response = client.get("/sparql", query_string={"format": "jsonld"})
+def test_machines_without_preference_get_rdf(small_client):
+    assert small_client.get("/sparql").mimetype == "text/turtle"
+    assert small_client.get("/sparql", headers={"Accept": "*/*"}).mimetype == "text/turtle"
+    jsonld_response = small_client.get("/sparql", query_string={"format": "jsonld"})
     assert jsonld_response.mimetype == "application/ld+json"
 
 
-def test_browsers_get_the_query_page(client):
+def test_browsers_get_the_query_page(small_client):
     browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
-    response = client.get("/sparql", headers={"Accept": browser})
+    response = small_client.get("/sparql", headers={"Accept": browser})
     assert response.status_code == 200 and response.mimetype == "text/html"
     page = response.get_data(as_text=True)
     assert "<textarea" in page and 'name="query"' in page and '<select' in page
     assert "pg:MutualDefenseTreaty" in page  # the example query
 
 
-def test_the_example_query_answers(client):
-    response = client.get("/sparql", query_string={"query": EXAMPLE_QUERY, "format": "json"})
+def test_the_example_query_answers(small_client):
+    response = small_client.get("/sparql", query_string={"query": EXAMPLE_QUERY, "format": "json"})
     rows = json.loads(response.data)["results"]["bindings"]
     counts = {row["treaty"]["value"]: int(row["members"]["value"]) for row in rows}
-    assert counts[NATO] == 32
+    assert counts[TREATY] == MEMBERS
 
 
-def test_results_as_an_html_table_for_browsers(client):
-    response = client.get("/sparql", query_string={"query": ARTICLE_5},
-                          headers={"Accept": "text/html"})
+def test_results_as_an_html_table_for_browsers(small_client):
+    response = small_client.get("/sparql", query_string={"query": INVOKED},
+                                headers={"Accept": "text/html"})
     page = response.get_data(as_text=True)
     assert response.mimetype == "text/html"
-    assert "<table" in page and "2001-09-12" in page
+    assert "<table" in page and INVOKED_ON in page
     # our IRIs link to this server, not to w3id.org
-    assert 'href="http://localhost/id/invocation/nato-article-5-2001"' in page
+    assert 'href="http://localhost/id/invocation/anzus-article-iv-2001"' in page
 
 
 # --- Errors -------------------------------------------------------------------------------------
 
-def test_malformed_query_gives_the_parser_message_with_its_position(client):
-    response = client.get("/sparql", query_string={"query": "SELECT * WHERE { ?s ?p"})
+def test_malformed_query_gives_the_parser_message_with_its_position(small_client):
+    response = small_client.get("/sparql", query_string={"query": "SELECT * WHERE { ?s ?p"})
     assert response.status_code == 400
     assert "1:" in response.get_data(as_text=True)  # "error at 1:23: expected ..."
     assert "Traceback" not in response.get_data(as_text=True)
 
 
-def test_errors_are_html_for_browsers(client):
-    response = client.get("/sparql", query_string={"query": "SELECT <oops"},
-                          headers={"Accept": "text/html"})
+def test_errors_are_html_for_browsers(small_client):
+    response = small_client.get("/sparql", query_string={"query": "SELECT <oops"},
+                                headers={"Accept": "text/html"})
     assert response.status_code == 400 and response.mimetype == "text/html"
     assert "syntax error" in response.get_data(as_text=True)
 
 
-def test_errors_are_never_refused_for_their_format(client):
-    response = client.get("/sparql", query_string={"query": "SELECT"}, headers={"Accept": SRJ})
+def test_errors_are_never_refused_for_their_format(small_client):
+    response = small_client.get("/sparql", query_string={"query": "SELECT"},
+                                headers={"Accept": SRJ})
     assert response.status_code == 400 and response.mimetype == "text/plain"
 
 
 REQUESTS = {
-    "two queries (GET)": dict(method="GET", query_string=[("query", COUNT_NATO),
-                                                          ("query", COUNT_NATO)]),
+    "two queries (GET)": dict(method="GET", query_string=[("query", COUNT),
+                                                          ("query", COUNT)]),
     "two queries (form)": dict(method="POST", data=b"query=ASK%20%7B%7D&query=ASK%20%7B%7D",
                                content_type=FORM),
-    "query in URL and form": dict(method="POST", query_string={"query": COUNT_NATO},
-                                  data={"query": COUNT_NATO}, content_type=FORM),
-    "query in URL and body": dict(method="POST", query_string={"query": COUNT_NATO},
-                                  data=COUNT_NATO, content_type="application/sparql-query"),
+    "query in URL and form": dict(method="POST", query_string={"query": COUNT},
+                                  data={"query": COUNT}, content_type=FORM),
+    "query in URL and body": dict(method="POST", query_string={"query": COUNT},
+                                  data=COUNT, content_type="application/sparql-query"),
     "no query, other params": dict(method="GET",
                                    query_string={"default-graph-uri": graph_iri("data")}),
     "form without query": dict(method="POST", data={"format": "json"}, content_type=FORM),
@@ -361,27 +369,27 @@ REQUESTS = {
                         content_type="application/sparql-query"),
     "binary form": dict(method="POST", data=b"query=\xff\xfe%00%FF", content_type=FORM),
     "relative default-graph-uri": dict(method="GET", query_string={
-        "query": COUNT_NATO, "default-graph-uri": "not an IRI"}),
+        "query": COUNT, "default-graph-uri": "not an IRI"}),
     "bad named-graph-uri": dict(method="GET", query_string={
-        "query": COUNT_NATO, "named-graph-uri": "http://exa mple.org/<>"}),
+        "query": COUNT, "named-graph-uri": "http://exa mple.org/<>"}),
     "an update as the query": dict(method="GET",
                                    query_string={"query": "INSERT DATA { <a:b> <a:b> <a:b> }"}),
 }
 
 
 @pytest.mark.parametrize("name", REQUESTS)
-def test_bad_requests_are_400(client, name):
+def test_bad_requests_are_400(small_client, name):
     request = dict(REQUESTS[name])
-    response = client.open(request.pop("path", "/sparql"), **request)
+    response = small_client.open(request.pop("path", "/sparql"), **request)
     assert response.status_code == 400, response.get_data(as_text=True)
     assert response.headers["Access-Control-Allow-Origin"] == "*"
 
 
 @pytest.mark.parametrize("content_type", [None, "text/plain", "application/json",
                                           "multipart/form-data; boundary=x"])
-def test_posting_another_content_type_is_415(client, content_type):
-    response = client.post("/sparql", data=b"query=ASK%20%7B%7D",
-                           headers={"Content-Type": content_type} if content_type else {})
+def test_posting_another_content_type_is_415(small_client, content_type):
+    response = small_client.post("/sparql", data=b"query=ASK%20%7B%7D",
+                                 headers={"Content-Type": content_type} if content_type else {})
     assert response.status_code == 415
     assert "application/sparql-query" in response.get_data(as_text=True)
 
@@ -392,11 +400,11 @@ def test_posting_another_content_type_is_415(client, content_type):
          content_type="application/sparql-update"),
     dict(method="GET", query_string={"update": "CLEAR ALL"}),
 ], ids=["form update", "sparql-update body", "GET update"])
-def test_updates_are_refused_as_read_only(client, request_args):
-    response = client.open("/sparql", **request_args)
+def test_updates_are_refused_as_read_only(small_client, request_args):
+    response = small_client.open("/sparql", **request_args)
     assert response.status_code == 403
     assert "read-only" in response.get_data(as_text=True)
-    count = client.get("/sparql", query_string={"query": "ASK { <a:b> <a:b> <a:b> }"})
+    count = small_client.get("/sparql", query_string={"query": "ASK { <a:b> <a:b> <a:b> }"})
     assert json.loads(count.data)["boolean"] is False
 
 
@@ -405,55 +413,55 @@ def test_updates_are_refused_as_read_only(client, request_args):
     "SELECT * WHERE { service silent <http://example.org/sparql> { ?s ?p ?o } }",
     "SELECT * WHERE { SERVICE # a comment\n ?endpoint { ?s ?p ?o } }",
 ])
-def test_federated_queries_are_refused(client, query):
-    response = client.get("/sparql", query_string={"query": query})
+def test_federated_queries_are_refused(small_client, query):
+    response = small_client.get("/sparql", query_string={"query": query})
     assert response.status_code == 403
     assert "SERVICE" in response.get_data(as_text=True)
 
 
-def test_a_service_word_in_an_iri_is_not_federation(client):
+def test_a_service_word_in_an_iri_is_not_federation(small_client):
     query = "ASK { <https://example.org/service?x=1> ?p ?o }"
-    assert client.get("/sparql", query_string={"query": query}).status_code == 200
+    assert small_client.get("/sparql", query_string={"query": query}).status_code == 200
 
 
-def test_max_query_length(client, app):
-    limit = app.extensions["pactgraph"].settings["max_query_length"]
+def test_max_query_length(small_client, small_app):
+    limit = small_app.extensions["pactgraph"].settings["max_query_length"]
     fitting = "ASK {}" + " " * (limit - len("ASK {}"))
-    assert client.get("/sparql", query_string={"query": fitting}).status_code == 200
-    for response in (client.get("/sparql", query_string={"query": fitting + " "}),
-                     client.post("/sparql", data={"query": fitting + " "}),
-                     client.post("/sparql", data=(fitting + " ").encode(),
-                                 content_type="application/sparql-query"),
-                     client.post("/sparql", data=b" " * (4 * limit + 1),
-                                 content_type="application/sparql-query")):
+    assert small_client.get("/sparql", query_string={"query": fitting}).status_code == 200
+    for response in (small_client.get("/sparql", query_string={"query": fitting + " "}),
+                     small_client.post("/sparql", data={"query": fitting + " "}),
+                     small_client.post("/sparql", data=(fitting + " ").encode(),
+                                       content_type="application/sparql-query"),
+                     small_client.post("/sparql", data=b" " * (4 * limit + 1),
+                                       content_type="application/sparql-query")):
         assert response.status_code == 413
         assert "max_query_length" in response.get_data(as_text=True)
 
 
-def test_huge_form_field_is_refused_without_500(client):
-    response = client.post("/sparql", data={"query": "#" * 2_000_000})
+def test_huge_form_field_is_refused_without_500(small_client):
+    response = small_client.post("/sparql", data={"query": "#" * 2_000_000})
     assert response.status_code == 413
 
 
-def test_an_update_sent_as_a_query_says_the_endpoint_is_read_only(client):
-    response = client.get("/sparql", query_string={"query": "INSERT DATA { <a:b> <a:b> 1 }"})
+def test_an_update_sent_as_a_query_says_the_endpoint_is_read_only(small_client):
+    response = small_client.get("/sparql", query_string={"query": "INSERT DATA { <a:b> <a:b> 1 }"})
     assert response.status_code == 400
     assert "read-only" in response.get_data(as_text=True)
 
 
-def test_head(client):
-    response = client.head("/sparql", query_string={"query": COUNT_NATO})
+def test_head(small_client):
+    response = small_client.head("/sparql", query_string={"query": COUNT})
     assert response.status_code == 200 and response.mimetype == SRJ
 
 
-def test_unsupported_methods_are_405_with_allow(client):
-    response = client.put("/sparql", data=COUNT_NATO)
+def test_unsupported_methods_are_405_with_allow(small_client):
+    response = small_client.put("/sparql", data=COUNT)
     assert response.status_code == 405
     assert {"GET", "POST"} <= {m.strip() for m in response.headers["Allow"].split(",")}
 
 
-def test_unexpected_errors_are_500_without_details(app):
-    with app.test_request_context("/sparql", headers={"Accept": "text/plain"}):
+def test_unexpected_errors_are_500_without_details(small_app):
+    with small_app.test_request_context("/sparql", headers={"Accept": "text/plain"}):
         response = web_errors.handle_unexpected(RuntimeError("secret internals"))
     assert response.status_code == 500
     assert "secret" not in response.get_data(as_text=True)
@@ -461,15 +469,15 @@ def test_unexpected_errors_are_500_without_details(app):
 
 # --- CORS ---------------------------------------------------------------------------------------
 
-def test_cors_on_results_errors_and_other_pages(client):
-    for response in (client.get("/sparql"),
-                     client.get("/sparql", query_string={"query": "SELECT"}),
-                     client.get("/-/settings.json")):
+def test_cors_on_results_errors_and_other_pages(small_client):
+    for response in (small_client.get("/sparql"),
+                     small_client.get("/sparql", query_string={"query": "SELECT"}),
+                     small_client.get("/-/settings.json")):
         assert response.headers["Access-Control-Allow-Origin"] == "*"
 
 
-def test_cors_preflight(client):
-    response = client.options("/sparql", headers={
+def test_cors_preflight(small_client):
+    response = small_client.options("/sparql", headers={
         "Origin": "https://example.org", "Access-Control-Request-Method": "POST",
         "Access-Control-Request-Headers": "content-type, accept"})
     assert response.status_code == 200
@@ -479,9 +487,9 @@ def test_cors_preflight(client):
     assert response.headers["Access-Control-Allow-Headers"] == "content-type, accept"
 
 
-def test_literal_datatypes_survive(client):
+def test_literal_datatypes_survive(small_client):
     query = f"SELECT ?date WHERE {{ <{INVOCATION}> pg:invocationDate ?date }}"
-    binding = json.loads(client.get("/sparql", query_string={"query": query}).data)
+    binding = json.loads(small_client.get("/sparql", query_string={"query": query}).data)
     value = binding["results"]["bindings"][0]["date"]
     assert Literal(value["value"], datatype=URIRef(value["datatype"])) == Literal(
-        "2001-09-12", datatype=XSD.date)
+        INVOKED_ON, datatype=XSD.date)

@@ -2,8 +2,11 @@
 
 The server runs the session's app (and variants) under werkzeug in a thread, behind a wrapper
 that adds the strict Content-Security-Policy the pages must live with (``default-src 'self'``, no
-inline script or style) unless the app already sends one: the tests prove the pages work under it
-whatever the hardening layer later chooses, and fail on any violation the browser reports.
+inline script, no inline style but the one stylesheet the editor's results table injects, admitted
+by its hash) to every response, beside the app's own policy. A browser enforces every policy it is
+sent, so the pages are held to the strict one whatever the app's hardening layer chooses, and the
+tests fail on any violation the browser reports (tests/browser/test_strict_policy.py proves that
+the wrapper holds a page to it even when the app's own policy would let it through).
 
 Chromium is Debian's (/usr/bin/chromium, installed by tools/install-chromium.sh), driven by
 Playwright's Python package; Playwright's own browser download is never used.
@@ -21,7 +24,10 @@ import pytest
 from flask import Flask
 from werkzeug.serving import make_server
 
-STRICT_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+from pactgraph.web.routes.sparql_pages import YASR_COLUMN_STYLE_HASH
+
+STRICT_CSP = ("default-src 'self'; script-src 'self'; "
+              f"style-src 'self' {YASR_COLUMN_STYLE_HASH}; img-src 'self' data:; "
               "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
               "frame-ancestors 'none'; form-action 'self'")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -49,13 +55,13 @@ def chromium_path() -> str:
                 "command does)")
 
 
-def with_csp(app: Flask) -> Callable:
-    """The app as a WSGI callable that adds STRICT_CSP to responses that carry none."""
+def with_csp(app: Callable) -> Callable:
+    """The WSGI app ``app`` with STRICT_CSP added to every response, as a policy of its own: the
+    browser enforces it and the app's policy both, so neither can loosen the other."""
     def wsgi(environ, start_response):
         def start(status, headers, exc_info=None):
-            if not any(name.lower() == "content-security-policy" for name, _ in headers):
-                headers = [*headers, ("Content-Security-Policy", STRICT_CSP)]
-            return start_response(status, headers, exc_info)
+            return start_response(status, [*headers, ("Content-Security-Policy", STRICT_CSP)],
+                                  exc_info)
         return app(environ, start)
     return wsgi
 
@@ -71,7 +77,7 @@ class ThreadedServer:
         self.thread.join(timeout=10)
 
 
-def serve_in_thread(app: Flask) -> ThreadedServer:
+def serve_in_thread(app: Callable) -> ThreadedServer:
     # One long-lived serving thread, not a thread per request: the query executor's workers are
     # tied to the thread that starts them (PR_SET_PDEATHSIG fires when that *thread* exits), so a
     # per-request thread would take its workers down with it when the request ends.

@@ -166,7 +166,8 @@ def test_the_network_lists_its_obligations_without_javascript(open_page, site):
 # --- Markup in the data ---------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def hostile_site(app: Flask, tmp_path_factory):
+def hostile_site(small_app: Flask, tmp_path_factory):
+    """The fixture site (tests/fixtures/site) plus a region whose literals hold markup."""
     extra = Path(tmp_path_factory.mktemp("hostile")) / "xss.ttl"
     extra.write_text(
         '@prefix pg: <https://w3id.org/pactgraph/def#> .\n'
@@ -175,8 +176,8 @@ def hostile_site(app: Flask, tmp_path_factory):
         '    rdfs:label "<script>window.__ran = 1</script>"@en ;\n'
         '    pg:description "<img src=x onerror=\\"window.__ran = 2\\">"@en .\n',
         encoding="utf-8")
-    settings = {**app.config["PACTGRAPH"],
-                "data_paths": [*app.config["PACTGRAPH"]["data_paths"], str(extra)]}
+    settings = {**small_app.config["PACTGRAPH"],
+                "data_paths": [*small_app.config["PACTGRAPH"]["data_paths"], str(extra)]}
     server = serve_in_thread(create_app(settings))
     yield server
     server.stop()

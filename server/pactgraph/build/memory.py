@@ -51,6 +51,12 @@ class ResponseCache:
     def total_bytes(self) -> int:
         return self._bytes
 
+    def entries(self) -> list[CachedAnswer | CachedResponse]:
+        """The kept answers and responses, least recently used first: a copy, for tests and
+        statistics (reading them does not count as a use)."""
+        with self._lock:
+            return list(self._entries.values())
+
     def get(self, key: str) -> CachedAnswer | CachedResponse | None:
         with self._lock:
             answer = self._entries.get(key)

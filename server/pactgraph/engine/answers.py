@@ -96,7 +96,7 @@ def _cut_xml(body: bytes, max_rows: int, link: str | None) -> Written | None:
 _OWN_LIMIT = re.compile(r"(?<![\w:?$.-])LIMIT\s+(\d+)(?:\s+OFFSET\s+\d+)?\s*\Z", re.IGNORECASE)
 
 
-def _own_limit(query: str) -> int | None:
+def trailing_limit(query: str) -> int | None:
     """The query's trailing LIMIT, if it surely has one (None may still have one)."""
     offset = max(0, len(query) - 100)  # the tail only: this runs on every query
     match = _OWN_LIMIT.search(query, offset)
@@ -117,7 +117,7 @@ def _evaluate_bounded(store: ox.Store, query: str, max_rows: int | None,
     as written: CONSTRUCT and DESCRIBE (their LIMIT counts solutions, not triples), and queries
     where the appended LIMIT does not parse (their own LIMIT, a trailing VALUES, a syntax error,
     which is then reported in the user's own text)."""
-    own_limit = _own_limit(query)
+    own_limit = trailing_limit(query)
     if max_rows is not None and own_limit is None:
         try:
             limited = evaluate_on(store, f"{query}\nLIMIT {max_rows + 1}", *dataset)

@@ -288,6 +288,10 @@ class QueryExecutor:
         """The process ids of the live workers (for tests and the soak run)."""
         return [worker.pid for worker in self._workers.copy() if worker.alive()]
 
+    def idle_workers(self) -> int:
+        """How many workers are waiting for a job at this moment (for tests and the soak run)."""
+        return self._idle.qsize()
+
     # -- answering
 
     def run(self, job: Job) -> Answer:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from pactgraph.engine.pool import Job, QueryExecutor, executor_for
-from pactgraph.errors import LimitExceeded
+from pactgraph.errors import LimitExceeded, QueryEngineUnavailable
 from pactgraph.web.app import create_app
 
 JSON = "application/sparql-results+json"
@@ -92,6 +92,6 @@ def test_closing_the_pool_ends_the_loader_and_every_worker(executor):
 
 def test_a_copy_larger_than_the_memory_limit_is_refused_at_start():
     app = create_app({"query_workers": 1, "query_memory_limit_mb": 40})
-    with pytest.raises(RuntimeError, match="query_memory_limit_mb"):
+    with pytest.raises(QueryEngineUnavailable, match="query_memory_limit_mb"):
         executor_for(app).start()
     executor_for(app).close()

@@ -54,3 +54,7 @@ class LimitExceeded(PactgraphError):
     def __init__(self, setting: str, message: str) -> None:
         self.setting = setting
         super().__init__(f"{message} (limit set by the '{setting}' setting)")
+
+
+class QueryEngineUnavailable(PactgraphError):
+    """The query workers cannot be started (engine/pool.py); the message says why."""

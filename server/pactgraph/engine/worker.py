@@ -126,13 +126,21 @@ def _reap(pid: int) -> int | None:
 
 def loader_main(fd: int) -> None:
     """Leave the network, load the copy of the store named by the pool, then fork workers when
-    asked, until EOF."""
+    asked, until EOF. If the copy cannot be loaded, say why (``("failed", kind, detail)``) and
+    end."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the server, which ends us
     isolation = isolate()  # first, while this interpreter runs one thread (engine/sandbox.py)
     control = Connection(fd)
     memory_mb, max_rows, quads_path = control.recv()
     _limit_memory(memory_mb)
-    store = load_in_memory(Path(quads_path))
+    try:
+        store = load_in_memory(Path(quads_path))
+    except MemoryError:
+        control.send(("failed", "memory", "it needed more memory than the limit"))
+        return
+    except Exception as error:  # e.g. a truncated file: tell the pool why, not just exit 1
+        control.send(("failed", "load", f"{type(error).__name__}: {error}"))
+        return
     control.send(("ready", os.getpid(), isolation))
     while True:
         try:

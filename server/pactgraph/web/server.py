@@ -53,10 +53,18 @@ class ServerOptions:
 
 def _start_query_workers(worker) -> None:
     """Each gunicorn worker starts its query workers before it accepts requests, so the first
-    query does not wait for them (engine/pool.py)."""
-    from pactgraph.engine.pool import executor_for
+    query does not wait for them (engine/pool.py).
 
-    executor_for(worker.app.wsgi()).start()
+    If they cannot start, the worker serves anyway: its pages work and a query is answered 503
+    with the cause. Raising here made gunicorn restart the worker, again and again (68 times in
+    20 s on a damaged store), while clients waited on the bound port for an answer."""
+    from pactgraph.engine.pool import executor_for
+    from pactgraph.errors import QueryEngineUnavailable
+
+    try:
+        executor_for(worker.app.wsgi()).start()
+    except QueryEngineUnavailable as error:
+        worker.log.error("SPARQL queries will be answered 503: %s", error)
 
 
 class PactgraphServer(BaseApplication):

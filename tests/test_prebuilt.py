@@ -14,7 +14,7 @@ from rdflib.namespace import XSD
 from pactgraph.build import prebuilt
 from pactgraph.engine.graph_view import graph_over
 from pactgraph.engine.store import TripleStore
-from pactgraph.errors import DataNotConforming
+from pactgraph.errors import DataNotConforming, StoreDamaged
 from pactgraph.knowledge.sources import Knowledge, SourceGraphs
 from pactgraph.settings import DEFAULTS, resolve
 from pactgraph.web.app import build_published, create_app
@@ -123,6 +123,45 @@ def test_the_query_workers_answer_from_the_prebuilt_store(tmp_path) -> None:
         assert count == app.extensions["pactgraph"].store.size()
     finally:
         executor_for(app).close()
+
+
+def _count_by_sparql(app) -> int:
+    response = app.test_client().get(
+        "/sparql", query_string={"query": "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }"},
+        headers={"Accept": "application/sparql-results+json"})
+    assert response.status_code == 200, response.data
+    return int(response.json["results"]["bindings"][0]["n"]["value"])
+
+
+def test_an_emptied_copy_for_the_query_workers_is_caught_and_built_again(tmp_path, counted,
+                                                                         caplog) -> None:
+    """Issue 11: an empty quads.nq started, and SPARQL counted 0 triples while pages showed
+    2,673."""
+    from pactgraph.engine.pool import executor_for
+
+    settings = {"store_dir": str(tmp_path / "store"), "query_workers": 1}
+    folder = create_app(settings).extensions["pactgraph"].folder
+    (folder / prebuilt.QUADS).write_bytes(b"")
+    with caplog.at_level("WARNING", logger=prebuilt.__name__):
+        app = create_app(settings)
+    assert len(counted["validate"]) == 2
+    assert any("quads.nq is 0 bytes" in record.getMessage() for record in caplog.records)
+    try:
+        assert _count_by_sparql(app) == app.extensions["pactgraph"].store.size() > 2000
+    finally:
+        executor_for(app).close()
+
+
+def test_a_damaged_store_that_cannot_be_built_again_stops_the_start(tmp_path, counted,
+                                                                    monkeypatch) -> None:
+    settings = {"store_dir": str(tmp_path / "store")}
+    folder = create_app(settings).extensions["pactgraph"].folder
+    quads = folder / prebuilt.QUADS
+    quads.write_bytes(quads.read_bytes()[:-100])
+    monkeypatch.setattr(prebuilt, "is_writable", lambda folder: False)  # as a read-only mount
+    with pytest.raises(StoreDamaged, match=r"quads\.nq is [\d,]+ bytes, but was built with"):
+        create_app(settings)
+    assert len(counted["validate"]) == 1
 
 
 # --- The rdflib view of the store ----------------------------------------------------------------

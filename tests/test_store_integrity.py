@@ -17,7 +17,7 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 
-from pactgraph.build import manifest, prebuilt
+from pactgraph.build import downloads, manifest, prebuilt
 from pactgraph.errors import StoreDamaged
 from pactgraph.knowledge.sources import Knowledge, SourceGraphs
 
@@ -82,6 +82,11 @@ def _change_a_dump(folder: Path) -> None:  # the same size, one IRI renamed
     dump.write_bytes(dump.read_bytes().replace(b"/pact/1>", b"/pact/7>"))
 
 
+def _cut_a_dump_short(folder: Path) -> None:
+    dump = folder / prebuilt.DUMPS / "pactgraph.ttl"
+    dump.write_bytes(dump.read_bytes()[:-10])
+
+
 def _remove_a_dump(folder: Path) -> None:
     (folder / prebuilt.DUMPS / "ontology.ttl").unlink()
 
@@ -100,7 +105,8 @@ DAMAGES = {
     "truncated quads.nq": (_truncate, r"quads\.nq is [\d,]+ bytes, but was built with [\d,]+ "
                                       r"\(truncated\?\)"),
     "empty quads.nq": (_empty, r"quads\.nq is 0 bytes, but was built with [\d,]+ \(it is empty\)"),
-    "a changed dump": (_change_a_dump, r"dumps/pactgraph\.nt has changed since it was built"),
+    "a dump cut short": (_cut_a_dump_short, r"dumps/pactgraph\.ttl is [\d,]+ bytes, but was "
+                                            r"built with [\d,]+ \(truncated\?\)"),
     "a missing dump": (_remove_a_dump, r"dumps/ontology\.ttl is missing"),
     "no manifest": (_remove_the_manifest, r"manifest\.json is missing"),
     "a store of other quads": (_miscount, r"oxigraph/ holds 8 quads, but was built with 9"),
@@ -155,3 +161,17 @@ def test_a_store_another_process_built_again_meanwhile_is_kept(open_store, monke
     assert (folder / prebuilt.QUADS).stat().st_ino == theirs["inode"]
     assert prebuilt.damage(folder) is None
     assert [path.name for path in folder.parent.iterdir()] == [folder.name]
+
+
+def test_a_dump_changed_at_the_same_size_is_served_as_built(open_store, builds, caplog) -> None:
+    """Dumps are hashed when first served, not on every open (build/downloads.py)."""
+    folder = open_store()
+    dump = folder / prebuilt.DUMPS / "pactgraph.nt"
+    built = dump.read_bytes()
+    _change_a_dump(folder)
+    assert dump.read_bytes() != built
+    with caplog.at_level(logging.WARNING, logger=downloads.__name__):
+        served = downloads.kept_bytes(folder, "pactgraph.nt", lambda: built)
+    assert served == built and dump.read_bytes() == built  # served, and the file, as built
+    assert f"{dump} has changed since it was built" in caplog.text
+    assert prebuilt.damage(folder) is None and builds == [1]

@@ -39,37 +39,23 @@ import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from rdflib import Graph
-
 from pactgraph.build import manifest
+from pactgraph.build.downloads import DUMP_FILES, DUMPS, dump_bytes
 from pactgraph.build.jsonld_context import build_context
-from pactgraph.build.serialization import serialize
 from pactgraph.engine.store import TripleStore, published_graphs, write_store
 from pactgraph.errors import StoreDamaged
 from pactgraph.knowledge.sources import Knowledge
-from pactgraph.web.negotiation import RDFLIB_FORMAT
 
 log = logging.getLogger(__name__)
 
-CONFORMS, ENGINE, QUADS, DUMPS = "conforms", "oxigraph", "quads.nq", "dumps"
-# Hashed on every open, as damage that keeps a file's size shows in nothing else: at 100x the
-# data 151 MB, 0.5 s, where the pool's load of quads.nq takes 4 s. The on-disk store is checked by
-# its files' sizes and by counting its quads (0.2 s); RocksDB checksums the blocks it reads.
-HASHED_ON_OPEN = (CONFORMS, QUADS, f"{DUMPS}/")
+CONFORMS, ENGINE, QUADS = "conforms", "oxigraph", "quads.nq"
+# Hashed on every open, as damage that keeps a file's size shows in nothing else (48 MB at 100x
+# the data: 0.06 s). The dumps (103 MB, 0.16 s more) are checked by size on open and hashed when
+# first served (build/downloads.py), off the start; the on-disk store by its files' sizes and by
+# counting its quads (0.1 s), RocksDB checksumming the blocks it reads.
+HASHED_ON_OPEN = (CONFORMS, QUADS)
 # RocksDB's diagnostic log: the server never reads it, and RocksDB may append to it.
 UNRECORDED = (f"{ENGINE}/LOG",)
-
-# The downloads (served by web/routes/dumps.py): file name -> (title, which graph, media type).
-# "published" is the ontology and the data together, the graph IRIs dereference into.
-DUMP_FILES: dict[str, tuple[str, str, str]] = {
-    "pactgraph.ttl": ("Ontology and data, Turtle", "published", "text/turtle"),
-    "pactgraph.jsonld": ("Ontology and data, JSON-LD", "published", "application/ld+json"),
-    "pactgraph.nt": ("Ontology and data, N-Triples", "published", "application/n-triples"),
-    "pactgraph.rdf": ("Ontology and data, RDF/XML", "published", "application/rdf+xml"),
-    "ontology.ttl": ("The ontology, Turtle", "ontology", "text/turtle"),
-    "shapes.ttl": ("The SHACL shapes, Turtle", "shapes", "text/turtle"),
-}
-
 
 def _versions() -> tuple[str, ...]:
     from importlib.metadata import PackageNotFoundError, version
@@ -85,9 +71,9 @@ def _versions() -> tuple[str, ...]:
 # The modules whose code decides what a folder holds: parsing and validating, the store, the dumps.
 # Paths inside the package, so that a module moved or renamed changes the hash (bare names did not
 # tell build/x.py from web/x.py).
-BUILDING_MODULES = ("build/prebuilt.py", "build/manifest.py", "knowledge/sources.py",
-                    "engine/store.py", "build/serialization.py", "build/jsonld_context.py",
-                    "web/negotiation.py", "namespaces.py")
+BUILDING_MODULES = ("build/prebuilt.py", "build/manifest.py", "build/downloads.py",
+                    "knowledge/sources.py", "engine/store.py", "build/serialization.py",
+                    "build/jsonld_context.py", "web/negotiation.py", "namespaces.py")
 PACKAGE_ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -219,30 +205,3 @@ def _build(knowledge: Knowledge, report_text: str, folder: Path) -> None:
         (folder / DUMPS / name).write_bytes(dump_bytes(graphs[which], media_type, context))
     (folder / CONFORMS).write_text(report_text + "\n", encoding="utf-8")
     manifest.save(folder, manifest.take(folder, _counts(folder), UNRECORDED))
-
-
-def dump_bytes(graph: Graph, media_type: str, context: dict) -> bytes:
-    """A download's bytes. A dump is a file people keep: its JSON-LD embeds the @context rather
-    than naming a host."""
-    return serialize(graph, RDFLIB_FORMAT[media_type], embedded_context=context)
-
-
-def kept_bytes(folder: Path, name: str, build: Callable[[], bytes]) -> bytes:
-    """The file ``name`` of the folder's ``dumps/``, written by ``build`` the first time.
-
-    Written under a temporary name and renamed, so a reader never sees half a file; if the
-    folder cannot be written the bytes are still returned.
-    """
-    path = folder / DUMPS / name
-    try:
-        return path.read_bytes()
-    except OSError:
-        pass
-    body = build()
-    try:
-        temporary = path.with_name(f".{name}.{os.getpid()}.tmp")
-        temporary.write_bytes(body)
-        temporary.replace(path)
-    except OSError:
-        pass
-    return body

@@ -16,9 +16,9 @@ from flask import Blueprint, Response, current_app, redirect, render_template, r
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, RDF, RDFS, VOID, XSD
 
+from pactgraph.build.downloads import DUMP_FILES, dump_bytes, kept_bytes
 from pactgraph.build.examples import Example, load_examples
 from pactgraph.build.jsonld_context import build_context
-from pactgraph.build.prebuilt import DUMP_FILES, dump_bytes, kept_bytes
 from pactgraph.build.serialization import serialize
 from pactgraph.engine.store import TripleStore
 from pactgraph.namespaces import DATASET_IRI, ELI, PG, PROV, SCHEMA, SKOS, WD

@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, json, request
 
-from pactgraph.build.prebuilt import DUMP_FILES
+from pactgraph.build.downloads import DUMP_FILES
 from pactgraph.web import negotiation
 from pactgraph.web.app import published
 

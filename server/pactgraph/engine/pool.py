@@ -295,7 +295,7 @@ class QueryExecutor:
                 if self._loader is not None:
                     log.error("the query workers' loader ended (exit code %s); starting another",
                               self._loader.process.returncode)
-                self._loader = None
+                self._loader = None  # if this start fails, the next _spawn tries (or refuses)
                 self._loader = self.loader_starts.attempt(self._start_loader)
             loader = self._loader
         worker = loader.fork()

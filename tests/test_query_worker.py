@@ -17,7 +17,7 @@ import pytest
 
 from pactgraph.engine.base import Job
 from pactgraph.engine.pool import QueryExecutor
-from pactgraph.errors import LimitExceeded
+from pactgraph.errors import LimitExceeded, QueryEngineUnavailable
 from pactgraph.web.context import executor_for
 
 JSON = "application/sparql-results+json"
@@ -94,6 +94,6 @@ def test_closing_the_pool_ends_the_loader_and_every_worker(executor):
 
 def test_a_copy_larger_than_the_memory_limit_is_refused_at_start(small_site):
     app = small_site(query_workers=1, query_memory_limit_mb=40)
-    with pytest.raises(RuntimeError, match="query_memory_limit_mb"):
+    with pytest.raises(QueryEngineUnavailable, match="query_memory_limit_mb"):
         executor_for(app).start()
     executor_for(app).close()

@@ -386,7 +386,9 @@ def test_dereferencing_over_http(live_server):
         connection.close()
 
 
-STABLE_PATHS = ("/shapes", "/shapes.jsonld", "/shapes.ttl", "/def", "/def.jsonld", "/def.nt")
+STABLE_PATHS = ("/shapes", "/shapes.jsonld", "/shapes.ttl", "/shapes.rdf", "/def", "/def.jsonld",
+                "/def.nt", "/def.rdf", "/dataset.rdf", f"/doc/{rest_of(NATO)}.rdf",
+                "/download/pactgraph.rdf")
 
 
 def test_ontology_and_shapes_are_the_same_bytes_in_every_process(small_app):

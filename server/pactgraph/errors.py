@@ -59,3 +59,21 @@ class LimitExceeded(PactgraphError):
     def __init__(self, setting: str, message: str) -> None:
         self.setting = setting
         super().__init__(f"{message} (limit set by the '{setting}' setting)")
+
+
+class StoreDamaged(PactgraphError):
+    """A prebuilt store no longer holds what was built (build/manifest.py) and cannot be built
+    again where it is, so the server refuses to start rather than serve from it."""
+
+    def __init__(self, folder: str, problem: str) -> None:
+        self.folder = folder
+        self.problem = problem
+        super().__init__(
+            f"the prebuilt store {folder} is damaged: {problem}. Its folder cannot be written "
+            "here, so it is not built again: build it where the store folder is writable (start "
+            "pactgraph once on the same files with a writable store_dir) and share that, or "
+            "point store_dir at a writable folder")
+
+
+class QueryEngineUnavailable(PactgraphError):
+    """The query workers cannot be started (engine/pool.py); the message says why."""

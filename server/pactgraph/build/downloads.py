@@ -1,21 +1,90 @@
-"""The downloads: every full dump as bytes with its ETag, as written when the store was built.
+"""The downloads: which dumps a prebuilt store holds, how their bytes are made, read and served.
 
-``dump_body`` gives the same bytes to ``/download/...`` and to ``pactgraph export``.
+The prebuilt store (build/prebuilt.py) writes them when it builds a folder, and checks on every
+open that each is there at its recorded size. Their bytes are checked when first read for
+serving (``kept_bytes``), not on every open: hashing them took 0.10 to 0.16 s at 100x the data
+(103 MB), more than the rest of the check on open together, and a dump that is not as built can
+be written again from the store, with no need to build the whole folder again or to refuse to
+start. ``dump_body`` gives the same bytes to ``/download/...`` and to ``pactgraph export``.
 """
 
 from __future__ import annotations
 
+import hashlib
+import logging
+import os
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rdflib import Graph
 
+from pactgraph.build import manifest
 from pactgraph.build.jsonld_context import build_context
 from pactgraph.build.memory import bytes_etag
-from pactgraph.build.prebuilt import DUMP_FILES, dump_bytes, kept_bytes
+from pactgraph.build.serialization import serialize
+from pactgraph.formats import RDFLIB_FORMAT
 
 if TYPE_CHECKING:
     from pactgraph.build.publication import Publication
+
+log = logging.getLogger(__name__)
+
+DUMPS = "dumps"  # the folder of the dumps, inside a store's folder
+
+# The downloads (served by web/routes/dumps.py): file name -> (title, which graph, media type).
+# "published" is the ontology and the data together, the graph IRIs dereference into.
+DUMP_FILES: dict[str, tuple[str, str, str]] = {
+    "pactgraph.ttl": ("Ontology and data, Turtle", "published", "text/turtle"),
+    "pactgraph.jsonld": ("Ontology and data, JSON-LD", "published", "application/ld+json"),
+    "pactgraph.nt": ("Ontology and data, N-Triples", "published", "application/n-triples"),
+    "pactgraph.rdf": ("Ontology and data, RDF/XML", "published", "application/rdf+xml"),
+    "ontology.ttl": ("The ontology, Turtle", "ontology", "text/turtle"),
+    "shapes.ttl": ("The SHACL shapes, Turtle", "shapes", "text/turtle"),
+}
+
+
+def dump_bytes(graph: Graph, media_type: str, context: dict) -> bytes:
+    """A download's bytes. A dump is a file people keep: its JSON-LD embeds the @context rather
+    than naming a host."""
+    return serialize(graph, RDFLIB_FORMAT[media_type], embedded_context=context)
+
+
+def _as_built(folder: Path, name: str, body: bytes) -> bool:
+    """Whether ``body`` is the dump ``name`` as the manifest recorded it (or there is no record
+    to compare with: a folder whose manifest went missing while it was served)."""
+    try:
+        recorded = manifest.load(folder).files[f"{DUMPS}/{name}"]
+    except (manifest.Damaged, KeyError):
+        return True
+    return hashlib.sha256(body).hexdigest() == recorded.sha256
+
+
+def kept_bytes(folder: Path, name: str, build: Callable[[], bytes]) -> bytes:
+    """The file ``name`` of the folder's ``dumps/``, written again by ``build`` if it is missing
+    or is not the file the manifest recorded (with a warning: served as it was built).
+
+    Written under a temporary name and renamed, so a reader never sees half a file; if the
+    folder cannot be written the bytes are still returned.
+    """
+    path = folder / DUMPS / name
+    try:
+        body = path.read_bytes()
+    except OSError:
+        body = None
+    if body is not None:
+        if _as_built(folder, name, body):
+            return body
+        log.warning("%s has changed since it was built; serving it written again", path)
+    body = build()
+    try:
+        temporary = path.with_name(f".{name}.{os.getpid()}.tmp")
+        temporary.write_bytes(body)
+        temporary.replace(path)
+    except OSError:
+        pass
+    return body
 
 
 @dataclass(frozen=True)
@@ -28,8 +97,7 @@ class Dump:
 
 
 def dump_body(p: Publication, filename: str) -> bytes:
-    """The bytes of download ``filename``, as written when the store was built
-    (build/prebuilt.py)."""
+    """The bytes of download ``filename``, as written when the store was built."""
     _, which, media_type = DUMP_FILES[filename]
     graph = {"published": p.graph, "ontology": p.ontology, "shapes": p.shapes}[which]
 

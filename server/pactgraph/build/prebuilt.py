@@ -10,6 +10,7 @@ a version of the files does the slow part and leaves, in the store folder (``sto
         quads.nq    the same quads as N-Quads, which query workers load into memory (queries run
                     5 to 10 times faster there than on the on-disk store, at 100x the data)
         dumps/      the downloads (Turtle, JSON-LD, N-Triples, RDF/XML), served as bytes
+        manifest.json   the size and sha256 of each file, the numbers of quads and triples
 
 and every later start on the same files only hashes them and opens that store. ``version`` is a
 hash of the files' names and bytes and of the versions of the code that validates them, so a changed
@@ -19,39 +20,42 @@ shapes never get a folder and are refused on every start.
 A folder appears whole or not at all (built under a temporary name, then renamed), so two servers
 starting at once on the same files cannot see half a store. If ``store_dir`` cannot be written
 (a read-only home), the store is built in a temporary folder that lasts as long as the process.
+
+A whole folder can be damaged later (a copy cut short, a full disk): a truncated ``quads.nq`` left
+the query workers unable to load it, an emptied one answered SPARQL over no triples. So every open
+checks the folder against its manifest (``damage``, build/manifest.py); a damaged folder is built
+again, with a warning, if ``store_dir`` can be written, and otherwise (replicas sharing one
+read-only folder) the server refuses to start, naming the file and what is wrong with it.
 """
 
 from __future__ import annotations
 
 import atexit
 import hashlib
+import logging
 import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from rdflib import Graph
-
+from pactgraph.build import manifest
+from pactgraph.build.downloads import DUMP_FILES, DUMPS, dump_bytes
 from pactgraph.build.jsonld_context import build_context
-from pactgraph.build.serialization import serialize
-from pactgraph.engine.store import published_graphs, write_store
-from pactgraph.formats import RDFLIB_FORMAT
+from pactgraph.engine.store import TripleStore, published_graphs, write_store
+from pactgraph.errors import StoreDamaged
 from pactgraph.knowledge.sources import Knowledge
 
-CONFORMS, ENGINE, QUADS, DUMPS = "conforms", "oxigraph", "quads.nq", "dumps"
+log = logging.getLogger(__name__)
 
-# The downloads (served by web/routes/dumps.py): file name -> (title, which graph, media type).
-# "published" is the ontology and the data together, the graph IRIs dereference into.
-DUMP_FILES: dict[str, tuple[str, str, str]] = {
-    "pactgraph.ttl": ("Ontology and data, Turtle", "published", "text/turtle"),
-    "pactgraph.jsonld": ("Ontology and data, JSON-LD", "published", "application/ld+json"),
-    "pactgraph.nt": ("Ontology and data, N-Triples", "published", "application/n-triples"),
-    "pactgraph.rdf": ("Ontology and data, RDF/XML", "published", "application/rdf+xml"),
-    "ontology.ttl": ("The ontology, Turtle", "ontology", "text/turtle"),
-    "shapes.ttl": ("The SHACL shapes, Turtle", "shapes", "text/turtle"),
-}
-
+CONFORMS, ENGINE, QUADS = "conforms", "oxigraph", "quads.nq"
+# Hashed on every open, as damage that keeps a file's size shows in nothing else (48 MB at 100x
+# the data: 0.06 s). The dumps (103 MB, 0.16 s more) are checked by size on open and hashed when
+# first served (build/downloads.py), off the start; the on-disk store by its files' sizes and by
+# counting its quads (0.1 s), RocksDB checksumming the blocks it reads.
+HASHED_ON_OPEN = (CONFORMS, QUADS)
+# RocksDB's diagnostic log: the server never reads it, and RocksDB may append to it.
+UNRECORDED = (f"{ENGINE}/LOG",)
 
 def _versions() -> tuple[str, ...]:
     from importlib.metadata import PackageNotFoundError, version
@@ -67,9 +71,9 @@ def _versions() -> tuple[str, ...]:
 # The modules whose code decides what a folder holds: parsing and validating, the store, the dumps.
 # Paths inside the package, so that a module moved or renamed changes the hash (bare names did not
 # tell build/x.py from web/x.py).
-BUILDING_MODULES = ("build/prebuilt.py", "knowledge/sources.py", "engine/store.py",
-                    "build/serialization.py", "build/jsonld_context.py", "formats.py",
-                    "namespaces.py")
+BUILDING_MODULES = ("build/prebuilt.py", "build/manifest.py", "build/downloads.py",
+                    "knowledge/sources.py", "engine/store.py", "build/serialization.py",
+                    "build/jsonld_context.py", "formats.py", "namespaces.py")
 PACKAGE_ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -114,21 +118,52 @@ def default_store_dir() -> Path:
 
 
 def is_ready(folder: Path) -> bool:
-    """Whether ``folder`` holds a store built from files that passed validation."""
-    return ((folder / CONFORMS).is_file() and (folder / ENGINE).is_dir()
-            and (folder / QUADS).is_file())
+    """Whether ``folder`` holds a whole store built from files that passed validation."""
+    return damage(folder) is None
+
+
+def damage(folder: Path) -> str | None:
+    """What is wrong with the store in ``folder``, naming the file; None if it is whole."""
+    try:
+        recorded = manifest.load(folder)
+        manifest.check_sizes(folder, recorded)
+        manifest.check_contents(folder, recorded, HASHED_ON_OPEN)
+        quads = len(TripleStore.open(folder / ENGINE).engine)
+    except manifest.Damaged as problem:
+        return str(problem)
+    except OSError as error:  # the on-disk store cannot be opened
+        return f"{ENGINE}/ cannot be opened ({error})"
+    if quads != recorded.counts.get("quads"):
+        return f"{ENGINE}/ holds {quads:,} quads, but was built with {recorded.counts['quads']:,}"
+    return None
+
+
+def _counts(folder: Path) -> dict[str, int]:
+    """The manifest's counts. Only quads are checked on open: counting the distinct triples of
+    the union took 1.7 to 2.4 s at 100x the data, longer than the rest of a warm start."""
+    store = TripleStore.open(folder / ENGINE)
+    return {"quads": len(store.engine), "triples": store.size()}
+
+
+def is_writable(folder: Path) -> bool:
+    """Whether a damaged store in ``folder`` may be replaced (false on a read-only mount)."""
+    return os.access(folder, os.W_OK | os.X_OK)
 
 
 def prepare(store_dir: Path, version: str,
             validated_knowledge: Callable[[], tuple[Knowledge, str]]) -> Path:
-    """The folder of ``version``, built first if needed.
-
-    ``validated_knowledge`` is called only when there is no folder yet: it parses and validates
-    the files and returns them with the report text, or raises if they do not conform.
-    """
+    """The folder of ``version``, built first if needed, or again if damaged (``StoreDamaged`` if
+    it cannot be replaced). ``validated_knowledge`` is called only when there is no whole folder:
+    it parses and validates the files and returns them with the report text, or raises if they
+    do not conform."""
     folder = Path(store_dir) / version
-    if is_ready(folder):
-        return folder
+    if folder.exists():
+        problem = damage(folder)
+        if problem is None:
+            return folder
+        if not is_writable(Path(store_dir)):
+            raise StoreDamaged(str(folder), problem)
+        log.warning("the prebuilt store %s is damaged: %s. Building it again.", folder, problem)
     knowledge, report_text = validated_knowledge()
     try:
         Path(store_dir).mkdir(parents=True, exist_ok=True)
@@ -140,14 +175,24 @@ def prepare(store_dir: Path, version: str,
         return building
     try:
         _build(knowledge, report_text, building)
-        if folder.is_dir() and not is_ready(folder):  # not ours, and not a store: e.g. emptied
-            shutil.rmtree(folder)
-        building.rename(folder)
+        _install(building, folder)
     except OSError:
         shutil.rmtree(building, ignore_errors=True)
-        if not is_ready(folder):  # not merely built by another process meanwhile
+        if damage(folder) is not None:  # not merely built by another process meanwhile
             raise
     return folder
+
+
+def _install(built: Path, folder: Path) -> None:
+    """Rename ``built`` to ``folder``, first moving a damaged ``folder`` out of the way."""
+    if folder.exists() and damage(folder) is None:  # built again by another process meanwhile
+        shutil.rmtree(built, ignore_errors=True)
+        return
+    aside = Path(tempfile.mkdtemp(prefix=f".{folder.name[:16]}.damaged.", dir=folder.parent))
+    if folder.exists():
+        folder.rename(aside / folder.name)
+    built.rename(folder)
+    shutil.rmtree(aside, ignore_errors=True)
 
 
 def _build(knowledge: Knowledge, report_text: str, folder: Path) -> None:
@@ -159,30 +204,4 @@ def _build(knowledge: Knowledge, report_text: str, folder: Path) -> None:
     for name, (_, which, media_type) in DUMP_FILES.items():
         (folder / DUMPS / name).write_bytes(dump_bytes(graphs[which], media_type, context))
     (folder / CONFORMS).write_text(report_text + "\n", encoding="utf-8")
-
-
-def dump_bytes(graph: Graph, media_type: str, context: dict) -> bytes:
-    """A download's bytes. A dump is a file people keep: its JSON-LD embeds the @context rather
-    than naming a host."""
-    return serialize(graph, RDFLIB_FORMAT[media_type], embedded_context=context)
-
-
-def kept_bytes(folder: Path, name: str, build: Callable[[], bytes]) -> bytes:
-    """The file ``name`` of the folder's ``dumps/``, written by ``build`` the first time.
-
-    Written under a temporary name and renamed, so a reader never sees half a file; if the
-    folder cannot be written the bytes are still returned.
-    """
-    path = folder / DUMPS / name
-    try:
-        return path.read_bytes()
-    except OSError:
-        pass
-    body = build()
-    try:
-        temporary = path.with_name(f".{name}.{os.getpid()}.tmp")
-        temporary.write_bytes(body)
-        temporary.replace(path)
-    except OSError:
-        pass
-    return body
+    manifest.save(folder, manifest.take(folder, _counts(folder), UNRECORDED))

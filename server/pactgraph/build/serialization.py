@@ -36,11 +36,32 @@ def _graph_nodes(document: Any) -> list:
     return [node] if node else []
 
 
-def _ordered_copy(graph: Graph) -> Graph:
-    """A copy with its triples added in sorted order, which rdflib then serialises them in."""
-    ordered = bind_prefixes(Graph())
+class _SubjectsInOrder(Graph):
+    """A graph whose ``subjects()`` come sorted.
+
+    rdflib's RDF/XML serializer writes one element per subject in the order ``subjects()`` gives,
+    and an in-memory graph gives them from a set: in Python's hash order, which changes with
+    PYTHONHASHSEED, so two processes (two gunicorn workers) wrote the same graph as different
+    bytes, with different ETags. The rest of its output follows the order triples were added in,
+    which ``_ordered_copy`` sorts, and the namespace declarations, which it sorts itself.
+    """
+
+    def subjects(self, predicate=None, object=None, unique=False):  # noqa: A002 (rdflib's name)
+        return iter(sorted(super().subjects(predicate, object, unique)))
+
+
+def _ordered_copy(graph: Graph, kind: type[Graph] = Graph) -> Graph:
+    """A copy with its triples added in sorted order, which rdflib then serialises them in.
+
+    The prefixes rdflib makes up for the namespaces of predicates we do not bind (ns1, ns2...)
+    are made here, in sorted order: the Turtle and RDF/XML serializers would number them in the
+    order they meet them, from a set, which changes from one process to the next.
+    """
+    ordered = bind_prefixes(kind())
     for triple in sorted(graph):
         ordered.add(triple)
+    for predicate in sorted(set(ordered.predicates())):
+        ordered.namespace_manager.compute_qname_strict(predicate)
     return ordered
 
 
@@ -61,4 +82,6 @@ def serialize(graph: Graph, rdflib_format: str, context: dict | str | None = Non
         document = {"@context": context if context is not None else embedded_context,
                     "@graph": _canonical_json(nodes)}
         return json.dumps(document, indent=2, ensure_ascii=False).encode("utf-8")
+    if rdflib_format == "xml":
+        return _ordered_copy(graph, _SubjectsInOrder).serialize(format="xml", encoding="utf-8")
     return _ordered_copy(graph).serialize(format=rdflib_format, encoding="utf-8")

@@ -44,11 +44,13 @@ from pathlib import Path
 from typing import Any
 
 from pactgraph.engine.base import Answer, Job
+from pactgraph.engine.restarts import Restarts
 from pactgraph.engine.sandbox import ISOLATED
 from pactgraph.errors import (
     LimitExceeded,
     NotAcceptable,
     PactgraphError,
+    QueryEngineUnavailable,
     QueryError,
     UnsupportedOperation,
 )
@@ -56,6 +58,9 @@ from pactgraph.errors import (
 log = logging.getLogger(__name__)
 
 STARTUP_SECONDS = 120  # how long a new worker may take to load its copy of the store
+# How a process that went over its address-space limit ends: Rust aborts when an allocation
+# fails; the kernel's OOM killer sends SIGKILL; a failed allocation may surface as SIGSEGV/SIGBUS.
+MEMORY_DEATHS = (-signal.SIGABRT, -signal.SIGKILL, -signal.SIGSEGV, -signal.SIGBUS)
 
 
 @dataclass(frozen=True)
@@ -148,18 +153,22 @@ class _Worker:
 
 
 def _await_ready(process: _Loader | _Worker, conn: Connection, what: str,
-                 hint: str = "") -> tuple:
-    """Wait for the "ready" message a loader or worker sends once it can work, and return it;
-    kill it and say why if it never comes."""
+                 memory_hint: str = "") -> tuple:
+    """Wait for the first message a loader or worker sends once it can work (or cannot), and
+    return it; kill it and say why if it never comes. ``memory_hint`` is added only if it ended
+    the way a process over its memory limit ends."""
     if not conn.poll(STARTUP_SECONDS):
         process.kill()
-        raise RuntimeError(f"{what} was not ready within {STARTUP_SECONDS} s")
+        raise QueryEngineUnavailable(f"{what} was not ready within {STARTUP_SECONDS} s")
     try:
         return conn.recv()
     except (EOFError, OSError):
         process.kill()
-        raise RuntimeError(f"{what} exited as it started (exit code {process.exitcode()})"
-                           f"{hint}") from None
+        code = process.exitcode()
+        ended = (f"was ended by signal {signal.Signals(-code).name}" if code and code < 0
+                 else f"exited with code {code}")
+        raise QueryEngineUnavailable(f"{what} {ended} as it started"
+                                     + (memory_hint if code in MEMORY_DEATHS else "")) from None
 
 
 _LIVE: weakref.WeakSet[QueryExecutor] = weakref.WeakSet()
@@ -191,6 +200,7 @@ class QueryExecutor:
         # Whether the workers are cut off from the network (engine/sandbox.py); known once a loader
         # runs.
         self.isolation: str | None = None
+        self.loader_starts = Restarts()  # a loader that keeps failing is not started again
         _LIVE.add(self)
         # An executor dropped with its app (tests build many) takes its processes with it.
         # (At exit ``close_all`` does it, marking the pool closed first.)
@@ -211,7 +221,11 @@ class QueryExecutor:
             self._loaders.clear()
             self._loader = None
             self._owner = os.getpid()
-            started = [self._spawn() for _ in range(self.limits.workers)]
+            try:
+                started = [self._spawn() for _ in range(self.limits.workers)]
+            except BaseException:
+                self.close()  # not started: the next query tries again, within loader_starts
+                raise
         for worker in started:
             _await_ready(worker, worker.conn, "a query worker")
             self._idle.put(worker)
@@ -231,15 +245,31 @@ class QueryExecutor:
         loader = _Loader(process, Connection(ours.detach()))
         self._loaders.add(loader)
         loader.control.send((self.limits.memory_mb, self.limits.max_rows, str(self.quads_path)))
-        _, _, isolation = _await_ready(
-            loader, loader.control, "the query workers' loader",
-            f"; is query_memory_limit_mb ({self.limits.memory_mb}) too small for the dataset?")
+        try:
+            reply = _await_ready(
+                loader, loader.control, "the query workers' loader",
+                f"; is query_memory_limit_mb ({self.limits.memory_mb}) too small for the dataset?")
+            if reply[0] == "failed":
+                loader.kill()
+                raise QueryEngineUnavailable(self._load_failure(*reply[1:]))
+        except QueryEngineUnavailable:
+            self._loaders.discard(loader)  # dead: _kill_all need not remember it
+            raise
+        _, _, isolation = reply
         if isolation != ISOLATED and isolation != self.isolation:
             log.error("QUERY WORKERS CAN REACH THE NETWORK: %s. A SERVICE query that got past "
                       "the text check would be fetched; run as root or allow unprivileged user "
                       "namespaces (sysctl kernel.unprivileged_userns_clone=1)", isolation)
         self.isolation = isolation
         return loader
+
+    def _load_failure(self, kind: str, detail: str) -> str:
+        where = f"the query workers cannot load their copy of the store, {self.quads_path}"
+        if kind == "memory":
+            return (f"{where}: {detail} (limit set by the 'query_memory_limit_mb' setting, "
+                    f"{self.limits.memory_mb} MB)")
+        return (f"{where}: {detail}. The file may be damaged: restarting the server checks "
+                "the prebuilt store and builds it again")
 
     def _spawn(self) -> _Worker:
         """A new worker, forked by the loader (started first, or again if it died)."""
@@ -248,7 +278,8 @@ class QueryExecutor:
                 if self._loader is not None:
                     log.error("the query workers' loader ended (exit code %s); starting another",
                               self._loader.process.returncode)
-                self._loader = self._start_loader()
+                self._loader = None  # if this start fails, the next _spawn tries (or refuses)
+                self._loader = self.loader_starts.attempt(self._start_loader)
             loader = self._loader
         worker = loader.fork()
         self._workers.add(worker)
@@ -264,8 +295,12 @@ class QueryExecutor:
             try:
                 worker = self._spawn()
                 _await_ready(worker, worker.conn, "a query worker")
-            except Exception:
+            except QueryEngineUnavailable as error:
                 if self._owner == owner:  # not merely closed meanwhile
+                    log.error("cannot start a replacement query worker: %s", error)
+                return
+            except Exception:
+                if self._owner == owner:
                     log.exception("cannot start a replacement query worker")
                 return
             if self._owner == owner:
@@ -298,6 +333,8 @@ class QueryExecutor:
         """Answer ``job`` in a worker within the time limit, or raise the error saying why not."""
         self.start()
         limits = self.limits
+        if not self._workers and self.loader_starts.cause:  # all died, none could start again
+            raise QueryEngineUnavailable(self.loader_starts.cause)
         try:
             worker = self._idle.get(timeout=limits.queue_ms / 1000)
         except queue.Empty:
@@ -332,8 +369,7 @@ class QueryExecutor:
             return LimitExceeded("query_time_limit_ms",
                                  f"the query was stopped after using {self.limits.time_limit_ms} "
                                  "ms of processor time")
-        if code in (-signal.SIGABRT, -signal.SIGKILL, -signal.SIGSEGV, -signal.SIGBUS):
-            # Rust aborts when an allocation fails under the address-space limit.
+        if code in MEMORY_DEATHS:
             return LimitExceeded(
                 "query_memory_limit_mb",
                 f"the query needed more than the {self.limits.memory_mb} MB a query may use and "

@@ -33,8 +33,8 @@ from pathlib import Path
 # Imported here, by the loader, so that every worker it forks has them: imported inside a job, they
 # were loaded again by each new worker on its first query.
 from pactgraph.engine.answers import answer
+from pactgraph.engine.base import Answer
 from pactgraph.engine.federation import FEDERATION_REFUSED
-from pactgraph.engine.pool import Answer
 from pactgraph.engine.sandbox import isolate
 from pactgraph.engine.store import load_in_memory
 from pactgraph.errors import QueryError, UnsupportedOperation
@@ -125,12 +125,20 @@ def _reap(pid: int) -> int | None:
 
 def loader_main(fd: int) -> None:
     """Leave the network, load the copy of the store named by the pool, then fork workers when
-    asked, until EOF."""
+    asked, until EOF. If the copy cannot be loaded, say why (``("failed", kind, detail)``) and
+    end."""
     isolation = isolate()  # first, while this interpreter runs one thread (engine/sandbox.py)
     control = Connection(fd)
     memory_mb, max_rows, quads_path = control.recv()
     _limit_memory(memory_mb)
-    store = load_in_memory(Path(quads_path))
+    try:
+        store = load_in_memory(Path(quads_path))
+    except MemoryError:
+        control.send(("failed", "memory", "it needed more memory than the limit"))
+        return
+    except Exception as error:  # e.g. a truncated file: tell the pool why, not just exit 1
+        control.send(("failed", "load", f"{type(error).__name__}: {error}"))
+        return
     control.send(("ready", os.getpid(), isolation))
     while True:
         try:

@@ -12,6 +12,9 @@ Status codes, following the SPARQL 1.1 Protocol (which asks for a 4XX when the c
   query), not a fault of ours (500) nor a malformed request (400); 504 is for gateways. Only the
   busy case carries ``Retry-After``: retrying a runaway query unchanged will not help, and its
   message says what to change.
+- ``QueryEngineUnavailable`` 503: the query workers cannot start (say their copy of the store
+  cannot be loaded); the message names the cause. No ``Retry-After``: the pool retries on its own
+  schedule (engine/pool.py), and the cause usually needs an operator.
 - werkzeug's HTTP errors (404, 405, 413, 415...) keep their status, with a helpful text.
 - anything else is a bug: 500 with a generic message, the stack trace only in the server's log.
 Bodies are HTML for browsers and plain text for everyone else; an error is never itself refused
@@ -32,6 +35,7 @@ from pactgraph.errors import (
     LimitExceeded,
     NotAcceptable,
     PactgraphError,
+    QueryEngineUnavailable,
     QueryError,
     UnsupportedOperation,
 )
@@ -42,6 +46,7 @@ STATUS: dict[type[PactgraphError], int] = {
     UnsupportedOperation: 403,
     NotAcceptable: 406,
     LimitExceeded: 400,
+    QueryEngineUnavailable: 503,
 }
 LIMIT_STATUS: dict[str, int] = {"max_query_length": 413, "max_request_bytes": 413,
                                 "query_time_limit_ms": 503, "query_memory_limit_mb": 503,

@@ -63,10 +63,21 @@ class ServerOptions:
 def _prepare_worker(worker) -> None:
     """Each gunicorn worker, before it accepts requests: quits once, and starts its query workers
     so that the first query does not wait for them (engine/pool.py)."""
+    _quit_once(worker)
+    _start_query_workers(worker)
+
+
+def _start_query_workers(worker) -> None:
+    """If the query workers cannot start, the worker serves anyway: its pages work and a query is
+    answered 503 with the cause. Raising here made gunicorn restart the worker, again and again
+    (68 times in 20 s on a damaged store), while clients waited on the bound port."""
+    from pactgraph.errors import QueryEngineUnavailable
     from pactgraph.web.context import publication_of
 
-    _quit_once(worker)
-    publication_of(worker.app.wsgi()).engine.start()
+    try:
+        publication_of(worker.app.wsgi()).engine.start()
+    except QueryEngineUnavailable as error:
+        worker.log.error("SPARQL queries will be answered 503: %s", error)
 
 
 def _quit_once(worker) -> None:

@@ -15,10 +15,9 @@ from rdflib import Graph
 from rdflib.namespace import VOID
 
 from pactgraph import formats
-from pactgraph.build.downloads import Dump, build_dumps
+from pactgraph.build.downloads import DUMP_FILES, Dump, build_dumps
 from pactgraph.build.jsonld_context import build_context
 from pactgraph.build.memory import bytes_etag
-from pactgraph.build.prebuilt import DUMP_FILES
 from pactgraph.build.publication import Publication
 from pactgraph.build.serialization import serialize
 from pactgraph.pages.dataset import DATASET, compute_statistics, dataset_description

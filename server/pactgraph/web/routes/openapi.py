@@ -12,7 +12,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, json, request
 
 from pactgraph import formats
-from pactgraph.build.prebuilt import DUMP_FILES
+from pactgraph.build.downloads import DUMP_FILES
 from pactgraph.web.context import publication
 
 blueprint = Blueprint("openapi", __name__)

@@ -26,7 +26,6 @@ API: ``QueryExecutor.run(Job) -> Answer`` (engine/base.py); the embedded engine 
 from __future__ import annotations
 
 import atexit
-import contextlib
 import logging
 import os
 import queue
@@ -39,11 +38,11 @@ import time
 import weakref
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
-from multiprocessing.reduction import send_handle
 from pathlib import Path
 from typing import Any
 
 from pactgraph.engine.base import Answer, Job
+from pactgraph.engine.processes import MEMORY_DEATHS, Loader, Worker, await_ready, kill_all
 from pactgraph.engine.restarts import Restarts
 from pactgraph.engine.sandbox import ISOLATED
 from pactgraph.errors import (
@@ -57,10 +56,6 @@ from pactgraph.errors import (
 
 log = logging.getLogger(__name__)
 
-STARTUP_SECONDS = 120  # how long a new worker may take to load its copy of the store
-# How a process that went over its address-space limit ends: Rust aborts when an allocation
-# fails; the kernel's OOM killer sends SIGKILL; a failed allocation may surface as SIGSEGV/SIGBUS.
-MEMORY_DEATHS = (-signal.SIGABRT, -signal.SIGKILL, -signal.SIGSEGV, -signal.SIGBUS)
 
 
 @dataclass(frozen=True)
@@ -80,107 +75,7 @@ class Limits:
 
 # --- The pool ------------------------------------------------------------------------------------
 
-class _Loader:
-    """The pool's loader process (``python -m pactgraph.engine.worker FD``, see engine/worker.py):
-    it holds the loaded copy of the store and forks the query workers."""
-
-    def __init__(self, process: subprocess.Popen, control: Connection) -> None:
-        self.process = process
-        self.control = control
-        self.lock = threading.Lock()  # one request at a time on the control connection
-
-    def fork(self) -> _Worker:
-        ours, theirs = socket.socketpair()
-        try:
-            with self.lock:
-                self.control.send(("fork",))
-                send_handle(self.control, theirs.fileno(), self.process.pid)
-                _, pid = self.control.recv()
-        finally:
-            theirs.close()
-        return _Worker(pid, Connection(ours.detach()), self)
-
-    def reap(self, pid: int) -> int | None:
-        with self.lock:
-            self.control.send(("reap", pid))
-            return self.control.recv()[1]
-
-    def alive(self) -> bool:
-        return self.process.poll() is None
-
-    def exitcode(self) -> int | None:
-        return self.process.returncode
-
-    def kill(self) -> None:
-        with contextlib.suppress(OSError):
-            self.process.kill()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.process.wait(5)
-        with contextlib.suppress(OSError):
-            self.control.close()
-
-
-class _Worker:
-    """A query worker forked by ``loader``, and our end of its socket."""
-
-    def __init__(self, pid: int, conn: Connection, loader: _Loader) -> None:
-        self.pid = pid
-        self.conn = conn
-        self.loader = loader
-        self.returncode: int | None = None  # known once the loader has reaped it
-
-    def alive(self) -> bool:
-        if self.returncode is not None:
-            return False
-        try:  # a worker that died is a zombie until its loader reaps it
-            return Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-        except OSError:
-            return False
-
-    def exitcode(self) -> int | None:
-        if self.returncode is None:
-            with contextlib.suppress(EOFError, OSError):
-                self.returncode = self.loader.reap(self.pid)
-        return self.returncode
-
-    def kill(self) -> None:
-        if self.returncode is None:
-            with contextlib.suppress(OSError):
-                os.kill(self.pid, signal.SIGKILL)
-            self.exitcode()  # reaped, so that its pid cannot be reused while we hold it
-        with contextlib.suppress(OSError):
-            self.conn.close()
-
-
-def _await_ready(process: _Loader | _Worker, conn: Connection, what: str,
-                 memory_hint: str = "") -> tuple:
-    """Wait for the first message a loader or worker sends once it can work (or cannot), and
-    return it; kill it and say why if it never comes. ``memory_hint`` is added only if it ended
-    the way a process over its memory limit ends."""
-    if not conn.poll(STARTUP_SECONDS):
-        process.kill()
-        raise QueryEngineUnavailable(f"{what} was not ready within {STARTUP_SECONDS} s")
-    try:
-        return conn.recv()
-    except (EOFError, OSError):
-        process.kill()
-        code = process.exitcode()
-        ended = (f"was ended by signal {signal.Signals(-code).name}" if code and code < 0
-                 else f"exited with code {code}")
-        raise QueryEngineUnavailable(f"{what} {ended} as it started"
-                                     + (memory_hint if code in MEMORY_DEATHS else "")) from None
-
-
 _LIVE: weakref.WeakSet[QueryExecutor] = weakref.WeakSet()
-
-
-def _kill_all(workers: set[_Worker], loaders: set[_Loader]) -> None:
-    for worker in list(workers):
-        worker.kill()
-    workers.clear()
-    for loader in list(loaders):
-        loader.kill()
-    loaders.clear()
 
 
 class QueryExecutor:
@@ -192,11 +87,11 @@ class QueryExecutor:
         self._lock = threading.Lock()
         self._loader_lock = threading.Lock()
         self._owner = -1  # pid of the process the pool was started in
-        self._idle: queue.Queue[_Worker] = queue.Queue()
-        # One set of each for the executor's life: see _kill_all.
-        self._workers: set[_Worker] = set()
-        self._loaders: set[_Loader] = set()
-        self._loader: _Loader | None = None
+        self._idle: queue.Queue[Worker] = queue.Queue()
+        # One set of each for the executor's life: see kill_all.
+        self._workers: set[Worker] = set()
+        self._loaders: set[Loader] = set()
+        self._loader: Loader | None = None
         # Whether the workers are cut off from the network (engine/sandbox.py); known once a loader
         # runs.
         self.isolation: str | None = None
@@ -204,7 +99,7 @@ class QueryExecutor:
         _LIVE.add(self)
         # An executor dropped with its app (tests build many) takes its processes with it.
         # (At exit ``close_all`` does it, marking the pool closed first.)
-        weakref.finalize(self, _kill_all, self._workers, self._loaders).atexit = False
+        weakref.finalize(self, kill_all, self._workers, self._loaders).atexit = False
 
     # -- life cycle
 
@@ -227,10 +122,10 @@ class QueryExecutor:
                 self.close()  # not started: the next query tries again, within loader_starts
                 raise
         for worker in started:
-            _await_ready(worker, worker.conn, "a query worker")
+            await_ready(worker, worker.conn, "a query worker")
             self._idle.put(worker)
 
-    def _start_loader(self) -> _Loader:
+    def _start_loader(self) -> Loader:
         # A fresh interpreter (fork+exec), never a bare fork of this process: the server runs
         # request threads that may hold locks at the moment of a fork. Nor multiprocessing's
         # spawn or forkserver, which re-import the parent's __main__ (a script with no guard).
@@ -242,18 +137,18 @@ class QueryExecutor:
         process = subprocess.Popen(command, pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL,
                                    close_fds=True, start_new_session=True)
         theirs.close()
-        loader = _Loader(process, Connection(ours.detach()))
+        loader = Loader(process, Connection(ours.detach()))
         self._loaders.add(loader)
         loader.control.send((self.limits.memory_mb, self.limits.max_rows, str(self.quads_path)))
         try:
-            reply = _await_ready(
+            reply = await_ready(
                 loader, loader.control, "the query workers' loader",
                 f"; is query_memory_limit_mb ({self.limits.memory_mb}) too small for the dataset?")
             if reply[0] == "failed":
                 loader.kill()
                 raise QueryEngineUnavailable(self._load_failure(*reply[1:]))
         except QueryEngineUnavailable:
-            self._loaders.discard(loader)  # dead: _kill_all need not remember it
+            self._loaders.discard(loader)  # dead: kill_all need not remember it
             raise
         _, _, isolation = reply
         if isolation != ISOLATED and isolation != self.isolation:
@@ -271,7 +166,7 @@ class QueryExecutor:
         return (f"{where}: {detail}. The file may be damaged: restarting the server checks "
                 "the prebuilt store and builds it again")
 
-    def _spawn(self) -> _Worker:
+    def _spawn(self) -> Worker:
         """A new worker, forked by the loader (started first, or again if it died)."""
         with self._loader_lock:
             if self._loader is None or not self._loader.alive():
@@ -285,7 +180,7 @@ class QueryExecutor:
         self._workers.add(worker)
         return worker
 
-    def _replace(self, dead: _Worker) -> None:
+    def _replace(self, dead: Worker) -> None:
         """Kill ``dead`` and put a fresh worker in its place, in the background."""
         dead.kill()
         self._workers.discard(dead)
@@ -294,7 +189,7 @@ class QueryExecutor:
         def refill() -> None:
             try:
                 worker = self._spawn()
-                _await_ready(worker, worker.conn, "a query worker")
+                await_ready(worker, worker.conn, "a query worker")
             except QueryEngineUnavailable as error:
                 if self._owner == owner:  # not merely closed meanwhile
                     log.error("cannot start a replacement query worker: %s", error)
@@ -315,7 +210,7 @@ class QueryExecutor:
         if self._owner != os.getpid():
             return
         self._owner = -1
-        _kill_all(self._workers, self._loaders)
+        kill_all(self._workers, self._loaders)
         self._loader = None
         self._idle = queue.Queue()
 
@@ -363,7 +258,7 @@ class QueryExecutor:
         self._idle.put(worker)
         return self._outcome(reply, job)
 
-    def _death_error(self, worker: _Worker) -> PactgraphError:
+    def _death_error(self, worker: Worker) -> PactgraphError:
         code = worker.exitcode()
         if code == -signal.SIGXCPU:
             return LimitExceeded("query_time_limit_ms",

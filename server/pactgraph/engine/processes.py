@@ -1,0 +1,123 @@
+"""The query pool's child processes, as the pool sees them: the loader that holds the store's
+in-memory copy and forks workers (engine/worker.py), and each worker, with how to wait for one to
+be ready, ask why one died, and kill them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import threading
+from multiprocessing.connection import Connection
+from multiprocessing.reduction import send_handle
+from pathlib import Path
+
+from pactgraph.errors import QueryEngineUnavailable
+
+# How a process that went over its address-space limit ends: Rust aborts when an allocation
+# fails; the kernel's OOM killer sends SIGKILL; a failed allocation may surface as SIGSEGV/SIGBUS.
+MEMORY_DEATHS = (-signal.SIGABRT, -signal.SIGKILL, -signal.SIGSEGV, -signal.SIGBUS)
+STARTUP_SECONDS = 120  # how long a new worker may take to load its copy of the store
+
+
+class Loader:
+    """The pool's loader process (``python -m pactgraph.engine.worker FD``, see engine/worker.py):
+    it holds the loaded copy of the store and forks the query workers."""
+
+    def __init__(self, process: subprocess.Popen, control: Connection) -> None:
+        self.process = process
+        self.control = control
+        self.lock = threading.Lock()  # one request at a time on the control connection
+
+    def fork(self) -> Worker:
+        ours, theirs = socket.socketpair()
+        try:
+            with self.lock:
+                self.control.send(("fork",))
+                send_handle(self.control, theirs.fileno(), self.process.pid)
+                _, pid = self.control.recv()
+        finally:
+            theirs.close()
+        return Worker(pid, Connection(ours.detach()), self)
+
+    def reap(self, pid: int) -> int | None:
+        with self.lock:
+            self.control.send(("reap", pid))
+            return self.control.recv()[1]
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def exitcode(self) -> int | None:
+        return self.process.returncode
+
+    def kill(self) -> None:
+        with contextlib.suppress(OSError):
+            self.process.kill()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(5)
+        with contextlib.suppress(OSError):
+            self.control.close()
+
+
+class Worker:
+    """A query worker forked by ``loader``, and our end of its socket."""
+
+    def __init__(self, pid: int, conn: Connection, loader: Loader) -> None:
+        self.pid = pid
+        self.conn = conn
+        self.loader = loader
+        self.returncode: int | None = None  # known once the loader has reaped it
+
+    def alive(self) -> bool:
+        if self.returncode is not None:
+            return False
+        try:  # a worker that died is a zombie until its loader reaps it
+            return Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+        except OSError:
+            return False
+
+    def exitcode(self) -> int | None:
+        if self.returncode is None:
+            with contextlib.suppress(EOFError, OSError):
+                self.returncode = self.loader.reap(self.pid)
+        return self.returncode
+
+    def kill(self) -> None:
+        if self.returncode is None:
+            with contextlib.suppress(OSError):
+                os.kill(self.pid, signal.SIGKILL)
+            self.exitcode()  # reaped, so that its pid cannot be reused while we hold it
+        with contextlib.suppress(OSError):
+            self.conn.close()
+
+
+def await_ready(process: Loader | Worker, conn: Connection, what: str,
+                 memory_hint: str = "") -> tuple:
+    """Wait for the first message a loader or worker sends once it can work (or cannot), and
+    return it; kill it and say why if it never comes. ``memory_hint`` is added only if it ended
+    the way a process over its memory limit ends."""
+    if not conn.poll(STARTUP_SECONDS):
+        process.kill()
+        raise QueryEngineUnavailable(f"{what} was not ready within {STARTUP_SECONDS} s")
+    try:
+        return conn.recv()
+    except (EOFError, OSError):
+        process.kill()
+        code = process.exitcode()
+        ended = (f"was ended by signal {signal.Signals(-code).name}" if code and code < 0
+                 else f"exited with code {code}")
+        raise QueryEngineUnavailable(f"{what} {ended} as it started"
+                                     + (memory_hint if code in MEMORY_DEATHS else "")) from None
+
+
+def kill_all(workers: set[Worker], loaders: set[Loader]) -> None:
+    for worker in list(workers):
+        worker.kill()
+    workers.clear()
+    for loader in list(loaders):
+        loader.kill()
+    loaders.clear()

@@ -25,9 +25,9 @@ from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
-from rdflib import Graph
 
 from pactgraph.engine.federation import FEDERATION_REFUSED
+from pactgraph.engine.jsonld_answer import jsonld_bytes
 from pactgraph.engine.term_writers import csv_term, json_term, tsv_term, xml_term
 from pactgraph.errors import QueryError, UnsupportedOperation
 from pactgraph.namespaces import PREFIXES
@@ -196,18 +196,11 @@ def write(result, media_type: str, max_rows: int, link: str | None = None) -> Wr
 def write_triples(triples, media_type: str, max_rows: int) -> Written:
     """A CONSTRUCT or DESCRIBE result in ``media_type``, at most ``max_rows`` triples.
 
-    JSON-LD goes through rdflib with our prefixes as the context (pyoxigraph's JSON-LD is expanded
-    only); the context is a dict, so rdflib never fetches one.
+    JSON-LD is written by ``engine/jsonld_answer.py`` (compacted, RDF 1.1 terms only).
     """
     capped = _Capped(triples, max_rows)
     if media_type == JSON_LD:
-        payload = ox.serialize(capped, format=ox.RdfFormat.N_TRIPLES) or b""
-        graph = Graph()
-        for prefix, namespace in PREFIXES.items():
-            graph.bind(prefix, namespace)
-        graph.parse(data=payload, format="nt")
-        body = graph.serialize(format="json-ld", context=dict(PREFIXES),
-                               auto_compact=True).encode("utf-8")
+        body = jsonld_bytes(capped)
     else:
         body = ox.serialize(capped, format=RDF_FORMAT[media_type], prefixes=PREFIXES) or b""
     if capped.truncated and media_type in _HASH_COMMENTS:

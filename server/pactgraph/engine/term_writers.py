@@ -25,12 +25,20 @@ def json_term(term) -> dict:
     written = {"type": "literal", "value": term.value}
     if term.language:
         written["xml:lang"] = term.language
-        if getattr(term, "direction", None) is not None:
-            written["its:dir"] = str(term.direction.value if hasattr(term.direction, "value")
-                                     else term.direction).lower()
+        if _direction(term):
+            written["its:dir"] = _direction(term)
     elif term.datatype.value != XSD_STRING:
         written["datatype"] = term.datatype.value
     return written
+
+
+def _direction(term: ox.Literal) -> str:
+    """The base direction of a language-tagged literal ('ltr', 'rtl'), or '' if it has none."""
+    direction = getattr(term, "direction", None)
+    return "" if direction is None else str(getattr(direction, "value", direction)).lower()
+
+
+_ITS = 'xmlns:its="http://www.w3.org/2005/11/its" its:version="2.0"'
 
 
 def xml_term(term) -> str:
@@ -44,6 +52,8 @@ def xml_term(term) -> str:
                 "</object></triple>")
     if term.language:
         attribute = f" xml:lang={quoteattr(term.language)}"
+        if _direction(term):  # as pyoxigraph writes it (SPARQL 1.2 XML results)
+            attribute += f" its:dir={quoteattr(_direction(term))} {_ITS}"
     elif term.datatype.value != XSD_STRING:
         attribute = f" datatype={quoteattr(term.datatype.value)}"
     else:
@@ -62,5 +72,8 @@ def csv_term(term) -> str:
 
 
 def tsv_term(term) -> str:
-    # pyoxigraph writes terms in N-Triples syntax, escaping tabs and line breaks in literals.
+    # pyoxigraph writes terms in N-Triples syntax, escaping tabs and line breaks in literals; a
+    # triple term's str() lacks the brackets of the syntax: <<( s p o )>>.
+    if isinstance(term, ox.Triple):
+        return f"<<( {term} )>>"
     return "" if term is None else str(term)

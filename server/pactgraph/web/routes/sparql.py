@@ -25,6 +25,7 @@ from pactgraph.errors import LimitExceeded, NotAcceptable, QueryError, Unsupport
 from pactgraph.knowledge.sources import bind_prefixes
 from pactgraph.namespaces import PREFIXES, SD
 from pactgraph.pages.our_iris import IriMap
+from pactgraph.pages.result_cells import term_text
 from pactgraph.web import headers as security
 from pactgraph.web import negotiation
 from pactgraph.web.app import published
@@ -343,8 +344,7 @@ def _cell(term: dict | None) -> dict | None:
         return None
     if term["type"] == "uri":
         return {"text": compact_iri(term["value"]), "href": _link(term["value"])}
-    suffix = f"@{term['xml:lang']}" if "xml:lang" in term else ""
-    return {"text": term["value"] + suffix, "href": None}
+    return {"text": term_text(term, compact_iri), "href": None}
 
 
 def compact_iri(iri: str) -> str:

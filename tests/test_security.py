@@ -7,6 +7,7 @@ queries name it as a remote endpoint or graph, and it must see none.
 from __future__ import annotations
 
 import hashlib
+import json
 import socket
 import sys
 import threading
@@ -19,6 +20,7 @@ import pyoxigraph as ox
 import pytest
 from flask import Flask
 
+from pactgraph.pages.result_cells import linkable
 from pactgraph.settings import DEFAULTS
 from pactgraph.web.app import create_app
 
@@ -235,6 +237,38 @@ def test_markup_in_data_is_escaped_on_every_page_type(markup_app):
         response = client.get(path, headers={"Accept": "text/html"})
         if response.mimetype == "text/html":
             assert "<script>alert(" not in response.get_data(as_text=True), path
+
+
+# --- Links in the results table: http, https and relative IRIs only ------------------------------
+
+@pytest.mark.parametrize("iri", ["javascript:alert(1)", "JavaScript:alert(1)", "data:text/html,x",
+                                 "vbscript:x", "urn:x", "mailto:a@example.org"])
+def test_other_schemes_are_shown_but_not_linked(client, results_table, iri):
+    """Issue 11, item 9: a javascript: IRI was a link (only the CSP kept it from running)."""
+    assert results_table(client, f"SELECT ?i {{ BIND(<{iri}> AS ?i) }}") == [(iri, None)]
+
+
+def test_http_and_https_iris_are_linked(client, results_table):
+    query = "SELECT ?i { VALUES ?i { <http://example.org/a> <https://example.org/b> } }"
+    assert results_table(client, query) == [("http://example.org/a", "http://example.org/a"),
+                                         ("https://example.org/b", "https://example.org/b")]
+
+
+@pytest.mark.parametrize("url,expected", [
+    ("http://a.example/", True), ("HTTPS://a.example/", True), ("/id/state/PHL", True),
+    ("id/state/PHL", True), ("javascript:x", False), (" javascript:x", False),
+    ("\x00javascript:x", False), ("java\tscript:x", False), ("java\nscript:x", False),
+    ("http://[::1", False)])
+def test_linkable_reads_a_url_as_a_browser_does(url, expected):
+    assert linkable(url) is expected
+
+
+def test_the_json_results_keep_every_iri(client):
+    """Only the HTML table leaves them unlinked: the data itself is never changed."""
+    response = client.get("/sparql", query_string={
+        "query": "SELECT ?i { BIND(<javascript:alert(1)> AS ?i) }", "format": "json"})
+    assert json.loads(response.data)["results"]["bindings"] == [
+        {"i": {"type": "uri", "value": "javascript:alert(1)"}}]
 
 
 # --- The dataset on disk is only read ------------------------------------------------------------

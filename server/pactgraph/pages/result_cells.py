@@ -1,17 +1,33 @@
-"""How a term of a SPARQL JSON result reads to a person.
+"""How a term of a SPARQL JSON result reads to a person, and which IRIs may become links.
 
 Used by the HTML results table (web/routes/sparql.py) and ``pactgraph query``'s text table. Terms
 come as SPARQL 1.2 JSON writes them, RDF 1.2 included: a triple term is ``{"type": "triple",
 "value": {"subject": ..., "predicate": ..., "object": ...}}`` and reads ``<<( s p o )>>``; a literal
 with a base direction carries ``"its:dir"`` and reads ``"x"@en--ltr``.
+
+A result IRI is any IRI a client chose (``<javascript:alert(1)>`` is a valid one), so only an IRI
+a browser opens as a page becomes a link: http, https, or relative. The page's Content Security
+Policy would block a ``javascript:`` link today; the page does not rely on it.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+LINKABLE_SCHEMES = frozenset({"http", "https", ""})  # "": a relative reference
+
+
+def linkable(url: str) -> bool:
+    """Whether ``url`` may be the target of a link: http, https or relative, read as a browser
+    reads it (``urlsplit`` drops leading spaces and control characters, and tabs and line breaks
+    anywhere, as browsers do, so `` java\\tscript:`` is seen as ``javascript:``)."""
+    try:
+        return urlsplit(url).scheme.lower() in LINKABLE_SCHEMES
+    except ValueError:  # e.g. an unclosed "[" in the host
+        return False
 
 
 def term_text(term: dict, compact: Callable[[str], str] = str) -> str:

@@ -25,7 +25,7 @@ from pactgraph.errors import LimitExceeded, NotAcceptable, QueryError, Unsupport
 from pactgraph.knowledge.sources import bind_prefixes
 from pactgraph.namespaces import PREFIXES, SD
 from pactgraph.pages.our_iris import IriMap
-from pactgraph.pages.result_cells import term_text
+from pactgraph.pages.result_cells import linkable, term_text
 from pactgraph.web import headers as security
 from pactgraph.web import negotiation
 from pactgraph.web.app import published
@@ -318,11 +318,13 @@ def _page(query: str, result: dict | None = None) -> Response:
     return Response(html, content_type=negotiation.content_type(negotiation.HTML))
 
 
-def _link(iri: str) -> str:
-    """Where a result IRI is served: our own IRIs on this server, others as they are."""
+def _link(iri: str) -> str | None:
+    """Where a result IRI is served: our own IRIs on this server, others as they are; None for
+    one a browser would not open as a page (``javascript:``, ``data:``, ``urn:``...)."""
     settings = published().settings
     server = (settings["base_url"] or request.url_root).rstrip("/")
-    return IriMap(settings["base_iri"], server).url_for(iri)
+    url = IriMap(settings["base_iri"], server).url_for(iri)
+    return url if linkable(url) else None
 
 
 def _html_result(answer: Answer) -> dict:

@@ -25,7 +25,7 @@ from pactgraph.namespaces import DATASET_IRI, ELI, PG, PROV, SCHEMA, SKOS, WD
 from pactgraph.pages.describe import description, label_of
 from pactgraph.pages.labeller import Labeller
 from pactgraph.pages.our_iris import IriMap
-from pactgraph.settings import HELP
+from pactgraph.settings import HELP, public_value
 from pactgraph.web import negotiation
 from pactgraph.web.app import Published, published
 from pactgraph.web.caching import bytes_etag
@@ -184,7 +184,7 @@ def context() -> Response:
 
 @blueprint.get("/-/settings.json")
 def settings_json() -> Response:
-    rows = [{"name": name, "value": value, "help": HELP[name]}
+    rows = [{"name": name, "value": public_value(name, value), "help": HELP[name]}
             for name, value in published().settings.items()]
     return current_app.response_class(json.dumps(rows, indent=2, default=str),
                                       mimetype="application/json")

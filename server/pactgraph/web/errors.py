@@ -24,8 +24,9 @@ import re
 from http import HTTPStatus
 
 from flask import Flask, Response, current_app, render_template_string, request
+from flask.globals import request_ctx
 from markupsafe import escape
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import BadHost, HTTPException
 
 from pactgraph.errors import (
     LimitExceeded,
@@ -52,6 +53,10 @@ HINTS: dict[int, str] = {
          "/sparql answers SPARQL queries.",
     405: "This address does not answer that HTTP method.",
 }
+HINTS_BY_KIND: dict[type[HTTPException], str] = {
+    BadHost: "The Host header is not a host name this server can encode (IDNA): each "
+             "dot-separated label must hold 1 to 63 characters.",
+}
 
 _PAGE = """{% extends "base.html" %}
 {% block title %}{{ status }} {{ title }}{% endblock %}
@@ -71,11 +76,30 @@ def status_of(error: PactgraphError) -> int:
 
 
 def _html(status: int, title: str, message: str) -> str:
+    bare = _BARE_PAGE.format(status=status, title=escape(title), message=escape(message))
+    if request_ctx.url_adapter is None:
+        # The Host header could not be routed (werkzeug's BadHost, e.g. a label longer than 63
+        # characters), so base.html cannot build a URL: the client's fault, nothing to log.
+        return bare
     try:
         return render_template_string(_PAGE, status=status, title=title, message=message)
-    except Exception:  # no base.html, or it failed: the error page itself must not fail
-        current_app.logger.exception("cannot render the error page with base.html")
-        return _BARE_PAGE.format(status=status, title=escape(title), message=escape(message))
+    except Exception as error:  # no base.html, or it failed: the error page itself must not fail
+        _log_once(error)
+        return bare
+
+
+_LOGGED_FAILURES: set[str] = set()
+
+
+def _log_once(error: Exception) -> None:
+    """Log why the error page failed, with its stack trace, once per kind of failure in this
+    process: a client can repeat the request that caused it, and its traceback was 3.6 kB a time
+    (20,000 requests wrote 73 MB of log)."""
+    kind = type(error).__name__
+    if kind not in _LOGGED_FAILURES:
+        _LOGGED_FAILURES.add(kind)
+        current_app.logger.exception("cannot render the error page with base.html (logged once "
+                                     "per kind of failure: %s)", kind)
 
 
 def error_response(status: int, title: str, message: str) -> Response:
@@ -111,7 +135,8 @@ def handle_http_exception(error: HTTPException) -> Response:
     status = error.code or 500
     # A description given where the error was raised beats our hint, which beats werkzeug's.
     custom = error.description if error.description != type(error).description else None
-    message = custom or HINTS.get(status) or error.description or _title(status)
+    message = (custom or HINTS_BY_KIND.get(type(error)) or HINTS.get(status) or error.description
+               or _title(status))
     response = error_response(status, _title(status), message)
     for name, value in error.get_headers():  # e.g. Allow on 405
         if name.lower() != "content-type":

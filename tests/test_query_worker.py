@@ -71,6 +71,19 @@ def test_a_dead_worker_is_reaped_and_replaced_by_the_same_loader(executor, full_
     assert json.loads(executor.run(ASK).body) == {"head": {}, "boolean": True}
 
 
+def test_a_deeply_nested_query_is_answered():
+    """9,970 nested parentheses (within max_query_length) overflowed the 8 MB stack (SIGSEGV),
+    which was answered as the memory limit. The workers' stack may now grow to 64 MB."""
+    app = create_app({"query_workers": 1})
+    query = "SELECT * { FILTER(" + "(" * 9970 + "1" + ")" * 9970 + ") }"
+    response = app.test_client().post("/sparql", data=query.encode(),
+                                      content_type="application/sparql-query",
+                                      headers={"Accept": "application/sparql-results+json"})
+    executor_for(app).close()
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert json.loads(response.data)["results"]["bindings"] == [{}]
+
+
 def test_a_dead_loader_is_replaced(executor, full_pool):
     before = executor.pids()
     loader = parent_of(before[0])

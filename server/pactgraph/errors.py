@@ -54,3 +54,15 @@ class LimitExceeded(PactgraphError):
     def __init__(self, setting: str, message: str) -> None:
         self.setting = setting
         super().__init__(f"{message} (limit set by the '{setting}' setting)")
+
+
+class QueryWorkerEnded(PactgraphError):
+    """The process answering a query ended before it answered, and not at a configured limit."""
+
+
+class QueryWorkerKilled(QueryWorkerEnded):
+    """Killed from outside the server (SIGKILL: the kernel's out-of-memory killer, an operator)."""
+
+
+class QueryWorkerCrashed(QueryWorkerEnded):
+    """Ended by a fault while parsing or evaluating (SIGSEGV...), e.g. a stack overflow."""

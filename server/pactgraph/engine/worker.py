@@ -17,7 +17,7 @@ limit, so the copy counts against ``query_memory_limit_mb`` as it would if the w
 it itself.
 
 The loader is the parent of the workers, so it reaps them: the pool asks it for the exit status of
-a worker that died (``("reap", pid)``), which says why (out of CPU time, out of memory).
+a worker that died (``("reap", pid)``), which says why (engine/worker_exit.py).
 """
 
 from __future__ import annotations

@@ -12,6 +12,10 @@ Status codes, following the SPARQL 1.1 Protocol (which asks for a 4XX when the c
   query), not a fault of ours (500) nor a malformed request (400); 504 is for gateways. Only the
   busy case carries ``Retry-After``: retrying a runaway query unchanged will not help, and its
   message says what to change.
+- ``QueryWorkerKilled`` 503: the query worker was killed from outside (the kernel's out-of-memory
+  killer, when the machine runs short of memory): the server could not answer now.
+- ``QueryWorkerCrashed`` 500: the query worker crashed (a signal such as SIGSEGV): a fault on our
+  side, said as what it was (engine/worker_exit.py), logged in one line without a stack trace.
 - werkzeug's HTTP errors (404, 405, 413, 415...) keep their status, with a helpful text.
 - anything else is a bug: 500 with a generic message, the stack trace only in the server's log.
 Bodies are HTML for browsers and plain text for everyone else; an error is never itself refused
@@ -33,6 +37,8 @@ from pactgraph.errors import (
     NotAcceptable,
     PactgraphError,
     QueryError,
+    QueryWorkerCrashed,
+    QueryWorkerKilled,
     UnsupportedOperation,
 )
 from pactgraph.web import negotiation
@@ -42,6 +48,8 @@ STATUS: dict[type[PactgraphError], int] = {
     UnsupportedOperation: 403,
     NotAcceptable: 406,
     LimitExceeded: 400,
+    QueryWorkerKilled: 503,
+    QueryWorkerCrashed: 500,
 }
 LIMIT_STATUS: dict[str, int] = {"max_query_length": 413, "max_request_bytes": 413,
                                 "query_time_limit_ms": 503, "query_memory_limit_mb": 503,

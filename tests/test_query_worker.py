@@ -128,6 +128,28 @@ def test_a_stack_overflow_is_said_as_a_crash(caplog, full_pool):
     assert len(logged) == 1 and logged[0].exc_info is None and "FILTER((((" in logged[0].message
 
 
+STRING_DOUBLING = ('SELECT (STRLEN(?s40) AS ?n) { BIND("' + "x" * 64 + '" AS ?s0) '
+                   + " ".join(f"BIND(CONCAT(?s{i}, ?s{i}) AS ?s{i + 1})" for i in range(40))
+                   + " }")
+
+
+def test_the_memory_limit_logs_two_lines_not_a_backtrace(capfd, monkeypatch, full_pool):
+    """Under RUST_BACKTRACE=1 in the server's environment, each query stopped at the memory limit
+    printed Rust's backtrace to the log: 81 lines (14 kB), as often as a client asked. (The time
+    limit is far above what doubling a string to 512 MB takes.)"""
+    monkeypatch.setenv("RUST_BACKTRACE", "1")
+    app = create_app({"query_workers": 1, "query_memory_limit_mb": 512,
+                      "query_time_limit_ms": 120_000})
+    executor = executor_for(app)
+    with pytest.raises(LimitExceeded, match="query_memory_limit_mb"):
+        executor.run(Job(STRING_DOUBLING, media_types=ASK.media_types))
+    full_pool(executor)
+    executor.close()
+    log = capfd.readouterr().err
+    assert "memory allocation of" in log and "stack backtrace" not in log
+    assert len(log.splitlines()) <= 3
+
+
 def test_a_dead_loader_is_replaced(executor, full_pool):
     before = executor.pids()
     loader = parent_of(before[0])

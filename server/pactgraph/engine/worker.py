@@ -149,6 +149,9 @@ def loader_main(fd: int) -> None:
     asked, until EOF."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the server, which ends us
     isolation = isolate()  # first, while this interpreter runs one thread (engine/sandbox.py)
+    # A query stopped at the memory limit makes Rust print "memory allocation of N bytes failed"
+    # and, under RUST_BACKTRACE=1, a backtrace of 60 lines: a client could fill the log at will.
+    os.environ["RUST_BACKTRACE"] = "0"
     _deepen_stack()
     control = Connection(fd)
     memory_mb, max_rows, quads_path = control.recv()

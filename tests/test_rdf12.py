@@ -61,6 +61,17 @@ def test_nested_terms_read_as_in_turtle():
         '<<( <urn:a> <urn:b> "1"^^<http://www.w3.org/2001/XMLSchema#integer> )>>')
 
 
+@pytest.mark.parametrize("query", [
+    "SELECT * { ?r rdf:reifies <<( 1 <urn:p> 1 )>> }", 'ASK { "1" <urn:p> "1" ~ _:r }',
+    'CONSTRUCT WHERE { "1" <urn:p> "1" ~ _:r {| <urn:q> 1 |} }'])
+def test_a_literal_as_the_subject_of_a_triple_term_is_a_400(client, query):
+    """pyoxigraph parses these and then fails to evaluate them (a RuntimeError, which was a 500);
+    found by the fuzz tests once they wrote RDF 1.2."""
+    response = client.get("/sparql", query_string={"query": query})
+    assert response.status_code == 400
+    assert "cannot be evaluated: " in response.get_data(as_text=True)
+
+
 @pytest.mark.parametrize("name", CONSTRUCTS)
 def test_json_ld_refuses_what_it_cannot_carry_and_names_what_can(client, name):
     response = client.get("/sparql", query_string={"query": CONSTRUCTS[name]},

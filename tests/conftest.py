@@ -20,6 +20,7 @@ import subprocess
 import time
 import warnings
 from collections.abc import Callable, Iterator
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -124,6 +125,42 @@ def rdf_from(data: bytes | str, media_type: str) -> Graph:
 def parse_rdf():
     """``rdf_from`` as a fixture, so test modules need not import from conftest."""
     return rdf_from
+
+
+class _TableCells(HTMLParser):
+    """The cells of an HTML page's tables, in order: (text, the href of a link in it or None)."""
+
+    def __init__(self, page: str) -> None:
+        super().__init__()
+        self.cells: list[tuple[str, str | None]] = []
+        self._cell: list | None = None
+        self.feed(page)
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "td":
+            self._cell = ["", None]
+        elif tag == "a" and self._cell is not None:
+            self._cell[1] = dict(attrs).get("href")
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell[0] += data
+
+    def handle_endtag(self, tag):
+        if tag == "td" and self._cell is not None:
+            self.cells.append((self._cell[0], self._cell[1]))
+            self._cell = None
+
+
+@pytest.fixture()
+def results_table():
+    """``results_table(client, query)``: the cells of the HTML results table of ``query``."""
+    def cells(client: FlaskClient, query: str) -> list[tuple[str, str | None]]:
+        response = client.get("/sparql", query_string={"query": query},
+                              headers={"Accept": "text/html"})
+        assert response.status_code == 200, response.get_data(as_text=True)[:500]
+        return _TableCells(response.get_data(as_text=True)).cells
+    return cells
 
 
 @pytest.fixture()

@@ -18,6 +18,7 @@ from pactgraph.settings import DEFAULTS
 from pactgraph.web.caching import (
     is_cacheable_query,
     make_etag,
+    normalise_query,
     not_modified,
     request_key,
 )
@@ -215,6 +216,20 @@ def test_the_endpoint_cache_stays_within_its_bounds(small_client, small_cache) -
     for limit in range(1, 8):
         assert _get(small_client, f"{TREATIES} LIMIT {limit}").status_code == 200
     assert len(small_cache) == 3
+
+
+def test_only_sparql_white_space_is_trimmed_from_the_key(small_client, small_cache) -> None:
+    """Issue 11, item 8: the key stripped every Unicode space, so "\u2028ASK { } # x", which the
+    parser refuses, got the cached 200 of "ASK { } # x" if that was asked first, else a 400."""
+    assert _get(small_client, "ASK { } # x").status_code == 200
+    for refused in ("\u2028ASK { } # x", "\u00a0ASK { } # x", "ASK { } # x\n\u3000"):
+        response = _get(small_client, refused)
+        assert response.status_code == 400, refused
+        assert "syntax error" in response.get_data(as_text=True)
+    assert small_cache.hits == 0
+    response = _get(small_client, " \t\r\nASK { } # x\n")  # the grammar's white space: the same query
+    assert response.status_code == 200 and small_cache.hits == 1
+    assert normalise_query("\u2028ASK {}\u00a0") == "\u2028ASK {}\u00a0"
 
 
 def test_answers_that_can_change_or_name_the_host_are_not_kept(small_client, small_cache) -> None:

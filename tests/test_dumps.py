@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import urllib.request
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -18,7 +19,7 @@ from rdflib.compare import graph_diff, isomorphic
 from rdflib.namespace import DCAT, DCTERMS, OWL, RDF, VOID
 
 from pactgraph.namespaces import DATASET_IRI, ELI, PG, PROV, SCHEMA, SKOS, WD
-from pactgraph.settings import SETTINGS
+from pactgraph.settings import DEFAULTS, PATHS, SETTINGS, public_value
 
 DATASET = URIRef(DATASET_IRI)
 CC_BY = URIRef("https://creativecommons.org/licenses/by/4.0/")
@@ -246,8 +247,29 @@ def test_settings_page_lists_the_settings_table(small_client, small_app):
     assert [row["name"] for row in rows] == [setting.name for setting in SETTINGS]
     for row in rows:
         assert row["help"]
-        configured = small_app.config["PACTGRAPH"][row["name"]]
-        assert row["value"] == json.loads(json.dumps(configured, default=str))
+        if row["name"] not in PATHS:
+            configured = small_app.config["PACTGRAPH"][row["name"]]
+            assert row["value"] == json.loads(json.dumps(configured, default=str))
+
+
+def test_settings_page_publishes_no_absolute_path(client, app):
+    """Issue 11, item 9: it published the server's folders (/home/..., /srv/...)."""
+    values = {row["name"]: row["value"] for row in client.get("/-/settings.json").get_json()}
+    assert (values["ontology_paths"], values["data_paths"], values["shapes_paths"]) == (
+        ["ontology"], ["data"], ["shapes"])  # the bundled folders, relative to the project
+    strings = [value for values_of in values.values()
+               for value in (values_of if isinstance(values_of, list) else [values_of])
+               if isinstance(value, str)]
+    assert not [value for value in strings if Path(value).is_absolute()]
+
+
+def test_a_path_outside_the_project_is_published_as_its_name_only(tmp_path):
+    outside = tmp_path / "private" / "treaties"
+    inside = Path(DEFAULTS["data_paths"][0]) / "sub"
+    assert public_value("data_paths", [str(outside), str(inside)]) == ["treaties", "data/sub"]
+    assert public_value("store_dir", str(outside)) == "treaties"
+    assert public_value("store_dir", None) is None
+    assert public_value("base_iri", "https://w3id.org/pactgraph/") == "https://w3id.org/pactgraph/"
 
 
 # --- Over real HTTP -------------------------------------------------------------------------------

@@ -227,6 +227,9 @@ SOLUTION_QUERIES = [
     'BIND("hi"@en AS ?c) BIND(<http://example.org/x?a=1&b=2> AS ?d) BIND(BNODE() AS ?e) }',
     "SELECT ?s ?missing { ?s a ?t } LIMIT 5",
 ]
+# RDF 1.2: a triple term holding a literal with a base direction, and such a literal alone.
+RDF_12_SOLUTIONS = ('SELECT ?t ?d { BIND(<<( <urn:a> <urn:b> <<( <urn:a> <urn:b> "v"@en--rtl )>> '
+                    ')>> AS ?t) BIND("x"@ar--ltr AS ?d) }')
 
 
 def _plain_rows(data: bytes, fmt) -> list[list[str | None]]:
@@ -238,7 +241,7 @@ def _plain_rows(data: bytes, fmt) -> list[list[str | None]]:
                     for n in names] for solution in parsed), key=repr)
 
 
-@pytest.mark.parametrize("query", SOLUTION_QUERIES)
+@pytest.mark.parametrize("query", [*SOLUTION_QUERIES, RDF_12_SOLUTIONS])
 @pytest.mark.parametrize("media_type,fmt", [
     ("application/sparql-results+json", ox.QueryResultsFormat.JSON),
     ("application/sparql-results+xml", ox.QueryResultsFormat.XML),

@@ -172,6 +172,14 @@ def test_an_over_long_request_line_is_refused_by_gunicorn_not_crashed(live_serve
     assert 400 <= reply.status < 500
 
 
+@pytest.mark.parametrize("script_name", ["/x", "/sparql/", "/", "/spa"])
+def test_a_script_name_header_is_ignored(live_server, script_name):
+    """Issue 11, item 6: gunicorn took SCRIPT_NAME from the header and answered 500 when the path
+    did not start with it ("/x"), or served another path than the one asked ("/spa")."""
+    reply = fetch(live_server, query_path(query=COUNT), headers={"SCRIPT_NAME": script_name})
+    assert members(reply) == MEMBERS
+
+
 def test_a_garbage_request_does_not_kill_the_server(live_server):
     host, port = live_server.url.removeprefix("http://").split(":")
     with socket.create_connection((host, int(port)), timeout=10) as raw:

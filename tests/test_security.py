@@ -8,6 +8,8 @@ fixture site (tests/fixtures/site).
 from __future__ import annotations
 
 import hashlib
+import json
+import logging
 import socket
 import sys
 import threading
@@ -19,6 +21,8 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 from flask import Flask
+
+from pactgraph.pages.result_cells import linkable
 
 MARKUP = "<script>alert('pactgraph')</script><b>bold</b>"
 
@@ -172,6 +176,33 @@ def test_html_pages_carry_a_strict_content_security_policy(small_app, small_clie
         assert response.headers["Referrer-Policy"]
 
 
+def test_an_unreadable_host_is_a_400_that_logs_nothing(client, caplog):
+    """Issue 11, item 7: a Host label over 63 characters made werkzeug answer 400, and the error
+    page, unable to build a URL, logged a 3.6 kB traceback each time (73 MB for 20,000)."""
+    with caplog.at_level(logging.INFO):
+        for accept, media_type in (("text/html", "text/html"), ("text/plain", "text/plain")):
+            response = client.get("/sparql", headers={"Host": "a" * 64 + ".example",
+                                                       "Accept": accept})
+            assert (response.status_code, response.mimetype) == (400, media_type)
+            assert "1 to 63 characters" in response.get_data(as_text=True)
+    assert caplog.records == []
+
+
+def test_an_error_page_that_fails_is_logged_once_per_kind(client, caplog, monkeypatch):
+    class PageBroken(Exception):
+        pass
+
+    def broken(*args, **kwargs):
+        raise PageBroken("base.html is broken")
+
+    monkeypatch.setattr("pactgraph.web.errors.render_template_string", broken)
+    with caplog.at_level(logging.ERROR):
+        for _ in range(3):
+            response = client.get("/no/such/page", headers={"Accept": "text/html"})
+            assert response.status_code == 404 and "<h1>404 Not Found</h1>" in response.text
+    assert [record.exc_info[0] for record in caplog.records] == [PageBroken]
+
+
 def test_error_pages_are_fenced_too(small_client):
     response = small_client.get("/no/such/page", headers={"Accept": "text/html"})
     assert response.status_code == 404
@@ -232,6 +263,38 @@ def test_markup_in_data_is_escaped_on_every_page_type(markup_app):
         response = client.get(path, headers={"Accept": "text/html"})
         if response.mimetype == "text/html":
             assert "<script>alert(" not in response.get_data(as_text=True), path
+
+
+# --- Links in the results table: http, https and relative IRIs only ------------------------------
+
+@pytest.mark.parametrize("iri", ["javascript:alert(1)", "JavaScript:alert(1)", "data:text/html,x",
+                                 "vbscript:x", "urn:x", "mailto:a@example.org"])
+def test_other_schemes_are_shown_but_not_linked(client, results_table, iri):
+    """Issue 11, item 9: a javascript: IRI was a link (only the CSP kept it from running)."""
+    assert results_table(client, f"SELECT ?i {{ BIND(<{iri}> AS ?i) }}") == [(iri, None)]
+
+
+def test_http_and_https_iris_are_linked(client, results_table):
+    query = "SELECT ?i { VALUES ?i { <http://example.org/a> <https://example.org/b> } }"
+    assert results_table(client, query) == [("http://example.org/a", "http://example.org/a"),
+                                         ("https://example.org/b", "https://example.org/b")]
+
+
+@pytest.mark.parametrize("url,expected", [
+    ("http://a.example/", True), ("HTTPS://a.example/", True), ("/id/state/PHL", True),
+    ("id/state/PHL", True), ("javascript:x", False), (" javascript:x", False),
+    ("\x00javascript:x", False), ("java\tscript:x", False), ("java\nscript:x", False),
+    ("http://[::1", False)])
+def test_linkable_reads_a_url_as_a_browser_does(url, expected):
+    assert linkable(url) is expected
+
+
+def test_the_json_results_keep_every_iri(client):
+    """Only the HTML table leaves them unlinked: the data itself is never changed."""
+    response = client.get("/sparql", query_string={
+        "query": "SELECT ?i { BIND(<javascript:alert(1)> AS ?i) }", "format": "json"})
+    assert json.loads(response.data)["results"]["bindings"] == [
+        {"i": {"type": "uri", "value": "javascript:alert(1)"}}]
 
 
 # --- The dataset on disk is only read ------------------------------------------------------------

@@ -77,3 +77,15 @@ class StoreDamaged(PactgraphError):
 
 class QueryEngineUnavailable(PactgraphError):
     """The query workers cannot be started (engine/pool.py); the message says why."""
+
+
+class QueryWorkerEnded(PactgraphError):
+    """The process answering a query ended before it answered, and not at a configured limit."""
+
+
+class QueryWorkerKilled(QueryWorkerEnded):
+    """Killed from outside the server (SIGKILL: the kernel's out-of-memory killer, an operator)."""
+
+
+class QueryWorkerCrashed(QueryWorkerEnded):
+    """Ended by a fault while parsing or evaluating (SIGSEGV...), e.g. a stack overflow."""

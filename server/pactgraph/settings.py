@@ -31,6 +31,7 @@ class Setting:
     name: str
     default: Any
     help: str
+    path: bool = False  # a path or list of paths: published without the server's folders
 
 
 SETTINGS: tuple[Setting, ...] = (
@@ -42,15 +43,15 @@ SETTINGS: tuple[Setting, ...] = (
             "{base_url}/{rest}. "
             "Defaults to the URL of each request."),
     Setting("ontology_paths", [bundled("ontology")],
-            "Turtle files or folders holding the ontology."),
+            "Turtle files or folders holding the ontology.", path=True),
     Setting("data_paths", [bundled("data")],
-            "Turtle files or folders holding the published data, one file per treaty."),
+            "Turtle files or folders holding the published data, one file per treaty.", path=True),
     Setting("shapes_paths", [bundled("shapes")],
-            "Turtle files or folders holding the SHACL shapes the data must pass."),
+            "Turtle files or folders holding the SHACL shapes the data must pass.", path=True),
     Setting("queries_path", bundled("queries"),
             "Folder holding the example questions (*.rq), each opening with '# id:', '# title:' "
             "and '# question:' lines; pages find a question by its id, and the app does not "
-            "start if an id is missing or given twice."),
+            "start if an id is missing or given twice.", path=True),
     Setting("query_time_limit_ms", 5000,
             "Longest time, in milliseconds, that one SPARQL query may run (evaluation and writing "
             "the result). A query stopped at the limit is answered 503 Service Unavailable."),
@@ -84,11 +85,31 @@ SETTINGS: tuple[Setting, ...] = (
             "Folder where each version of the input files, once validated, is kept as a prebuilt "
             "store (with its dumps), so that a later start on the same files skips parsing and "
             "validation and opens it in a moment. Defaults to $PACTGRAPH_STORE_DIR, else "
-            "~/.cache/pactgraph."),
+            "~/.cache/pactgraph.", path=True),
 )
 
 DEFAULTS: dict[str, Any] = {setting.name: setting.default for setting in SETTINGS}
 HELP: dict[str, str] = {setting.name: setting.help for setting in SETTINGS}
+PATHS: frozenset[str] = frozenset(setting.name for setting in SETTINGS if setting.path)
+
+
+def public_value(name: str, value: Any) -> Any:
+    """``value`` of setting ``name`` as ``/-/settings.json`` publishes it: a path relative to the
+    project (``PACTGRAPH_HOME``, else the checkout), or only its last part if it lies elsewhere.
+    The server's absolute paths tell a visitor how its machine is laid out, and nothing useful."""
+    if name not in PATHS or value is None:
+        return value
+    if isinstance(value, (list, tuple)):
+        return [_public_path(path) for path in value]
+    return _public_path(value)
+
+
+def _public_path(path: str | os.PathLike) -> str:
+    home = Path(os.environ.get("PACTGRAPH_HOME", _repository_root())).resolve()
+    resolved = Path(path).resolve()
+    if resolved.is_relative_to(home):
+        return resolved.relative_to(home).as_posix()
+    return resolved.name
 
 
 def resolve(overrides: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -77,13 +77,9 @@ def results_table(document: dict[str, Any], compact=str) -> str:
     return "\n".join(lines)
 
 
-def _cell_text(term: dict[str, str] | None, compact) -> str:
-    if term is None:
-        return ""
-    if term["type"] == "uri":
-        return compact(term["value"])
-    if term["type"] == "bnode":
-        return "_:" + term["value"]
-    return term["value"] + (f"@{term['xml:lang']}" if "xml:lang" in term else "")
+def _cell_text(term: dict | None, compact) -> str:
+    from pactgraph.pages.result_cells import term_text
+    return "" if term is None else term_text(term, compact)
+
 
 

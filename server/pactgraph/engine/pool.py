@@ -29,7 +29,6 @@ import atexit
 import logging
 import os
 import queue
-import signal
 import socket
 import subprocess
 import sys
@@ -42,9 +41,10 @@ from pathlib import Path
 from typing import Any
 
 from pactgraph.engine.base import Answer, Job
-from pactgraph.engine.processes import MEMORY_DEATHS, Loader, Worker, await_ready, kill_all
+from pactgraph.engine.processes import Loader, Worker, await_ready, kill_all
 from pactgraph.engine.restarts import Restarts
 from pactgraph.engine.sandbox import ISOLATED
+from pactgraph.engine.worker_exit import death_error
 from pactgraph.errors import (
     LimitExceeded,
     NotAcceptable,
@@ -250,7 +250,7 @@ class QueryExecutor:
             reply = worker.conn.recv()
         except (EOFError, OSError):
             self._replace(worker)
-            raise self._death_error(worker) from None
+            raise self._death_error(worker, job) from None
         except BaseException:
             if worker in self._workers and worker.alive():
                 self._idle.put(worker)
@@ -258,20 +258,15 @@ class QueryExecutor:
         self._idle.put(worker)
         return self._outcome(reply, job)
 
-    def _death_error(self, worker: Worker) -> PactgraphError:
+    def _death_error(self, worker: Worker, job: Job) -> PactgraphError:
+        """Why ``worker`` ended while answering ``job``, as its exit status says
+        (engine/worker_exit.py); anything but a limit is logged, in one line."""
         code = worker.exitcode()
-        if code == -signal.SIGXCPU:
-            return LimitExceeded("query_time_limit_ms",
-                                 f"the query was stopped after using {self.limits.time_limit_ms} "
-                                 "ms of processor time")
-        if code in MEMORY_DEATHS:
-            return LimitExceeded(
-                "query_memory_limit_mb",
-                f"the query needed more than the {self.limits.memory_mb} MB a query may use and "
-                "was stopped. Make it cheaper: add LIMIT or narrow its patterns")
-        log.error("a query worker ended unexpectedly with exit code %s", code)
-        return LimitExceeded("query_memory_limit_mb",
-                             "the query worker ended unexpectedly while answering this query")
+        error = death_error(code, self.limits.time_limit_ms, self.limits.memory_mb)
+        if not isinstance(error, LimitExceeded):
+            log.error("a query worker ended (exit code %s) while answering %r: %s", code,
+                      job.query[:200], error)
+        return error
 
     def _outcome(self, reply: tuple, job: Job) -> Answer:
         tag = reply[0]

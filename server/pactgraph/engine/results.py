@@ -1,9 +1,10 @@
 """Writing a query's answer with the row cap applied while writing (``max_result_rows``).
 
 pyoxigraph writes whole result sets only, so a capped result cannot go through its writers:
-solutions are written here, in the four SPARQL results formats, stopping after ``max_rows``; graph
-results go through pyoxigraph's RDF writers fed by a counting iterator. The tests check that these
-writers say the same as pyoxigraph's (``tests/test_limits.py``).
+solutions are written here, in the four SPARQL results formats, stopping after ``max_rows`` (each
+term as ``engine/term_writers.py`` writes it); graph results go through pyoxigraph's RDF writers
+fed by a counting iterator. The tests check that these writers say the same as pyoxigraph's
+(``tests/test_limits.py``).
 
 A capped answer is never silently short: the caller gets ``truncated=True`` and sends the
 ``Pactgraph-Results-Truncated`` header; where the format has room for it the body says so too
@@ -24,15 +25,12 @@ from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
-from rdflib import Graph
 
 from pactgraph.engine.federation import FEDERATION_REFUSED
+from pactgraph.engine.jsonld_answer import jsonld_bytes
+from pactgraph.engine.term_writers import csv_term, json_term, tsv_term, xml_term
 from pactgraph.errors import QueryError, UnsupportedOperation
 from pactgraph.namespaces import PREFIXES
-
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
-RDF_DIR_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#dirLangString"
 
 RESULTS_JSON = "application/sparql-results+json"
 RESULTS_XML = "application/sparql-results+xml"
@@ -83,61 +81,6 @@ class _Capped:
             yield item
 
 
-# --- Terms ---------------------------------------------------------------------------------------
-
-def _json_term(term) -> dict:
-    if isinstance(term, ox.NamedNode):
-        return {"type": "uri", "value": term.value}
-    if isinstance(term, ox.BlankNode):
-        return {"type": "bnode", "value": term.value}
-    if isinstance(term, ox.Triple):
-        return {"type": "triple", "value": {"subject": _json_term(term.subject),
-                                            "predicate": _json_term(term.predicate),
-                                            "object": _json_term(term.object)}}
-    written = {"type": "literal", "value": term.value}
-    if term.language:
-        written["xml:lang"] = term.language
-        if getattr(term, "direction", None) is not None:
-            written["its:dir"] = str(term.direction.value if hasattr(term.direction, "value")
-                                     else term.direction).lower()
-    elif term.datatype.value != XSD_STRING:
-        written["datatype"] = term.datatype.value
-    return written
-
-
-def _xml_term(term) -> str:
-    if isinstance(term, ox.NamedNode):
-        return f"<uri>{escape(term.value)}</uri>"
-    if isinstance(term, ox.BlankNode):
-        return f"<bnode>{escape(term.value)}</bnode>"
-    if isinstance(term, ox.Triple):
-        return (f"<triple><subject>{_xml_term(term.subject)}</subject><predicate>"
-                f"{_xml_term(term.predicate)}</predicate><object>{_xml_term(term.object)}"
-                "</object></triple>")
-    if term.language:
-        attribute = f" xml:lang={quoteattr(term.language)}"
-    elif term.datatype.value != XSD_STRING:
-        attribute = f" datatype={quoteattr(term.datatype.value)}"
-    else:
-        attribute = ""
-    return f"<literal{attribute}>{escape(term.value)}</literal>"
-
-
-def _csv_term(term) -> str:
-    if term is None:
-        return ""
-    if isinstance(term, ox.BlankNode):
-        return f"_:{term.value}"
-    if isinstance(term, (ox.NamedNode, ox.Literal)):
-        return term.value
-    return str(term)  # a quoted triple: its N-Triples form
-
-
-def _tsv_term(term) -> str:
-    # pyoxigraph writes terms in N-Triples syntax, escaping tabs and line breaks in literals.
-    return "" if term is None else str(term)
-
-
 # --- Solutions -----------------------------------------------------------------------------------
 
 def _write_json(solutions, names: list[str], max_rows: int, link: str | None) -> Written:
@@ -148,7 +91,7 @@ def _write_json(solutions, names: list[str], max_rows: int, link: str | None) ->
         for index, name in enumerate(names):
             term = solution[index]
             if term is not None:
-                row[name] = _json_term(term)
+                row[name] = json_term(term)
         bindings.append(row)
     return json_written(names, bindings, max_rows, link, capped.truncated)
 
@@ -172,7 +115,7 @@ def _write_xml(solutions, names: list[str], max_rows: int, link: str | None) -> 
     capped = _Capped(solutions, max_rows)
     results = []
     for solution in capped:
-        bindings = "".join(f"<binding name={quoteattr(name)}>{_xml_term(solution[index])}"
+        bindings = "".join(f"<binding name={quoteattr(name)}>{xml_term(solution[index])}"
                            "</binding>" for index, name in enumerate(names)
                            if solution[index] is not None)
         results.append(f"<result>{bindings}</result>")
@@ -196,7 +139,7 @@ def _write_delimited(solutions, names: list[str], max_rows: int, tsv: bool) -> W
     capped = _Capped(solutions, max_rows)
     if tsv:
         lines = ["\t".join(f"?{name}" for name in names)]
-        lines += ["\t".join(_tsv_term(solution[index]) for index in range(len(names)))
+        lines += ["\t".join(tsv_term(solution[index]) for index in range(len(names)))
                   for solution in capped]
         body = "\n".join(lines) + "\n"
     else:
@@ -204,7 +147,7 @@ def _write_delimited(solutions, names: list[str], max_rows: int, tsv: bool) -> W
         writer = csv.writer(buffer, lineterminator="\r\n")
         writer.writerow(names)
         for solution in capped:
-            writer.writerow([_csv_term(solution[index]) for index in range(len(names))])
+            writer.writerow([csv_term(solution[index]) for index in range(len(names))])
         body = buffer.getvalue()
     return Written(body.encode("utf-8"), capped.count, capped.truncated)
 
@@ -253,18 +196,11 @@ def write(result, media_type: str, max_rows: int, link: str | None = None) -> Wr
 def write_triples(triples, media_type: str, max_rows: int) -> Written:
     """A CONSTRUCT or DESCRIBE result in ``media_type``, at most ``max_rows`` triples.
 
-    JSON-LD goes through rdflib with our prefixes as the context (pyoxigraph's JSON-LD is expanded
-    only); the context is a dict, so rdflib never fetches one.
+    JSON-LD is written by ``engine/jsonld_answer.py`` (compacted, RDF 1.1 terms only).
     """
     capped = _Capped(triples, max_rows)
     if media_type == JSON_LD:
-        payload = ox.serialize(capped, format=ox.RdfFormat.N_TRIPLES) or b""
-        graph = Graph()
-        for prefix, namespace in PREFIXES.items():
-            graph.bind(prefix, namespace)
-        graph.parse(data=payload, format="nt")
-        body = graph.serialize(format="json-ld", context=dict(PREFIXES),
-                               auto_compact=True).encode("utf-8")
+        body = jsonld_bytes(capped)
     else:
         body = ox.serialize(capped, format=RDF_FORMAT[media_type], prefixes=PREFIXES) or b""
     if capped.truncated and media_type in _HASH_COMMENTS:

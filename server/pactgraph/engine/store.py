@@ -56,6 +56,10 @@ def evaluate_on(store: ox.Store, text: str, default_graphs: Iterable[str] = (),
         raise QueryError(f"SPARQL syntax error: {error}") from None
     except ValueError as error:  # e.g. an invalid IRI in default-graph-uri
         raise QueryError(str(error)) from None
+    except RuntimeError as error:
+        # pyoxigraph's other evaluation errors, e.g. for a literal as the subject of a triple
+        # term ("<<( 1 <p> 1 )>>", or "1 <p> 1 ~ _:r"): about this query, not a fault of ours.
+        raise QueryError(f"the query cannot be evaluated: {error}") from None
     if isinstance(result, ox.QueryBoolean):
         return QueryResult("ask", bool(result))
     if isinstance(result, ox.QuerySolutions):

@@ -17,7 +17,7 @@ limit, so the copy counts against ``query_memory_limit_mb`` as it would if the w
 it itself.
 
 The loader is the parent of the workers, so it reaps them: the pool asks it for the exit status of
-a worker that died (``("reap", pid)``), which says why (out of CPU time, out of memory).
+a worker that died (``("reap", pid)``), which says why (engine/worker_exit.py).
 """
 
 from __future__ import annotations
@@ -44,6 +44,26 @@ def _limit_memory(memory_mb: int) -> None:
     if memory_mb > 0:
         limit = memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+STACK_MB = 64
+
+
+def _deepen_stack(stack_mb: int = STACK_MB) -> None:
+    """Let the stack grow to ``stack_mb`` MB (8 by default): pyoxigraph's parser recurses once per
+    level of nesting, and at 8 MB 4,700 nested parentheses (9,400 characters, well within
+    ``max_query_length``) overflowed it, which kills the worker with SIGSEGV. At 64 MB it takes
+    eight times as many (37,000 parentheses, 17,000 braces): more than the default
+    ``max_query_length`` of 20,000 characters holds. Stack pages count against the address-space
+    limit like any memory, once touched; Linux leaves at least 128 MB below the main thread's
+    stack for it to grow into."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_STACK)
+    wanted = stack_mb * 1024 * 1024
+    if soft == resource.RLIM_INFINITY or soft >= wanted:
+        return
+    if hard != resource.RLIM_INFINITY:
+        wanted = min(wanted, hard)
+    resource.setrlimit(resource.RLIMIT_STACK, (wanted, hard))
 
 
 def _limit_cpu(time_limit_ms: int) -> None:
@@ -128,6 +148,10 @@ def loader_main(fd: int) -> None:
     asked, until EOF. If the copy cannot be loaded, say why (``("failed", kind, detail)``) and
     end."""
     isolation = isolate()  # first, while this interpreter runs one thread (engine/sandbox.py)
+    # A query stopped at the memory limit makes Rust print "memory allocation of N bytes failed"
+    # and, under RUST_BACKTRACE=1, a backtrace of 60 lines: a client could fill the log at will.
+    os.environ["RUST_BACKTRACE"] = "0"
+    _deepen_stack()
     control = Connection(fd)
     memory_mb, max_rows, quads_path = control.recv()
     _limit_memory(memory_mb)

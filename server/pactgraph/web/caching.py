@@ -42,14 +42,19 @@ def is_cacheable_query(text: str) -> bool:
     return _VOLATILE.search(text) is None
 
 
+# SPARQL's white space (the grammar's WS): str.strip() would also strip what the parser refuses,
+# such as U+2028 or U+00A0, and "\u2028ASK {}" then shared the cached answer of "ASK {}".
+SPARQL_WHITESPACE = " \t\r\n"
+
+
 def normalise_query(text: str) -> str:
     """The query text as the cache keys it.
 
-    Only what cannot change the meaning is normalised: the whitespace around it. Whitespace inside
-    the query may sit in a string literal, so two texts differing there are different queries as
-    far as the cache knows (a miss, never a wrong answer).
+    Only what cannot change the meaning is normalised: the white space around it, as the SPARQL
+    grammar defines it. White space inside the query may sit in a string literal, so two texts
+    differing there are different queries as far as the cache knows (a miss, never a wrong answer).
     """
-    return text.strip()
+    return text.strip(SPARQL_WHITESPACE)
 
 
 def request_key(*parts: str | Iterable[str]) -> str:

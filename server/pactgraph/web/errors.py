@@ -15,6 +15,10 @@ Status codes, following the SPARQL 1.1 Protocol (which asks for a 4XX when the c
 - ``QueryEngineUnavailable`` 503: the query workers cannot start (say their copy of the store
   cannot be loaded); the message names the cause. No ``Retry-After``: the pool retries on its own
   schedule (engine/pool.py), and the cause usually needs an operator.
+- ``QueryWorkerKilled`` 503: the query worker was killed from outside (the kernel's out-of-memory
+  killer, when the machine runs short of memory): the server could not answer now.
+- ``QueryWorkerCrashed`` 500: the query worker crashed (a signal such as SIGSEGV): a fault on our
+  side, said as what it was (engine/worker_exit.py), logged in one line without a stack trace.
 - werkzeug's HTTP errors (404, 405, 413, 415...) keep their status, with a helpful text.
 - anything else is a bug: 500 with a generic message, the stack trace only in the server's log.
 Bodies are HTML for browsers and plain text for everyone else; an error is never itself refused
@@ -27,8 +31,9 @@ import re
 from http import HTTPStatus
 
 from flask import Flask, Response, current_app, render_template_string, request
+from flask.globals import request_ctx
 from markupsafe import escape
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import BadHost, HTTPException
 
 from pactgraph import formats
 from pactgraph.errors import (
@@ -37,6 +42,8 @@ from pactgraph.errors import (
     PactgraphError,
     QueryEngineUnavailable,
     QueryError,
+    QueryWorkerCrashed,
+    QueryWorkerKilled,
     UnsupportedOperation,
 )
 from pactgraph.web import negotiation
@@ -47,6 +54,8 @@ STATUS: dict[type[PactgraphError], int] = {
     NotAcceptable: 406,
     LimitExceeded: 400,
     QueryEngineUnavailable: 503,
+    QueryWorkerKilled: 503,
+    QueryWorkerCrashed: 500,
 }
 LIMIT_STATUS: dict[str, int] = {"max_query_length": 413, "max_request_bytes": 413,
                                 "query_time_limit_ms": 503, "query_memory_limit_mb": 503,
@@ -57,6 +66,10 @@ HINTS: dict[int, str] = {
     404: "There is nothing at this address. The home page lists what this server publishes; "
          "/sparql answers SPARQL queries.",
     405: "This address does not answer that HTTP method.",
+}
+HINTS_BY_KIND: dict[type[HTTPException], str] = {
+    BadHost: "The Host header is not a host name this server can encode (IDNA): each "
+             "dot-separated label must hold 1 to 63 characters.",
 }
 
 _PAGE = """{% extends "base.html" %}
@@ -77,11 +90,30 @@ def status_of(error: PactgraphError) -> int:
 
 
 def _html(status: int, title: str, message: str) -> str:
+    bare = _BARE_PAGE.format(status=status, title=escape(title), message=escape(message))
+    if request_ctx.url_adapter is None:
+        # The Host header could not be routed (werkzeug's BadHost, e.g. a label longer than 63
+        # characters), so base.html cannot build a URL: the client's fault, nothing to log.
+        return bare
     try:
         return render_template_string(_PAGE, status=status, title=title, message=message)
-    except Exception:  # no base.html, or it failed: the error page itself must not fail
-        current_app.logger.exception("cannot render the error page with base.html")
-        return _BARE_PAGE.format(status=status, title=escape(title), message=escape(message))
+    except Exception as error:  # no base.html, or it failed: the error page itself must not fail
+        _log_once(error)
+        return bare
+
+
+_LOGGED_FAILURES: set[str] = set()
+
+
+def _log_once(error: Exception) -> None:
+    """Log why the error page failed, with its stack trace, once per kind of failure in this
+    process: a client can repeat the request that caused it, and its traceback was 3.6 kB a time
+    (20,000 requests wrote 73 MB of log)."""
+    kind = type(error).__name__
+    if kind not in _LOGGED_FAILURES:
+        _LOGGED_FAILURES.add(kind)
+        current_app.logger.exception("cannot render the error page with base.html (logged once "
+                                     "per kind of failure: %s)", kind)
 
 
 def error_response(status: int, title: str, message: str) -> Response:
@@ -117,7 +149,8 @@ def handle_http_exception(error: HTTPException) -> Response:
     status = error.code or 500
     # A description given where the error was raised beats our hint, which beats werkzeug's.
     custom = error.description if error.description != type(error).description else None
-    message = custom or HINTS.get(status) or error.description or _title(status)
+    message = (custom or HINTS_BY_KIND.get(type(error)) or HINTS.get(status) or error.description
+               or _title(status))
     response = error_response(status, _title(status), message)
     for name, value in error.get_headers():  # e.g. Allow on 405
         if name.lower() != "content-type":

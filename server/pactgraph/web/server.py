@@ -46,6 +46,12 @@ class ServerOptions:
             # 8190 bytes each; beyond them gunicorn answers 400 before the app sees anything.
             "limit_request_fields": 50,
             "limit_request_field_size": 8190,
+            # gunicorn takes SCRIPT_NAME (and PATH_INFO) from request headers sent from
+            # forwarded_allow_ips (127.0.0.1: a proxy on this machine passes the client's on), and
+            # answers 500 when the path does not start with it. The URL this server is reached at
+            # is the base_url setting; a fixed mount path can still come from the SCRIPT_NAME
+            # environment variable. With no forwarder headers, gunicorn drops those headers.
+            "forwarder_headers": "",
             # A gthread worker is restarted if its main loop stalls this long; queries cannot
             # stall it (they run in query worker processes, see engine/pool.py).
             "timeout": 60,

@@ -23,7 +23,7 @@ from pactgraph.build.serialization import serialize
 from pactgraph.pages.dataset import DATASET, compute_statistics, dataset_description
 from pactgraph.pages.describe import label_of
 from pactgraph.pages.labeller import Labeller
-from pactgraph.settings import HELP
+from pactgraph.settings import HELP, public_value
 from pactgraph.web import negotiation
 from pactgraph.web.context import iri_map, memo, publication
 
@@ -130,7 +130,7 @@ def context() -> Response:
 
 @blueprint.get("/-/settings.json")
 def settings_json() -> Response:
-    rows = [{"name": name, "value": value, "help": HELP[name]}
+    rows = [{"name": name, "value": public_value(name, value), "help": HELP[name]}
             for name, value in publication().settings.items()]
     return current_app.response_class(json.dumps(rows, indent=2, default=str),
                                       mimetype="application/json")

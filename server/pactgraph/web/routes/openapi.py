@@ -57,7 +57,9 @@ ERRORS = {
     "503": _error(
         "A limit stopped the query: `query_time_limit_ms` (it ran too long), "
         "`query_memory_limit_mb` (it needed too much memory), or `query_queue_time_limit_ms` "
-        "(every query worker stayed busy; only then with Retry-After). The body names the setting.",
+        "(every query worker stayed busy; only then with Retry-After). The body names the setting. "
+        "Also when the query worker was killed from outside the server (the kernel's "
+        "out-of-memory killer).",
         {"Retry-After": {"schema": {"type": "string"}}}),
 }
 LIMIT_ERRORS = {code: ERRORS[code] for code in ("400", "403", "406", "413", "503")}

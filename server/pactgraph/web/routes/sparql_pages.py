@@ -19,6 +19,7 @@ from pactgraph.engine.store import graph_iri
 from pactgraph.knowledge.sources import bind_prefixes
 from pactgraph.namespaces import PREFIXES, SD, compact_iri
 from pactgraph.pages.our_iris import IriMap
+from pactgraph.pages.result_cells import linkable, term_text
 from pactgraph.web import headers as security
 from pactgraph.web import negotiation
 from pactgraph.web.context import publication
@@ -134,8 +135,9 @@ def _cell(term: dict | None, iris: IriMap) -> dict | None:
     if term is None:
         return None
     if term["type"] == "uri":
-        return {"text": compact_iri(term["value"]), "href": iris.url_for(term["value"])}
-    suffix = f"@{term['xml:lang']}" if "xml:lang" in term else ""
-    return {"text": term["value"] + suffix, "href": None}
+        # Linked only where a browser would open a page: never javascript:, data:, urn:...
+        url = iris.url_for(term["value"])
+        return {"text": compact_iri(term["value"]), "href": url if linkable(url) else None}
+    return {"text": term_text(term, compact_iri), "href": None}
 
 

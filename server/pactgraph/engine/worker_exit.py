@@ -1,0 +1,66 @@
+"""What a query worker's exit status says about the query it was answering.
+
+The loader reaps every worker and reports its exit code in subprocess's convention, -N for "ended
+by signal N" (engine/worker.py). What each ending means, as measured on Linux with pyoxigraph 0.5:
+
+- SIGXCPU: the CPU-time backstop of ``query_time_limit_ms`` (``_limit_cpu`` in engine/worker.py).
+- SIGABRT: an allocation failed under the address-space limit, ``query_memory_limit_mb``: Rust
+  prints "memory allocation of N bytes failed" and aborts. (Python raises MemoryError instead,
+  which the worker reports itself.) These two are the only limit cases.
+- SIGSEGV: a crash. pyoxigraph's parser recurses once per level of nesting, and a stack overflow
+  is a SIGSEGV, with no message: on the default 8 MB stack at 4,700 nested parentheses, 2,200
+  nested braces, 9,400 chained ``!`` or ``+``, a 4,200-item collection. The loader lets the stack
+  grow to 64 MB (``_deepen_stack``), deeper than a query within the default
+  ``max_query_length`` can nest, so a crash now means a longer query or a fault of the engine.
+- SIGKILL: from outside the server. The pool itself kills a worker at the time limit, and says
+  so before it asks why the worker ended, or when it is closed (the server is shutting down);
+  the kernel's out-of-memory killer sends SIGKILL when the machine (not the worker's limit) runs
+  short of memory.
+- anything else (another signal, an exit code): a crash, reported as what it was.
+"""
+
+from __future__ import annotations
+
+import signal
+
+from pactgraph.errors import (
+    LimitExceeded,
+    PactgraphError,
+    QueryWorkerCrashed,
+    QueryWorkerKilled,
+)
+
+MAKE_IT_CHEAPER = "Make it cheaper: add LIMIT or narrow its patterns"
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return "an unknown signal"
+
+
+def death_error(exit_code: int | None, time_limit_ms: int, memory_mb: int) -> PactgraphError:
+    """The error to answer for a query whose worker ended with ``exit_code`` (None: unknown)."""
+    if exit_code == -signal.SIGXCPU:
+        return LimitExceeded("query_time_limit_ms", f"the query was stopped after using "
+                             f"{time_limit_ms} ms of processor time")
+    if exit_code == -signal.SIGABRT:
+        return LimitExceeded("query_memory_limit_mb", f"the query needed more than the "
+                             f"{memory_mb} MB a query may use and was stopped. {MAKE_IT_CHEAPER}")
+    if exit_code == -signal.SIGKILL:
+        return QueryWorkerKilled(
+            "the query worker was killed (signal 9, SIGKILL) from outside this server while "
+            "answering this query; the kernel's out-of-memory killer does this when the machine "
+            "runs short of memory. Try again later; if it happens again, tell the operator")
+    if exit_code is not None and exit_code < 0:
+        hint = (". A query nested very deeply (thousands of levels of parentheses or braces) or "
+                "with very long chains (thousands of operators or list items) overflows the "
+                "parser's stack this way: make it shallower"
+                if exit_code == -signal.SIGSEGV else "")
+        return QueryWorkerCrashed(f"the query worker crashed (signal {-exit_code}, "
+                                  f"{_signal_name(-exit_code)}) while parsing or evaluating this "
+                                  f"query{hint}")
+    ended = "with an unknown exit status" if exit_code is None else f"with exit code {exit_code}"
+    return QueryWorkerCrashed(f"the query worker ended unexpectedly ({ended}) while answering this "
+                              "query")

@@ -29,29 +29,22 @@ import atexit
 import logging
 import os
 import queue
-import socket
-import subprocess
-import sys
 import threading
 import time
 import weakref
 from dataclasses import dataclass
-from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
 from pactgraph.engine.base import Answer, Job
-from pactgraph.engine.processes import Loader, Worker, await_ready, kill_all
+from pactgraph.engine.processes import Loader, Worker, await_ready, kill_all, launch_loader
 from pactgraph.engine.restarts import Restarts
 from pactgraph.engine.sandbox import ISOLATED
-from pactgraph.engine.worker_exit import death_error
+from pactgraph.engine.worker_exit import answer_from, death_error, load_failure
 from pactgraph.errors import (
     LimitExceeded,
-    NotAcceptable,
     PactgraphError,
     QueryEngineUnavailable,
-    QueryError,
-    UnsupportedOperation,
 )
 
 log = logging.getLogger(__name__)
@@ -126,30 +119,12 @@ class QueryExecutor:
             self._idle.put(worker)
 
     def _start_loader(self) -> Loader:
-        # A fresh interpreter (fork+exec), never a bare fork of this process: the server runs
-        # request threads that may hold locks at the moment of a fork. Nor multiprocessing's
-        # spawn or forkserver, which re-import the parent's __main__ (a script with no guard).
-        ours, theirs = socket.socketpair()
-        command = [sys.executable, "-m", "pactgraph.engine.worker", str(theirs.fileno())]
-        # In a session of its own, out of the server's process group: Ctrl-C, which the terminal
-        # sends to the whole group, is for the server, which then closes the pool. It used to reach
-        # a loader still importing, which printed a KeyboardInterrupt traceback.
-        process = subprocess.Popen(command, pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL,
-                                   close_fds=True, start_new_session=True)
-        theirs.close()
-        loader = Loader(process, Connection(ours.detach()))
+        loader, reply = launch_loader(self.limits.memory_mb, self.limits.max_rows, self.quads_path)
+        if reply[0] == "failed":
+            loader.kill()
+            raise QueryEngineUnavailable(load_failure(
+                *reply[1:], quads_path=self.quads_path, memory_mb=self.limits.memory_mb))
         self._loaders.add(loader)
-        loader.control.send((self.limits.memory_mb, self.limits.max_rows, str(self.quads_path)))
-        try:
-            reply = await_ready(
-                loader, loader.control, "the query workers' loader",
-                f"; is query_memory_limit_mb ({self.limits.memory_mb}) too small for the dataset?")
-            if reply[0] == "failed":
-                loader.kill()
-                raise QueryEngineUnavailable(self._load_failure(*reply[1:]))
-        except QueryEngineUnavailable:
-            self._loaders.discard(loader)  # dead: kill_all need not remember it
-            raise
         _, _, isolation = reply
         if isolation != ISOLATED and isolation != self.isolation:
             log.error("QUERY WORKERS CAN REACH THE NETWORK: %s. A SERVICE query that got past "
@@ -157,14 +132,6 @@ class QueryExecutor:
                       "namespaces (sysctl kernel.unprivileged_userns_clone=1)", isolation)
         self.isolation = isolation
         return loader
-
-    def _load_failure(self, kind: str, detail: str) -> str:
-        where = f"the query workers cannot load their copy of the store, {self.quads_path}"
-        if kind == "memory":
-            return (f"{where}: {detail} (limit set by the 'query_memory_limit_mb' setting, "
-                    f"{self.limits.memory_mb} MB)")
-        return (f"{where}: {detail}. The file may be damaged: restarting the server checks "
-                "the prebuilt store and builds it again")
 
     def _spawn(self) -> Worker:
         """A new worker, forked by the loader (started first, or again if it died)."""
@@ -256,7 +223,7 @@ class QueryExecutor:
                 self._idle.put(worker)
             raise
         self._idle.put(worker)
-        return self._outcome(reply, job)
+        return answer_from(reply, job, self.limits.memory_mb)
 
     def _death_error(self, worker: Worker, job: Job) -> PactgraphError:
         """Why ``worker`` ended while answering ``job``, as its exit status says
@@ -267,24 +234,6 @@ class QueryExecutor:
             log.error("a query worker ended (exit code %s) while answering %r: %s", code,
                       job.query[:200], error)
         return error
-
-    def _outcome(self, reply: tuple, job: Job) -> Answer:
-        tag = reply[0]
-        if tag == "answer":
-            return reply[1]
-        if tag == "not_acceptable":
-            from pactgraph.formats import offered_for
-
-            raise NotAcceptable([*offered_for(reply[1]), "text/html"])
-        if tag == "error":
-            kind = UnsupportedOperation if reply[1] == "UnsupportedOperation" else QueryError
-            raise kind(reply[2])
-        if tag == "memory":
-            raise LimitExceeded("query_memory_limit_mb",
-                                f"the query needed more than the {self.limits.memory_mb} MB a "
-                                "query may use. Make it cheaper: add LIMIT or narrow its patterns")
-        log.error("query worker failed on %r: %s", job.query[:200], reply[1])
-        raise RuntimeError("the query worker failed")  # web_errors turns this into a logged 500
 
 
 @atexit.register

@@ -10,6 +10,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import threading
 from multiprocessing.connection import Connection
 from multiprocessing.reduction import send_handle
@@ -121,3 +122,24 @@ def kill_all(workers: set[Worker], loaders: set[Loader]) -> None:
     for loader in list(loaders):
         loader.kill()
     loaders.clear()
+
+
+def launch_loader(memory_mb: int, max_rows: int, quads_path: Path) -> tuple[Loader, tuple]:
+    """Start a loader and wait for its first message: ("ready", pid, isolation), or ("failed",
+    kind, detail) when it could not load the copy of the store."""
+    # A fresh interpreter (fork+exec), never a bare fork of this process: the server runs
+    # request threads that may hold locks at the moment of a fork. Nor multiprocessing's
+    # spawn or forkserver, which re-import the parent's __main__ (a script with no guard).
+    ours, theirs = socket.socketpair()
+    command = [sys.executable, "-m", "pactgraph.engine.worker", str(theirs.fileno())]
+    # In a session of its own, out of the server's process group: Ctrl-C, which the terminal
+    # sends to the whole group, is for the server, which then closes the pool. It used to reach
+    # a loader still importing, which printed a KeyboardInterrupt traceback.
+    process = subprocess.Popen(command, pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL,
+                               close_fds=True, start_new_session=True)
+    theirs.close()
+    loader = Loader(process, Connection(ours.detach()))
+    loader.control.send((memory_mb, max_rows, str(quads_path)))
+    reply = await_ready(loader, loader.control, "the query workers' loader",
+                        f"; is query_memory_limit_mb ({memory_mb}) too small for the dataset?")
+    return loader, reply

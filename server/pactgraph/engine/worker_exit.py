@@ -1,4 +1,4 @@
-"""What a query worker's exit status says about the query it was answering.
+"""What a query worker's reply, or its exit status, says about the query it was answering.
 
 The loader reaps every worker and reports its exit code in subprocess's convention, -N for "ended
 by signal N" (engine/worker.py). What each ending means, as measured on Linux with pyoxigraph 0.5:
@@ -21,16 +21,25 @@ by signal N" (engine/worker.py). What each ending means, as measured on Linux wi
 
 from __future__ import annotations
 
+import logging
 import signal
 
+from pactgraph.engine.base import Answer, Job
 from pactgraph.errors import (
     LimitExceeded,
+    NotAcceptable,
     PactgraphError,
+    QueryError,
     QueryWorkerCrashed,
     QueryWorkerKilled,
+    UnsupportedOperation,
 )
+from pactgraph.formats import offered_for
 
 MAKE_IT_CHEAPER = "Make it cheaper: add LIMIT or narrow its patterns"
+
+
+log = logging.getLogger(__name__)
 
 
 def _signal_name(number: int) -> str:
@@ -64,3 +73,31 @@ def death_error(exit_code: int | None, time_limit_ms: int, memory_mb: int) -> Pa
     ended = "with an unknown exit status" if exit_code is None else f"with exit code {exit_code}"
     return QueryWorkerCrashed(f"the query worker ended unexpectedly ({ended}) while answering this "
                               "query")
+
+
+def load_failure(kind: str, detail: str, quads_path, memory_mb: int) -> str:
+    """Why the loader could not load its copy of the store, for the client and the log."""
+    where = f"the query workers cannot load their copy of the store, {quads_path}"
+    if kind == "memory":
+        return (f"{where}: {detail} (limit set by the 'query_memory_limit_mb' setting, "
+                f"{memory_mb} MB)")
+    return (f"{where}: {detail}. The file may be damaged: restarting the server checks "
+            "the prebuilt store and builds it again")
+
+
+def answer_from(reply: tuple, job: Job, memory_mb: int) -> Answer:
+    """The answer a worker sent, or the error its reply stands for, raised."""
+    tag = reply[0]
+    if tag == "answer":
+        return reply[1]
+    if tag == "not_acceptable":
+        raise NotAcceptable([*offered_for(reply[1]), "text/html"])
+    if tag == "error":
+        kind = UnsupportedOperation if reply[1] == "UnsupportedOperation" else QueryError
+        raise kind(reply[2])
+    if tag == "memory":
+        raise LimitExceeded("query_memory_limit_mb",
+                            f"the query needed more than the {memory_mb} MB a query may use. Make "
+                            "it cheaper: add LIMIT or narrow its patterns")
+    log.error("query worker failed on %r: %s", job.query[:200], reply[1])
+    raise RuntimeError("the query worker failed")  # web/errors.py turns this into a logged 500

@@ -227,7 +227,8 @@ def test_only_sparql_white_space_is_trimmed_from_the_key(small_client, small_cac
         assert response.status_code == 400, refused
         assert "syntax error" in response.get_data(as_text=True)
     assert small_cache.hits == 0
-    response = _get(small_client, " \t\r\nASK { } # x\n")  # the grammar's white space: the same query
+    # The grammar's own white space: the same query.
+    response = _get(small_client, " \t\r\nASK { } # x\n")
     assert response.status_code == 200 and small_cache.hits == 1
     assert normalise_query("\u2028ASK {}\u00a0") == "\u2028ASK {}\u00a0"
 

@@ -4,10 +4,11 @@ Serves the fixture site (tests/fixtures/site) from a temporary store folder, no 
 then asks ``--answers`` times for an answer of ~14 MB (900 rows of 16 kB, built by nested
 CONCATs), and prints the PSS of the loader's process tree (loader and workers,
 bench/processes.py) at rest before and after. Run it on another checkout with
-PYTHONPATH=that/server to compare. Measured (2 cores, 8 answers): 42 MB before; 38 MB after with
-workers retired after large answers, 129 MB without (the code before max_result_bytes).
+PYTHONPATH=that/server to compare. Measured (2 cores, 8 answers, fixture site): 42 MB before;
+38 MB after with workers retired after large answers, 129 MB without (the code before
+max_result_bytes). With --bundled: 48 MB before, 42 MB after; 46 -> 132 MB without.
 
-    .venv/bin/python bench/worker_memory.py --answers 8
+    .venv/bin/python bench/worker_memory.py --answers 8 [--bundled] [--format tsv]
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from pactgraph.web.context import executor_for  # noqa: E402
 
 SITE = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "site"
 LARGE = ('SELECT ?s ?p ?s8 { ?s ?p ?o BIND("' + "x" * 64 + '" AS ?s0) '
-         + " ".join(f"BIND(CONCAT(?s{i}, ?s{i}) AS ?s{i + 1})" for i in range(8)) + " }")
+         + " ".join(f"BIND(CONCAT(?s{i}, ?s{i}) AS ?s{i + 1})" for i in range(8)) + " } LIMIT 900")
 
 
 def at_rest(executor) -> float:
@@ -43,9 +44,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--answers", type=int, default=8)
     parser.add_argument("--format", default="json")
+    parser.add_argument("--bundled", action="store_true",
+                        help="serve the bundled data (built first, in a temporary folder)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as store_dir:
-        app = create_app({"data_paths": [str(SITE)], "store_dir": store_dir,
+        site = {} if args.bundled else {"data_paths": [str(SITE)]}
+        app = create_app({**site, "store_dir": store_dir,
                           "cache_max_entries": 0})  # every answer from a worker
         executor = executor_for(app)
         executor.start()

@@ -194,12 +194,13 @@ def write_triples(triples, media_type: str, max_rows: int, max_bytes: int | None
     """A CONSTRUCT or DESCRIBE result in ``media_type``, at most ``max_rows`` triples and about
     ``max_bytes`` bytes (cut at a triple; LimitExceeded if the first alone is longer).
 
-    Triples are measured as N-Triples while they are taken; Turtle and TriG are shorter, RDF/XML
-    and JSON-LD may be longer, so those are cut again, at a triple, until they fit.
+    Triples are measured (roughly: characters of N-Triples) while they are taken; then the body
+    written, which may be longer (RDF/XML, JSON-LD, non-ASCII text), is cut again at a triple
+    until it fits.
     JSON-LD is written by ``engine/jsonld_answer.py`` (compacted, RDF 1.1 terms only).
     """
     caps = Caps.of(max_rows, max_bytes)
-    capped = Capped(triples, caps, _same, size=lambda triple: len(str(triple).encode()) + 3)
+    capped = Capped(triples, caps, _same, size=lambda triple: len(str(triple)) + 3)
     kept, cut = list(capped), capped.cut
     body = _graph_bytes(kept, media_type)
     while len(body) > caps.row_bytes() and kept:

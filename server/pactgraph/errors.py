@@ -58,6 +58,7 @@ class LimitExceeded(PactgraphError):
 
     def __init__(self, setting: str, message: str) -> None:
         self.setting = setting
+        self.detail = message  # without the setting's name, to raise again in another process
         super().__init__(f"{message} (limit set by the '{setting}' setting)")
 
 

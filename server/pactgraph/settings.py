@@ -59,6 +59,13 @@ SETTINGS: tuple[Setting, ...] = (
             "Most rows (or triples) one SPARQL result may return. A longer result is cut to the "
             "first N and says so: the header Pactgraph-Results-Truncated: true, and in SPARQL "
             "JSON a top-level \"pactgraph\" member and head.link; never silently."),
+    Setting("max_result_bytes", 16 * 1024 * 1024,
+            "Most bytes one SPARQL answer may hold (16 MiB: ample for max_result_rows rows of "
+            "ordinary values, a few KB each at most, and the largest answer the answer cache "
+            "keeps). A longer answer is cut at a row or triple with the signals of "
+            "max_result_rows, naming this setting; an answer whose first row alone is longer "
+            "is answered 503 Service Unavailable. A query worker that wrote more than a quarter "
+            "of this is replaced by a fresh one, which gives its memory back."),
     Setting("max_query_length", 20000,
             "Longest SPARQL query text accepted, in characters."),
     Setting("query_workers", 2,

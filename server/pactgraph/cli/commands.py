@@ -42,8 +42,8 @@ def settings_from(args: argparse.Namespace) -> dict[str, Any]:
 # Settings of the table that `pactgraph serve` takes as options (--query-time-limit-ms...), with
 # the table's help text; the limits of a public endpoint are set where it is started.
 SERVE_SETTINGS: tuple[str, ...] = (
-    "query_time_limit_ms", "max_result_rows", "max_query_length", "query_workers",
-    "query_queue_time_limit_ms", "query_memory_limit_mb", "max_request_bytes",
+    "query_time_limit_ms", "max_result_rows", "max_result_bytes", "max_query_length",
+    "query_workers", "query_queue_time_limit_ms", "query_memory_limit_mb", "max_request_bytes",
     "cache_max_entries", "cache_max_bytes", "cache_max_age_seconds", "store_dir")
 
 

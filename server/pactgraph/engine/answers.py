@@ -6,7 +6,9 @@ SELECT or ASK with no LIMIT of its own is evaluated with ``LIMIT max_rows+1`` ap
 solutions up to the cap, at most one more. pyoxigraph writes them, the rows are counted in the
 bytes, and one row over the cap is cut from the bytes with the same signals the capped writers
 give (no second evaluation). Everything else goes through ``results.write``. Not CSV:
-pyoxigraph's CSV writer leaves IRIs holding commas unquoted.
+pyoxigraph's CSV writer leaves IRIs holding commas unquoted. Nor an answer pyoxigraph wrote longer
+than ``max_result_bytes``: it is evaluated again and cut (or refused) by the capped writers, which
+measure each row (rare: a second evaluation for an answer that would not have been sent whole).
 
 API: ``answer(store, query, media_types, max_rows, link, ...) -> Answered``, used by the query
 workers (engine/worker.py) and ``pactgraph query``.
@@ -22,6 +24,7 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
+from pactgraph.engine.cuts import ROWS, Caps, Cut
 from pactgraph.engine.results import (
     RESULTS_JSON,
     RESULTS_XML,
@@ -40,13 +43,16 @@ ENGINE_FORMATS = {RESULTS_JSON: ox.QueryResultsFormat.JSON, RESULTS_XML: ox.Quer
                   TSV: ox.QueryResultsFormat.TSV}
 
 
-def _engine_written(solutions, media_type: str, max_rows: int | None,
-                    link: str | None) -> Written | None:
+def _engine_written(solutions, media_type: str, max_rows: int | None, link: str | None,
+                    max_bytes: int | None = None) -> Written | None:
     """``solutions`` (at most ``max_rows + 1``) written by pyoxigraph, cut to ``max_rows`` if
-    needed; None if pyoxigraph fails (evaluation is lazy) or writes an unexpected shape."""
+    needed; None if pyoxigraph fails (evaluation is lazy), writes an unexpected shape, or writes
+    more than ``max_bytes`` (then the capped writers cut the answer at a row, or refuse it)."""
     try:
         body = solutions.serialize(format=ENGINE_FORMATS[media_type])
     except (OSError, ValueError, SyntaxError):
+        return None
+    if len(body) > Caps.of(max_rows, max_bytes).row_bytes():
         return None
     cap = sys.maxsize if max_rows is None else max_rows
     if media_type == RESULTS_JSON:
@@ -54,13 +60,13 @@ def _engine_written(solutions, media_type: str, max_rows: int | None,
     if media_type == RESULTS_XML:
         # One <result> element per solution: a "<" in text or attributes is written "&lt;".
         rows = body.count(b"<result>")
-        return Written(body, rows, False) if rows <= cap else _cut_xml(body, cap, link)
+        return Written(body, rows) if rows <= cap else _cut_xml(body, cap, link)
     # A header line, then one line per solution: literals are written with "\n" escaped.
     rows = body.count(b"\n") - 1
     if rows <= cap:
-        return Written(body, rows, False)
+        return Written(body, rows)
     end = body.rfind(b"\n", 0, len(body) - 1)
-    return Written(body[:end + 1], cap, True)
+    return Written(body[:end + 1], cap, Cut(ROWS, cap))
 
 
 def _engine_json(body: bytes, max_rows: int, link: str | None) -> Written | None:
@@ -69,12 +75,14 @@ def _engine_json(body: bytes, max_rows: int, link: str | None) -> Written | None
     separators = body.count(b"},{")
     if separators < max_rows:
         rows = 0 if body.endswith(b'"bindings":[]}}') else separators + 1
-        return Written(body, rows, False)
+        return Written(body, rows)
     document = json.loads(body)
     bindings = document["results"]["bindings"]
     if len(bindings) <= max_rows:
-        return Written(body, len(bindings), False)
-    return json_written(document["head"]["vars"], bindings[:max_rows], max_rows, link, True)
+        return Written(body, len(bindings))
+    rows = [json.dumps(row, ensure_ascii=False, separators=(",", ":"))
+            for row in bindings[:max_rows]]
+    return json_written(document["head"]["vars"], rows, link, Cut(ROWS, max_rows))
 
 
 def _cut_xml(body: bytes, max_rows: int, link: str | None) -> Written | None:
@@ -83,10 +91,10 @@ def _cut_xml(body: bytes, max_rows: int, link: str | None) -> Written | None:
     head, head_end, last = body.find(b"<head"), body.find(b"</head>"), body.rfind(b"<result>")
     if not 0 < head < head_end < last:
         return None
-    link_element, note = xml_signals(max_rows, link)
+    link_element, note = xml_signals(Cut(ROWS, max_rows), link)
     cut = (body[:head] + note.encode() + body[head:head_end] + link_element.encode()
            + body[head_end:last] + b"</results></sparql>")
-    return Written(cut, max_rows, True)
+    return Written(cut, max_rows, Cut(ROWS, max_rows))
 
 
 # --- Answering -----------------------------------------------------------------------------------
@@ -138,21 +146,23 @@ class Answered:
 
 def answer(store: ox.Store, query: str, media_types: Mapping[str, str | None],
            max_rows: int | None, link: str | None = None, default_graphs: Iterable[str] = (),
-           named_graphs: Iterable[str] = ()) -> Answered:
+           named_graphs: Iterable[str] = (), max_bytes: int | None = None) -> Answered:
     """Evaluate ``query`` on ``store`` and write its result in ``media_types[kind]``, at most
-    ``max_rows`` rows or triples (None: no cap); for the query workers and ``pactgraph query``.
+    ``max_rows`` rows or triples and ``max_bytes`` bytes (None: no cap); for the query workers
+    and ``pactgraph query``.
 
-    Raises ``QueryError`` for a query that cannot be evaluated or written in that media type."""
+    Raises ``QueryError`` for a query that cannot be evaluated or written in that media type, and
+    ``LimitExceeded`` (``max_result_bytes``) when its first row alone is longer than the cap."""
     dataset = (tuple(default_graphs), tuple(named_graphs))
     result, bounded = _evaluate_bounded(store, query, max_rows, dataset)
     media_type = media_types.get(result.kind)
     if media_type is None:
         return Answered(result.kind, None, None)
     if result.kind == "select" and bounded and media_type in ENGINE_FORMATS:
-        written = _engine_written(result.value, media_type, max_rows, link)
+        written = _engine_written(result.value, media_type, max_rows, link, max_bytes)
         if written is not None:
             return Answered(result.kind, media_type, written)
         # The solutions are spent: evaluate again, so that an error says what it said before.
         result = evaluate_on(store, query, *dataset)
     cap = sys.maxsize if max_rows is None else max_rows
-    return Answered(result.kind, media_type, write(result, media_type, cap, link))
+    return Answered(result.kind, media_type, write(result, media_type, cap, link, max_bytes))

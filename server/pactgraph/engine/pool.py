@@ -46,9 +46,9 @@ from pactgraph.errors import (
     PactgraphError,
     QueryEngineUnavailable,
 )
+from pactgraph.settings import DEFAULTS
 
 log = logging.getLogger(__name__)
-
 
 
 @dataclass(frozen=True)
@@ -58,12 +58,14 @@ class Limits:
     memory_mb: int
     workers: int
     queue_ms: int
+    max_bytes: int = DEFAULTS["max_result_bytes"]
 
     @classmethod
     def from_settings(cls, settings: dict[str, Any]) -> Limits:
         return cls(int(settings["query_time_limit_ms"]), int(settings["max_result_rows"]),
                    int(settings["query_memory_limit_mb"]), max(1, int(settings["query_workers"])),
-                   int(settings["query_queue_time_limit_ms"]))
+                   int(settings["query_queue_time_limit_ms"]),
+                   int(settings["max_result_bytes"]))
 
 
 # --- The pool ------------------------------------------------------------------------------------
@@ -119,7 +121,9 @@ class QueryExecutor:
             self._idle.put(worker)
 
     def _start_loader(self) -> Loader:
-        loader, reply = launch_loader(self.limits.memory_mb, self.limits.max_rows, self.quads_path)
+        loader, reply = launch_loader(self.limits.memory_mb,
+                                      (self.limits.max_rows, self.limits.max_bytes),
+                                      self.quads_path)
         if reply[0] == "failed":
             loader.kill()
             raise QueryEngineUnavailable(load_failure(
@@ -214,7 +218,7 @@ class QueryExecutor:
                     f"the query was stopped after {limits.time_limit_ms} ms, the longest a query "
                     "may run here. Make it cheaper: add LIMIT, avoid unconstrained patterns "
                     "(?s ?p ?o joined with others), or ask for fewer results")
-            reply = worker.conn.recv()
+            reply, retire = worker.conn.recv()
         except (EOFError, OSError):
             self._replace(worker)
             raise self._death_error(worker, job) from None
@@ -222,7 +226,8 @@ class QueryExecutor:
             if worker in self._workers and worker.alive():
                 self._idle.put(worker)
             raise
-        self._idle.put(worker)
+        # One that asks to retire keeps the memory of a large answer: a fresh fork replaces it.
+        self._replace(worker) if retire else self._idle.put(worker)
         return answer_from(reply, job, self.limits.memory_mb)
 
     def _death_error(self, worker: Worker, job: Job) -> PactgraphError:

@@ -20,12 +20,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
 
+from pactgraph.engine.cuts import BYTES, Capped, Caps, Cut, too_large
 from pactgraph.engine.federation import FEDERATION_REFUSED
 from pactgraph.engine.jsonld_answer import jsonld_bytes
 from pactgraph.engine.term_writers import csv_term, json_term, tsv_term, xml_term
@@ -55,132 +55,129 @@ class Written:
     # Solutions or triples written. (A whole SPARQL JSON answer written by pyoxigraph is counted
     # from its row separators without parsing: one too many per literal that contains "},{".)
     rows: int
-    truncated: bool    # True when more were available than ``max_rows``
+    cut: Cut | None = None  # which cap cut the answer (None: it is whole)
+
+    @property
+    def truncated(self) -> bool:
+        return self.cut is not None
 
 
-def truncation_note(max_rows: int) -> str:
-    return (f"only the first {max_rows} results are included; the query has more (limit set by "
-            "the 'max_result_rows' setting). Add ORDER BY with LIMIT and OFFSET to page through.")
+def _json_row(names: list[str], solution) -> str:
+    row = {}
+    for index, name in enumerate(names):
+        term = solution[index]
+        if term is not None:
+            row[name] = json_term(term)
+    return _dumps(row)
 
 
-class _Capped:
-    """An iterator over at most ``limit`` items that records whether more were there."""
-
-    def __init__(self, items: Iterable, limit: int) -> None:
-        self._items = iter(items)
-        self._limit = limit
-        self.count = 0
-        self.truncated = False
-
-    def __iter__(self) -> Iterator:
-        for item in self._items:
-            if self.count >= self._limit:
-                self.truncated = True
-                return
-            self.count += 1
-            yield item
+def _dumps(value) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 # --- Solutions -----------------------------------------------------------------------------------
 
-def _write_json(solutions, names: list[str], max_rows: int, link: str | None) -> Written:
-    capped = _Capped(solutions, max_rows)
-    bindings = []
-    for solution in capped:
-        row = {}
-        for index, name in enumerate(names):
-            term = solution[index]
-            if term is not None:
-                row[name] = json_term(term)
-        bindings.append(row)
-    return json_written(names, bindings, max_rows, link, capped.truncated)
+def _write_json(solutions, names: list[str], caps: Caps, link: str | None) -> Written:
+    capped = Capped(solutions, caps, lambda solution: _json_row(names, solution),
+                    frame=len(_dumps(names)), separator=1)
+    rows = list(capped)
+    return json_written(names, rows, link, capped.cut)
 
 
-def json_written(names: list[str], bindings: list[dict], max_rows: int, link: str | None,
-                  truncated: bool) -> Written:
+def json_written(names: list[str], rows: list[str], link: str | None, cut: Cut | None) -> Written:
+    """A SPARQL JSON answer of ``rows`` (each a binding already written as JSON)."""
     head: dict = {"vars": names}
     document: dict = {"head": head}
-    if truncated:
+    if cut is not None:
         if link:
             head["link"] = [link]
         # Before "results": streaming parsers (Oxigraph's) refuse members after the bindings.
-        document["pactgraph"] = {"truncated": True, "max_result_rows": max_rows,
-                                 "message": truncation_note(max_rows)}
-    document["results"] = {"bindings": bindings}
-    body = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    return Written(body, len(bindings), truncated)
+        document["pactgraph"] = cut.member()
+    document["results"] = {"bindings": []}
+    frame = _dumps(document)  # ends with the empty bindings: '[]}}'
+    body = f"{frame[:-3]}{','.join(rows)}]}}}}".encode()
+    return Written(body, len(rows), cut)
 
 
-def _write_xml(solutions, names: list[str], max_rows: int, link: str | None) -> Written:
-    capped = _Capped(solutions, max_rows)
-    results = []
-    for solution in capped:
-        bindings = "".join(f"<binding name={quoteattr(name)}>{xml_term(solution[index])}"
-                           "</binding>" for index, name in enumerate(names)
-                           if solution[index] is not None)
-        results.append(f"<result>{bindings}</result>")
+def _xml_row(names: list[str], solution) -> str:
+    bindings = "".join(f"<binding name={quoteattr(name)}>{xml_term(solution[index])}</binding>"
+                       for index, name in enumerate(names) if solution[index] is not None)
+    return f"<result>{bindings}</result>"
+
+
+def _write_xml(solutions, names: list[str], caps: Caps, link: str | None) -> Written:
     head = "".join(f"<variable name={quoteattr(name)}/>" for name in names)
+    capped = Capped(solutions, caps, lambda solution: _xml_row(names, solution),
+                    frame=len(head.encode()))
+    results = "".join(capped)
     note = ""
-    if capped.truncated:
-        link_element, note = xml_signals(max_rows, link)
+    if capped.cut is not None:
+        link_element, note = xml_signals(capped.cut, link)
         head += link_element
     body = ('<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
-            f"{note}<head>{head}</head><results>{''.join(results)}</results></sparql>\n")
-    return Written(body.encode("utf-8"), capped.count, capped.truncated)
+            f"{note}<head>{head}</head><results>{results}</results></sparql>\n")
+    return Written(body.encode("utf-8"), capped.count, capped.cut)
 
 
-def xml_signals(max_rows: int, link: str | None) -> tuple[str, str]:
+def xml_signals(cut: Cut, link: str | None) -> tuple[str, str]:
     """What a cut SPARQL XML answer carries: a ``<link>`` for the head, a comment before it."""
     link_element = f"<link href={quoteattr(link)}/>" if link else ""
-    return link_element, f"<!-- {escape(truncation_note(max_rows)).replace('--', '- -')} -->"
+    return link_element, f"<!-- {escape(cut.note()).replace('--', '- -')} -->"
 
 
-def _write_delimited(solutions, names: list[str], max_rows: int, tsv: bool) -> Written:
-    capped = _Capped(solutions, max_rows)
+def _csv_line(values: list[str]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerow(values)
+    return buffer.getvalue()
+
+
+def _write_delimited(solutions, names: list[str], caps: Caps, tsv: bool) -> Written:
     if tsv:
-        lines = ["\t".join(f"?{name}" for name in names)]
-        lines += ["\t".join(tsv_term(solution[index]) for index in range(len(names)))
-                  for solution in capped]
-        body = "\n".join(lines) + "\n"
+        header = "\t".join(f"?{name}" for name in names) + "\n"
+        line = lambda solution: "\t".join(  # noqa: E731
+            tsv_term(solution[index]) for index in range(len(names))) + "\n"
     else:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\r\n")
-        writer.writerow(names)
-        for solution in capped:
-            writer.writerow([csv_term(solution[index]) for index in range(len(names))])
-        body = buffer.getvalue()
-    return Written(body.encode("utf-8"), capped.count, capped.truncated)
+        header = _csv_line(names)
+        line = lambda solution: _csv_line(  # noqa: E731
+            [csv_term(solution[index]) for index in range(len(names))])
+    capped = Capped(solutions, caps, line, frame=len(header.encode()))
+    body = header + "".join(capped)
+    return Written(body.encode("utf-8"), capped.count, capped.cut)
 
 
-def write_solutions(solutions, media_type: str, max_rows: int, link: str | None) -> Written:
-    """A SELECT result (``ox.QuerySolutions``) in ``media_type``, at most ``max_rows`` rows."""
+def write_solutions(solutions, media_type: str, max_rows: int, link: str | None,
+                    max_bytes: int | None = None) -> Written:
+    """A SELECT result (``ox.QuerySolutions``) in ``media_type``, at most ``max_rows`` rows and
+    about ``max_bytes`` bytes (cut at a row; LimitExceeded if the first row alone is longer)."""
     names = [variable.value for variable in solutions.variables]
+    caps = Caps.of(max_rows, max_bytes)
     if media_type == RESULTS_JSON:
-        return _write_json(solutions, names, max_rows, link)
+        return _write_json(solutions, names, caps, link)
     if media_type == RESULTS_XML:
-        return _write_xml(solutions, names, max_rows, link)
+        return _write_xml(solutions, names, caps, link)
     if media_type in (CSV, TSV):
-        return _write_delimited(solutions, names, max_rows, tsv=media_type == TSV)
+        return _write_delimited(solutions, names, caps, tsv=media_type == TSV)
     raise ValueError(f"not a results format: {media_type}")
 
 
 def write_boolean(value: bool, media_type: str) -> Written:
     if media_type == RESULTS_JSON:
-        return Written(json.dumps({"head": {}, "boolean": value}).encode(), 1, False)
+        return Written(json.dumps({"head": {}, "boolean": value}).encode(), 1)
     body = ('<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
             f"<head/><boolean>{'true' if value else 'false'}</boolean></sparql>\n")
-    return Written(body.encode(), 1, False)
+    return Written(body.encode(), 1)
 
 
-def write(result, media_type: str, max_rows: int, link: str | None = None) -> Written:
+def write(result, media_type: str, max_rows: int, link: str | None = None,
+          max_bytes: int | None = None) -> Written:
     """Any query result (``store.QueryResult``) in ``media_type``: the one entry point, used by
     the query workers and by ``pactgraph query``."""
     try:
         if result.kind == "ask":
             return write_boolean(bool(result.value), media_type)
         if result.kind == "select":
-            return write_solutions(result.value, media_type, max_rows, link)
-        return write_triples(result.value, media_type, max_rows)
+            return write_solutions(result.value, media_type, max_rows, link, max_bytes)
+        return write_triples(result.value, media_type, max_rows, max_bytes)
     except OSError:
         # Only SERVICE reaches for a socket while evaluating lazily, and query workers have no
         # network (engine/sandbox.py): what got past the text check failed in the kernel.
@@ -193,16 +190,35 @@ def write(result, media_type: str, max_rows: int, link: str | None = None) -> Wr
 
 # --- Graphs --------------------------------------------------------------------------------------
 
-def write_triples(triples, media_type: str, max_rows: int) -> Written:
-    """A CONSTRUCT or DESCRIBE result in ``media_type``, at most ``max_rows`` triples.
+def write_triples(triples, media_type: str, max_rows: int, max_bytes: int | None = None) -> Written:
+    """A CONSTRUCT or DESCRIBE result in ``media_type``, at most ``max_rows`` triples and about
+    ``max_bytes`` bytes (cut at a triple; LimitExceeded if the first alone is longer).
 
+    Triples are measured (roughly: characters of N-Triples) while they are taken; then the body
+    written, which may be longer (RDF/XML, JSON-LD, non-ASCII text), is cut again at a triple
+    until it fits.
     JSON-LD is written by ``engine/jsonld_answer.py`` (compacted, RDF 1.1 terms only).
     """
-    capped = _Capped(triples, max_rows)
+    caps = Caps.of(max_rows, max_bytes)
+    capped = Capped(triples, caps, _same, size=lambda triple: len(str(triple)) + 3)
+    kept, cut = list(capped), capped.cut
+    body = _graph_bytes(kept, media_type)
+    while len(body) > caps.row_bytes() and kept:
+        fitting = min(len(kept) - 1, len(kept) * caps.row_bytes() // len(body))
+        if fitting == 0:
+            raise too_large(len(body), caps.bytes)
+        kept, cut = kept[:fitting], Cut(BYTES, caps.bytes)
+        body = _graph_bytes(kept, media_type)
+    if cut is not None and media_type in _HASH_COMMENTS:
+        body = f"# {cut.note()}\n".encode() + body
+    return Written(body, len(kept), cut)
+
+
+def _same(item):
+    return item
+
+
+def _graph_bytes(triples: list, media_type: str) -> bytes:
     if media_type == JSON_LD:
-        body = jsonld_bytes(capped)
-    else:
-        body = ox.serialize(capped, format=RDF_FORMAT[media_type], prefixes=PREFIXES) or b""
-    if capped.truncated and media_type in _HASH_COMMENTS:
-        body = f"# {truncation_note(max_rows)}\n".encode() + body
-    return Written(body, capped.count, capped.truncated)
+        return jsonld_bytes(triples)
+    return ox.serialize(triples, format=RDF_FORMAT[media_type], prefixes=PREFIXES) or b""

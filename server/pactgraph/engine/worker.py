@@ -34,10 +34,11 @@ from pathlib import Path
 # were loaded again by each new worker on its first query.
 from pactgraph.engine.answers import answer
 from pactgraph.engine.base import Answer
+from pactgraph.engine.cuts import BYTES
 from pactgraph.engine.federation import FEDERATION_REFUSED
 from pactgraph.engine.sandbox import isolate
 from pactgraph.engine.store import load_in_memory
-from pactgraph.errors import QueryError, UnsupportedOperation
+from pactgraph.errors import LimitExceeded, QueryError, UnsupportedOperation
 
 
 def _limit_memory(memory_mb: int) -> None:
@@ -84,9 +85,10 @@ def _unlimit_cpu() -> None:
     resource.setrlimit(resource.RLIMIT_CPU, (hard, hard))
 
 
-def _answer(store, job, max_rows: int) -> tuple:
+def _answer(store, job, caps: tuple[int, int]) -> tuple:
+    max_rows, max_bytes = caps
     answered = answer(store, job.query, job.media_types, max_rows, job.link, job.default_graphs,
-                      job.named_graphs)
+                      job.named_graphs, max_bytes)
     written = answered.written
     if written is None:
         return ("not_acceptable", answered.kind)
@@ -94,9 +96,36 @@ def _answer(store, job, max_rows: int) -> tuple:
                              written.truncated))
 
 
-def serve_jobs(conn: Connection, store, max_rows: int) -> None:
-    """A query worker's loop: answer jobs from ``conn`` until the pool closes it."""
+# A worker that holds this much more memory than when it was forked asks to be replaced.
+RECYCLE_GROWTH_BYTES = 64 * 1024 * 1024
+
+
+def resident_bytes() -> int:
+    """This process's resident memory (the pages of the store's copy it shares included)."""
+    with open("/proc/self/statm", "rb") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def should_retire(reply: tuple, max_bytes: int, grown: int) -> bool:
+    """Whether the worker should be replaced by a fresh fork of the loader after sending
+    ``reply``, having grown by ``grown`` bytes since it was forked. Memory freed after a large
+    answer mostly stays with the process (Python's and the allocator's free lists): measured on the
+    fixture site, eight answers of 14 MB left the two workers' tree at 129 MB PSS, from 42 MB
+    (bench/worker_memory.py). A fresh fork costs milliseconds and shares the
+    loaded copy, so a worker that wrote a large answer (over a quarter of ``max_result_bytes``),
+    was refused one, ran out of memory or grew by RECYCLE_GROWTH_BYTES is retired."""
+    if reply[0] == "answer":
+        large = len(reply[1].body) > max_bytes // 4
+    else:
+        large = reply[0] == "memory" or (reply[0] == "limit" and reply[1] == BYTES)
+    return large or grown > RECYCLE_GROWTH_BYTES
+
+
+def serve_jobs(conn: Connection, store, caps: tuple[int, int]) -> None:
+    """A query worker's loop: answer jobs from ``conn`` until the pool closes it. Each reply goes
+    with whether this worker asks to be retired (``should_retire``)."""
     conn.send(("ready", os.getpid()))
+    baseline = resident_bytes()
     while True:
         try:
             job, time_limit_ms = conn.recv()
@@ -104,7 +133,9 @@ def serve_jobs(conn: Connection, store, max_rows: int) -> None:
             return  # the pool is gone
         _limit_cpu(time_limit_ms)
         try:
-            reply = _answer(store, job, max_rows)
+            reply = _answer(store, job, caps)
+        except LimitExceeded as error:  # max_result_bytes: the first row alone is over it
+            reply = ("limit", error.setting, error.detail)
         except (QueryError, UnsupportedOperation) as error:
             reply = ("error", type(error).__name__, str(error))
         except MemoryError:
@@ -114,20 +145,21 @@ def serve_jobs(conn: Connection, store, max_rows: int) -> None:
         except Exception as error:  # a bug: reported to the pool, which logs it
             reply = ("internal", f"{type(error).__name__}: {error}")
         _unlimit_cpu()
+        retire = should_retire(reply, caps[1], resident_bytes() - baseline)
         try:
-            conn.send(reply)
+            conn.send((reply, retire))
         except MemoryError:
-            conn.send(("memory",))
+            conn.send((("memory",), True))
 
 
-def _fork_worker(control: Connection, store, max_rows: int) -> None:
+def _fork_worker(control: Connection, store, caps: tuple[int, int]) -> None:
     """Fork a query worker on the socket the pool sends along, and tell the pool its pid."""
     worker_fd = recv_handle(control)
     pid = os.fork()
     if pid == 0:
         try:
             control.close()  # the worker has no say over its siblings
-            serve_jobs(Connection(worker_fd), store, max_rows)
+            serve_jobs(Connection(worker_fd), store, caps)
         finally:
             os._exit(0)
     os.close(worker_fd)
@@ -153,7 +185,7 @@ def loader_main(fd: int) -> None:
     os.environ["RUST_BACKTRACE"] = "0"
     _deepen_stack()
     control = Connection(fd)
-    memory_mb, max_rows, quads_path = control.recv()
+    memory_mb, caps, quads_path = control.recv()
     _limit_memory(memory_mb)
     try:
         store = load_in_memory(Path(quads_path))
@@ -170,7 +202,7 @@ def loader_main(fd: int) -> None:
         except (EOFError, OSError):
             break  # the pool is gone: so are its workers (their sockets read end-of-file)
         if request[0] == "fork":
-            _fork_worker(control, store, max_rows)
+            _fork_worker(control, store, caps)
         elif request[0] == "reap":
             control.send(("reaped", _reap(request[1])))
 

@@ -95,6 +95,8 @@ def answer_from(reply: tuple, job: Job, memory_mb: int) -> Answer:
     if tag == "error":
         kind = UnsupportedOperation if reply[1] == "UnsupportedOperation" else QueryError
         raise kind(reply[2])
+    if tag == "limit":
+        raise LimitExceeded(reply[1], reply[2])
     if tag == "memory":
         raise LimitExceeded("query_memory_limit_mb",
                             f"the query needed more than the {memory_mb} MB a query may use. Make "

@@ -7,7 +7,8 @@ Status codes, following the SPARQL 1.1 Protocol (which asks for a 4XX when the c
   header that lists POST; not 501, a server-side failure that invites retries.
 - ``NotAcceptable`` 406, the body listing the media types on offer.
 - ``LimitExceeded``: per setting (``LIMIT_STATUS``); an over-long query is 413 Content Too Large.
-  A query stopped by the time or memory limit, or one that found every query worker busy, is
+  A query stopped by the time or memory limit, one whose first row alone is longer than
+  ``max_result_bytes``, or one that found every query worker busy, is
   503 Service Unavailable: the server declined to spend more on it (as Fuseki answers a timed-out
   query), not a fault of ours (500) nor a malformed request (400); 504 is for gateways. Only the
   busy case carries ``Retry-After``: retrying a runaway query unchanged will not help, and its
@@ -59,7 +60,7 @@ STATUS: dict[type[PactgraphError], int] = {
 }
 LIMIT_STATUS: dict[str, int] = {"max_query_length": 413, "max_request_bytes": 413,
                                 "query_time_limit_ms": 503, "query_memory_limit_mb": 503,
-                                "query_queue_time_limit_ms": 503}
+                                "query_queue_time_limit_ms": 503, "max_result_bytes": 503}
 RETRY_AFTER_SECONDS: dict[str, int] = {"query_queue_time_limit_ms": 5}
 
 HINTS: dict[int, str] = {

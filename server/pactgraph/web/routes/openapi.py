@@ -23,12 +23,14 @@ RDF = formats.RDF_MEDIA_TYPES
 RESULTS = formats.RESULTS_MEDIA_TYPES
 GRAPH_RESULTS = formats.GRAPH_RESULT_MEDIA_TYPES
 TRUNCATION = (
-    "A result longer than `max_result_rows` is cut to its first rows and says so: the response "
+    "A result longer than `max_result_rows` rows or `max_result_bytes` bytes is cut to its first "
+    "rows (at a row or triple) and says so, naming the setting that cut it: the response "
     "header `Pactgraph-Results-Truncated: true` with a `Link` (rel=\"describedby\") to "
     "`/-/settings.json`; in SPARQL JSON also `head.link` and a top-level member `\"pactgraph\": "
-    "{\"truncated\": true, \"max_result_rows\": N, \"message\": ...}`; in SPARQL XML a `<link>` in "
-    "the head; in Turtle, TriG, N-Triples and N-Quads a comment on the first line. A result is "
-    "never cut without these signals.")
+    "{\"truncated\": true, \"max_result_rows\": N, \"message\": ...}` (or `\"max_result_bytes\": "
+    "B`); in SPARQL XML a `<link>` in the head; in Turtle, TriG, N-Triples and N-Quads a comment "
+    "on the first line. A result is never cut without these signals. A result whose first row "
+    "alone is longer than `max_result_bytes` is answered 503.")
 
 
 def _content(media_types, schema: dict | None = None) -> dict:
@@ -70,6 +72,7 @@ SPARQL_JSON_SCHEMA = {"type": "object", "required": ["head"], "properties": {
     "head": {"type": "object"}, "results": {"type": "object"}, "boolean": {"type": "boolean"},
     "pactgraph": {"type": "object", "properties": {"truncated": {"type": "boolean"},
                                                    "max_result_rows": {"type": "integer"},
+                                                   "max_result_bytes": {"type": "integer"},
                                                    "message": {"type": "string"}}}}}
 
 

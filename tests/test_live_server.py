@@ -1,8 +1,8 @@
-"""The real thing: `pactgraph serve` under gunicorn on a socket, spoken to over HTTP with urllib.
+"""The real thing: `pactgraph serve` under granian on a socket, spoken to over HTTP with urllib.
 
-The protocol paths and every error case again, because gunicorn (its request parsing, its limits,
-its threads) sits between the client and Flask here and nowhere else. The server serves the fixture
-site (tests/fixtures/site), whose treaty has three memberships.
+The protocol paths and every error case again, because granian and the buffering front (request
+parsing, limits, threads) sit between the client and Flask here and nowhere else. The server
+serves the fixture site (tests/fixtures/site), whose treaty has three memberships.
 """
 
 from __future__ import annotations
@@ -167,7 +167,7 @@ def test_errors(live_server, name):
     assert reply.headers["access-control-allow-origin"] == "*"
 
 
-def test_an_over_long_request_line_is_refused_by_gunicorn_not_crashed(live_server):
+def test_an_over_long_request_line_is_refused_not_crashed(live_server):
     reply = fetch(live_server, query_path(query="ASK {}" + " " * 10_000))
     assert 400 <= reply.status < 500
 

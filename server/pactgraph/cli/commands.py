@@ -85,7 +85,7 @@ def command_serve(args: argparse.Namespace) -> int:
     options = ServerOptions(host=args.host, port=args.port, workers=args.workers,
                             threads=args.threads, access_log=args.access_log)
     try:
-        serve(settings_from(args), options)  # returns only if gunicorn does
+        serve(settings_from(args), options)  # returns once granian is stopped
     except DataNotConforming as error:
         return refuse_nonconforming(error)
     return 0

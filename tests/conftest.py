@@ -188,7 +188,10 @@ def full_pool():
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """``pactgraph serve`` on the fixture site, two granian workers, for the session."""
-    command = serve_argv("--workers", "2", "--data", str(SMALL_SITE))
+    # Behind a proxy on loopback, as far as the fair share goes: a test may speak for several
+    # clients by X-Forwarded-For (web/fair_share.py).
+    command = serve_argv("--workers", "2", "--data", str(SMALL_SITE), "--trusted-proxies",
+                         "127.0.0.1")
     port = command[command.index("--port") + 1]
     log = tmp_path_factory.mktemp("live_server") / "server.log"
     with log.open("wb") as sink:

@@ -206,6 +206,12 @@ def test_serve_takes_the_limits_of_the_settings_table_as_options(tmp_path, monke
     assert untouched["store_dir"] is None
 
 
+def test_serve_takes_the_fair_share_as_options(tmp_path, monkeypatch) -> None:
+    settings = settings_served_by(["--query-per-client-limit", "3", "--trusted-proxies",
+                                   "127.0.0.1", "10.0.0.0/8"], tmp_path, monkeypatch)
+    assert settings["query_per_client_limit"] == 3
+    assert settings["trusted_proxies"] == ["127.0.0.1", "10.0.0.0/8"]
+
 
 @pytest.mark.parametrize("value", ["-1", "soon"])
 def test_a_limit_that_is_not_a_whole_number_is_refused(capsys, value: str) -> None:

@@ -189,9 +189,15 @@ def test_a_garbage_request_does_not_kill_the_server(live_server):
 
 
 def test_concurrent_queries(live_server):
+    """24 clients (named by X-Forwarded-For: the server trusts its loopback proxy), each with a
+    query of its own, 8 at a time: each within its share of the query workers."""
+    def ask(n: int) -> Reply:
+        query = COUNT.replace("WHERE {", f"WHERE {{ FILTER({n} = {n})", 1)
+        return fetch(live_server, query_path(query=query),
+                     headers={"X-Forwarded-For": f"198.51.100.{n}"})
+
     with ThreadPoolExecutor(max_workers=8) as pool:
-        replies = list(pool.map(lambda _: fetch(live_server, query_path(query=COUNT)),
-                                range(24)))
+        replies = list(pool.map(ask, range(24)))
     assert [members(reply) for reply in replies] == [MEMBERS] * 24
 
 

@@ -27,11 +27,13 @@ def create_app(config: dict[str, Any] | None = None, prepared: Prepared | None =
     context.attach(app, build_publication(settings, prepared))
 
     from pactgraph.web import errors as web_errors
+    from pactgraph.web import fair_share
     from pactgraph.web.middleware.lean_sparql import QueryPath
     from pactgraph.web.routes import documents as resources
     from pactgraph.web.routes import dumps, explore, health, openapi, sparql
 
     web_errors.register(app)
+    fair_share.install(app, settings)  # each client's share of the query workers
     app.after_request(mark_reusable_page)  # registered last, so it runs before security and CORS
     app.register_blueprint(sparql.blueprint)
     app.register_blueprint(dumps.blueprint)

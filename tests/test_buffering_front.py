@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from granian.rsgi import ProtocolClosed
 
 from pactgraph.web import buffering_front
 from pactgraph.web.buffering_front import BufferingFront
@@ -158,3 +159,23 @@ def test_an_app_that_fails_is_a_500_without_a_trace(caplog):
     status, _, text = answer(Scope(), Protocol(), App(fail=True))
     assert status == 500 and "fault is ours" in text and "Traceback" not in text
     assert "a bug" in caplog.text  # in the server's log instead
+
+
+class LeavingProtocol(Protocol):
+    """A client that hangs up halfway through its body."""
+
+    async def _body(self):
+        yield b"ASK"
+        raise ProtocolClosed("the client went away")
+
+
+def test_a_client_that_leaves_while_sending_gets_nothing_and_the_app_nothing():
+    app = App()
+    protocol = LeavingProtocol()
+    front = BufferingFront(app, threads=1, max_body_bytes=1000)
+    try:
+        asyncio.run(front.__rsgi__(Scope("POST", "/sparql", headers=[("content-length", "10")]),
+                                   protocol))
+    finally:
+        front.threads.shutdown()
+    assert protocol.answer is None and app.environ is None

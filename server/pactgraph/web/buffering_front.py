@@ -24,6 +24,8 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from granian.rsgi import ProtocolClosed, ProtocolError
+
 from pactgraph.web.errors import ALLOW_ANY_ORIGIN
 from pactgraph.web.headers import SECURITY_HEADERS
 
@@ -61,16 +63,17 @@ class BufferingFront:
     async def __rsgi__(self, scope: Any, proto: Any) -> None:
         try:
             check_head(scope)
-            body = await asyncio.wait_for(self._body(scope, proto), BODY_READ_SECONDS)
         except Refusal as refusal:
             proto.response_bytes(refusal.status, _plain_headers(), _text(refusal))
             return
+        try:
+            body = await asyncio.wait_for(self._body(scope, proto), BODY_READ_SECONDS)
         except TimeoutError:
             refusal = Refusal(408, "Request Timeout", f"the request body did not arrive within "
                               f"{BODY_READ_SECONDS} s; send it at once")
             proto.response_bytes(408, [*_plain_headers(), ("Connection", "close")], _text(refusal))
             return
-        except Exception:  # the client went away while sending: nobody to answer
+        except (ProtocolClosed, ProtocolError):  # the client went away while sending
             return
         environ = wsgi_environ(scope, body)
         loop = asyncio.get_running_loop()

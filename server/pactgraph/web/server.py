@@ -83,16 +83,10 @@ def worker_app(config: dict[str, Any], threads: int, prepared: Prepared) -> Buff
     the buffering front, its query workers started (and closed when the worker ends: granian's
     workers leave through multiprocessing, which runs its finalizers, not ``atexit``)."""
     from pactgraph.engine.pool import close_all
-    from pactgraph.web.context import publication_of
 
     app = create_app(config, prepared)
     multiprocessing.util.Finalize(None, close_all, exitpriority=10)
-    try:
-        publication_of(app).engine.start()
-    except QueryEngineUnavailable as error:
-        # The worker serves anyway: its pages work, and a query is answered 503 with the cause.
-        # Failing here would have granian start it again and again while clients wait.
-        log.error("SPARQL queries will be answered 503: %s", error)
+    start_query_workers(app)
     return BufferingFront(app, threads, int(app.config["PACTGRAPH"]["max_request_bytes"]))
 
 
@@ -109,6 +103,18 @@ def check_address(host: str, port: int) -> None:
         reason = getattr(error, "strerror", None) or str(error)
         raise CannotListen(f"cannot listen on {host} port {port}: {reason}. Is another server "
                            "running there? Choose another --port or --host") from None
+
+
+def start_query_workers(app: Any) -> None:
+    """Start ``app``'s query workers now, so that the first query does not wait for them. If they
+    cannot start, the worker serves anyway: its pages work, and a query is answered 503 with the
+    cause (failing here would have granian start the worker again and again)."""
+    from pactgraph.web.context import publication_of
+
+    try:
+        publication_of(app).engine.start()
+    except QueryEngineUnavailable as error:
+        log.error("SPARQL queries will be answered 503: %s", error)
 
 
 def serve(config: dict[str, Any], options: ServerOptions) -> None:

@@ -7,6 +7,7 @@ deadline and the limits are checked without a server (tests/test_slow_clients.py
 from __future__ import annotations
 
 import asyncio
+import threading
 
 import pytest
 from granian.rsgi import ProtocolClosed
@@ -83,12 +84,27 @@ class App:
         return iter([b"he", b"llo"])
 
 
+def serve_one(front: BufferingFront, scope: Scope, protocol: Protocol) -> None:
+    """Let ``front`` answer one request, on an event loop of its own in a thread of its own (the
+    browser tests leave one running in this thread), as granian runs it."""
+    outcome: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            asyncio.run(front.__rsgi__(scope, protocol))
+        except BaseException as error:  # handed to the test's thread
+            outcome.append(error)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(30)
+    front.threads.shutdown()
+    if outcome:
+        raise outcome[0]
+
+
 def answer(scope: Scope, protocol: Protocol, app: App, max_body: int = 1000):
-    front = BufferingFront(app, threads=2, max_body_bytes=max_body)
-    try:
-        asyncio.run(front.__rsgi__(scope, protocol))
-    finally:
-        front.threads.shutdown()
+    serve_one(BufferingFront(app, threads=2, max_body_bytes=max_body), scope, protocol)
     status, headers, body = protocol.answer
     return status, dict(headers), body.decode()
 
@@ -172,10 +188,6 @@ class LeavingProtocol(Protocol):
 def test_a_client_that_leaves_while_sending_gets_nothing_and_the_app_nothing():
     app = App()
     protocol = LeavingProtocol()
-    front = BufferingFront(app, threads=1, max_body_bytes=1000)
-    try:
-        asyncio.run(front.__rsgi__(Scope("POST", "/sparql", headers=[("content-length", "10")]),
-                                   protocol))
-    finally:
-        front.threads.shutdown()
+    serve_one(BufferingFront(app, threads=1, max_body_bytes=1000),
+              Scope("POST", "/sparql", headers=[("content-length", "10")]), protocol)
     assert protocol.answer is None and app.environ is None

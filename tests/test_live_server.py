@@ -153,6 +153,11 @@ ERRORS = {
                   {"Content-Type": "application/sparql-query"}, 413, "max_query_length"),
     "method": ("PUT", "/sparql", b"ASK {}", {"Content-Type": "application/sparql-query"}, 405,
                ""),
+    # Refused by the buffering front (web/buffering_front.py) before the app sees anything.
+    "too many header fields": ("GET", "/healthz", None, {f"X-H{n}": "1" for n in range(60)}, 431,
+                               "header fields"),
+    "a header field too long": ("GET", "/healthz", None, {"X-Long": "x" * 9000}, 431,
+                                "'x-long'"),
 }
 
 

@@ -7,11 +7,11 @@
 Systems, each on a free 127.0.0.1 port, all on the same data (the ontology and the data, each a
 named graph, queried through their union):
 
-- pactgraph as deployed: ``pactgraph serve`` with its default settings (gunicorn workers and
+- pactgraph as deployed: ``pactgraph serve`` with its default settings (granian workers and
   threads as in ``serve.ServerOptions``), as the README starts it;
 - ``oxigraph serve-read-only`` (Rust, from the ``oxigraph`` package), after ``oxigraph load``;
 - rdflib-endpoint (FastAPI + rdflib) under uvicorn;
-- the ceiling: a constant-response Flask app under the same gunicorn settings as pactgraph.
+- the ceiling: a constant-response Flask app behind the same server and front as pactgraph.
 
 Throughput: every system gets the same load (wrk, or the Python generator in loadgen.py when wrk is
 missing) for ``--duration`` seconds per mix, the systems alternating, ``--rounds`` times:
@@ -64,7 +64,7 @@ from shutdown import markdown as shutdown_markdown  # noqa: E402
 from shutdown import summary as shutdown_summary  # noqa: E402
 
 from pactgraph.namespaces import PREFIXES  # noqa: E402
-from pactgraph.web.server import ServerOptions  # noqa: E402
+from pactgraph.web.server import HEADER_READ_TIMEOUT_MS, ServerOptions  # noqa: E402
 
 JSON_RESULTS = "application/sparql-results+json"
 TURTLE = "text/turtle"
@@ -198,9 +198,10 @@ def start_rdflib_endpoint(data_dir: Path | None, logs: Path) -> Running:
 def start_ceiling(logs: Path) -> Running:
     port = free_port()
     served = ServerOptions()  # what `pactgraph serve` runs with by default
-    argv = [str(BIN / "gunicorn"), "--chdir", str(BENCH), "--bind", f"127.0.0.1:{port}",
-            "--workers", str(served.workers), "--worker-class", "gthread", "--threads",
-            str(served.threads), "--preload", "--limit-request-line", "8190", "ceiling:app"]
+    argv = [str(BIN / "granian"), "--working-dir", str(BENCH), "--host", "127.0.0.1", "--port",
+            str(port), "--workers", str(served.workers), "--interface", "rsgi", "--http", "1",
+            "--no-ws", "--http1-header-read-timeout", str(HEADER_READ_TIMEOUT_MS),
+            "ceiling:front"]
     return start("ceiling", argv, port, "/sparql", logs)
 
 

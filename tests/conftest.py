@@ -6,7 +6,7 @@ real ontology and shapes) is for tests of the server's behaviour: ``small_app``,
 tests about the data (the questions, what the pages say): ``app``, ``client``,
 ``published_graph``. Each app is built once per session; it is immutable, so tests cannot disturb
 each other through it. ``live_server`` runs the real command,
-``pactgraph serve``, under gunicorn on a free port, so the production path is what is tested.
+``pactgraph serve``, under granian on a free port, so the production path is what is tested.
 
 Every prebuilt store of the run is built in one temporary folder of the session (``store_dir``),
 never in the user's cache: a test run leaves nothing behind in the home folder, and a store left
@@ -187,8 +187,11 @@ def full_pool():
 
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """``pactgraph serve`` on the fixture site, two gunicorn workers, for the session."""
-    command = serve_argv("--workers", "2", "--data", str(SMALL_SITE))
+    """``pactgraph serve`` on the fixture site, two granian workers, for the session."""
+    # Behind a proxy on loopback, as far as the fair share goes: a test may speak for several
+    # clients by X-Forwarded-For (web/fair_share.py).
+    command = serve_argv("--workers", "2", "--data", str(SMALL_SITE), "--trusted-proxies",
+                         "127.0.0.1")
     port = command[command.index("--port") + 1]
     log = tmp_path_factory.mktemp("live_server") / "server.log"
     with log.open("wb") as sink:
@@ -198,7 +201,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         wait_until_answering(server)
         yield server
     finally:
-        process.send_signal(signal.SIGTERM)  # gunicorn's graceful shutdown
+        process.send_signal(signal.SIGTERM)  # granian's graceful shutdown
         try:
             process.wait(timeout=30)
         except subprocess.TimeoutExpired:

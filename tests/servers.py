@@ -1,4 +1,4 @@
-"""Real servers for the tests: ``pactgraph serve`` under gunicorn on a free port, and a loopback
+"""Real servers for the tests: ``pactgraph serve`` under granian on a free port, and a loopback
 listener that counts the connections it gets (to prove that nothing connects out).
 
 The fixtures that use them (``live_server``, ``serve_command``, ``listener``) are in conftest.py.
@@ -16,7 +16,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-STARTUP_SECONDS = 300  # the master parses and validates the data before it listens
+STARTUP_SECONDS = 300  # the parent parses and validates the data before it listens
 
 
 def free_port() -> int:

@@ -9,13 +9,17 @@ from __future__ import annotations
 import csv
 import io
 import json
+import socket
 from pathlib import Path
 
 import pytest
 from rdflib import Graph, URIRef
 from rdflib.compare import isomorphic
+from servers import free_port
 
 from pactgraph import cli
+from pactgraph import settings as settings_table
+from pactgraph.build import prebuilt
 from pactgraph.cli import main
 from pactgraph.settings import DEFAULTS
 from pactgraph.web import server as serve
@@ -124,35 +128,49 @@ def test_export_jsonld_to_a_file_matches_the_download(capsys, tmp_path, client, 
 
 def test_serve_refuses_data_that_does_not_conform(capsys, tmp_path, monkeypatch):
     started = []
-    monkeypatch.setattr(serve.PactgraphServer, "run", lambda self: started.append(self))
+    monkeypatch.setattr(serve.Server, "serve", lambda self, **options: started.append(self))
     shapes, data = tmp_path / "shapes.ttl", tmp_path / "data.ttl"
     shapes.write_text(SHAPE_NEEDS_A_START)
     data.write_text(MEMBERSHIP_WITHOUT_START)
-    assert main(["serve", "--data", str(data), "--shapes", str(shapes)]) == 1
+    assert main(["serve", "--data", str(data), "--shapes", str(shapes), "--port",
+                 str(free_port())]) == 1
     err = capsys.readouterr().err
     assert "Violation" in err and "pg:memberFrom" in err and "does not conform" in err
     assert started == []
 
 
-def test_serve_passes_its_options_to_gunicorn(tmp_path, monkeypatch):
+def test_serve_passes_its_options_to_granian(tmp_path, monkeypatch):
     started = []
-    monkeypatch.setattr(serve.PactgraphServer, "run", lambda self: started.append(self))
+    monkeypatch.setattr(serve.Server, "serve",
+                        lambda self, **options: started.append((self, options)))
     data = tmp_path / "data.ttl"
     data.write_text(MEMBERSHIP_WITHOUT_START)
     shapes = tmp_path / "no-shapes.ttl"
     shapes.write_text("")
-    assert main(["serve", "--data", str(data), "--shapes", str(shapes), "--port", "8123",
-                 "--base-url", "https://example.org/pg", "--workers", "3"]) == 0
-    [server] = started
-    config = server.cfg
-    assert config.bind == ["127.0.0.1:8123"]
-    assert config.workers == 3
-    assert config.worker_class_str == "gthread"
-    assert config.preload_app is True
-    assert config.control_socket_disable is True
-    settings = server.application.extensions["pactgraph"].settings
-    assert settings["base_url"] == "https://example.org/pg"
-    assert settings["data_paths"] == [str(data)]
+    assert main(["serve", "--data", str(data), "--shapes", str(shapes), "--port", str(free_port()),
+                 "--base-url", "https://example.org/pg", "--workers", "3",
+                 "--threads", "5"]) == 0
+    [(server, options)] = started
+    assert (server.bind_addr, server.workers) == ("127.0.0.1", 3)
+    assert server.interface == "rsgi"  # the buffering front (web/buffering_front.py)
+    assert server.http1_settings.header_read_timeout == serve.HEADER_READ_TIMEOUT_MS
+    loader = options["target_loader"]
+    assert loader.func is serve.worker_app
+    config, threads, prepared = loader.args
+    assert threads == 5
+    assert config["base_url"] == "https://example.org/pg"
+    assert config["data_paths"] == [str(data)]
+    assert prebuilt.is_ready(prepared.folder)  # built (validated) once, by the parent
+
+
+def test_serve_on_a_port_in_use_says_so(capsys):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["serve", "--port", str(port)]) == 2
+    err = capsys.readouterr().err
+    assert f"cannot listen on 127.0.0.1 port {port}" in err and "Traceback" not in err
 
 
 def test_serve_defaults():
@@ -162,16 +180,17 @@ def test_serve_defaults():
 
 
 def settings_served_by(argv: list[str], tmp_path: Path, monkeypatch) -> dict:
-    """The settings of the app that ``pactgraph serve`` + ``argv`` would hand to gunicorn (on a
-    file of data and no shapes: quick to build)."""
+    """The settings that ``pactgraph serve`` + ``argv`` would hand to each granian worker's app (on
+    a file of data and no shapes: quick to build)."""
     started = []
-    monkeypatch.setattr(serve.PactgraphServer, "run", lambda self: started.append(self))
+    monkeypatch.setattr(serve.Server, "serve", lambda self, **options: started.append(options))
     data, shapes = tmp_path / "data.ttl", tmp_path / "no-shapes.ttl"
     data.write_text(MEMBERSHIP_WITHOUT_START)
     shapes.write_text("")
-    assert main(["serve", "--data", str(data), "--shapes", str(shapes), *argv]) == 0
-    [server] = started
-    return server.application.extensions["pactgraph"].settings
+    assert main(["serve", "--data", str(data), "--shapes", str(shapes), "--port",
+                 str(free_port()), *argv]) == 0
+    [options] = started
+    return settings_table.resolve(options["target_loader"].args[0])
 
 
 def test_serve_takes_the_limits_of_the_settings_table_as_options(tmp_path, monkeypatch) -> None:
@@ -185,6 +204,13 @@ def test_serve_takes_the_limits_of_the_settings_table_as_options(tmp_path, monke
     untouched = settings_served_by([], tmp_path, monkeypatch)
     assert untouched["query_time_limit_ms"] == DEFAULTS["query_time_limit_ms"]
     assert untouched["store_dir"] is None
+
+
+def test_serve_takes_the_fair_share_as_options(tmp_path, monkeypatch) -> None:
+    settings = settings_served_by(["--query-per-client-limit", "3", "--trusted-proxies",
+                                   "127.0.0.1", "10.0.0.0/8"], tmp_path, monkeypatch)
+    assert settings["query_per_client_limit"] == 3
+    assert settings["trusted_proxies"] == ["127.0.0.1", "10.0.0.0/8"]
 
 
 @pytest.mark.parametrize("value", ["-1", "soon"])

@@ -104,10 +104,19 @@ def test_the_replacement_workers_are_idle_after_a_kill(limited_app, limited, ful
     assert [process_state(pid) for pid in pids] == ["S"] * len(pids)  # sleeping: waiting for work
 
 
+def another_client(app: Flask, address: str):
+    """A test client whose requests come from ``address``: each client has its own share of the
+    query workers (query_per_client_limit, web/fair_share.py)."""
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
+
+
 def test_other_clients_are_served_while_a_query_runs_away(limited_app, limited):
     runaway_status = []
-    runaway = threading.Thread(target=lambda: runaway_status.append(limited_app.test_client().get(
-        "/sparql", query_string={"query": PATHOLOGICAL["cartesian product with ORDER BY"]}
+    runaway = threading.Thread(target=lambda: runaway_status.append(another_client(
+        limited_app, "192.0.2.1").get(
+            "/sparql", query_string={"query": PATHOLOGICAL["cartesian product with ORDER BY"]}
     ).status_code))
     runaway.start()
     try:
@@ -125,8 +134,9 @@ def test_other_clients_are_served_while_a_query_runs_away(limited_app, limited):
 def test_a_full_pool_answers_503_with_retry_after(limited_app, limited, full_pool):
     statuses: list[int] = []
     query = PATHOLOGICAL["cartesian product with ORDER BY"]
-    hogs = [threading.Thread(target=lambda: statuses.append(limited_app.test_client().get(
-        "/sparql", query_string={"query": query}).status_code)) for _ in range(2)]
+    hogs = [threading.Thread(target=lambda n=n: statuses.append(another_client(
+        limited_app, f"192.0.2.{n}").get("/sparql", query_string={"query": query}).status_code))
+        for n in (1, 2)]
     for hog in hogs:
         hog.start()
     # Wait until both workers are taken, then ask for a third.

@@ -1,8 +1,8 @@
-"""The real thing: `pactgraph serve` under gunicorn on a socket, spoken to over HTTP with urllib.
+"""The real thing: `pactgraph serve` under granian on a socket, spoken to over HTTP with urllib.
 
-The protocol paths and every error case again, because gunicorn (its request parsing, its limits,
-its threads) sits between the client and Flask here and nowhere else. The server serves the fixture
-site (tests/fixtures/site), whose treaty has three memberships.
+The protocol paths and every error case again, because granian and the buffering front (request
+parsing, limits, threads) sit between the client and Flask here and nowhere else. The server
+serves the fixture site (tests/fixtures/site), whose treaty has three memberships.
 """
 
 from __future__ import annotations
@@ -153,6 +153,11 @@ ERRORS = {
                   {"Content-Type": "application/sparql-query"}, 413, "max_query_length"),
     "method": ("PUT", "/sparql", b"ASK {}", {"Content-Type": "application/sparql-query"}, 405,
                ""),
+    # Refused by the buffering front (web/buffering_front.py) before the app sees anything.
+    "too many header fields": ("GET", "/healthz", None, {f"X-H{n}": "1" for n in range(60)}, 431,
+                               "header fields"),
+    "a header field too long": ("GET", "/healthz", None, {"X-Long": "x" * 9000}, 431,
+                                "'x-long'"),
 }
 
 
@@ -167,7 +172,7 @@ def test_errors(live_server, name):
     assert reply.headers["access-control-allow-origin"] == "*"
 
 
-def test_an_over_long_request_line_is_refused_by_gunicorn_not_crashed(live_server):
+def test_an_over_long_request_line_is_refused_not_crashed(live_server):
     reply = fetch(live_server, query_path(query="ASK {}" + " " * 10_000))
     assert 400 <= reply.status < 500
 
@@ -189,9 +194,15 @@ def test_a_garbage_request_does_not_kill_the_server(live_server):
 
 
 def test_concurrent_queries(live_server):
+    """24 clients (named by X-Forwarded-For: the server trusts its loopback proxy), each with a
+    query of its own, 8 at a time: each within its share of the query workers."""
+    def ask(n: int) -> Reply:
+        query = COUNT.replace("WHERE {", f"WHERE {{ FILTER({n} = {n})", 1)
+        return fetch(live_server, query_path(query=query),
+                     headers={"X-Forwarded-For": f"198.51.100.{n}"})
+
     with ThreadPoolExecutor(max_workers=8) as pool:
-        replies = list(pool.map(lambda _: fetch(live_server, query_path(query=COUNT)),
-                                range(24)))
+        replies = list(pool.map(ask, range(24)))
     assert [members(reply) for reply in replies] == [MEMBERS] * 24
 
 

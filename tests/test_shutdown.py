@@ -1,4 +1,4 @@
-"""Stopping `pactgraph serve` (issue 12): SIGTERM and Ctrl-C end the master, its gunicorn workers,
+"""Stopping `pactgraph serve` (issue 12): SIGTERM and Ctrl-C end the parent, its granian workers,
 their query-worker loaders and the query workers, with a clean status and a quiet log.
 
 Each case starts the real command on the prebuilt store of the session (the ``app`` fixture builds
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from pactgraph.web.server import ServerOptions, _exit_status, _quit_once
+from pactgraph.web.server import ServerOptions
 
 STOP_DEADLINE = 20  # seconds; it takes under 3 on a quiet machine
 START_DEADLINE = 300
@@ -45,7 +45,7 @@ def children() -> dict[int, list[int]]:
 
 
 def generations(master: int) -> list[list[int]]:
-    """The server's processes by generation: [master], gunicorn workers, loaders, query workers."""
+    """The server's processes by generation: [parent], granian workers, loaders, query workers."""
     tree, found = children(), [[master]]
     for _ in range(3):
         found.append([child for parent in found[-1] for child in tree.get(parent, [])])
@@ -150,39 +150,3 @@ def test_the_server_stops_cleanly(app, serve_command, tmp_path, stop):
     logged = log.read_text(errors="replace")
     assert [alarm for alarm in ALARMS if alarm.lower() in logged.lower()] == [], logged
     assert left == []
-
-
-@pytest.mark.parametrize(("ending", "status"), [
-    (SystemExit(0), 0),
-    (SystemExit(None), 0),
-    (SystemExit(3), 3),  # gunicorn's "worker failed to boot": the master must still see it
-    (SystemExit("a message"), 1),
-    (RuntimeError("a bug"), 1),
-    (None, 0),
-])
-def test_a_worker_exits_with_the_status_gunicorn_chose(ending, status):
-    assert _exit_status(ending) == status
-
-
-@pytest.fixture()
-def stop_signal_handlers():
-    """The test process's handlers of the stop signals, put back after the test."""
-    numbers = (signal.SIGINT, signal.SIGQUIT, signal.SIGTERM)
-    saved = {number: signal.getsignal(number) for number in numbers}
-    yield
-    for number, handler in saved.items():
-        signal.signal(number, handler)
-
-
-def test_a_worker_quits_once_when_ctrl_c_brings_two_signals(stop_signal_handlers):
-    quits = []
-
-    class Worker:  # gunicorn's worker, as far as quitting goes
-        def handle_quit(self, number, frame):
-            quits.append(number)
-            signal.raise_signal(signal.SIGQUIT)  # the master's, while the terminal's is handled
-
-    _quit_once(Worker())
-    signal.raise_signal(signal.SIGINT)  # the terminal's
-    signal.raise_signal(signal.SIGTERM)  # and a late one: nothing happens
-    assert quits == [signal.SIGINT]

@@ -90,3 +90,11 @@ class QueryWorkerKilled(QueryWorkerEnded):
 
 class QueryWorkerCrashed(QueryWorkerEnded):
     """Ended by a fault while parsing or evaluating (SIGSEGV...), e.g. a stack overflow."""
+
+
+class SettingError(PactgraphError):
+    """A setting has a value it cannot take; the message names the setting."""
+
+
+class CannotListen(PactgraphError):
+    """The server cannot open its listening socket (the port is taken, or not ours to use)."""

@@ -74,6 +74,16 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("query_queue_time_limit_ms", 2000,
             "Longest time, in milliseconds, that a query waits for a free query worker before it "
             "is answered 503 Service Unavailable with Retry-After."),
+    Setting("query_per_client_limit", 1,
+            "Most uncached queries one client may have running at once in each server process "
+            "(cached answers are not counted); one more is answered 429 Too Many Requests with "
+            "Retry-After. Keep it below query_workers, so that one client's runaway queries always "
+            "leave a query worker to the others. 0 turns the limit off."),
+    Setting("trusted_proxies", [],
+            "Addresses or networks (such as 10.0.0.0/8) of the reverse proxies in front of this "
+            "server. A request from one of them is counted against the client its "
+            "X-Forwarded-For header names (read from the right, past every trusted proxy); from "
+            "anyone else, that header is ignored and the client is the connection's address."),
     Setting("query_memory_limit_mb", 1024,
             "Address space, in MiB, that one query worker may use, the copy of the store included; "
             "a query that needs more is stopped and answered 503 Service Unavailable."),

@@ -1,12 +1,17 @@
-"""Soak run: many clients mixing good, bad and runaway queries against `pactgraph serve`.
+"""Soak run: many clients mixing good, bad and runaway queries against `pactgraph serve`, beside
+hostile ones: slowloris, idle connections, slow readers and a client sending runaways back to back.
 
-    .venv/bin/python tests/load/soak.py [--seconds 60] [--clients 16]
+    .venv/bin/python tests/load/soak.py [--seconds 60] [--clients 16] [--slowloris 50]
+        [--idle 100] [--slow-readers 24] [--runaway-senders 2]
 
-Starts the real server (gunicorn, default settings) on a free loopback port, measures the
-memory of its whole process tree (gunicorn master, its workers, their query workers) before,
-during and after the load, checks a health URL twice a second throughout, then prints a report
-(and ``--json`` writes it). Loopback only; bounded by ``--seconds`` plus start-up and settle time.
-Not part of the pytest run: it measures, and speed is not asserted in tests.
+Starts the real server (granian, default settings, trusting its loopback proxy so that each soak
+client is a client of its own, named by X-Forwarded-For) on a free loopback port, measures the
+memory of its whole process tree (parent, granian workers, their query workers) at rest before
+the load, at its peak and after, probes /healthz twice a second throughout, then prints a report
+(and ``--json`` writes it). The hostile client is one address: its ``--runaway-senders`` threads
+send runaway queries back to back (its share of the query workers answers the excess 429).
+Loopback only; bounded by ``--seconds`` plus start-up and settle time. Not part of the pytest
+run: it measures, and speed is not asserted in tests.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 from processes import free_port, tree_memory_bytes  # noqa: E402 (shared with bench/run.py)
+from slow_clients import SlowClients  # noqa: E402 (beside this file)
 
 GOOD = [
     "SELECT ?treaty ?label WHERE { ?treaty a pg:MutualDefenseTreaty ; rdfs:label ?label }",
@@ -50,10 +56,15 @@ RUNAWAY = [
 PAGES = ["/", "/doc/state/PHL", "/def", "/dataset", "/download/pactgraph.ttl", "/id/state/USA"]
 
 
-def request(url: str, timeout: float = 30) -> tuple[int, float]:
+HOSTILE = "10.99.0.1"  # the address the runaway senders speak for
+
+
+def request(url: str, timeout: float = 30, client: str | None = None) -> tuple[int, float]:
     started = time.monotonic()
+    headers = {"X-Forwarded-For": client} if client else {}
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers),
+                                    timeout=timeout) as response:
             response.read()
             status = response.status
     except urllib.error.HTTPError as error:
@@ -76,6 +87,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--slowloris", type=int, default=50)
+    parser.add_argument("--idle", type=int, default=100)
+    parser.add_argument("--slow-readers", type=int, default=24)
+    parser.add_argument("--runaway-senders", type=int, default=2)
     parser.add_argument("--json", metavar="FILE", help="also write the report as JSON")
     args = parser.parse_args(argv)
 
@@ -83,11 +98,12 @@ def main(argv: list[str] | None = None) -> int:
     base = f"http://127.0.0.1:{port}"
     script = Path(sys.executable).with_name("pactgraph")
     command = [str(script) if script.exists() else sys.executable, *(
-        [] if script.exists() else ["-m", "pactgraph.cli"]), "serve", "--port", str(port)]
+        [] if script.exists() else ["-m", "pactgraph.cli"]), "serve", "--port", str(port),
+        "--trusted-proxies", "127.0.0.1"]
     server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 300
-        while request(base + "/-/settings.json", 2)[0] != 200:
+        while request(base + "/healthz", 2)[0] != 200:
             if server.poll() is not None or time.monotonic() > deadline:
                 print("the server did not start", file=sys.stderr)
                 return 2
@@ -100,7 +116,8 @@ def main(argv: list[str] | None = None) -> int:
         stop = threading.Event()
         lock = threading.Lock()
         outcomes: Counter[str] = Counter()
-        latencies: dict[str, list[float]] = {"good": [], "bad": [], "runaway": [], "page": []}
+        latencies: dict[str, list[float]] = {"good": [], "bad": [], "runaway": [], "page": [],
+                                             "runaway-sender": []}
         health: list[tuple[int, float]] = []
         peak = [baseline]
 
@@ -122,19 +139,31 @@ def main(argv: list[str] | None = None) -> int:
                     if query.startswith("SELECT"):  # a results format; others negotiate
                         parameters["format"] = rng.choice(["json", "csv", "xml", "tsv"])
                     kind, url = "good", "/sparql?" + urllib.parse.urlencode(parameters)
-                status, seconds = request(base + url)
-                with lock:
-                    outcomes[f"{kind} {status}"] += 1
-                    latencies[kind].append(seconds)
+                record(kind, *request(base + url, client=f"10.0.{seed}.1"))
+
+        def record(kind: str, status: int, seconds: float) -> None:
+            with lock:
+                outcomes[f"{kind} {status}"] += 1
+                latencies[kind].append(seconds)
+
+        def send_runaways(seed: int) -> None:
+            rng = random.Random(1000 + seed)
+            while not stop.is_set():
+                url = "/sparql?" + urllib.parse.urlencode({"query": rng.choice(RUNAWAY)})
+                record("runaway-sender", *request(base + url, client=HOSTILE))
 
         def watch() -> None:
             while not stop.is_set():
-                health.append(request(base + "/-/settings.json", 10))
+                health.append(request(base + "/healthz", 20))
                 peak[0] = max(peak[0], tree_memory_bytes(server.pid) // 1024)
                 time.sleep(0.5)
 
-        threads = [threading.Thread(target=client, args=(n,)) for n in range(args.clients)]
+        threads = [*(threading.Thread(target=client, args=(n,)) for n in range(args.clients)),
+                   *(threading.Thread(target=send_runaways, args=(n,))
+                     for n in range(args.runaway_senders))]
         watcher = threading.Thread(target=watch)
+        slow = SlowClients(port, slowloris=args.slowloris, idle=args.idle,
+                           slow_readers=args.slow_readers).start()
         started = time.monotonic()
         for thread in [*threads, watcher]:
             thread.start()
@@ -143,12 +172,14 @@ def main(argv: list[str] | None = None) -> int:
         for thread in [*threads, watcher]:
             thread.join(60)
         elapsed = time.monotonic() - started
+        slow.stop()
         time.sleep(10)  # let killed query workers be replaced
         after = tree_memory_bytes(server.pid) // 1024
         healthy_after = request(base + "/sparql?query=ASK%7B%7D")[0] == 200
 
         served = sum(outcomes.values())
         all_latencies = [s for values in latencies.values() for s in values]
+        probes = [s for status, s in health if status == 200]
         report = {
             "date": time.strftime("%Y-%m-%d"),
             "cpus": os.cpu_count(),
@@ -161,9 +192,16 @@ def main(argv: list[str] | None = None) -> int:
             "p99_ms": round(percentile(all_latencies, 99) * 1000),
             "p99_ms_by_kind": {kind: round(percentile(values, 99) * 1000)
                                for kind, values in latencies.items()},
+            "answered_429": sum(n for key, n in outcomes.items() if key.endswith(" 429")),
+            "answered_503": sum(n for key, n in outcomes.items() if key.endswith(" 503")),
+            "slow_connections": {"slowloris": args.slowloris, "idle": args.idle,
+                                 "slow_readers": args.slow_readers,
+                                 "closed_by_server": slow.closed_by_server},
             "health_checks": len(health),
-            "health_failures": sum(1 for status, _ in health if status != 200),
-            "health_max_ms": round(max((s for _, s in health), default=0) * 1000),
+            "health_failures": len(health) - len(probes),
+            "health_p50_ms": round(percentile(probes, 50) * 1000),
+            "health_p99_ms": round(percentile(probes, 99) * 1000),
+            "health_max_ms": round(max(probes, default=0) * 1000),
             "memory_baseline_mib": round(baseline / 1024, 1),
             "memory_peak_mib": round(peak[0] / 1024, 1),
             "memory_after_mib": round(after / 1024, 1),

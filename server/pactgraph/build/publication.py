@@ -70,11 +70,21 @@ class Publication:
         return self.kept[key]
 
 
-def build_publication(settings: dict[str, Any]) -> Publication:
-    """Open the prebuilt store of the input files, parsing, validating and building it first if
-    these files have not been built before (build/prebuilt.py). The example questions are read
-    first: a broken header fails the start in a moment, before any store is built."""
-    examples = load_examples(settings["queries_path"])
+@dataclass(frozen=True)
+class Prepared:
+    """A prebuilt store ready to open: its folder and the version of the files it was built from."""
+
+    folder: Path
+    version: str
+
+
+def prepare_store(settings: dict[str, Any]) -> Prepared:
+    """The prebuilt store of the input files, parsed, validated and built first if these files have
+    not been built before (build/prebuilt.py); ``DataNotConforming`` if they fail the shapes.
+    The server's parent process calls it once, then its workers open what it prepared. The example
+    questions are read first: a broken header fails the start in a moment, before any store is
+    built."""
+    load_examples(settings["queries_path"])
     paths = [settings["ontology_paths"], settings["data_paths"], settings["shapes_paths"]]
     files = [file for group in paths for file in turtle_files(group)]
     version = prebuilt.input_version(files, *prebuilt.VALIDATION_INPUTS)
@@ -88,6 +98,15 @@ def build_publication(settings: dict[str, Any]) -> Publication:
 
     folder = prebuilt.prepare(settings["store_dir"] or prebuilt.default_store_dir(), version,
                               validated_knowledge)
+    return Prepared(folder, version)
+
+
+def build_publication(settings: dict[str, Any], prepared: Prepared | None = None) -> Publication:
+    """Open the prebuilt store of the input files: ``prepared`` (by the server's parent process),
+    or prepared here first."""
+    prepared = prepared or prepare_store(settings)
+    examples = load_examples(settings["queries_path"])
+    folder, version = prepared.folder, prepared.version
     store = TripleStore.open(folder / prebuilt.ENGINE)
     # Parsed in every process: with blank-node labels that do not change from one to the next.
     ontology, shapes = (stable_blank_nodes(SourceGraphs.load(settings[name]).graph)

@@ -43,10 +43,10 @@ def build_parser() -> argparse.ArgumentParser:
     validate.set_defaults(handler=command_validate)
 
     serve = commands.add_parser(
-        "serve", help="serve the linked data and the SPARQL endpoint (gunicorn)",
-        description="Load and validate the data once, then serve it with gunicorn (threaded "
-                    "workers). Refuses to start, printing the SHACL report, if the data does not "
-                    "conform to the shapes.")
+        "serve", help="serve the linked data and the SPARQL endpoint (granian)",
+        description="Load and validate the data once, then serve it with granian (worker "
+                    "processes; slow and idle connections hold no thread). Refuses to start, "
+                    "printing the SHACL report, if the data does not conform to the shapes.")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: "
                        "127.0.0.1; use 0.0.0.0 to listen on every interface)")
     serve.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
@@ -57,7 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--workers", type=int, default=defaults.workers,
                        help=f"worker processes (default: {defaults.workers})")
     serve.add_argument("--threads", type=int, default=defaults.threads,
-                       help=f"threads per worker (default: {defaults.threads})")
+                       help=f"threads per worker that run requests; connections hold none "
+                            f"(default: {defaults.threads})")
     serve.add_argument("--access-log", action="store_true", help="log every request to stdout")
     _add_data_options(serve)
     add_setting_options(serve)

@@ -43,7 +43,8 @@ def settings_from(args: argparse.Namespace) -> dict[str, Any]:
 # the table's help text; the limits of a public endpoint are set where it is started.
 SERVE_SETTINGS: tuple[str, ...] = (
     "query_time_limit_ms", "max_result_rows", "max_result_bytes", "max_query_length",
-    "query_workers", "query_queue_time_limit_ms", "query_memory_limit_mb", "max_request_bytes",
+    "query_workers", "query_queue_time_limit_ms", "query_per_client_limit", "trusted_proxies",
+    "query_memory_limit_mb", "max_request_bytes",
     "cache_max_entries", "cache_max_bytes", "cache_max_age_seconds", "store_dir")
 
 
@@ -61,9 +62,10 @@ def add_setting_options(parser: argparse.ArgumentParser) -> None:
     for name in SERVE_SETTINGS:
         default = settings_table.DEFAULTS[name]
         kind = _whole_number if isinstance(default, int) else str
-        shown = f" (default: {default})" if default is not None else ""
-        parser.add_argument("--" + name.replace("_", "-"), type=kind, dest=name,
-                            metavar="DIR" if kind is str else "N",
+        shown = f" (default: {default})" if default not in (None, []) else ""
+        many = {"nargs": "+", "metavar": "ADDR"} if isinstance(default, list) else {
+            "metavar": "DIR" if kind is str else "N"}
+        parser.add_argument("--" + name.replace("_", "-"), type=kind, dest=name, **many,
                             help=settings_table.HELP[name].replace("%", "%%") + shown)
 
 
@@ -85,7 +87,7 @@ def command_serve(args: argparse.Namespace) -> int:
     options = ServerOptions(host=args.host, port=args.port, workers=args.workers,
                             threads=args.threads, access_log=args.access_log)
     try:
-        serve(settings_from(args), options)  # returns only if gunicorn does
+        serve(settings_from(args), options)  # returns once granian is stopped
     except DataNotConforming as error:
         return refuse_nonconforming(error)
     return 0

@@ -14,10 +14,9 @@ file (build/prebuilt.py): queries run 5 to 10 times faster in memory than on the
 100x the data. The copy is loaded once per pool, by a loader process that forks the workers and
 shares the copy with them (engine/worker.py).
 
-Forking the server process itself would be unsafe: it runs request threads (gunicorn's gthread
-workers) that may hold locks at the moment of the fork. The pool of a process belongs to that
-process: after a fork (gunicorn forking its workers from a preloaded app) the child starts its
-own pool on first use, or at boot (``web/server.py``).
+Forking the server process itself would be unsafe: it runs request threads that may hold locks at
+the moment of the fork. The pool of a process belongs to that process: after a fork (granian
+forking its workers) the child starts its own pool on first use, or at boot (``web/server.py``).
 
 API: ``QueryExecutor.run(Job) -> Answer`` (engine/base.py); the embedded engine holds one
 (engine/embedded.py).
@@ -243,8 +242,8 @@ class QueryExecutor:
 
 @atexit.register
 def close_all() -> None:
-    """Close every pool started in this process (at exit; a gunicorn worker calls it itself, as
-    it ends without running exit handlers: web/server.py)."""
+    """Close every pool started in this process (at exit; a granian worker, which ends without
+    running exit handlers, calls it from a multiprocessing finalizer: web/server.py)."""
     for executor in list(_LIVE):
         executor.close()
 

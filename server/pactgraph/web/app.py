@@ -12,25 +12,28 @@ from typing import Any
 from flask import Flask
 
 from pactgraph import settings as settings_table
-from pactgraph.build.publication import build_publication
+from pactgraph.build.publication import Prepared, build_publication
 from pactgraph.web import context
 from pactgraph.web.middleware.front_cache import FrontCache, mark_reusable_page
 
 
-def create_app(config: dict[str, Any] | None = None) -> Flask:
-    """Build the pactgraph application. ``config`` overrides entries of the settings table."""
+def create_app(config: dict[str, Any] | None = None, prepared: Prepared | None = None) -> Flask:
+    """Build the pactgraph application. ``config`` overrides entries of the settings table;
+    ``prepared`` is the prebuilt store a parent process built for it (web/server.py)."""
     settings = settings_table.resolve(config)
     app = Flask("pactgraph")  # the package: templates/ and static/ live at its root
     app.config["PACTGRAPH"] = settings
     app.json.sort_keys = False
-    context.attach(app, build_publication(settings))
+    context.attach(app, build_publication(settings, prepared))
 
     from pactgraph.web import errors as web_errors
+    from pactgraph.web import fair_share
     from pactgraph.web.middleware.lean_sparql import QueryPath
     from pactgraph.web.routes import documents as resources
     from pactgraph.web.routes import dumps, explore, health, openapi, sparql
 
     web_errors.register(app)
+    fair_share.install(app, settings)  # each client's share of the query workers
     app.after_request(mark_reusable_page)  # registered last, so it runs before security and CORS
     app.register_blueprint(sparql.blueprint)
     app.register_blueprint(dumps.blueprint)

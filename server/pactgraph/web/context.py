@@ -34,7 +34,7 @@ def publication() -> Publication:
 
 
 def answers_of(app: Flask) -> ResponseCache:
-    """The answer cache of ``app`` (one per process: gunicorn workers each fill their own)."""
+    """The answer cache of ``app`` (one per process: granian workers each fill their own)."""
     return publication_of(app).answers
 
 

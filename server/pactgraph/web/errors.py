@@ -13,6 +13,8 @@ Status codes, following the SPARQL 1.1 Protocol (which asks for a 4XX when the c
   query), not a fault of ours (500) nor a malformed request (400); 504 is for gateways. Only the
   busy case carries ``Retry-After``: retrying a runaway query unchanged will not help, and its
   message says what to change.
+  A client over its share of the query workers (``query_per_client_limit``, web/fair_share.py) is
+  429 Too Many Requests with ``Retry-After``: it may retry once one of its own queries has ended.
 - ``QueryEngineUnavailable`` 503: the query workers cannot start (say their copy of the store
   cannot be loaded); the message names the cause. No ``Retry-After``: the pool retries on its own
   schedule (engine/pool.py), and the cause usually needs an operator.
@@ -60,8 +62,12 @@ STATUS: dict[type[PactgraphError], int] = {
 }
 LIMIT_STATUS: dict[str, int] = {"max_query_length": 413, "max_request_bytes": 413,
                                 "query_time_limit_ms": 503, "query_memory_limit_mb": 503,
-                                "query_queue_time_limit_ms": 503, "max_result_bytes": 503}
-RETRY_AFTER_SECONDS: dict[str, int] = {"query_queue_time_limit_ms": 5}
+                                "query_queue_time_limit_ms": 503, "max_result_bytes": 503,
+                                "query_per_client_limit": 429}
+# A client over its share may retry once one of its queries ends: within the default
+# query_time_limit_ms (5 s) at the latest.
+RETRY_AFTER_SECONDS: dict[str, int] = {"query_queue_time_limit_ms": 5,
+                                       "query_per_client_limit": 5}
 
 HINTS: dict[int, str] = {
     404: "There is nothing at this address. The home page lists what this server publishes; "

@@ -31,6 +31,7 @@ from werkzeug.wsgi import get_current_url
 from pactgraph.build.memory import CachedAnswer
 from pactgraph.engine.base import Answer, Job
 from pactgraph.web.context import publication_of
+from pactgraph.web.fair_share import run_query
 from pactgraph.web.middleware.front_cache import (
     StartResponse,
     WSGIApp,
@@ -119,7 +120,7 @@ class QueryPath:
         if not isinstance(kept, CachedAnswer):
             job = plan.job
             try:
-                answer = publication_of(self.flask_app).engine.run(job)
+                answer = run_query(self.flask_app, environ, job)
             except Exception as error:  # answered by the endpoint's error handlers
                 hand_over(environ, job, error)
                 return self.app(environ, start_response)

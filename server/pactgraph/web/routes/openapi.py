@@ -56,6 +56,11 @@ ERRORS = {
     "406": _error("No acceptable media type; the body lists those on offer."),
     "413": _error("Request body or query over `max_request_bytes` / `max_query_length`."),
     "415": _error("POST body in a media type the endpoint does not read."),
+    "429": _error(
+        "This client already has `query_per_client_limit` uncached queries running; retry once "
+        "one has ended (Retry-After). A client is its address, or the one X-Forwarded-For names "
+        "when the request comes from one of `trusted_proxies`.",
+        {"Retry-After": {"schema": {"type": "string"}}}),
     "503": _error(
         "A limit stopped the query: `query_time_limit_ms` (it ran too long), "
         "`query_memory_limit_mb` (it needed too much memory), or `query_queue_time_limit_ms` "
@@ -64,7 +69,7 @@ ERRORS = {
         "out-of-memory killer).",
         {"Retry-After": {"schema": {"type": "string"}}}),
 }
-LIMIT_ERRORS = {code: ERRORS[code] for code in ("400", "403", "406", "413", "503")}
+LIMIT_ERRORS = {code: ERRORS[code] for code in ("400", "403", "406", "413", "429", "503")}
 SETTINGS_SCHEMA = {"type": "array", "items": {
     "type": "object", "required": ["name", "value", "help"],
     "properties": {"name": {"type": "string"}, "value": {}, "help": {"type": "string"}}}}

@@ -20,6 +20,7 @@ from pactgraph.web.caching import (
     not_modified_response,
 )
 from pactgraph.web.context import publication
+from pactgraph.web.fair_share import run_query
 from pactgraph.web.middleware.front_cache import mark_reusable
 from pactgraph.web.middleware.lean_sparql import take_handed_over
 from pactgraph.web.plan import QueryPlan, plan_facts, plan_query
@@ -66,7 +67,8 @@ def evaluate(plan: QueryPlan) -> Answer:
     outcome the lean path already had for it)."""
     job = plan.job
     try:
-        return take_handed_over(request.environ, job) or publication().engine.run(job)
+        return (take_handed_over(request.environ, job)
+                or run_query(current_app, request.environ, job))
     except QueryError as error:
         raise plan.explained(error) from None
 

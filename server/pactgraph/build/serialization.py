@@ -41,7 +41,7 @@ class _SubjectsInOrder(Graph):
 
     rdflib's RDF/XML serializer writes one element per subject in the order ``subjects()`` gives,
     and an in-memory graph gives them from a set: in Python's hash order, which changes with
-    PYTHONHASHSEED, so two processes (two gunicorn workers) wrote the same graph as different
+    PYTHONHASHSEED, so two processes (two HTTP workers) wrote the same graph as different
     bytes, with different ETags. The rest of its output follows the order triples were added in,
     which ``_ordered_copy`` sorts, and the namespace declarations, which it sorts itself.
     """

@@ -104,7 +104,7 @@ class TripleStore:
 
     Either in memory (built from rdflib graphs: the command line and the tests) or on disk, a
     prebuilt store (``build/prebuilt.py``) that each process opens read-only on first use: the
-    server process, each forked gunicorn worker (a database handle is not carried across a fork) and
+    server process, each HTTP worker process (a database handle is not carried across a fork) and
     each query worker (``engine/pool.py``), all sharing the same files through the page cache.
 
     ``query`` evaluates in this process with no time limit: for the command line, the tests and

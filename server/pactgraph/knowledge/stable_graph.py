@@ -1,7 +1,7 @@
 """A graph whose blank nodes are labelled from its content: every process serves the same bytes.
 
 Each server process parses the ontology and the shapes itself, and rdflib's parser labels blank
-nodes at random. Without this, two gunicorn workers served different bytes (and so different ETags)
+nodes at random. Without this, two HTTP workers served different bytes (and so different ETags)
 for /shapes and /def, and listed same-path shape constraints in a different order.
 
 rdflib.compare's canonical labelling does this for any graph but took 3.6 s on our 1,089 shape

@@ -4,6 +4,7 @@ memory."""
 
 from __future__ import annotations
 
+import os
 import socket
 from pathlib import Path
 
@@ -23,6 +24,17 @@ def tree_memory_bytes(root: int) -> int:
     loader's copy of the store page by page, and adding up their RSS would count it once per
     worker. (Without smaps_rollup, as in some containers, RSS is all there is.)"""
     return sum(_process_memory(pid) for pid, _ in process_family(root))
+
+
+def tree_cpu_seconds(root: int) -> float:
+    """CPU time (user + system) spent so far by ``root`` and its descendants, from /proc, with
+    the time of children they have already reaped: the difference across a load is the server's
+    CPU for that load, steadier than requests per second on a machine shared with other work."""
+    ticks = 0
+    for pid, _ in process_family(root):
+        if fields := _stat_fields(pid):
+            ticks += sum(int(value) for value in fields[11:15])  # utime stime cutime cstime
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def _stat_fields(pid: int) -> list[str] | None:

@@ -10,7 +10,9 @@ store in a folder of its own. The revisions take turns on the same load (bench/r
 ``cached``, the example questions and documents repeated; ``unique``, one query made unique per
 request), ``--rounds`` times, and the report gives each revision's median requests/s over the
 rounds beside its run-to-run spread (lowest–highest), so "agree within their spread" is read off
-one table rather than from runs on different days.
+one table rather than from runs on different days. Beside requests/s it reports the server's CPU
+milliseconds per request (its whole process tree, from /proc): on a machine shared with other work,
+requests/s swing with the neighbours' load, CPU per request much less.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import tempfile
 from pathlib import Path
 
 import run  # bench/run.py, on the path as this script's folder
+from processes import tree_cpu_seconds
 
 ROOT = run.ROOT
 
@@ -79,12 +82,17 @@ def main(argv: list[str] | None = None) -> int:
                             problems = run.check_answers(system, run.MIXES[mix](system))
                             if problems:
                                 raise SystemExit("\n".join(problems))
+                            cpu_before = tree_cpu_seconds(system.process.pid)
                             result = run.drive(system, mix, args.duration, args.connections,
                                                args.threads, work)
-                            samples.setdefault(short, {}).setdefault(mix, []).append(result["rps"])
+                            cpu_ms = ((tree_cpu_seconds(system.process.pid) - cpu_before) * 1000
+                                      / max(1, result["requests"]))
+                            mine = samples.setdefault(short, {})
+                            mine.setdefault(mix, []).append(result["rps"])
+                            mine.setdefault(mix + " CPU ms", []).append(cpu_ms)
                             print(f"round {round_number + 1} {short} {mix}: "
-                                  f"{result['rps']:.0f} req/s, {result['errors']} errors",
-                                  flush=True)
+                                  f"{result['rps']:.0f} req/s, {cpu_ms:.2f} server CPU ms/request, "
+                                  f"{result['errors']} errors", flush=True)
                     finally:
                         system.stop()
         finally:
@@ -98,13 +106,13 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def markdown(samples: dict[str, dict[str, list[float]]]) -> str:
-    lines = ["| revision | mix | median req/s | spread (low–high) | rounds |",
+    lines = ["| revision | measure | median | spread (low–high) | rounds |",
              "|---|---|---:|---|---|"]
     for short, mixes in samples.items():
         for mix, values in mixes.items():
-            lines.append(f"| {short} | {mix} | {statistics.median(values):.0f} | "
-                         f"{min(values):.0f}–{max(values):.0f} | "
-                         f"{', '.join(f'{v:.0f}' for v in values)} |")
+            lines.append(f"| {short} | {mix} | {statistics.median(values):.2f} | "
+                         f"{min(values):.2f}–{max(values):.2f} | "
+                         f"{', '.join(f'{v:.2f}' for v in values)} |")
     return "\n".join(lines)
 
 

@@ -14,6 +14,7 @@ from flask import Flask
 from pactgraph import settings as settings_table
 from pactgraph.build.publication import Prepared, build_publication
 from pactgraph.web import context
+from pactgraph.web.metrics import Counting, routed_segments
 from pactgraph.web.middleware.front_cache import FrontCache, mark_reusable_page
 
 
@@ -45,4 +46,7 @@ def create_app(config: dict[str, Any] | None = None, prepared: Prepared | None =
     # (web/middleware/lean_sparql.py), and a repeated GET from memory
     # (web/middleware/front_cache.py).
     app.wsgi_app = FrontCache(QueryPath(app.wsgi_app, app), context.answers_of(app))
+    # Outermost: every request counted for /metrics, however it is answered (web/metrics.py).
+    app.wsgi_app = Counting(app.wsgi_app, routed_segments(rule.rule for rule in app.url_map
+                                                         .iter_rules()), context.answers_of(app))
     return app

@@ -152,6 +152,16 @@ def test_a_slow_query_is_a_503_naming_the_time_limit(stores):
         assert "query_time_limit_ms" in response.get_data(as_text=True)
 
 
+def test_an_ask_answered_as_virtuoso_does_is_a_boolean(stores):
+    for name in stores:
+        client = remote_app(stores, name).test_client()
+        for query, expected in (("ASK { ?s a pg:Treaty }", True), ("ASK { ?s a pg:Nothing }",
+                                                                      False)):
+            response = client.get("/sparql", query_string={"query": query},
+                                  headers={"Accept": SRJ})
+            assert response.get_json()["boolean"] is expected, (name, query)
+
+
 def test_a_partial_answer_marked_by_a_timeout_is_refused():
     # Virtuoso's answer to a query with timeout=: a 200 whose only signal is X-SQL-State.
     partial = Reply(200, {"server": "Virtuoso/07.20.3229", "x-sql-state": "S1TAT"},

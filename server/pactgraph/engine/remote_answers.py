@@ -18,6 +18,9 @@ What a store says in its own way becomes what pactgraph says (``classify``):
   10000: "SR353") is a 503 naming that parameter, which must be set above ``max_result_rows``;
 - anything else not 200 is a 503 saying the store failed.
 
+Virtuoso answers an ASK sent with ``default-graph-uri`` as a SELECT of one variable,
+``__ASK_RETVAL``, bound to 1 or 0: read back as the boolean.
+
 Virtuoso's literals (``mapped``): ``xsd:boolean`` comes back as "1"/"0", read as true/false;
 ``xsd:duration`` comes back as a number: whole months for a year-month duration ("12" for P1Y),
 seconds with a decimal point for a day-time one ("259200.0" for P3D), read back as the canonical
@@ -38,6 +41,7 @@ XSD = "http://www.w3.org/2001/XMLSchema#"
 BOOLEAN, DURATION = XSD + "boolean", XSD + "duration"
 TIMEOUT_STATE = "S1TAT"  # Virtuoso's SQL state for an answer cut by a timeout= parameter
 ROW_CAP_HEADER = "X-SPARQL-MaxRows"
+ASK_VARIABLE = "__ASK_RETVAL"
 _STORE_TIMEOUT = re.compile(r"SR171|Transaction timed out|timeout", re.IGNORECASE)
 
 
@@ -162,6 +166,10 @@ def read_results(body: bytes, virtuoso: bool) -> tuple[str, object]:
     if isinstance(result, ox.QueryBoolean):
         return "ask", bool(result)
     variables = list(result.variables)
+    if virtuoso and [variable.value for variable in variables] == [ASK_VARIABLE]:
+        # Virtuoso answers an ASK sent with default-graph-uri as a SELECT of one integer.
+        values = [solution[0] for solution in result]
+        return "ask", bool(values) and values[0] is not None and values[0].value not in ("0", "")
     rows = [tuple(mapped(solution[index], virtuoso) for index in range(len(variables)))
             for solution in result]
     return "select", Solutions(variables, rows)

@@ -109,6 +109,7 @@ class Deployment:
     replicas: list[Replica]
     port: int = field(default_factory=free_port)
     nginx: subprocess.Popen | None = None
+    rate: str | None = None  # bench/replicas.py only: another rate per client than the file's
 
     @property
     def url(self) -> str:
@@ -131,6 +132,8 @@ class Deployment:
                             ("PACTGRAPH_CACHE_DIR", str(self.folder / "cache")),
                             ("PACTGRAPH_REPLICAS", upstreams)):
             site = site.replace("${" + name + "}", value)
+        if self.rate:
+            site = site.replace("rate=50r/s", f"rate={self.rate}")
         (self.folder / "pactgraph.conf").write_text(site)
         user = "user root;" if os.geteuid() == 0 else ""  # nginx's workers may read our files
         main = self.folder / "nginx.conf"

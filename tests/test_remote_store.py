@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from servers import Listener, free_port, pactgraph_command
-from stores import VIRTUOSO_MAX_ROWS, publish, start_oxigraph, start_virtuoso
+from stores import VIRTUOSO_MAX_ROWS, publish
 
 from pactgraph.engine.remote_answers import Reply, classify, mapped
 from pactgraph.errors import LimitExceeded, QueryEngineUnavailable, QueryError
@@ -30,16 +30,8 @@ ALL_TRIPLES = "SELECT * WHERE { ?s ?p ?o }"
 
 
 @pytest.fixture(scope="module")
-def stores(tmp_path_factory):
-    started = {}
-    try:
-        for name, start in (("oxigraph", start_oxigraph), ("virtuoso", start_virtuoso)):
-            started[name] = start(tmp_path_factory.mktemp(name))
-            publish(started[name])
-        yield started
-    finally:
-        for store in started.values():
-            store.stop()
+def stores(remote_stores):
+    return remote_stores
 
 
 def remote_app(stores, name: str, **settings):

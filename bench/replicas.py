@@ -16,7 +16,7 @@ For the benchmark only, nginx's per-client rate (50 a second) is raised and the 
 share lifted: the load generator is one client. The numbers of replicas take turns within each
 round, so a machine whose load changes during the run changes all of them alike; compare the
 ratios, not the figures, on a shared machine. Memory: PSS of each replica's whole process tree
-(bench/processes.py), after the load.
+(bench/processes.py), after the load. The table goes to bench/results/replicas.md too.
 """
 
 from __future__ import annotations
@@ -79,7 +79,10 @@ def main() -> int:
                         tree_memory_bytes(replica.process.pid) for replica in site.replicas)
                 finally:
                     site.stop()
-    print(report(results, memory, args))
+    text = report(results, memory, args)
+    print(text)
+    (BENCH / "results").mkdir(exist_ok=True)  # ignored by git, as bench/run.py's results
+    (BENCH / "results" / "replicas.md").write_text(text + "\n")
     return 0
 
 

@@ -71,10 +71,15 @@ class Replica:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
+        # The counters' folder (web/metrics.py) beside the log: a replica killed with SIGKILL
+        # cannot remove a folder of its own making.
+        metrics = self.log.with_name(f"metrics-{self.port}")
+        metrics.mkdir(exist_ok=True)
         with self.log.open("ab") as sink:
             self.process = subprocess.Popen(
                 [*pactgraph_command(), "serve", "--port", str(self.port), *self.options],
-                stdout=sink, stderr=subprocess.STDOUT, start_new_session=True)
+                stdout=sink, stderr=subprocess.STDOUT, start_new_session=True,
+                env={**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(metrics)})
 
     def wait_ready(self) -> float:
         """Seconds until ``/healthz/ready`` answers 200."""

@@ -8,8 +8,8 @@ values there, and ``/metrics``, whichever worker answers it, sums them all. With
 variable when it is first imported, so nothing here imports it before ``meters()`` is called.
 
 What is counted:
-- ``pactgraph_http_requests_total{route,method,status}``: every request, counted outermost
-  (answers from the front cache and the lean SPARQL path included); ``route`` is the first
+- ``pactgraph_http_requests_total{route,method,status}``: every request, counted before any
+  WSGI layer (answers from the front cache and the lean SPARQL path included); ``route`` is the first
   segment of a path the app routes (``sparql``, ``doc``, ``healthz``...), else ``other``;
 - ``pactgraph_query_seconds{outcome}``: the time a client query spends in the engine (waiting
   for a query worker included), by outcome (``answered`` or the setting whose limit stopped it);
@@ -92,8 +92,9 @@ def refused(setting: str) -> None:
 
 
 class Counting:
-    """WSGI middleware, outermost: counts every request by route and status, and carries the
-    answer cache's hit and miss counts (kept by build/memory.py) into the meters."""
+    """Counts every request by route and status (web/app.py calls it from Flask's ``__call__``,
+    before every WSGI layer), and carries the answer cache's hit and miss counts (kept by
+    build/memory.py) into the meters."""
 
     def __init__(self, app: WSGIApp, routes: frozenset[str], cache: Any) -> None:
         self.app = app

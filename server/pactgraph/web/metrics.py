@@ -9,8 +9,8 @@ variable when it is first imported, so nothing here imports it before ``meters()
 
 What is counted:
 - ``pactgraph_http_requests_total{route,method,status}``: every request, counted before any
-  WSGI layer (answers from the front cache and the lean SPARQL path included); ``route`` is the first
-  segment of a path the app routes (``sparql``, ``doc``, ``healthz``...), else ``other``;
+  WSGI layer (answers from the front cache and the lean SPARQL path included); ``route`` is the
+  first segment of a path the app routes (``sparql``, ``doc``, ``healthz``...), else ``other``;
 - ``pactgraph_query_seconds{outcome}``: the time a client query spends in the engine (waiting
   for a query worker included), by outcome (``answered`` or the setting whose limit stopped it);
 - ``pactgraph_queries_stopped_total{setting}``: queries stopped at a limit: ``query_time_limit_ms``

@@ -209,6 +209,22 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
             process.wait()
 
 
+@pytest.fixture(scope="session")
+def remote_stores(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+    """Oxigraph's server and Virtuoso on loopback, each loaded with the bundled data by
+    ``pactgraph publish`` (tests/stores.py), for the session: {name: Store}."""
+    from stores import publish, start_oxigraph, start_virtuoso
+    started = {}
+    try:
+        for name, start in (("oxigraph", start_oxigraph), ("virtuoso", start_virtuoso)):
+            started[name] = start(tmp_path_factory.mktemp(name))
+            publish(started[name])
+        yield started
+    finally:
+        for store in started.values():
+            store.stop()
+
+
 @pytest.fixture()
 def listener() -> Iterator[Listener]:
     server = Listener()

@@ -98,6 +98,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("cache_max_age_seconds", 3600,
             "How long clients and shared caches may reuse an answer without asking again "
             "(Cache-Control: public, max-age); after that they revalidate with its ETag."),
+    Setting("engine_url", None,
+            "URL of a SPARQL 1.1 endpoint that answers client queries instead of the embedded "
+            "query workers (a remote store loaded with `pactgraph publish`). The limits stay: "
+            "query_time_limit_ms is the HTTP read timeout, max_result_rows and max_result_bytes "
+            "cut the answer; SERVICE and updates are refused before anything is sent. Pages, "
+            "dumps and VoID still read the local prebuilt store of the same files."),
     Setting("store_dir", None,
             "Folder where each version of the input files, once validated, is kept as a prebuilt "
             "store (with its dumps), so that a later start on the same files skips parsing and "

@@ -8,7 +8,7 @@ sent, so the pages are held to the strict one whatever the app's hardening layer
 tests fail on any violation the browser reports (tests/browser/test_strict_policy.py proves that
 the wrapper holds a page to it even when the app's own policy would let it through).
 
-Chromium is Debian's (/usr/bin/chromium, installed by tools/install-chromium.sh), driven by
+Chromium is Debian's (/usr/bin/chromium, installed by tools/install-test-deps.sh), driven by
 Playwright's Python package; Playwright's own browser download is never used.
 """
 
@@ -51,7 +51,7 @@ def chromium_path() -> str:
         found = shutil.which(name)
         if found:
             return found
-    pytest.fail("Chromium is not installed: run tools/install-chromium.sh (the README's test "
+    pytest.fail("Chromium is not installed: run tools/install-test-deps.sh (the README's test "
                 "command does)")
 
 

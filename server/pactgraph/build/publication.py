@@ -52,7 +52,11 @@ class Publication:
 
     @cached_property
     def engine(self) -> Engine:
-        """Where client queries are evaluated: the query pool over the store's N-Quads copy."""
+        """Where client queries are evaluated: the query pool over the store's N-Quads copy, or
+        the SPARQL store at ``engine_url`` (engine/remote.py)."""
+        if self.settings.get("engine_url"):
+            from pactgraph.engine.remote import RemoteEngine
+            return RemoteEngine(self.settings["engine_url"], self.store, self.settings)
         limits = Limits.from_settings(self.settings)
         return EmbeddedEngine(self.store, QueryExecutor(self.folder / prebuilt.QUADS, limits))
 

@@ -13,6 +13,7 @@ from pactgraph.cli.commands import (
     EXPORT_FORMATS,
     add_setting_options,
     command_export,
+    command_publish,
     command_serve,
     command_synth,
     command_validate,
@@ -88,6 +89,19 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--output", metavar="FILE", help="file to write (default: stdout)")
     _add_data_options(export)
     export.set_defaults(handler=command_export)
+
+    publish = commands.add_parser(
+        "publish", help="load the validated data into a SPARQL store (Graph Store Protocol)",
+        description="Validate, then PUT each published named graph (ontology, data...) as "
+                    "N-Triples to a Graph Store Protocol endpoint (?graph=IRI), replacing what "
+                    "the store held under those names; then `pactgraph serve --engine-url` "
+                    "can answer queries from that store. Refuses data that does not conform.")
+    publish.add_argument("--to", required=True, metavar="URL",
+                         help="the store's Graph Store Protocol URL, e.g. "
+                              "http://localhost:7878/store (Oxigraph) or "
+                              "http://localhost:8890/sparql-graph-crud (Virtuoso)")
+    _add_data_options(publish)
+    publish.set_defaults(handler=command_publish)
 
     synth = commands.add_parser(
         "synth", help="write synthetic data at N times the bundled size (for benchmarks)",

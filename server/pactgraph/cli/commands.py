@@ -45,7 +45,7 @@ SERVE_SETTINGS: tuple[str, ...] = (
     "query_time_limit_ms", "max_result_rows", "max_result_bytes", "max_query_length",
     "query_workers", "query_queue_time_limit_ms", "query_per_client_limit", "trusted_proxies",
     "query_memory_limit_mb", "max_request_bytes",
-    "cache_max_entries", "cache_max_bytes", "cache_max_age_seconds", "store_dir")
+    "cache_max_entries", "cache_max_bytes", "cache_max_age_seconds", "store_dir", "engine_url")
 
 
 def _whole_number(text: str) -> int:
@@ -64,7 +64,7 @@ def add_setting_options(parser: argparse.ArgumentParser) -> None:
         kind = _whole_number if isinstance(default, int) else str
         shown = f" (default: {default})" if default not in (None, []) else ""
         many = {"nargs": "+", "metavar": "ADDR"} if isinstance(default, list) else {
-            "metavar": "DIR" if kind is str else "N"}
+            "metavar": ("URL" if name.endswith("_url") else "DIR") if kind is str else "N"}
         parser.add_argument("--" + name.replace("_", "-"), type=kind, dest=name, **many,
                             help=settings_table.HELP[name].replace("%", "%%") + shown)
 
@@ -90,6 +90,20 @@ def command_serve(args: argparse.Namespace) -> int:
         serve(settings_from(args), options)  # returns once granian is stopped
     except DataNotConforming as error:
         return refuse_nonconforming(error)
+    return 0
+
+
+def command_publish(args: argparse.Namespace) -> int:
+    """Validate (refusing data that does not conform), then load every graph into a store."""
+    from pactgraph.build import prebuilt
+    from pactgraph.build.publication import prepare_store
+    from pactgraph.engine.publish import publish
+    try:
+        prepared = prepare_store(settings_from(args))
+    except DataNotConforming as error:
+        return refuse_nonconforming(error)
+    for sent in publish(prepared.folder / prebuilt.QUADS, args.to):
+        print(f"{sent.graph}: {sent.triples} triples (HTTP {sent.status})", file=sys.stderr)
     return 0
 
 

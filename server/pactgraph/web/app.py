@@ -14,6 +14,7 @@ from flask import Flask
 from pactgraph import settings as settings_table
 from pactgraph.build.publication import Prepared, build_publication
 from pactgraph.web import context
+from pactgraph.web.metrics import Counting, routed_segments
 from pactgraph.web.middleware.front_cache import FrontCache, mark_reusable_page
 
 
@@ -21,7 +22,7 @@ def create_app(config: dict[str, Any] | None = None, prepared: Prepared | None =
     """Build the pactgraph application. ``config`` overrides entries of the settings table;
     ``prepared`` is the prebuilt store a parent process built for it (web/server.py)."""
     settings = settings_table.resolve(config)
-    app = Flask("pactgraph")  # the package: templates/ and static/ live at its root
+    app = CountedFlask("pactgraph")  # the package: templates/ and static/ live at its root
     app.config["PACTGRAPH"] = settings
     app.json.sort_keys = False
     context.attach(app, build_publication(settings, prepared))
@@ -45,4 +46,20 @@ def create_app(config: dict[str, Any] | None = None, prepared: Prepared | None =
     # (web/middleware/lean_sparql.py), and a repeated GET from memory
     # (web/middleware/front_cache.py).
     app.wsgi_app = FrontCache(QueryPath(app.wsgi_app, app), context.answers_of(app))
+    # Outside every WSGI layer: each request counted for /metrics, however it is answered.
+    app.counting = Counting(lambda environ, start: app.wsgi_app(environ, start),
+                            routed_segments(rule.rule for rule in app.url_map.iter_rules()),
+                            context.answers_of(app))
     return app
+
+
+class CountedFlask(Flask):
+    """Flask, with every request counted (web/metrics.py) before it reaches ``wsgi_app``, the
+    stack of WSGI layers, which stays as it was for whoever looks at it."""
+
+    counting: Counting | None = None
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        if self.counting is None:
+            return super().__call__(environ, start_response)
+        return self.counting(environ, start_response)

@@ -28,6 +28,7 @@ from typing import Any
 
 from pactgraph.engine.base import Answer, Job
 from pactgraph.errors import LimitExceeded, SettingError
+from pactgraph.web import metrics
 from pactgraph.web.context import publication_of
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -120,9 +121,19 @@ def limiter_for(app: Any) -> ClientLimiter:
 
 
 def run_query(app: Any, environ: dict[str, Any], job: Job) -> Answer:
-    """Answer ``job`` in one of ``app``'s query workers, within the sender's share."""
-    with limiter_for(app).slot(environ):
-        return publication_of(app).engine.run(job)
+    """Answer ``job`` in one of ``app``'s query workers, within the sender's share (both are
+    counted for /metrics: web/metrics.py)."""
+    try:
+        with limiter_for(app).slot(environ):
+            return metrics.timed(lambda: publication_of(app).engine.run(job), _limit_of)
+    except LimitExceeded as error:
+        if error.setting == "query_per_client_limit":  # refused here, before the engine
+            metrics.refused(error.setting)
+        raise
+
+
+def _limit_of(error: BaseException) -> str | None:
+    return error.setting if isinstance(error, LimitExceeded) else None
 
 
 def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:

@@ -18,12 +18,18 @@ pool on the way out (granian's workers end through multiprocessing, which skips 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gc
 import logging
 import multiprocessing.util
+import os
+import shutil
 import socket
+import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from granian.constants import HTTPModes, Interfaces
@@ -35,6 +41,7 @@ from pactgraph.build.publication import Prepared, prepare_store
 from pactgraph.errors import CannotListen, QueryEngineUnavailable
 from pactgraph.web.app import create_app
 from pactgraph.web.buffering_front import BufferingFront
+from pactgraph.web.metrics import MULTIPROCESS_DIR
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +105,10 @@ def check_address(host: str, port: int) -> None:
     try:
         family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
         with socket.socket(family, kind, proto) as probe:
+            # As every server does: connections of a server that just ended (killed, restarted
+            # by systemd) linger in TIME_WAIT for a minute and must not stop a new one; a
+            # server still listening there still does.
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             probe.bind(address)
     except (OSError, OverflowError) as error:
         reason = getattr(error, "strerror", None) or str(error)
@@ -131,4 +142,25 @@ def serve(config: dict[str, Any], options: ServerOptions) -> None:
     gc.freeze()
     server = Server("pactgraph", **options.granian_options())
     loader = functools.partial(worker_app, dict(config), options.threads, prepared)
-    server.serve(target_loader=loader, wrap_loader=False)
+    with metrics_folder():
+        server.serve(target_loader=loader, wrap_loader=False)
+
+
+@contextlib.contextmanager
+def metrics_folder() -> Iterator[None]:
+    """Where every worker writes its counters for /metrics (web/metrics.py): the folder
+    ``PROMETHEUS_MULTIPROC_DIR`` names, emptied of an earlier run's files, else a fresh one,
+    removed at the end. Set before granian starts a worker, which inherits it."""
+    given = os.environ.get(MULTIPROCESS_DIR)
+    if given:
+        for stale in Path(given).glob("*.db"):
+            stale.unlink()
+        yield
+        return
+    folder = tempfile.mkdtemp(prefix="pactgraph-metrics-")
+    os.environ[MULTIPROCESS_DIR] = folder
+    try:
+        yield
+    finally:
+        del os.environ[MULTIPROCESS_DIR]
+        shutil.rmtree(folder, ignore_errors=True)

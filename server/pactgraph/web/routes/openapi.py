@@ -14,6 +14,7 @@ from flask import Blueprint, Response, current_app, json, request
 from pactgraph import formats
 from pactgraph.build.downloads import DUMP_FILES
 from pactgraph.web.context import publication
+from pactgraph.web.routes import health
 
 blueprint = Blueprint("openapi", __name__)
 
@@ -126,20 +127,6 @@ def _get(operation: dict) -> dict:
     return {"get": operation}
 
 
-HEALTH_SCHEMA = {
-    "type": "object",
-    "required": ["status", "query_workers", "warnings"],
-    "properties": {
-        "status": {"type": "string", "enum": ["ready", "not ready"]},
-        "query_workers": {"type": "object", "properties": {
-            "running": {"type": "integer"}, "configured": {"type": "integer"},
-            "network": {"type": "string", "enum": ["none", "reachable"]},
-            "isolation": {"type": ["string", "null"]}}},
-        "warnings": {"type": "array", "items": {"type": "string"}},
-    },
-}
-
-
 def description(settings: dict[str, Any]) -> dict:
     """The OpenAPI document, with this server's limits written into it."""
     limits = (f"Limits: a query runs at most {settings['query_time_limit_ms']} ms "
@@ -217,18 +204,11 @@ def description(settings: dict[str, Any]) -> dict:
                                   "responses": {"200": {"description": "The settings table.",
                                                         "content": _content(["application/json"],
                                                                             SETTINGS_SCHEMA)}}}),
-        "/healthz": _get({"summary": "Whether this process can answer queries, and whether its "
-                                     "query workers are cut off from the network",
-                          "responses": {
-                              "200": {"description": "Ready (never cached); `warnings` says if "
-                                                     "the query workers can reach the network.",
-                                      "content": _content(["application/json"], HEALTH_SCHEMA)},
-                              "503": {"description": "No query worker is running.",
-                                      "content": _content(["application/json"], HEALTH_SCHEMA)}}}),
         "/openapi.json": _get({"summary": "This description", "responses": {
             "200": {"description": "OpenAPI 3.1", "content": _content(["application/json"],
                                                                       {"type": "object"})}}}),
     }
+    paths.update(health.OPENAPI_PATHS)  # /healthz, /healthz/live, /healthz/ready, /metrics
     for operations in paths.values():
         for operation in operations.values():
             operation["responses"].setdefault("405", ERRORS["405"])

@@ -1,0 +1,230 @@
+"""The remote engine: client queries answered by a SPARQL 1.1 store pactgraph does not own.
+
+``pactgraph serve --engine-url http://host:port/sparql`` puts this engine behind the seam
+(engine/base.py) instead of the query pool. Everything decided before a query is evaluated stays
+pactgraph's: the one query plan (web/plan.py) refuses SERVICE, a FROM naming another graph, an
+over-long query, and ``run`` checks SERVICE and FROM again, then parses the query locally, so that
+an update or a syntax error is refused before anything is sent. Only then is the query sent, as a
+form POST (Virtuoso 7.2 never answers a direct ``application/sparql-query`` POST):
+
+- to the one configured URL, through one urllib3 pool of kept-alive connections per server
+  process; no other host or path is ever reached, and the client never names one;
+- with the published graphs as the dataset (``default-graph-uri``, ``named-graph-uri``) unless
+  the client named its own: Virtuoso ignores its ``DefaultGraph`` setting for protocol requests
+  and would otherwise read every graph it holds, its system graphs included;
+- with the prefixes the embedded engine offers (``namespaces.PREFIXES``) declared where the
+  query does not declare them itself;
+- a SELECT with no LIMIT of its own gets ``LIMIT max_result_rows+1``, as in the query
+  workers; the read timeout is ``query_time_limit_ms``, and at most a few times
+  ``max_result_bytes`` of an answer are read.
+
+The answer is read back (engine/remote_answers.py: Virtuoso's booleans and durations mapped, its
+signals turned into ours) and written by the workers' own writers, with the row and byte caps.
+The server's own fixed queries (VoID counts), the pages and the dumps read the local prebuilt
+store of the same validated files that ``pactgraph publish`` loaded into the store.
+"""
+
+from __future__ import annotations
+
+import threading
+from urllib.parse import urlencode, urlsplit
+
+import pyoxigraph as ox
+
+from pactgraph.engine.answers import trailing_limit
+from pactgraph.engine.base import Answer, Engine, Health, Job
+from pactgraph.engine.outbound import check_query, dataset_clause_graphs
+from pactgraph.engine.remote_answers import (
+    ROW_CAP_HEADER,
+    Reply,
+    classify,
+    cut_by_store,
+    read_results,
+    read_triples,
+)
+from pactgraph.engine.results import write
+from pactgraph.engine.store import QueryResult, TripleStore
+from pactgraph.errors import LimitExceeded, NotAcceptable, QueryEngineUnavailable, QueryError
+from pactgraph.formats import offered_for
+from pactgraph.namespaces import PREFIXES
+
+SETTING = "engine_url"
+ACCEPT = {"select": "application/sparql-results+json", "ask": "application/sparql-results+json",
+          "graph": "application/n-triples"}
+CONNECT_SECONDS = 2.0
+HEALTH_SECONDS = 2.0
+READ_FACTOR = 4  # an answer is read up to this many times max_result_bytes (N-Triples or JSON)
+_EMPTY = ox.Store()  # parses queries (evaluates them on nothing) to know their kind
+
+
+def _kind_of(query: str) -> str:
+    """'select', 'ask' or 'graph' for a query, which is parsed (on an empty store) first: an
+    update or a syntax error is a QueryError here, before anything is sent."""
+    try:
+        result = _EMPTY.query(query, prefixes=PREFIXES)
+    except SyntaxError as error:
+        raise QueryError(f"SPARQL syntax error: {error}") from None
+    except (ValueError, RuntimeError) as error:
+        raise QueryError(f"the query cannot be evaluated: {error}") from None
+    if isinstance(result, ox.QueryBoolean):
+        return "ask"
+    return "select" if isinstance(result, ox.QuerySolutions) else "graph"
+
+
+def with_prefixes(query: str) -> str:
+    """``query`` with the embedded engine's default prefixes declared where it does not declare
+    them (a redeclared prefix would change nothing; an undeclared one would not parse)."""
+    lowered = query.lower()
+    missing = [f"PREFIX {name}: <{iri}>" for name, iri in PREFIXES.items()
+               if f"{name.lower()}:" in lowered and f"prefix {name.lower()}:" not in lowered]
+    return "\n".join([*missing, query]) if missing else query
+
+
+class RemoteEngine(Engine):
+    def __init__(self, url: str, store: TripleStore, settings: dict) -> None:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            from pactgraph.errors import SettingError
+            raise SettingError(f"the {SETTING} setting must be an http or https URL of a SPARQL "
+                               f"endpoint, not {url!r}")
+        self.url = url
+        self.path = parts.path or "/"
+        self.store = store  # the local prebuilt store: the server's own counts
+        self.graph_names = store.graph_names
+        self.time_limit_ms = int(settings["query_time_limit_ms"])
+        self.max_rows = int(settings["max_result_rows"])
+        self.max_bytes = int(settings["max_result_bytes"])
+        self.connections = max(2, int(settings["query_workers"]))
+        self._pool = None
+        self._lock = threading.Lock()
+        self._row_cap: tuple[int | None] | None = None  # learnt once: (the store's cap or None,)
+
+    # -- the HTTP client, one pool per process (made after granian forks its workers)
+
+    def _http(self):
+        with self._lock:
+            if self._pool is None:
+                import urllib3
+                self._pool = urllib3.connection_from_url(
+                    self.url, maxsize=self.connections, block=False, retries=False,
+                    timeout=urllib3.Timeout(connect=CONNECT_SECONDS,
+                                            read=self.time_limit_ms / 1000))
+            return self._pool
+
+    def _post(self, fields: list[tuple[str, str]], accept: str, budget: int,
+              read_seconds: float | None = None) -> tuple[Reply, bool]:
+        """POST the form ``fields`` to the store's URL; its reply (at most ``budget`` bytes read)
+        and whether it was read to its end."""
+        import urllib3
+        headers = {"Accept": accept, "Content-Type": "application/x-www-form-urlencoded"}
+        timeout = urllib3.Timeout(connect=CONNECT_SECONDS, read=read_seconds) \
+            if read_seconds else urllib3.util.timeout.Timeout.DEFAULT_TIMEOUT
+        try:
+            response = self._http().urlopen("POST", self.path, body=urlencode(fields),
+                                            headers=headers, preload_content=False,
+                                            timeout=timeout, assert_same_host=True)
+            body = response.read(budget + 1)
+            complete = len(body) <= budget
+            if not complete:  # the rest is not read: this connection is not kept
+                response.close()
+            response.release_conn()
+        except urllib3.exceptions.ReadTimeoutError:
+            raise LimitExceeded("query_time_limit_ms", f"the SPARQL store did not answer within "
+                                f"{self.time_limit_ms} ms, the longest a query may run here. "
+                                "Make the query cheaper: add LIMIT or narrow its patterns"
+                                ) from None
+        except urllib3.exceptions.HTTPError as error:
+            raise QueryEngineUnavailable(f"the SPARQL store at {self.url} (the {SETTING} "
+                                         f"setting) cannot be reached: {error}") from None
+        headers = {name.lower(): value for name, value in response.headers.items()}
+        return Reply(response.status, headers, body[:budget]), complete
+
+    # -- the seam
+
+    def run(self, job: Job) -> Answer:
+        check_query(job.query, self.graph_names)
+        kind = _kind_of(job.query)
+        media_type = job.media_types.get(kind)
+        if media_type is None:
+            raise NotAcceptable([*offered_for(kind), "text/html"])
+        query = job.query
+        if kind == "select" and trailing_limit(query) is None:  # Virtuoso refuses ASK ... LIMIT
+            limited = f"{query}\nLIMIT {self.max_rows + 1}"
+            try:
+                if _kind_of(limited) == kind:
+                    query = limited
+            except QueryError:
+                pass  # a trailing VALUES or a LIMIT of its own: sent as written
+        reply, complete = self._post(self._fields(with_prefixes(query), job), ACCEPT[kind],
+                                     READ_FACTOR * self.max_bytes + 65536)
+        classify(reply, SETTING, self.time_limit_ms)
+        if kind == "graph":
+            value = read_triples(reply.body, reply.virtuoso, complete)
+            cap = self._store_row_cap()
+            if cap is not None and len(value) >= cap:
+                raise QueryEngineUnavailable(
+                    f"the SPARQL store (the {SETTING} setting) cuts every answer at {cap} rows "
+                    "(Virtuoso's ResultSetMaxRows), and this one may have been cut there without "
+                    "a word; raise the store's limit above max_result_rows")
+        else:
+            if not complete:
+                raise LimitExceeded("max_result_bytes", f"the SPARQL store's answer is longer "
+                                    f"than {READ_FACTOR} x {self.max_bytes} bytes; ask for "
+                                    "fewer or shorter values")
+            kind, value = read_results(reply.body, reply.virtuoso)
+            if kind == "select":
+                cut_by_store(reply, len(value.rows), self.max_rows + 1, SETTING)
+        written = write(QueryResult(kind, value), media_type, self.max_rows, job.link,
+                        self.max_bytes)
+        return Answer(kind, media_type, written.body, written.rows, written.truncated)
+
+    def _store_row_cap(self) -> int | None:
+        """The row cap of the store, if it cuts answers below ``max_result_rows`` + 1 (Virtuoso's
+        ``ResultSetMaxRows`` cuts a CONSTRUCT silently and says so only on a SELECT): learnt
+        once per process, by a SELECT of that many generated rows."""
+        if self._row_cap is None:
+            wanted = self.max_rows + 1
+            values = " ".join(f"VALUES ?v{index} {{0 1 2 3 4 5 6 7 8 9}}"
+                              for index in range(len(str(wanted))))
+            probe = f"SELECT ?v0 WHERE {{ {values} }} LIMIT {wanted}"
+            reply, _ = self._post([("query", probe)], ACCEPT["select"], 64 * wanted + 65536)
+            classify(reply, SETTING, self.time_limit_ms)
+            header = reply.headers.get(ROW_CAP_HEADER.lower())
+            self._row_cap = (int(header) if header and header.isdigit()
+                             and int(header) < wanted else None,)
+        return self._row_cap[0]
+
+    def _fields(self, query: str, job: Job) -> list[tuple[str, str]]:
+        fields = [("query", query)]
+        if job.default_graphs or job.named_graphs:
+            fields += [("default-graph-uri", iri) for iri in job.default_graphs]
+            named = job.named_graphs or self.graph_names  # as pyoxigraph: all of ours
+            fields += [("named-graph-uri", iri) for iri in named]
+        elif not dataset_clause_graphs(job.query):
+            fields += [("default-graph-uri", iri) for iri in self.graph_names]
+            fields += [("named-graph-uri", iri) for iri in self.graph_names]
+        return fields
+
+    def count(self, pattern: str, variables: str, graph_name: str | None = None) -> int:
+        return self.store.count(pattern, variables, graph_name)
+
+    def start(self) -> None:
+        self._http()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._pool is not None:
+                self._pool.close()
+                self._pool = None
+
+    def health(self) -> Health:
+        """Ready when the store answers ``ASK {}`` within 2 s."""
+        try:
+            reply, _ = self._post([("query", "ASK {}")], ACCEPT["ask"], 65536, HEALTH_SECONDS)
+            classify(reply, SETTING, self.time_limit_ms)
+            running = 1
+        except (QueryEngineUnavailable, LimitExceeded, QueryError):
+            running = 0
+        return Health(running=running, configured=1, network_isolated=False,
+                      isolation=f"a remote SPARQL store evaluates queries ({self.url}); SERVICE "
+                                "is refused by reading the query text")

@@ -4,6 +4,7 @@ memory."""
 
 from __future__ import annotations
 
+import os
 import socket
 from pathlib import Path
 
@@ -68,3 +69,15 @@ def _process_memory(pid: int) -> int:
         except OSError:
             continue
     return 0
+
+
+def tree_cpu_seconds(root: int) -> float:
+    """Processor time (user and system) used so far by ``root`` and its descendants, from /proc:
+    each live process's own, plus what it has from children it reaped (so a query worker replaced
+    meanwhile still counts, through its loader). Processes that end while it reads are skipped."""
+    ticks = 0
+    for pid, _ in process_family(root):
+        fields = _stat_fields(pid)
+        if fields:  # utime, stime, cutime, cstime: fields 14-17 of stat, 11-14 after the name
+            ticks += sum(int(value) for value in fields[11:15])
+    return ticks / os.sysconf("SC_CLK_TCK")

@@ -511,17 +511,18 @@ def markdown(results: dict) -> str:
                 f"{_number(statistics.median(lat) if lat else None, 1)} | "
                 f"{row['oxigraph_load_s']:.1f} | {row['oxigraph_start_s']:.2f} | "
                 f"{row['oxigraph_memory_mb']:.0f} | {max(olat, default=float('nan')):.1f} |")
-    lines += ["", "Per question, ms (uncached; pactgraph / oxigraph):", "",
-              "| question | " + " | ".join(f"{r['scale']}×" for r in results["scales"]) + " |",
-              "|---|" + "---|" * len(results["scales"])]
-    for name in example_queries():
-        cells = []
-        for row in results["scales"]:
-            mine = row["latencies"].get(name)
-            theirs = row["oxigraph_latencies"].get(name)
-            cells.append(("—" if mine is None else f"{mine:.0f}")
-                         + " / " + ("—" if theirs is None else f"{theirs:.0f}"))
-        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    if results["scales"]:
+        lines += ["", "Per question, ms (uncached; pactgraph / oxigraph):", "",
+                  "| question | " + " | ".join(f"{r['scale']}×" for r in results["scales"]) + " |",
+                  "|---|" + "---|" * len(results["scales"])]
+        for name in example_queries():
+            cells = []
+            for row in results["scales"]:
+                mine = row["latencies"].get(name)
+                theirs = row["oxigraph_latencies"].get(name)
+                cells.append(("—" if mine is None else f"{mine:.0f}")
+                             + " / " + ("—" if theirs is None else f"{theirs:.0f}"))
+            lines.append(f"| {name} | " + " | ".join(cells) + " |")
     if results.get("shutdown"):
         lines += ["", *shutdown_markdown(results["shutdown"])]
     if results["problems"]:

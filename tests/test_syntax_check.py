@@ -42,7 +42,7 @@ def test_a_malformed_query_gets_400_while_runaways_hold_every_worker(saturated_a
     app = saturated_app
     pool = executor_for(app)
     pool.start()
-    (busy,) = full_pool(pool)
+    (busy,) = full_pool(pool)  # a malformed query waits CHECK_AFTER_SECONDS, then is checked
     outcome: list[int] = []
     runaway = threading.Thread(target=lambda: outcome.append(app.test_client().get(
         "/sparql", query_string={"query": RUNAWAY}, headers={"Accept": SRJ}).status_code))

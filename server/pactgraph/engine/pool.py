@@ -37,7 +37,7 @@ from pactgraph.engine.base import Answer, Job
 from pactgraph.engine.processes import Loader, Worker, await_ready, kill_all, launch_loader
 from pactgraph.engine.restarts import Restarts
 from pactgraph.engine.sandbox import ISOLATED
-from pactgraph.engine.syntax_check import checker_for
+from pactgraph.engine.syntax_check import CHECK_AFTER_SECONDS, checker_for
 from pactgraph.engine.worker_exit import answer_from, death_error, load_failure
 from pactgraph.errors import LimitExceeded, QueryEngineUnavailable, QueryError
 from pactgraph.settings import DEFAULTS
@@ -223,11 +223,11 @@ class QueryExecutor:
         return answer_from(reply, job, self.limits.memory_mb)
 
     def _take_worker(self, job: Job) -> Worker:
-        """An idle worker. When none is free at once, a malformed query is refused first (the
+        """An idle worker. When none is free soon, a malformed query is refused first (the
         syntax checker, engine/syntax_check.py), and only then does the query wait its turn."""
         queue_until = time.monotonic() + self.limits.queue_ms / 1000
         try:
-            return self._idle.get_nowait()
+            return self._idle.get(timeout=min(CHECK_AFTER_SECONDS, self.limits.queue_ms / 1000))
         except queue.Empty:
             syntax_error = self.checker.error_in(job.query)
         if syntax_error is not None:

@@ -7,8 +7,11 @@ SERVICE connection as soon as ``query()`` is called, so it may never parse in a 
 reach the network, and rdflib's parser (2.6 ms a query) accepts a grammar of its own, not
 pyoxigraph's. What was chosen (measured on this 2-core machine, README "Performance"):
 
-- the check runs only when no worker is free at once: a query that finds one idle goes straight to
-  it, which reports a syntax error as before, so a first-time query pays nothing for the check;
+- the check runs only when no worker is free within ``CHECK_AFTER_SECONDS``: a query that gets
+  one goes to it, which reports a syntax error as before, so a first-time query pays nothing for
+  the check, nor does one queued behind cheap queries (a worker is free within milliseconds;
+  checking every query that found the workers busy at that instant cost each a second round
+  trip under load: bench/run.py's cheap mix);
 - it runs in the pool's *syntax checker*, a process forked by the loader like the workers, so
   without a network (engine/sandbox.py), that parses with pyoxigraph itself (the very grammar the
   workers use; ~50 us for a malformed query, ~160 us for a well-formed one) on an empty store,
@@ -35,6 +38,7 @@ from pactgraph.errors import QueryEngineUnavailable
 log = logging.getLogger(__name__)
 
 CHECK_SECONDS = 0.5  # how long a check may take (and how long a request waits for its turn)
+CHECK_AFTER_SECONDS = 0.05  # how long a query waits for a worker before it is checked
 
 
 class SyntaxChecker:

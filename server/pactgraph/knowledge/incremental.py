@@ -7,9 +7,12 @@ written by hand, so a shape edited later is analysed again:
 
 - the *touched* nodes are the subjects and objects of the triples the edit removed or added;
 - a node can get a different result from shape S only if S may target it (before or after the
-  edit) and it lies within S's reach of a touched node, walking triples (not ``rdf:type``) either
-  way in the data before and after together (literals are nodes too: two resources that share a
-  value are joined through it, as a SPARQL join on that value would be);
+  edit) and it lies within S's reach of a touched node, walking either way, in the data before
+  and after together, only triples whose predicate S reads (knowledge/chains.py
+  ``shape_predicates``: a chain from the focus to a triple S reads is made of such triples; a
+  shape with a variable predicate walks every triple, ``rdf:type`` included);
+  literals are nodes too: two resources that share a value are joined through it, as a SPARQL
+  join on that value would be;
 - an old finding does not record its shape, so one about a node within any shape's reach is
   judged again.
 
@@ -27,21 +30,26 @@ from collections.abc import Callable
 from rdflib import BNode, Graph, Literal
 from rdflib.namespace import RDF, RDFS
 
+from pactgraph.knowledge.chains import shape_predicates
 from pactgraph.knowledge.reach import node_shapes, reach_table, shape_reach
 from pactgraph.knowledge.sources import Knowledge, ValidationReport
 from pactgraph.namespaces import SH
 
 
-def distances(graph: Graph, seeds: set, steps: int) -> dict:
-    """Each node at most ``steps`` triples (not ``rdf:type``) away from ``seeds``, either way,
-    with how many."""
+def distances(graph: Graph, seeds: set, steps: int, predicates: frozenset | None = None
+              ) -> dict:
+    """Each node at most ``steps`` triples away from ``seeds``, either way, with how many:
+    through triples whose predicate is in ``predicates`` (None: any)."""
+    def follows(predicate) -> bool:
+        return predicates is None or predicate in predicates
+
     reached, ring = dict.fromkeys(seeds, 0), set(seeds)
     for step in range(1, steps + 1):
         following = set()
         for node in ring:
             if not isinstance(node, Literal):
-                following.update(o for p, o in graph.predicate_objects(node) if p != RDF.type)
-            following.update(s for s, p in graph.subject_predicates(node) if p != RDF.type)
+                following.update(o for p, o in graph.predicate_objects(node) if follows(p))
+            following.update(s for s, p in graph.subject_predicates(node) if follows(p))
         ring = following - reached.keys()
         reached.update(dict.fromkeys(ring, step))
         if not ring:
@@ -79,14 +87,13 @@ def affected_nodes(before: Graph, after: Graph, shapes: Graph,
     reaches = {shape: shape_reach(shapes, shape) for shape in node_shapes(shapes)}
     if any(reach is None for reach in reaches.values()):
         return None
-    steps = distances(before + after, seeds, max(reaches.values(), default=0))
-    typed = [(data, {node: set(data.objects(node, RDF.type)) for node in steps})
-             for data in (before, after)]
+    both = before + after
     affected = set()
     for shape, reach in reaches.items():
+        steps = distances(both, seeds, reach, shape_predicates(shapes, shape))
         targets = _targeting(shapes, ontology, shape)
-        affected |= {node for node, step in steps.items() if step <= reach and any(
-            targets(data, node, types[node]) for data, types in typed)}
+        affected |= {node for node in steps if any(
+            targets(data, node, set(data.objects(node, RDF.type))) for data in (before, after))}
     return affected
 
 

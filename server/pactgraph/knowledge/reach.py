@@ -14,7 +14,9 @@ A shape has no bounded reach (``None``) where that argument fails: a pattern joi
 through no shared variable (a join through a FILTER or BIND only), a ``*`` or ``+`` path other
 than ``rdfs:subClassOf`` (which runs in the ontology, unchanged by a data edit), a variable
 predicate shared between patterns, or an ``rdf:type`` pattern whose class variable is shared
-(classes are hubs that the walk of knowledge/incremental.py skips). ``reach_table`` writes the
+(so an ``rdf:type`` pattern only ever ends a chain, and the walk of knowledge/incremental.py
+never crosses one: from a class it would reach every instance). knowledge/chains.py lists the
+predicates a shape's chains are made of. ``reach_table`` writes the
 analysis down, shape by shape (the README's performance section lists it).
 """
 

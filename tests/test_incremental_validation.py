@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from rdflib import Graph, URIRef
 
+from pactgraph.knowledge.chains import shape_predicates
 from pactgraph.knowledge.incremental import affected_nodes, revalidate
 from pactgraph.knowledge.reach import reach_table, sparql_reach
 from pactgraph.knowledge.sources import Knowledge
@@ -105,3 +106,26 @@ def test_every_shape_of_ours_has_a_bounded_reach():
     table = dict(reach_table(shapes))
     assert len(table) > 30
     assert all(reach is not None for reach in table.values()), table
+
+
+SHAPES_PREFIX = """@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix pg: <https://w3id.org/pactgraph/def#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix ex: <http://example.org/> .
+"""
+
+
+@pytest.mark.parametrize(("shape", "predicates"), [
+    ("ex:S a sh:NodeShape ; sh:targetClass pg:Treaty ; sh:sparql [ sh:select "
+     '"SELECT $this WHERE { $this pg:party ?s . ?s rdfs:label ?l . ?s a pg:State }" ] .',
+     {"https://w3id.org/pactgraph/def#party", "http://www.w3.org/2000/01/rdf-schema#label"}),
+    ("ex:S a sh:NodeShape ; sh:targetClass pg:Treaty ; sh:property [ sh:path "
+     "( pg:membership [ sh:inversePath pg:member ] ) ; sh:class pg:State ] .",
+     {"https://w3id.org/pactgraph/def#membership", "https://w3id.org/pactgraph/def#member"}),
+    ("ex:S a sh:NodeShape ; sh:targetClass pg:Treaty ; sh:sparql [ sh:select "
+     '"SELECT $this WHERE { $this ?p ?o }" ] .', None),
+])
+def test_the_walk_follows_only_the_predicates_a_shape_reads(shape, predicates):
+    shapes = Graph().parse(data=SHAPES_PREFIX + shape, format="turtle")
+    found = shape_predicates(shapes, URIRef("http://example.org/S"))
+    assert (None if found is None else {str(p) for p in found}) == predicates

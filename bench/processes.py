@@ -26,17 +26,6 @@ def tree_memory_bytes(root: int) -> int:
     return sum(_process_memory(pid) for pid, _ in process_family(root))
 
 
-def tree_cpu_seconds(root: int) -> float:
-    """CPU time (user + system) spent so far by ``root`` and its descendants, from /proc, with
-    the time of children they have already reaped: the difference across a load is the server's
-    CPU for that load, steadier than requests per second on a machine shared with other work."""
-    ticks = 0
-    for pid, _ in process_family(root):
-        if fields := _stat_fields(pid):
-            ticks += sum(int(value) for value in fields[11:15])  # utime stime cutime cstime
-    return ticks / os.sysconf("SC_CLK_TCK")
-
-
 def _stat_fields(pid: int) -> list[str] | None:
     """The fields of /proc/PID/stat after the command name (state first), or None if gone."""
     try:
@@ -80,3 +69,15 @@ def _process_memory(pid: int) -> int:
         except OSError:
             continue
     return 0
+
+
+def tree_cpu_seconds(root: int) -> float:
+    """Processor time (user and system) used so far by ``root`` and its descendants, from /proc:
+    each live process's own, plus what it has from children it reaped (so a query worker replaced
+    meanwhile still counts, through its loader). Processes that end while it reads are skipped."""
+    ticks = 0
+    for pid, _ in process_family(root):
+        fields = _stat_fields(pid)
+        if fields:  # utime, stime, cutime, cstime: fields 14-17 of stat, 11-14 after the name
+            ticks += sum(int(value) for value in fields[11:15])
+    return ticks / os.sysconf("SC_CLK_TCK")

@@ -134,9 +134,10 @@ def test_other_clients_are_served_while_a_query_runs_away(limited_app, limited):
 def test_a_full_pool_answers_503_with_retry_after(limited_app, limited, full_pool):
     statuses: list[int] = []
     query = PATHOLOGICAL["cartesian product with ORDER BY"]
+    # Two different runaways: the same query twice would share one evaluation (web/coalescing.py).
     hogs = [threading.Thread(target=lambda n=n: statuses.append(another_client(
-        limited_app, f"192.0.2.{n}").get("/sparql", query_string={"query": query}).status_code))
-        for n in (1, 2)]
+        limited_app, f"192.0.2.{n}").get("/sparql", query_string={"query": f"{query}\n# {n}"})
+        .status_code)) for n in (1, 2)]
     for hog in hogs:
         hog.start()
     # Wait until both workers are taken, then ask for a third.

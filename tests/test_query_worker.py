@@ -133,7 +133,7 @@ def test_a_stack_overflow_is_said_as_a_crash(caplog, full_pool):
     assert "crashed (signal 11, SIGSEGV) while parsing or evaluating" in text, text
     assert "nested very deeply" in text and "MB" not in text
     # One line in the log, naming the query; no stack trace.
-    logged = [record for record in caplog.records if record.name == "pactgraph.engine.pool"]
+    logged = [record for record in caplog.records if record.name == "pactgraph.engine.worker_exit"]
     assert len(logged) == 1 and logged[0].exc_info is None and "FILTER((((" in logged[0].message
 
 

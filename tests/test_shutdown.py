@@ -45,7 +45,8 @@ def children() -> dict[int, list[int]]:
 
 
 def generations(master: int) -> list[list[int]]:
-    """The server's processes by generation: [parent], granian workers, loaders, query workers."""
+    """The server's processes by generation: [parent], granian workers, loaders, query workers
+    and syntax checkers."""
     tree, found = children(), [[master]]
     for _ in range(3):
         found.append([child for parent in found[-1] for child in tree.get(parent, [])])
@@ -59,7 +60,8 @@ def whole_family(master: int, workers: int, query_workers: int) -> list[tuple[in
     while True:
         found = generations(master)
         counts = [len(generation) for generation in found]
-        if counts == [1, workers, workers, workers * query_workers]:
+        # Each loader forks its query workers and one syntax checker (engine/syntax_check.py).
+        if counts == [1, workers, workers, workers * (query_workers + 1)]:
             break
         assert time.monotonic() < deadline, f"the server's processes never all came up: {counts}"
         time.sleep(0.1)

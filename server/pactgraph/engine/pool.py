@@ -17,9 +17,7 @@ shares the copy with them (engine/worker.py).
 Forking the server process itself would be unsafe: it runs request threads that may hold locks at
 the moment of the fork. The pool of a process belongs to that process: after a fork (granian
 forking its workers) the child starts its own pool on first use, or at boot (``web/server.py``).
-
-API: ``QueryExecutor.run(Job) -> Answer`` (engine/base.py); the embedded engine holds one
-(engine/embedded.py).
+API: ``QueryExecutor.run(Job) -> Answer`` (engine/base.py), held by engine/embedded.py.
 """
 
 from __future__ import annotations
@@ -39,12 +37,9 @@ from pactgraph.engine.base import Answer, Job
 from pactgraph.engine.processes import Loader, Worker, await_ready, kill_all, launch_loader
 from pactgraph.engine.restarts import Restarts
 from pactgraph.engine.sandbox import ISOLATED
+from pactgraph.engine.syntax_check import CHECK_AFTER_SECONDS, checker_for
 from pactgraph.engine.worker_exit import answer_from, death_error, load_failure
-from pactgraph.errors import (
-    LimitExceeded,
-    PactgraphError,
-    QueryEngineUnavailable,
-)
+from pactgraph.errors import LimitExceeded, QueryEngineUnavailable, QueryError
 from pactgraph.settings import DEFAULTS
 
 log = logging.getLogger(__name__)
@@ -86,10 +81,9 @@ class QueryExecutor:
         self._workers: set[Worker] = set()
         self._loaders: set[Loader] = set()
         self._loader: Loader | None = None
-        # Whether the workers are cut off from the network (engine/sandbox.py); known once a loader
-        # runs.
-        self.isolation: str | None = None
+        self.isolation: str | None = None  # are the workers cut off (engine/sandbox.py)?
         self.loader_starts = Restarts()  # a loader that keeps failing is not started again
+        self.checker = checker_for(self)
         _LIVE.add(self)
         # An executor dropped with its app (tests build many) takes its processes with it.
         # (At exit ``close_all`` does it, marking the pool closed first.)
@@ -98,9 +92,8 @@ class QueryExecutor:
     # -- life cycle
 
     def start(self) -> None:
-        """Start the loader and the workers now (and wait until they are ready), if not started
-        in this process yet. ``run`` calls it; the server calls it early to keep the first query
-        fast."""
+        """Start the loader, the workers and the syntax checker now (ready when it returns), if
+        not started in this process yet. ``run`` calls it; the server, early (web/server.py)."""
         with self._lock:
             if self._owner == os.getpid():
                 return
@@ -109,6 +102,7 @@ class QueryExecutor:
             self._workers.clear()
             self._loaders.clear()
             self._loader = None
+            self.checker = checker_for(self)
             self._owner = os.getpid()
             try:
                 started = [self._spawn() for _ in range(self.limits.workers)]
@@ -118,6 +112,7 @@ class QueryExecutor:
         for worker in started:
             await_ready(worker, worker.conn, "a query worker")
             self._idle.put(worker)
+        self.checker.start()  # forked now, so that the first busy moment does not wait for it
 
     def _start_loader(self) -> Loader:
         loader, reply = launch_loader(self.limits.memory_mb,
@@ -136,8 +131,9 @@ class QueryExecutor:
         self.isolation = isolation
         return loader
 
-    def _spawn(self) -> Worker:
-        """A new worker, forked by the loader (started first, or again if it died)."""
+    def _spawn(self, role: str = "worker") -> Worker:
+        """A new worker (or the syntax checker), forked by the loader (started first, or again if
+        it died)."""
         with self._loader_lock:
             if self._loader is None or not self._loader.alive():
                 if self._loader is not None:
@@ -146,8 +142,9 @@ class QueryExecutor:
                 self._loader = None  # if this start fails, the next _spawn tries (or refuses)
                 self._loader = self.loader_starts.attempt(self._start_loader)
             loader = self._loader
-        worker = loader.fork()
-        self._workers.add(worker)
+        worker = loader.fork(role)
+        if role == "worker":
+            self._workers.add(worker)
         return worker
 
     def _replace(self, dead: Worker) -> None:
@@ -180,6 +177,7 @@ class QueryExecutor:
         if self._owner != os.getpid():
             return
         self._owner = -1
+        self.checker.close()
         kill_all(self._workers, self._loaders)
         self._loader = None
         self._idle = queue.Queue()
@@ -200,13 +198,7 @@ class QueryExecutor:
         limits = self.limits
         if not self._workers and self.loader_starts.cause:  # all died, none could start again
             raise QueryEngineUnavailable(self.loader_starts.cause)
-        try:
-            worker = self._idle.get(timeout=limits.queue_ms / 1000)
-        except queue.Empty:
-            raise LimitExceeded(
-                "query_queue_time_limit_ms",
-                f"all {limits.workers} query workers of this server process stayed busy for "
-                f"{limits.queue_ms} ms; try again in a few seconds") from None
+        worker = self._take_worker(job)
         deadline = time.monotonic() + limits.time_limit_ms / 1000
         try:
             worker.conn.send((job, limits.time_limit_ms))
@@ -220,7 +212,8 @@ class QueryExecutor:
             reply, retire = worker.conn.recv()
         except (EOFError, OSError):
             self._replace(worker)
-            raise self._death_error(worker, job) from None
+            code = worker.exitcode()
+            raise death_error(code, limits.time_limit_ms, limits.memory_mb, job) from None
         except BaseException:
             if worker in self._workers and worker.alive():
                 self._idle.put(worker)
@@ -229,15 +222,23 @@ class QueryExecutor:
         self._replace(worker) if retire else self._idle.put(worker)
         return answer_from(reply, job, self.limits.memory_mb)
 
-    def _death_error(self, worker: Worker, job: Job) -> PactgraphError:
-        """Why ``worker`` ended while answering ``job``, as its exit status says
-        (engine/worker_exit.py); anything but a limit is logged, in one line."""
-        code = worker.exitcode()
-        error = death_error(code, self.limits.time_limit_ms, self.limits.memory_mb)
-        if not isinstance(error, LimitExceeded):
-            log.error("a query worker ended (exit code %s) while answering %r: %s", code,
-                      job.query[:200], error)
-        return error
+    def _take_worker(self, job: Job) -> Worker:
+        """An idle worker. When none is free soon, a malformed query is refused first (the
+        syntax checker, engine/syntax_check.py), and only then does the query wait its turn."""
+        queue_until = time.monotonic() + self.limits.queue_ms / 1000
+        try:
+            return self._idle.get(timeout=min(CHECK_AFTER_SECONDS, self.limits.queue_ms / 1000))
+        except queue.Empty:
+            syntax_error = self.checker.error_in(job.query)
+        if syntax_error is not None:
+            raise QueryError(syntax_error)
+        try:
+            return self._idle.get(timeout=max(0.0, queue_until - time.monotonic()))
+        except queue.Empty:
+            raise LimitExceeded(
+                "query_queue_time_limit_ms",
+                f"all {self.limits.workers} query workers of this server process stayed busy for "
+                f"{self.limits.queue_ms} ms; try again in a few seconds") from None
 
 
 @atexit.register

@@ -33,13 +33,18 @@ class Loader:
         self.control = control
         self.lock = threading.Lock()  # one request at a time on the control connection
 
-    def fork(self) -> Worker:
+    def fork(self, role: str = "worker") -> Worker:
+        """A new query worker, or with ``role="checker"`` the syntax checker
+        (engine/syntax_check.py)."""
         ours, theirs = socket.socketpair()
         try:
             with self.lock:
-                self.control.send(("fork",))
+                self.control.send(("fork", role))
                 send_handle(self.control, theirs.fileno(), self.process.pid)
                 _, pid = self.control.recv()
+        except BaseException:
+            ours.close()  # the loader is gone (the pool was closed meanwhile): leak no socket
+            raise
         finally:
             theirs.close()
         return Worker(pid, Connection(ours.detach()), self)

@@ -32,6 +32,8 @@ from pathlib import Path
 
 # Imported here, by the loader, so that every worker it forks has them: imported inside a job, they
 # were loaded again by each new worker on its first query.
+import pyoxigraph as ox
+
 from pactgraph.engine.answers import answer
 from pactgraph.engine.base import Answer
 from pactgraph.engine.cuts import BYTES
@@ -39,6 +41,7 @@ from pactgraph.engine.federation import FEDERATION_REFUSED
 from pactgraph.engine.sandbox import isolate
 from pactgraph.engine.store import load_in_memory
 from pactgraph.errors import LimitExceeded, QueryError, UnsupportedOperation
+from pactgraph.namespaces import PREFIXES
 
 
 def _limit_memory(memory_mb: int) -> None:
@@ -152,14 +155,42 @@ def serve_jobs(conn: Connection, store, caps: tuple[int, int]) -> None:
             conn.send((("memory",), True))
 
 
-def _fork_worker(control: Connection, store, caps: tuple[int, int]) -> None:
-    """Fork a query worker on the socket the pool sends along, and tell the pool its pid."""
+def serve_checks(conn: Connection) -> None:
+    """The syntax checker's loop (engine/syntax_check.py): for each query text from ``conn``, the
+    syntax error pyoxigraph finds in it, or None. It parses on an empty store, never this
+    process's copy of the data, and reads no result: pyoxigraph evaluates lazily, except ASK,
+    which the pool stops at its deadline. No network here either: SERVICE fetches nothing."""
+    empty = ox.Store()
+    conn.send(("ready", os.getpid()))
+    while True:
+        try:
+            query = conn.recv()
+        except (EOFError, OSError):
+            return
+        _limit_cpu(1000)
+        try:
+            empty.query(query, prefixes=PREFIXES, use_default_graph_as_union=True)
+            reply = None
+        except SyntaxError as error:
+            reply = f"SPARQL syntax error: {error}"
+        except Exception:  # not a syntax error: a query worker will say what it is
+            reply = None
+        _unlimit_cpu()
+        conn.send(reply)
+
+
+def _fork_worker(control: Connection, store, caps: tuple[int, int], role: str) -> None:
+    """Fork a query worker (or the syntax checker) on the socket the pool sends along, and tell
+    the pool its pid."""
     worker_fd = recv_handle(control)
     pid = os.fork()
     if pid == 0:
         try:
             control.close()  # the worker has no say over its siblings
-            serve_jobs(Connection(worker_fd), store, caps)
+            if role == "checker":
+                serve_checks(Connection(worker_fd))
+            else:
+                serve_jobs(Connection(worker_fd), store, caps)
         finally:
             os._exit(0)
     os.close(worker_fd)
@@ -202,7 +233,7 @@ def loader_main(fd: int) -> None:
         except (EOFError, OSError):
             break  # the pool is gone: so are its workers (their sockets read end-of-file)
         if request[0] == "fork":
-            _fork_worker(control, store, caps)
+            _fork_worker(control, store, caps, request[1] if len(request) > 1 else "worker")
         elif request[0] == "reap":
             control.send(("reaped", _reap(request[1])))
 

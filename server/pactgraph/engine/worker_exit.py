@@ -49,8 +49,18 @@ def _signal_name(number: int) -> str:
         return "an unknown signal"
 
 
-def death_error(exit_code: int | None, time_limit_ms: int, memory_mb: int) -> PactgraphError:
-    """The error to answer for a query whose worker ended with ``exit_code`` (None: unknown)."""
+def death_error(exit_code: int | None, time_limit_ms: int, memory_mb: int,
+                job: Job | None = None) -> PactgraphError:
+    """The error to answer for a query (``job``) whose worker ended with ``exit_code`` (None:
+    unknown); anything but a limit is logged, in one line."""
+    error = _death_error(exit_code, time_limit_ms, memory_mb)
+    if job is not None and not isinstance(error, LimitExceeded):
+        log.error("a query worker ended (exit code %s) while answering %r: %s", exit_code,
+                  job.query[:200], error)
+    return error
+
+
+def _death_error(exit_code: int | None, time_limit_ms: int, memory_mb: int) -> PactgraphError:
     if exit_code == -signal.SIGXCPU:
         return LimitExceeded("query_time_limit_ms", f"the query was stopped after using "
                              f"{time_limit_ms} ms of processor time")

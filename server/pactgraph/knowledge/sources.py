@@ -147,11 +147,17 @@ class Knowledge:
         merged += self.data.graph
         return merged
 
-    def validate(self) -> ValidationReport:
-        """Validate the data against the shapes, with the ontology supplying the class hierarchy."""
+    def validate(self, focus_nodes: Iterable | None = None) -> ValidationReport:
+        """Validate the data against the shapes, with the ontology supplying the class hierarchy;
+        only ``focus_nodes`` against the shapes that target them, if given
+        (knowledge/incremental.py)."""
+        focus = None if focus_nodes is None else list(focus_nodes)
+        if focus == []:
+            return ValidationReport(())
         with parse_each_sparql_query_once():
             _, results, _ = pyshacl.validate(
                 self.data.graph,
+                focus_nodes=focus,
                 # a copy: pySHACL adds RDFS/OWL axioms to the shapes graph it is given, and the
                 # shapes are published as they were written
                 shacl_graph=self.shapes.graph + Graph(),

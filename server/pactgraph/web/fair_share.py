@@ -7,7 +7,9 @@ engine, from either path (the endpoint, web/routes/sparql.py, and the lean path,
 web/middleware/lean_sparql.py), goes through ``run_query``, which counts the queries each client has
 running and answers the one over ``query_per_client_limit`` at once with 429 Too Many Requests and
 Retry-After (as the Wikidata query service does). Cached answers cost no query worker and are not
-counted. Keep the limit below ``query_workers``, so one client always leaves a worker to others.
+counted, nor is a request that shares the evaluation of the same query in flight
+(web/coalescing.py). Keep the limit below ``query_workers``, so one client always leaves a worker
+to others.
 
 A client is its address: REMOTE_ADDR, unless that is one of ``trusted_proxies`` (addresses or
 networks); then X-Forwarded-For is read from its right end, the hops our proxies added, and the
@@ -29,10 +31,12 @@ from typing import Any
 from pactgraph.engine.base import Answer, Job
 from pactgraph.errors import LimitExceeded, SettingError
 from pactgraph.web import metrics
+from pactgraph.web.coalescing import Coalescer, shared_key
 from pactgraph.web.context import publication_of
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 LIMITER = "pactgraph.fair_share"  # the app.extensions entry that holds the app's ClientLimiter
+COALESCER = "pactgraph.coalescer"  # ... and the one that holds its Coalescer
 
 
 def trusted_networks(entries: str | list[str] | tuple[str, ...]) -> tuple[Network, ...]:
@@ -111,21 +115,41 @@ class ClientLimiter:
 
 
 def install(app: Any, settings: dict[str, Any]) -> None:
-    """Give ``app`` its ClientLimiter (at start-up, so that a bad setting stops the start)."""
+    """Give ``app`` its ClientLimiter (at start-up, so that a bad setting stops the start) and its
+    Coalescer (web/coalescing.py)."""
     app.extensions[LIMITER] = ClientLimiter(int(settings["query_per_client_limit"]),
                                             trusted_networks(settings["trusted_proxies"]))
+    longest = (int(settings["query_queue_time_limit_ms"])
+               + int(settings["query_time_limit_ms"])) / 1000
+    app.extensions[COALESCER] = Coalescer(2 * longest + 10)
 
 
 def limiter_for(app: Any) -> ClientLimiter:
     return app.extensions[LIMITER]
 
 
+def coalescer_for(app: Any) -> Coalescer:
+    return app.extensions[COALESCER]
+
+
 def run_query(app: Any, environ: dict[str, Any], job: Job) -> Answer:
-    """Answer ``job`` in one of ``app``'s query workers, within the sender's share (both are
-    counted for /metrics: web/metrics.py)."""
+    """Answer ``job`` in one of ``app``'s query workers, within the sender's share; or share the
+    evaluation of the same job already in flight, which takes no share (web/coalescing.py).
+    Evaluations and refusals are counted for /metrics (web/metrics.py), joins are not."""
+    key = shared_key(job)
+    coalescer = coalescer_for(app)
+    if key is not None:
+        shared = coalescer.joined(key)
+        if shared is not None:
+            return shared
     try:
         with limiter_for(app).slot(environ):
-            return metrics.timed(lambda: publication_of(app).engine.run(job), _limit_of)
+            engine = publication_of(app).engine
+
+            def evaluate() -> Answer:
+                return metrics.timed(lambda: engine.run(job), _limit_of)
+
+            return evaluate() if key is None else coalescer.lead(key, evaluate)
     except LimitExceeded as error:
         if error.setting == "query_per_client_limit":  # refused here, before the engine
             metrics.refused(error.setting)

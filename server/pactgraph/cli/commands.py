@@ -15,10 +15,10 @@ from pactgraph.knowledge.sources import Knowledge
 
 
 def command_validate(args: argparse.Namespace) -> int:
-    overrides = {"data_paths": args.paths} if args.paths else {}
-    if args.shapes:
-        overrides["shapes_paths"] = args.shapes
-    knowledge = Knowledge.from_settings(settings_table.resolve(overrides))
+    args.data = args.paths
+    if args.graphs and not args.paths:  # only the named graphs' files, not the bundled data too
+        args.data = []
+    knowledge = Knowledge.from_settings(settings_from(args))
     report = knowledge.validate()
     print(report.text())
     return 0 if report.conforms else 1
@@ -27,8 +27,12 @@ def command_validate(args: argparse.Namespace) -> int:
 def settings_from(args: argparse.Namespace) -> dict[str, Any]:
     """The settings the options of serve, query and export override."""
     overrides: dict[str, Any] = {}
-    if getattr(args, "data", None):
+    if getattr(args, "data", None) is not None and (args.data or getattr(args, "graphs", None)):
         overrides["data_paths"] = args.data
+    if getattr(args, "graphs", None):
+        overrides["data_graphs"] = [list(pair) for pair in args.graphs]
+    if getattr(args, "data_format", None):
+        overrides["data_format"] = args.data_format
     if getattr(args, "shapes", None):
         overrides["shapes_paths"] = args.shapes
     if getattr(args, "base_url", None):

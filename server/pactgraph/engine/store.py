@@ -157,6 +157,11 @@ class TripleStore:
 
 
 def published_graphs(knowledge: Knowledge) -> dict[str, Graph]:
-    """The graphs the server publishes: the ontology and the data, each a named graph."""
-    return {graph_iri("ontology"): knowledge.ontology.graph,
-            graph_iri("data"): knowledge.data.graph}
+    """The graphs the server publishes: the ontology and the data, each a named graph, and the
+    named graphs the data files put their triples in (a quads file's own, or one the user named
+    for a file)."""
+    graphs = {graph_iri("ontology"): knowledge.ontology.graph,
+              graph_iri("data"): knowledge.data.default_graph()}
+    for name, graph in knowledge.data.named.items():
+        graphs[name] = graphs[name] + graph if name in graphs else graph
+    return graphs

@@ -11,8 +11,8 @@ from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, RDF, RDFS, VOID, XSD
 
 from pactgraph.build.downloads import Dump
 from pactgraph.build.examples import Example
-from pactgraph.engine.store import TripleStore
-from pactgraph.namespaces import DATASET_IRI, ELI, PG, PROV, SCHEMA, SKOS, WD
+from pactgraph.engine.store import TripleStore, graph_iri
+from pactgraph.namespaces import DATASET_IRI, ELI, PG, PROV, SCHEMA, SD, SKOS, WD
 from pactgraph.pages.describe import description
 from pactgraph.pages.our_iris import IriMap
 
@@ -33,6 +33,7 @@ class Statistics:
     classes: int
     wikidata_links: int
     treaties: tuple[URIRef, ...]
+    named_graphs: tuple[tuple[str, int], ...] = ()  # the data files' own graphs, triples in each
 
 
 def compute_statistics(store: TripleStore) -> Statistics:
@@ -48,6 +49,8 @@ def compute_statistics(store: TripleStore) -> Statistics:
         classes=count("?s a ?class", "?class"),
         wikidata_links=count(f"?s owl:sameAs ?o FILTER STRSTARTS(STR(?o), \"{WD}\")", "?s ?o"),
         treaties=tuple(URIRef(solution["t"].value) for solution in treaties),
+        named_graphs=tuple((name, store.size(name)) for name in store.graph_names
+                           if name not in (graph_iri("ontology"), graph_iri("data"))),
     )
 
 
@@ -77,7 +80,20 @@ def dataset_description(graph: Graph, stats: Statistics, dumps: dict[str, Dump],
     for example in examples:
         _add_example_query(out, example, urls)
     _add_wikidata_linkset(out, stats)
+    _add_named_graphs(out, stats)
     return out
+
+
+def _add_named_graphs(out: Graph, stats: Statistics) -> None:
+    """Each named graph of the data files (a quads file's own, or one named for a file) as a
+    subset of the dataset, with its name as the SPARQL service description gives it."""
+    for number, (name, triples) in enumerate(stats.named_graphs, 1):
+        node = URIRef(f"{DATASET_IRI}#graph-{number}")
+        out.add((DATASET, VOID.subset, node))
+        out.add((node, RDF.type, VOID.Dataset))
+        out.add((node, SD.name, URIRef(name)))
+        out.add((node, VOID.triples, Literal(triples)))
+        out.add((node, DCTERMS.title, Literal(f"The named graph <{name}>", lang="en")))
 
 
 SPARQL_QUERY_MEDIA_TYPE = "application/sparql-query"

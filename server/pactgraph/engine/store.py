@@ -46,12 +46,17 @@ class QueryResult:
     value: object  # ox.QuerySolutions, bool, or ox.QueryTriples
 
 
+# The base IRI of every query with no BASE of its own: the endpoint's canonical IRI, as the
+# Protocol allows ("which MAY be the service endpoint"), the same whatever host serves it.
+QUERY_BASE = f"{CANONICAL_BASE}sparql"
+
+
 def evaluate_on(store: ox.Store, text: str, default_graphs: Iterable[str] = (),
                 named_graphs: Iterable[str] = ()) -> QueryResult:
     """Evaluate ``text`` on a pyoxigraph store (the server's, or a query worker's copy)."""
     try:
         options = _dataset_options(list(default_graphs), list(named_graphs))
-        result = store.query(text, prefixes=PREFIXES, **options)
+        result = store.query(text, base_iri=QUERY_BASE, prefixes=PREFIXES, **options)
     except SyntaxError as error:
         raise QueryError(f"SPARQL syntax error: {error}") from None
     except ValueError as error:  # e.g. an invalid IRI in default-graph-uri

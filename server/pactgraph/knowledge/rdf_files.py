@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import json
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from xml.sax import SAXParseException
 
 import pyoxigraph as ox
+import rdflib
 from rdflib import Dataset, Graph
 from rdflib.exceptions import ParserError
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
@@ -123,8 +125,26 @@ def read(source: RdfFile) -> dict[str | None, Graph]:
     return graphs
 
 
+@contextmanager
+def _lexical_forms_kept() -> Iterator[None]:
+    """rdflib rewrites typed literals in a canonical form as it parses ("1.0E6"^^xsd:double
+    became "1000000.0"); a publisher serves the lexical form its files hold. Loading runs once,
+    at start-up, before any thread could see the switch."""
+    normalizing = rdflib.NORMALIZE_LITERALS
+    rdflib.NORMALIZE_LITERALS = False
+    try:
+        yield
+    finally:
+        rdflib.NORMALIZE_LITERALS = normalizing
+
+
 def _parse(source: RdfFile) -> list[tuple[str | None, Graph]]:
     """The graphs of ``source`` as rdflib reads them, by name (None: the default graph)."""
+    with _lexical_forms_kept():
+        return _parse_as_written(source)
+
+
+def _parse_as_written(source: RdfFile) -> list[tuple[str | None, Graph]]:
     rdflib_format = formats.RDFLIB_FORMAT[source.media_type]
     base = source.path.resolve().as_uri()
     if source.media_type not in QUADS:

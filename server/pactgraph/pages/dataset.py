@@ -55,7 +55,8 @@ def compute_statistics(store: TripleStore) -> Statistics:
 
 
 def dataset_description(graph: Graph, stats: Statistics, dumps: dict[str, Dump],
-                        urls: IriMap, examples: tuple[Example, ...] = ()) -> Graph:
+                        urls: IriMap, examples: tuple[Example, ...] = (),
+                        tables: dict[str, Dump] | None = None) -> Graph:
     """The static description from data/dataset.ttl (and its #-nodes) plus computed statistics,
     the SPARQL endpoint and one distribution per dump, at the URLs of the serving host."""
     out = description(graph, DATASET)
@@ -77,6 +78,8 @@ def dataset_description(graph: Graph, stats: Statistics, dumps: dict[str, Dump],
             add((DATASET, VOID.exampleResource, treaty))
     for dump in dumps.values():
         _add_distribution(out, dump, urls)
+    for table in (tables or {}).values():
+        _add_table(out, table, urls)
     for example in examples:
         _add_example_query(out, example, urls)
     _add_wikidata_linkset(out, stats)
@@ -112,10 +115,20 @@ def _add_example_query(out: Graph, example: Example, urls: IriMap) -> None:
     out.add((url, DCTERMS.format, URIRef(IANA_MEDIA_TYPES + SPARQL_QUERY_MEDIA_TYPE)))
 
 
-def _add_distribution(out: Graph, dump: Dump, urls: IriMap) -> None:
+def _add_table(out: Graph, table: Dump, urls: IriMap) -> None:
+    """A CSV table: a distribution (not a VoID data dump: it is not RDF) that conforms to its
+    Frictionless Table Schema."""
+    node = _add_distribution(out, table, urls, rdf=False)
+    schema = table.filename.removesuffix(".csv") + ".schema.json"
+    out.add((node, DCTERMS.conformsTo, URIRef(urls.url_for(urls.base_iri + "download/" + schema))))
+
+
+def _add_distribution(out: Graph, dump: Dump, urls: IriMap, rdf: bool = True) -> URIRef:
     url = URIRef(urls.url_for(urls.base_iri + "download/" + dump.filename))
-    node = URIRef(f"{DATASET_IRI}#distribution-{dump.filename.replace('.', '-')}")
-    out.add((DATASET, VOID.dataDump, url))
+    slug = dump.filename.replace(".", "-").replace("/", "-")
+    node = URIRef(f"{DATASET_IRI}#distribution-{slug}")
+    if rdf:
+        out.add((DATASET, VOID.dataDump, url))
     out.add((DATASET, DCAT.distribution, node))
     out.add((node, RDF.type, DCAT.Distribution))
     out.add((node, DCTERMS.title, Literal(dump.title, lang="en")))
@@ -123,6 +136,7 @@ def _add_distribution(out: Graph, dump: Dump, urls: IriMap) -> None:
     out.add((node, DCAT.accessURL, url))
     out.add((node, DCAT.mediaType, URIRef(IANA_MEDIA_TYPES + dump.media_type)))
     out.add((node, DCAT.byteSize, Literal(len(dump.body), datatype=XSD.nonNegativeInteger)))
+    return node
 
 
 def _add_wikidata_linkset(out: Graph, stats: Statistics) -> None:

@@ -30,13 +30,14 @@ def create_app(config: dict[str, Any] | None = None, prepared: Prepared | None =
     from pactgraph.web import fair_share
     from pactgraph.web.middleware.lean_sparql import QueryPath
     from pactgraph.web.routes import documents as resources
-    from pactgraph.web.routes import dumps, explore, health, openapi, sparql
+    from pactgraph.web.routes import dumps, explore, health, openapi, sparql, tables
 
     web_errors.register(app)
     fair_share.install(app, settings)  # each client's share of the query workers
     app.after_request(mark_reusable_page)  # registered last, so it runs before security and CORS
     app.register_blueprint(sparql.blueprint)
     app.register_blueprint(dumps.blueprint)
+    app.register_blueprint(tables.blueprint)  # /download/tables/: CSV for people (issue 18)
     app.register_blueprint(explore.blueprint)
     app.register_blueprint(health.blueprint)  # /healthz
     app.register_blueprint(openapi.blueprint)  # /openapi.json, the HTTP interface (issue 4)

@@ -15,6 +15,7 @@ from rdflib import Graph
 from rdflib.namespace import VOID
 
 from pactgraph import formats
+from pactgraph.build import tables
 from pactgraph.build.downloads import DUMP_FILES, Dump, build_dumps
 from pactgraph.build.jsonld_context import build_context
 from pactgraph.build.memory import bytes_etag
@@ -98,7 +99,7 @@ def all_dumps() -> dict[str, Dump]:
     return memo("dumps", build_dumps)
 
 
-def _bytes_response(body: bytes, media_type: str, etag: str,
+def bytes_response(body: bytes, media_type: str, etag: str,
                     filename: str | None = None) -> Response:
     response = Response(body, content_type=formats.content_type(media_type))
     response.set_etag(etag)
@@ -110,7 +111,8 @@ def _bytes_response(body: bytes, media_type: str, etag: str,
 
 @blueprint.get("/download/")
 def downloads() -> str:
-    return render_template("downloads.html", dumps=all_dumps().values())
+    return render_template("downloads.html", dumps=all_dumps().values(),
+                           tables=csv_tables().values())
 
 
 @blueprint.get("/download/<name>")
@@ -119,13 +121,13 @@ def download(name: str) -> Response:
     if dump is None:
         return Response(f"No download named {name!r}. Available: {', '.join(DUMP_FILES)}.\n",
                         status=404, content_type="text/plain; charset=utf-8")
-    return _bytes_response(dump.body, dump.media_type, dump.etag, dump.filename)
+    return bytes_response(dump.body, dump.media_type, dump.etag, dump.filename)
 
 
 @blueprint.get("/context.jsonld")
 def context() -> Response:
     body = json.dumps({"@context": jsonld_context()}, indent=2).encode("utf-8")
-    return _bytes_response(body, "application/ld+json", bytes_etag(body))
+    return bytes_response(body, "application/ld+json", bytes_etag(body))
 
 
 @blueprint.get("/-/settings.json")
@@ -140,10 +142,16 @@ def settings_json() -> Response:
 
 
 
+def csv_tables() -> dict[str, Dump]:
+    """The CSV tables (build/tables.py, served by web/routes/tables.py), by file name."""
+    files = memo("tables", tables.build_files)
+    return {name: file for name, file in files.items() if file.media_type == "text/csv"}
+
+
 def current_dataset_description() -> Graph:
     stats = memo("statistics", lambda p: compute_statistics(p.store))
     return dataset_description(publication().graph, stats, all_dumps(), iri_map(),
-                               publication().examples)
+                               publication().examples, csv_tables())
 
 
 @blueprint.get("/.well-known/void")

@@ -29,8 +29,8 @@ def create_app(config: dict[str, Any] | None = None, prepared: Prepared | None =
     from pactgraph.web import errors as web_errors
     from pactgraph.web import fair_share
     from pactgraph.web.middleware.lean_sparql import QueryPath
+    from pactgraph.web.routes import discovery, dumps, explore, health, openapi, sparql, tables
     from pactgraph.web.routes import documents as resources
-    from pactgraph.web.routes import dumps, explore, health, openapi, sparql, tables
 
     web_errors.register(app)
     fair_share.install(app, settings)  # each client's share of the query workers
@@ -38,6 +38,7 @@ def create_app(config: dict[str, Any] | None = None, prepared: Prepared | None =
     app.register_blueprint(sparql.blueprint)
     app.register_blueprint(dumps.blueprint)
     app.register_blueprint(tables.blueprint)  # /download/tables/: CSV for people (issue 18)
+    app.register_blueprint(discovery.blueprint)  # /sitemap.xml, /robots.txt (issue 18)
     app.register_blueprint(explore.blueprint)
     app.register_blueprint(health.blueprint)  # /healthz
     app.register_blueprint(openapi.blueprint)  # /openapi.json, the HTTP interface (issue 4)

@@ -32,6 +32,7 @@ from pactgraph.pages.resource import resource_view
 from pactgraph.pages.state import state_view
 from pactgraph.web import negotiation
 from pactgraph.web.context import iri_map, memo, publication
+from pactgraph.web.routes.discovery import landing_jsonld
 from pactgraph.web.routes.dumps import (
     BY_EXTENSION,
     OFFERED,
@@ -197,5 +198,5 @@ def index() -> str:
         "shapes": len(set(p.shapes.subjects(RDF.type, SH.NodeShape))),
     })
     return render_template("index.html", commitments=listed, counts=counts,
-                           labels=labeller(), settings=p.settings)
+                           labels=labeller(), settings=p.settings, dataset_jsonld=landing_jsonld())
 

@@ -263,7 +263,8 @@ class TidyChecker(HTMLParser):
         attributes = dict(attrs)
         if tag == "meta" and attributes.get("name") == "viewport":
             self.viewport = True
-        if tag == "script":
+        # a JSON-LD data block (schema.org for search engines) is data, never executed
+        if tag == "script" and attributes.get("type") != "application/ld+json":
             self.problems.append("a <script> element")
         for name in ("src", "srcset"):
             if attributes.get(name):

@@ -64,6 +64,10 @@ SETTINGS: tuple[Setting, ...] = (
             "Folder holding the example questions (*.rq), each opening with '# id:', '# title:' "
             "and '# question:' lines; pages find a question by its id, and the app does not "
             "start if an id is missing or given twice.", path=True),
+    Setting("releases_path", bundled("releases"),
+            "Folder of the releases made by `pactgraph release` (one folder per version, each "
+            "with its SHA256SUMS), served at /releases/{version}/ and, for the ontology of each, "
+            "at /def/{version}.", path=True),
     Setting("query_time_limit_ms", 5000,
             "Longest time, in milliseconds, that one SPARQL query may run (evaluation and writing "
             "the result). A query stopped at the limit is answered 503 Service Unavailable."),

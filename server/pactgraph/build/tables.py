@@ -17,7 +17,7 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from rdflib import URIRef
+from rdflib import Graph, URIRef
 from rdflib.namespace import DCTERMS, OWL
 
 from pactgraph.build.downloads import Dump
@@ -179,7 +179,6 @@ def schema_bytes(table: Table) -> bytes:
 
 def build_files(p: Publication) -> dict[str, Dump]:
     """Every file of /download/tables/, by file name: each table, its schema, the package."""
-    dataset = URIRef(DATASET_IRI)
     files = {}
     for table in TABLES:
         files[table.filename] = _dump(table.filename, f"{table.title}, CSV", "text/csv",
@@ -187,13 +186,18 @@ def build_files(p: Publication) -> dict[str, Dump]:
         files[table.schema_filename] = _dump(
             table.schema_filename, f"{table.title}: Frictionless Table Schema",
             SCHEMA_MEDIA_TYPE, schema_bytes(table))
-    package = datapackage(str(p.graph.value(dataset, DCTERMS.title) or "pactgraph"),
-                          str(p.graph.value(dataset, OWL.versionInfo) or ""),
-                          str(p.graph.value(dataset, DCTERMS.license) or ""))
-    body = (json.dumps(package, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
     files[DATAPACKAGE] = _dump(DATAPACKAGE, "The tables: Frictionless Data Package",
-                               "application/json", body)
+                               "application/json", datapackage_bytes(p.graph))
     return files
+
+
+def datapackage_bytes(graph: Graph) -> bytes:
+    """The Data Package, with the title, version and licence ``graph`` gives the dataset."""
+    dataset = URIRef(DATASET_IRI)
+    package = datapackage(str(graph.value(dataset, DCTERMS.title) or "pactgraph"),
+                          str(graph.value(dataset, OWL.versionInfo) or ""),
+                          str(graph.value(dataset, DCTERMS.license) or ""))
+    return (json.dumps(package, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
 def _dump(filename: str, title: str, media_type: str, body: bytes) -> Dump:

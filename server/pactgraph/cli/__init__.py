@@ -14,6 +14,7 @@ from pactgraph.cli.commands import (
     EXPORT_FORMATS,
     add_setting_options,
     command_export,
+    command_release,
     command_serve,
     command_synth,
     command_validate,
@@ -99,6 +100,26 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--output", metavar="FILE", help="file to write (default: stdout)")
     _add_data_options(export)
     export.set_defaults(handler=command_export)
+
+    release = commands.add_parser(
+        "release", help="build releases/VERSION/: dumps, tables, checksums, changelog",
+        description="Validate the files and write a citable release folder: every dump, the CSV "
+                    "tables, the ontology at its version IRI, VoID/DCAT of the version, a "
+                    "changelog since --previous (triples added and removed per commitment, in "
+                    "RDF and in words), the input files and SHA256SUMS. Never writes over a "
+                    "release.")
+    release.add_argument("version", help="the version, e.g. 0.2.0")
+    release.add_argument("--previous", metavar="DIR",
+                         help="the previous release's folder, for the changelog")
+    release.add_argument("--output", default="releases", metavar="DIR",
+                         help="folder of the releases (default: releases)")
+    release.add_argument("--ontology", nargs="+", metavar="PATH",
+                         help="ontology files or folders (default: the bundled ontology/)")
+    release.add_argument("--data", nargs="+", metavar="PATH",
+                         help="data files or folders (default: the bundled data/)")
+    release.add_argument("--shapes", nargs="+", metavar="PATH",
+                         help="shapes files or folders (default: the bundled shapes/)")
+    release.set_defaults(handler=command_release)
 
     synth = commands.add_parser(
         "synth", help="write synthetic data at N times the bundled size (for benchmarks)",

@@ -126,3 +126,18 @@ def command_synth(args: argparse.Namespace) -> int:
     return 0
 
 
+
+
+def command_release(args: argparse.Namespace) -> int:
+    from pactgraph.build.release import build_release
+    defaults = settings_table.DEFAULTS
+    paths = {"ontology": args.ontology or defaults["ontology_paths"],
+             "data": args.data or defaults["data_paths"],
+             "shapes": args.shapes or defaults["shapes_paths"]}
+    previous = Path(args.previous) if args.previous else None
+    try:
+        folder = build_release(args.version, paths, Path(args.output), previous)
+    except DataNotConforming as error:
+        return refuse_nonconforming(error)
+    print(f"wrote the release {args.version} to {folder}", file=sys.stderr)
+    return 0

@@ -151,3 +151,21 @@ def _add_wikidata_linkset(out: Graph, stats: Statistics) -> None:
     out.add((WIKIDATA, DCTERMS.title, Literal("Wikidata", lang="en")))
     out.add((WIKIDATA, FOAF.homepage, URIRef("https://www.wikidata.org/")))
     out.add((WIKIDATA, VOID.uriSpace, Literal(str(WD))))
+
+
+HAS_VERSION = URIRef("http://www.w3.org/ns/dcat#hasVersion")  # DCAT 3, not in rdflib's DCAT
+
+
+def add_versions(out: Graph, versions: list[str], urls: IriMap) -> None:
+    """Each release (oldest first) as a version of the dataset, each a revision of the one
+    before, at its stable address."""
+    previous = None
+    for version in versions:
+        release = URIRef(f"{urls.base_iri}releases/{version}")
+        out.add((DATASET, HAS_VERSION, release))
+        out.add((release, RDF.type, DCAT.Dataset))
+        out.add((release, OWL.versionInfo, Literal(version)))
+        out.add((release, RDFS.seeAlso, URIRef(urls.url_for(f"{release}/void.ttl"))))
+        if previous is not None:
+            out.add((release, PROV.wasRevisionOf, previous))
+        previous = release

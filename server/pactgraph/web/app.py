@@ -29,7 +29,16 @@ def create_app(config: dict[str, Any] | None = None, prepared: Prepared | None =
     from pactgraph.web import errors as web_errors
     from pactgraph.web import fair_share
     from pactgraph.web.middleware.lean_sparql import QueryPath
-    from pactgraph.web.routes import discovery, dumps, explore, health, openapi, sparql, tables
+    from pactgraph.web.routes import (
+        discovery,
+        dumps,
+        explore,
+        health,
+        openapi,
+        releases,
+        sparql,
+        tables,
+    )
     from pactgraph.web.routes import documents as resources
 
     web_errors.register(app)
@@ -39,6 +48,7 @@ def create_app(config: dict[str, Any] | None = None, prepared: Prepared | None =
     app.register_blueprint(dumps.blueprint)
     app.register_blueprint(tables.blueprint)  # /download/tables/: CSV for people (issue 18)
     app.register_blueprint(discovery.blueprint)  # /sitemap.xml, /robots.txt (issue 18)
+    app.register_blueprint(releases.blueprint)  # /releases/{version}/... (issue 18)
     app.register_blueprint(explore.blueprint)
     app.register_blueprint(health.blueprint)  # /healthz
     app.register_blueprint(openapi.blueprint)  # /openapi.json, the HTTP interface (issue 4)

@@ -40,6 +40,7 @@ from pactgraph.web.routes.dumps import (
     rdf_or_html,
 )
 from pactgraph.web.routes.explore import who_must_help_rows
+from pactgraph.web.routes.releases import released_ontology
 
 blueprint = Blueprint("resources", __name__)
 
@@ -161,12 +162,22 @@ def ontology(extension: str = "") -> Response:
 
 @blueprint.get("/def/<version>")
 def ontology_version(version: str) -> Response:
-    """The version IRI (owl:versionIRI) of the current ontology serves the ontology itself."""
-    graph = publication().ontology
+    """The version IRI (owl:versionIRI) of the current ontology serves the ontology itself; that
+    of an earlier one, the ontology of the release that made it (web/routes/releases.py)."""
+    version, extension = _split_extension(version)
     iri = URIRef(iri_map().iri_for("def/" + version))
-    if (URIRef(ONTOLOGY_IRI), OWL.versionIRI, iri) not in graph:
+    if (URIRef(ONTOLOGY_IRI), OWL.versionIRI, iri) in publication().ontology:
+        return ontology(extension)
+    graph = memo(f"ontology {version}", lambda p: released_ontology(p, version))
+    if graph is None or (URIRef(ONTOLOGY_IRI), OWL.versionIRI, iri) not in graph:
         return not_found(str(iri))
-    return ontology()
+    path = url_for("resources.ontology_version", version=version)
+
+    def html() -> str:
+        return render_template("ontology.html", view=ontology_view(graph, labeller()),
+                               labels=labeller(), formats=BY_EXTENSION, doc_path=path)
+
+    return rdf_or_html(graph, extension, html, path, f"ontology {version}")
 
 
 @blueprint.get("/shapes")

@@ -20,8 +20,9 @@ from pactgraph.build.downloads import DUMP_FILES, Dump, build_dumps
 from pactgraph.build.jsonld_context import build_context
 from pactgraph.build.memory import bytes_etag
 from pactgraph.build.publication import Publication
+from pactgraph.build.release import released_versions
 from pactgraph.build.serialization import serialize
-from pactgraph.pages.dataset import DATASET, compute_statistics, dataset_description
+from pactgraph.pages.dataset import DATASET, add_versions, compute_statistics, dataset_description
 from pactgraph.pages.describe import label_of
 from pactgraph.pages.labeller import Labeller
 from pactgraph.settings import HELP, public_value
@@ -150,8 +151,11 @@ def csv_tables() -> dict[str, Dump]:
 
 def current_dataset_description() -> Graph:
     stats = memo("statistics", lambda p: compute_statistics(p.store))
-    return dataset_description(publication().graph, stats, all_dumps(), iri_map(),
-                               publication().examples, csv_tables())
+    description = dataset_description(publication().graph, stats, all_dumps(), iri_map(),
+                                      publication().examples, csv_tables())
+    add_versions(description, released_versions(publication().settings["releases_path"]),
+                 iri_map())
+    return description
 
 
 @blueprint.get("/.well-known/void")

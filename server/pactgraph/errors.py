@@ -48,9 +48,9 @@ class UnsupportedOperation(PactgraphError):
 class NotAcceptable(PactgraphError):
     """No representation matches the client's Accept header or format parameter."""
 
-    def __init__(self, offered: list[str]) -> None:
+    def __init__(self, offered: list[str], what: str = "media types") -> None:
         self.offered = offered
-        super().__init__("none of the requested media types is available; offered: "
+        super().__init__(f"none of the requested {what} is available; offered: "
                          + ", ".join(offered))
 
 

@@ -23,14 +23,14 @@ from pactgraph.errors import NotAcceptable
 from pactgraph.namespaces import ONTOLOGY_IRI, PG, SH
 from pactgraph.pages.clause import clause_view, invocation_view
 from pactgraph.pages.commitment import commitment_view, commitments
-from pactgraph.pages.describe import description
+from pactgraph.pages.describe import card, description
 from pactgraph.pages.labeller import Labeller, Link
 from pactgraph.pages.ontology import ontology_view, shapes_view
 from pactgraph.pages.our_iris import ResourceIndex
 from pactgraph.pages.readers import page_kind
 from pactgraph.pages.resource import resource_view
 from pactgraph.pages.state import state_view
-from pactgraph.web import negotiation
+from pactgraph.web import negotiation, profiles
 from pactgraph.web.context import iri_map, memo, publication
 from pactgraph.web.routes.discovery import landing_jsonld
 from pactgraph.web.routes.dumps import (
@@ -80,6 +80,8 @@ def thing(rest: str) -> Response:
         return not_found(iri)
     media = negotiation.choose(request.headers.get("Accept"), OFFERED)
     target = url_for("resources.document", rest=rest) + formats.EXTENSION[media]
+    if request.query_string:  # _profile and _mediatype go on to the document
+        target += "?" + request.query_string.decode("latin-1")
     response = redirect(target, code=303)
     response.vary.add("Accept")
     return response
@@ -96,14 +98,32 @@ def document(rest: str) -> Response:
     focus = URIRef(iri)
     owned = index.owned(iri)
     doc_path = url_for("resources.document", rest=rest)
+    profile = profiles.choose(request.headers.get("Accept-Profile"), request.args.get("_profile"))
+    described = card(graph, focus) if profile is profiles.CARD else description(graph, focus,
+                                                                               owned)
 
     def html() -> str:
         labels = labeller()
+        if profile is profiles.CARD:
+            return render_template("resource.html", view=resource_view(described, focus, [],
+                                                                        labels),
+                                   doc_path=doc_path, formats=BY_EXTENSION, summary=None)
         view = resource_view(graph, focus, owned, labels)
         return render_template("resource.html", view=view, doc_path=doc_path,
                                formats=BY_EXTENSION, summary=summary_of(focus, labels))
 
-    return rdf_or_html(description(graph, focus, owned), extension, html, doc_path)
+    response = rdf_or_html(described, extension, html, doc_path,
+                           accept=request.args.get("_mediatype"))
+    return with_profile(response, profile, doc_path)
+
+
+def with_profile(response: Response, profile: profiles.Profile, doc_path: str) -> Response:
+    """Name the profile served, list the others, and vary on Accept-Profile."""
+    response.headers["Content-Profile"] = profiles.content_profile(profile)
+    links = [response.headers["Link"]] if response.headers.get("Link") else []
+    response.headers["Link"] = ", ".join([*links, *profiles.alternates(doc_path, OFFERED)])
+    response.vary.add("Accept-Profile")
+    return response
 
 
 def summary_of(focus: URIRef, labels: Labeller) -> tuple[str, object] | None:

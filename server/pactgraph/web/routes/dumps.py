@@ -55,16 +55,18 @@ def _alternates(doc_path: str, chosen: str) -> str:
 
 
 def rdf_or_html(graph: Graph, extension: str, render_html: Callable[[], str],
-                doc_path: str, cache_key: str | None = None) -> Response:
+                doc_path: str, cache_key: str | None = None,
+                accept: str | None = None) -> Response:
     """``graph`` as the format ``extension`` names, or as Accept chooses when there is none.
 
     With a ``cache_key`` (for documents that never change: the ontology, the shapes) the bodies
     that do not name the host (all but HTML and JSON-LD) are made once per app. The others are not
     cached: the Host header is the client's to choose, so a cache keyed by it could grow unbounded.
+    ``accept`` stands for the Accept header (the ``_mediatype`` parameter, web/profiles.py).
     """
     negotiated = extension == ""
     if negotiated:
-        media = negotiation.choose(request.headers.get("Accept"), OFFERED)
+        media = negotiation.choose(accept or request.headers.get("Accept"), OFFERED)
     else:
         media = BY_EXTENSION[extension]
 

@@ -62,6 +62,7 @@ def test_the_response_names_its_profile_and_lists_the_others(small_client):
         assert f'profile="{profile.iri}"' in links
     assert f'<{DOC}?_profile=card&_mediatype=application%2Fld%2Bjson>; rel="alternate"; ' \
            f'type="application/ld+json"; profile="{CARD}"' in links
+    assert "_profile=card&_mediatype=text%2Fturtle" not in links  # what is served
     default = small_client.get(DOC, headers={"Accept": "text/turtle",
                                              "Accept-Profile": "<https://example.org/x>"})
     assert default.headers["Content-Profile"] == f"<{FULL}>"

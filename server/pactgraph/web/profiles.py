@@ -75,8 +75,10 @@ def content_profile(profile: Profile) -> str:
     return f"<{profile.iri}>"
 
 
-def alternates(path: str, media_types: tuple[str, ...]) -> list[str]:
-    """``Link`` values listing every profile in every media type, by query parameters."""
+def alternates(path: str, media_types: tuple[str, ...],
+               served: tuple[Profile, str] | None = None) -> list[str]:
+    """``Link`` values listing every profile in every media type, by query parameters, but the
+    one ``served`` (its profile and media type)."""
     return [f'<{path}?{urlencode({"_profile": p.token, "_mediatype": media})}>; '
             f'rel="alternate"; type="{media}"; profile="{p.iri}"'
-            for p in PROFILES for media in media_types]
+            for p in PROFILES for media in media_types if (p, media) != served]

@@ -121,7 +121,8 @@ def with_profile(response: Response, profile: profiles.Profile, doc_path: str) -
     """Name the profile served, list the others, and vary on Accept-Profile."""
     response.headers["Content-Profile"] = profiles.content_profile(profile)
     links = [response.headers["Link"]] if response.headers.get("Link") else []
-    response.headers["Link"] = ", ".join([*links, *profiles.alternates(doc_path, OFFERED)])
+    others = profiles.alternates(doc_path, OFFERED, served=(profile, response.mimetype))
+    response.headers["Link"] = ", ".join([*links, *others])
     response.vary.add("Accept-Profile")
     return response
 

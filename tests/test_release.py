@@ -9,6 +9,7 @@ releases (releases/) are checked against their own SHA256SUMS and rebuilt from t
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import shutil
 from pathlib import Path
@@ -120,13 +121,18 @@ def test_a_committed_release_rebuilds_to_the_same_bytes(tmp_path):
     assert (rebuilt / CHECKSUMS).read_text() == (RELEASES / "0.2.0" / CHECKSUMS).read_text()
 
 
-def test_citation_names_the_latest_release():
+def test_citation_and_zenodo_name_the_latest_release():
     citation = (ROOT / "CITATION.cff").read_text()
     latest = released_versions(RELEASES)[-1]
     assert re.search(rf'^version: "{re.escape(latest)}"$', citation, re.MULTILINE)
     assert f"https://w3id.org/pactgraph/releases/{latest}" in citation
     dataset = Graph().parse(ROOT / "data" / "dataset.ttl")
     assert str(dataset.value(URIRef(DATASET_IRI), OWL.versionInfo)) == latest
+    zenodo = json.loads((ROOT / ".zenodo.json").read_text())  # the DOI-ready record
+    assert zenodo["version"] == latest and zenodo["license"] == "CC-BY-4.0"
+    assert {"identifier": f"https://w3id.org/pactgraph/releases/{latest}",
+            "relation": "isIdenticalTo", "resource_type": "dataset"} in \
+        zenodo["related_identifiers"]
 
 
 # --- Served ---------------------------------------------------------------------------------------

@@ -204,3 +204,11 @@ def test_void_lists_each_named_graph_as_a_subset(graphs_client):
     subsets = {str(void.value(node, SD.name)): void.value(node, VOID.triples)
                for node in void.objects(None, VOID.subset) if void.value(node, SD.name)}
     assert subsets == {NAMED: Literal(2), "http://example.org/graph/b": Literal(4)}
+
+
+def test_the_settings_page_shows_named_graph_files_without_the_servers_folders(graphs_client):
+    settings = {row["name"]: row["value"] for row in
+                json.loads(graphs_client.get("/-/settings.json").data)}
+    assert settings["data_graphs"] == [["http://example.org/graph/b",
+                                        "tests/fixtures/formats/sample.nt"]]
+    assert settings["data_format"] is None

@@ -103,3 +103,24 @@ def test_the_front_cache_keeps_profiles_apart(small_client):
             sizes.setdefault(profile.token, set()).add(len(turtle(response)))
     assert all(len(found) == 1 for found in sizes.values())
     assert sizes["card"] != sizes["full"]
+
+
+def test_the_alt_profile_lists_every_representation_and_each_answers(small_client):
+    listing = turtle(small_client.get(DOC, query_string={"_profile": "alt"},
+                                      headers={"Accept": "text/turtle"}))
+    altr = "http://www.w3.org/ns/dx/conneg/altr#"
+    subject = URIRef("https://w3id.org/pactgraph/id/treaty/anzus-1951")
+    urls = list(listing.objects(subject, URIRef(altr + "hasRepresentation")))
+    media_types = {str(listing.value(url, URIRef("http://purl.org/dc/terms/format")))
+                   for url in urls}
+    assert "text/turtle" in media_types and "text/html" in media_types
+    assert len(urls) == len(profiles.PROFILES) * len(media_types)
+    assert listing.value(subject, URIRef(altr + "hasDefaultRepresentation")) in urls
+    for url in urls:
+        profile = str(listing.value(url, URIRef("http://purl.org/dc/terms/conformsTo")))
+        path = str(url).removeprefix("http://localhost")
+        response = small_client.get(path)
+        assert response.status_code == 200, path
+        assert response.headers["Content-Profile"] == f"<{profile}>"
+        assert response.mimetype == str(listing.value(url, URIRef(
+            "http://purl.org/dc/terms/format")))

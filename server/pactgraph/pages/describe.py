@@ -100,3 +100,25 @@ def card(graph: Graph, iri: URIRef) -> Graph:
         for value in graph.objects(iri, predicate):
             out.add((iri, predicate, value))
     return out
+
+
+ALTR = "http://www.w3.org/ns/dx/conneg/altr#"  # the Alternate Representations vocabulary
+
+
+def alternates_of(iri: URIRef, representations: Iterable[tuple[str, str, str]],
+                  default: str) -> Graph:
+    """The alternate representations of ``iri`` (the "alt" profile): each (profile IRI, media
+    type, URL) as an altr:Representation conforming to its profile, in its format."""
+    out = Graph()
+    out.bind("altr", ALTR)
+    out.bind("dcterms", "http://purl.org/dc/terms/")
+    for profile, media_type, url in representations:
+        node = URIRef(url)
+        out.add((iri, URIRef(ALTR + "hasRepresentation"), node))
+        out.add((node, URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
+                 URIRef(ALTR + "Representation")))
+        out.add((node, URIRef("http://purl.org/dc/terms/conformsTo"), URIRef(profile)))
+        out.add((node, URIRef("http://purl.org/dc/terms/format"), Literal(media_type)))
+        if url == default:
+            out.add((iri, URIRef(ALTR + "hasDefaultRepresentation"), node))
+    return out

@@ -4,7 +4,8 @@ and in which media type, by ``Accept`` or the ``_mediatype`` query parameter.
 
 A pure module, like web/negotiation.py. Two profiles of every resource description: ``full`` (the
 default: the resource and everything it owns, as before) and ``card``, a summary card (its types,
-names and a few identifying facts, nothing it owns). The response names its profile in
+names and a few identifying facts, nothing it owns); and the specification's ``alt``, the list of
+every representation. The response names its profile in
 ``Content-Profile`` and lists every profile and format in ``Link: rel="alternate"`` headers; it
 varies on ``Accept-Profile``, which is part of every cache key that a document can be kept under
 (web/middleware/front_cache.py).
@@ -31,7 +32,10 @@ FULL = Profile("full", f"{CANONICAL_BASE}profile/full",
                "The full description: the resource and every resource it owns")
 CARD = Profile("card", f"{CANONICAL_BASE}profile/card",
                "A summary card: the resource's types, names and identifying facts")
-PROFILES: tuple[Profile, ...] = (FULL, CARD)  # the first is the default
+# The specification's own profile: the list of every representation of the resource.
+ALT = Profile("alt", "http://www.w3.org/ns/dx/conneg/altr",
+              "The alternate representations: every profile in every media type")
+PROFILES: tuple[Profile, ...] = (FULL, CARD, ALT)  # the first is the default
 _BY_NAME = {name: profile for profile in PROFILES for name in (profile.token, profile.iri)}
 _RANGE = re.compile(r"\s*<([^<>\s]+)>\s*((?:;\s*[^,;]*)*)")
 _Q = re.compile(r";\s*q\s*=\s*([0-9.]+)")
@@ -75,10 +79,15 @@ def content_profile(profile: Profile) -> str:
     return f"<{profile.iri}>"
 
 
+def alternate_urls(path: str, media_types: tuple[str, ...]) -> list[tuple[Profile, str, str]]:
+    """(profile, media type, URL) of every representation at ``path``."""
+    return [(p, media, f'{path}?{urlencode({"_profile": p.token, "_mediatype": media})}')
+            for p in PROFILES for media in media_types]
+
+
 def alternates(path: str, media_types: tuple[str, ...],
                served: tuple[Profile, str] | None = None) -> list[str]:
     """``Link`` values listing every profile in every media type, by query parameters, but the
     one ``served`` (its profile and media type)."""
-    return [f'<{path}?{urlencode({"_profile": p.token, "_mediatype": media})}>; '
-            f'rel="alternate"; type="{media}"; profile="{p.iri}"'
-            for p in PROFILES for media in media_types if (p, media) != served]
+    return [f'<{url}>; rel="alternate"; type="{media}"; profile="{p.iri}"'
+            for p, media, url in alternate_urls(path, media_types) if (p, media) != served]

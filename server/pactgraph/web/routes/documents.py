@@ -23,7 +23,7 @@ from pactgraph.errors import NotAcceptable
 from pactgraph.namespaces import ONTOLOGY_IRI, PG, SH
 from pactgraph.pages.clause import clause_view, invocation_view
 from pactgraph.pages.commitment import commitment_view, commitments
-from pactgraph.pages.describe import card, description
+from pactgraph.pages.describe import alternates_of, card, description
 from pactgraph.pages.labeller import Labeller, Link
 from pactgraph.pages.ontology import ontology_view, shapes_view
 from pactgraph.pages.our_iris import ResourceIndex
@@ -99,12 +99,11 @@ def document(rest: str) -> Response:
     owned = index.owned(iri)
     doc_path = url_for("resources.document", rest=rest)
     profile = profiles.choose(request.headers.get("Accept-Profile"), request.args.get("_profile"))
-    described = card(graph, focus) if profile is profiles.CARD else description(graph, focus,
-                                                                               owned)
+    described = _described(graph, focus, owned, profile, doc_path)
 
     def html() -> str:
         labels = labeller()
-        if profile is profiles.CARD:
+        if profile is not profiles.FULL:
             return render_template("resource.html", view=resource_view(described, focus, [],
                                                                         labels),
                                    doc_path=doc_path, formats=BY_EXTENSION, summary=None)
@@ -115,6 +114,20 @@ def document(rest: str) -> Response:
     response = rdf_or_html(described, extension, html, doc_path,
                            accept=request.args.get("_mediatype"))
     return with_profile(response, profile, doc_path)
+
+
+def _described(graph, focus: URIRef, owned, profile: profiles.Profile, doc_path: str):
+    """What the document says in ``profile``: everything, the summary card, or the list of every
+    representation (``alt``; the default one is the full description as HTML)."""
+    if profile is profiles.CARD:
+        return card(graph, focus)
+    if profile is profiles.ALT:
+        server = iri_map().server
+        found = [(p.iri, media, server + url)
+                 for p, media, url in profiles.alternate_urls(doc_path, OFFERED)]
+        default = dict(((p, m), u) for p, m, u in found)[(profiles.FULL.iri, HTML)]
+        return alternates_of(focus, found, default)
+    return description(graph, focus, owned)
 
 
 def with_profile(response: Response, profile: profiles.Profile, doc_path: str) -> Response:

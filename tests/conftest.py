@@ -192,8 +192,24 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     # clients by X-Forwarded-For (web/fair_share.py).
     command = serve_argv("--workers", "2", "--data", str(SMALL_SITE), "--trusted-proxies",
                          "127.0.0.1")
+    yield from _running(command, tmp_path_factory.mktemp("live_server") / "server.log")
+
+
+@pytest.fixture(scope="session")
+def w3c_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """``pactgraph serve`` on the fixture site with the data of the vendored W3C tests
+    (tests/w3c.py), each file loaded as the named graph its tests address."""
+    from w3c import evaluation_graphs, protocol_graphs
+    graphs = {**protocol_graphs(), **evaluation_graphs("json-res", "csv-tsv-res")}
+    options = [option for iri, path in sorted(graphs.items())
+               for option in ("--graph", iri, str(path))]
+    command = serve_argv("--workers", "1", "--data", str(SMALL_SITE), *options)
+    yield from _running(command, tmp_path_factory.mktemp("w3c_server") / "server.log")
+
+
+def _running(command: list[str], log: Path) -> Iterator[LiveServer]:
+    """The server ``command`` starts, once it answers; stopped (SIGTERM) afterwards."""
     port = command[command.index("--port") + 1]
-    log = tmp_path_factory.mktemp("live_server") / "server.log"
     with log.open("wb") as sink:
         process = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT)
     server = LiveServer(f"http://127.0.0.1:{port}", process, log)

@@ -46,9 +46,9 @@ def counted(monkeypatch) -> dict[str, list]:
         calls["validate"].append(1)
         return validate(self)
 
-    def counting_load(cls, paths):
+    def counting_load(cls, paths, *options, **named_options):
         calls["parsed"].extend(str(path) for path in paths)
-        return load(cls, paths)
+        return load(cls, paths, *options, **named_options)
 
     monkeypatch.setattr(Knowledge, "validate", counting_validate)
     monkeypatch.setattr(SourceGraphs, "load", classmethod(counting_load))

@@ -13,14 +13,15 @@ class PactgraphError(Exception):
 
 
 class RdfParseError(PactgraphError):
-    """A Turtle file could not be parsed; carries the file and, if known, the line."""
+    """An RDF file could not be read; carries the file, its format and, if known, the line."""
 
-    def __init__(self, path: str, message: str, line: int | None = None) -> None:
+    def __init__(self, path: str, message: str, line: int | None = None,
+                 format_name: str = "Turtle") -> None:
         self.path = path
         self.line = line
         self.detail = message
         where = f"{path}:{line}" if line is not None else path
-        super().__init__(f"{where}: cannot parse Turtle: {message}")
+        super().__init__(f"{where}: cannot parse {format_name}: {message}")
 
 
 class DataNotConforming(PactgraphError):
@@ -47,9 +48,9 @@ class UnsupportedOperation(PactgraphError):
 class NotAcceptable(PactgraphError):
     """No representation matches the client's Accept header or format parameter."""
 
-    def __init__(self, offered: list[str]) -> None:
+    def __init__(self, offered: list[str], what: str = "media types") -> None:
         self.offered = offered
-        super().__init__("none of the requested media types is available; offered: "
+        super().__init__(f"none of the requested {what} is available; offered: "
                          + ", ".join(offered))
 
 

@@ -33,21 +33,22 @@ class MediaType:
     format_iri: str | None       # W3C format IRI, for service descriptions
     charset: bool                # whether the Content-Type carries "; charset=utf-8"
     uses: tuple[str, ...] = ()   # DOCUMENT, GRAPH, SELECT, ASK
+    reads: tuple[str, ...] = ()  # extensions of the files read in this format (knowledge/)
 
 
 TABLE: tuple[MediaType, ...] = (
     MediaType("text/turtle", ("ttl", "turtle"), ".ttl", "turtle", FORMATS_NS + "Turtle", True,
-              (DOCUMENT, GRAPH)),
+              (DOCUMENT, GRAPH), (".ttl",)),
     MediaType("application/ld+json", ("jsonld", "json-ld"), ".jsonld", "json-ld",
-              FORMATS_NS + "JSON-LD", False, (DOCUMENT, GRAPH)),
+              FORMATS_NS + "JSON-LD", False, (DOCUMENT, GRAPH), (".jsonld",)),
     MediaType("application/n-triples", ("nt", "ntriples", "n-triples"), ".nt", "nt",
-              FORMATS_NS + "N-Triples", True, (DOCUMENT, GRAPH)),
+              FORMATS_NS + "N-Triples", True, (DOCUMENT, GRAPH), (".nt",)),
     MediaType("application/rdf+xml", ("rdf", "rdfxml", "rdf-xml"), ".rdf", "xml",
-              FORMATS_NS + "RDF_XML", False, (DOCUMENT, GRAPH)),
+              FORMATS_NS + "RDF_XML", False, (DOCUMENT, GRAPH), (".rdf", ".owl")),
     MediaType("application/n-quads", ("nq", "nquads", "n-quads"), ".nq", "nquads",
-              FORMATS_NS + "N-Quads", True, (GRAPH,)),
+              FORMATS_NS + "N-Quads", True, (GRAPH,), (".nq",)),
     MediaType("application/trig", ("trig",), ".trig", "trig", FORMATS_NS + "TriG", True,
-              (GRAPH,)),
+              (GRAPH,), (".trig",)),
     MediaType("application/sparql-results+json", ("json", "srj"), None, None,
               FORMATS_NS + "SPARQL_Results_JSON", False, (SELECT, ASK)),
     MediaType("application/sparql-results+xml", ("xml", "srx"), None, None,
@@ -80,6 +81,21 @@ EXTENSION: dict[str, str] = {
 FORMAT_IRI: dict[str, str] = {entry.media_type: entry.format_iri for entry in TABLE
                               if entry.format_iri}
 _BY_NAME: dict[str, str] = {name: entry.media_type for entry in TABLE for name in entry.names}
+# What the loader reads (knowledge/rdf_files.py): by extension, and the names --data-format takes.
+READ_BY_EXTENSION: dict[str, str] = {extension: entry.media_type
+                                     for entry in TABLE for extension in entry.reads}
+READABLE_NAMES: tuple[str, ...] = tuple(entry.names[0] for entry in TABLE if entry.reads)
+
+
+def readable_media_type(format_name: str) -> str:
+    """The media type of an RDF format the loader reads, by short name or media type; a
+    ``ValueError`` naming the formats it reads otherwise."""
+    name = format_name.strip().lower()
+    media_type = _BY_NAME.get(name, name)
+    if media_type not in BY_TYPE or not BY_TYPE[media_type].reads:
+        raise ValueError(f"unknown RDF format {format_name!r}; pactgraph reads "
+                         + ", ".join(READABLE_NAMES))
+    return media_type
 
 
 def content_type(media_type: str) -> str:

@@ -43,15 +43,31 @@ SETTINGS: tuple[Setting, ...] = (
             "{base_url}/{rest}. "
             "Defaults to the URL of each request."),
     Setting("ontology_paths", [bundled("ontology")],
-            "Turtle files or folders holding the ontology.", path=True),
+            "RDF files or folders holding the ontology.", path=True),
     Setting("data_paths", [bundled("data")],
-            "Turtle files or folders holding the published data, one file per treaty.", path=True),
+            "RDF files or folders holding the published data, one file per treaty. Turtle, "
+            "N-Triples, N-Quads, TriG, JSON-LD and RDF/XML, by extension (.ttl .nt .nq .trig "
+            ".jsonld .rdf .owl); the named graphs of N-Quads, TriG and JSON-LD files are kept.",
+            path=True),
+    Setting("data_graphs", [],
+            "Pairs of (graph IRI, file or folder): the triples of those files are published in "
+            "that named graph (those of a quads file that are in no graph of its own), so that "
+            "queries can address them with GRAPH, FROM, default-graph-uri and named-graph-uri.",
+            path=True),
+    Setting("data_format", None,
+            "Format of the data files named one by one (ttl, nt, nq, trig, jsonld, rdf), for "
+            "files whose extension does not say it; by default each file's extension decides. "
+            "Files found in folders are always read by their extension."),
     Setting("shapes_paths", [bundled("shapes")],
-            "Turtle files or folders holding the SHACL shapes the data must pass.", path=True),
+            "RDF files or folders holding the SHACL shapes the data must pass.", path=True),
     Setting("queries_path", bundled("queries"),
             "Folder holding the example questions (*.rq), each opening with '# id:', '# title:' "
             "and '# question:' lines; pages find a question by its id, and the app does not "
             "start if an id is missing or given twice.", path=True),
+    Setting("releases_path", bundled("releases"),
+            "Folder of the releases made by `pactgraph release` (one folder per version, each "
+            "with its SHA256SUMS), served at /releases/{version}/ and, for the ontology of each, "
+            "at /def/{version}.", path=True),
     Setting("query_time_limit_ms", 5000,
             "Longest time, in milliseconds, that one SPARQL query may run (evaluation and writing "
             "the result). A query stopped at the limit is answered 503 Service Unavailable."),
@@ -123,7 +139,8 @@ def public_value(name: str, value: Any) -> Any:
     if name not in PATHS or value is None:
         return value
     if isinstance(value, (list, tuple)):
-        return [_public_path(path) for path in value]
+        return [[pair[0], _public_path(pair[1])] if isinstance(pair, (list, tuple))
+                else _public_path(pair) for pair in value]
     return _public_path(value)
 
 

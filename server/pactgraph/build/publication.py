@@ -29,7 +29,7 @@ from pactgraph.engine.graph_view import graph_over
 from pactgraph.engine.pool import Limits, QueryExecutor
 from pactgraph.engine.store import TripleStore
 from pactgraph.errors import DataNotConforming
-from pactgraph.knowledge.sources import Knowledge, SourceGraphs, turtle_files
+from pactgraph.knowledge.sources import Knowledge, SourceGraphs, input_files
 from pactgraph.knowledge.stable_graph import stable_blank_nodes
 
 T = TypeVar("T")
@@ -89,12 +89,13 @@ def prepare_store(settings: dict[str, Any]) -> Prepared:
     questions are read first: a broken header fails the start in a moment, before any store is
     built."""
     load_examples(settings["queries_path"])
-    paths = [settings["ontology_paths"], settings["data_paths"], settings["shapes_paths"]]
-    files = [file for group in paths for file in turtle_files(group)]
-    version = prebuilt.input_version(files, *prebuilt.VALIDATION_INPUTS)
+    files = input_files(settings)
+    # how each file is read (its format, its graph) decides the store as much as its bytes
+    version = prebuilt.input_version([file.path for file in files], *prebuilt.VALIDATION_INPUTS,
+                                     *(file.describe() for file in files))
 
     def validated_knowledge() -> tuple[Knowledge, str]:
-        knowledge = Knowledge.load(*paths)
+        knowledge = Knowledge.from_settings(settings)
         report = knowledge.validate()
         if not report.conforms:
             raise DataNotConforming(report)

@@ -8,12 +8,14 @@ from __future__ import annotations
 import argparse
 import sys
 
+from pactgraph import formats
 from pactgraph import settings as settings_table
 from pactgraph.cli.commands import (
     EXPORT_FORMATS,
     add_setting_options,
     command_export,
     command_publish,
+    command_release,
     command_serve,
     command_synth,
     command_validate,
@@ -22,9 +24,18 @@ from pactgraph.cli.query import QUERY_FORMATS, command_query
 from pactgraph.errors import PactgraphError
 
 
-def _add_data_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--data", nargs="+", metavar="PATH",
-                        help="data files or folders (default: the bundled data/)")
+def _add_data_options(parser: argparse.ArgumentParser, data: bool = True,
+                      format_alias: bool = False) -> None:
+    if data:
+        parser.add_argument("--data", nargs="+", metavar="PATH",
+                            help="data files or folders (default: the bundled data/): Turtle, "
+                                 "N-Triples, N-Quads, TriG, JSON-LD or RDF/XML, by extension")
+    parser.add_argument("--graph", nargs=2, action="append", metavar=("IRI", "PATH"),
+                        dest="graphs", help=settings_table.HELP["data_graphs"]
+                        + " Give it once per graph.")
+    flags = ("--data-format", "--format") if format_alias else ("--data-format",)
+    parser.add_argument(*flags, dest="data_format", choices=formats.READABLE_NAMES,
+                        help=settings_table.HELP["data_format"])
     parser.add_argument("--shapes", nargs="+", metavar="PATH",
                         help="shapes files or folders (default: the bundled shapes/)")
 
@@ -39,8 +50,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Load the ontology and the data (or the given files), validate them against "
                     "the shapes and print a report; exit 1 on any violation.")
     validate.add_argument("paths", nargs="*",
-                          help="data files or folders (default: the bundled data/)")
-    validate.add_argument("--shapes", nargs="+", help="shapes files or folders (default: shapes/)")
+                          help="data files or folders (default: the bundled data/): Turtle, "
+                               "N-Triples, N-Quads, TriG, JSON-LD or RDF/XML, by extension")
+    _add_data_options(validate, data=False, format_alias=True)
     validate.set_defaults(handler=command_validate)
 
     serve = commands.add_parser(
@@ -61,7 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help=f"threads per worker that run requests; connections hold none "
                             f"(default: {defaults.threads})")
     serve.add_argument("--access-log", action="store_true", help="log every request to stdout")
-    _add_data_options(serve)
+    _add_data_options(serve, format_alias=True)
     add_setting_options(serve)
     serve.set_defaults(handler=command_serve)
 
@@ -102,6 +114,26 @@ def build_parser() -> argparse.ArgumentParser:
                               "http://localhost:8890/sparql-graph-crud (Virtuoso)")
     _add_data_options(publish)
     publish.set_defaults(handler=command_publish)
+
+    release = commands.add_parser(
+        "release", help="build releases/VERSION/: dumps, tables, checksums, changelog",
+        description="Validate the files and write a citable release folder: every dump, the CSV "
+                    "tables, the ontology at its version IRI, VoID/DCAT of the version, a "
+                    "changelog since --previous (triples added and removed per commitment, in "
+                    "RDF and in words), the input files and SHA256SUMS. Never writes over a "
+                    "release.")
+    release.add_argument("version", help="the version, e.g. 0.2.0")
+    release.add_argument("--previous", metavar="DIR",
+                         help="the previous release's folder, for the changelog")
+    release.add_argument("--output", default="releases", metavar="DIR",
+                         help="folder of the releases (default: releases)")
+    release.add_argument("--ontology", nargs="+", metavar="PATH",
+                         help="ontology files or folders (default: the bundled ontology/)")
+    release.add_argument("--data", nargs="+", metavar="PATH",
+                         help="data files or folders (default: the bundled data/)")
+    release.add_argument("--shapes", nargs="+", metavar="PATH",
+                         help="shapes files or folders (default: the bundled shapes/)")
+    release.set_defaults(handler=command_release)
 
     synth = commands.add_parser(
         "synth", help="write synthetic data at N times the bundled size (for benchmarks)",

@@ -15,10 +15,10 @@ from pactgraph.knowledge.sources import Knowledge
 
 
 def command_validate(args: argparse.Namespace) -> int:
-    overrides = {"data_paths": args.paths} if args.paths else {}
-    if args.shapes:
-        overrides["shapes_paths"] = args.shapes
-    knowledge = Knowledge.from_settings(settings_table.resolve(overrides))
+    args.data = args.paths
+    if args.graphs and not args.paths:  # only the named graphs' files, not the bundled data too
+        args.data = []
+    knowledge = Knowledge.from_settings(settings_from(args))
     report = knowledge.validate()
     print(report.text())
     return 0 if report.conforms else 1
@@ -27,8 +27,12 @@ def command_validate(args: argparse.Namespace) -> int:
 def settings_from(args: argparse.Namespace) -> dict[str, Any]:
     """The settings the options of serve, query and export override."""
     overrides: dict[str, Any] = {}
-    if getattr(args, "data", None):
+    if getattr(args, "data", None) is not None and (args.data or getattr(args, "graphs", None)):
         overrides["data_paths"] = args.data
+    if getattr(args, "graphs", None):
+        overrides["data_graphs"] = [list(pair) for pair in args.graphs]
+    if getattr(args, "data_format", None):
+        overrides["data_format"] = args.data_format
     if getattr(args, "shapes", None):
         overrides["shapes_paths"] = args.shapes
     if getattr(args, "base_url", None):
@@ -136,3 +140,18 @@ def command_synth(args: argparse.Namespace) -> int:
     return 0
 
 
+
+
+def command_release(args: argparse.Namespace) -> int:
+    from pactgraph.build.release import build_release
+    defaults = settings_table.DEFAULTS
+    paths = {"ontology": args.ontology or defaults["ontology_paths"],
+             "data": args.data or defaults["data_paths"],
+             "shapes": args.shapes or defaults["shapes_paths"]}
+    previous = Path(args.previous) if args.previous else None
+    try:
+        folder = build_release(args.version, paths, Path(args.output), previous)
+    except DataNotConforming as error:
+        return refuse_nonconforming(error)
+    print(f"wrote the release {args.version} to {folder}", file=sys.stderr)
+    return 0

@@ -46,12 +46,17 @@ class QueryResult:
     value: object  # ox.QuerySolutions, bool, or ox.QueryTriples
 
 
+# The base IRI of every query with no BASE of its own: the endpoint's canonical IRI, as the
+# Protocol allows ("which MAY be the service endpoint"), the same whatever host serves it.
+QUERY_BASE = f"{CANONICAL_BASE}sparql"
+
+
 def evaluate_on(store: ox.Store, text: str, default_graphs: Iterable[str] = (),
                 named_graphs: Iterable[str] = ()) -> QueryResult:
     """Evaluate ``text`` on a pyoxigraph store (the server's, or a query worker's copy)."""
     try:
         options = _dataset_options(list(default_graphs), list(named_graphs))
-        result = store.query(text, prefixes=PREFIXES, **options)
+        result = store.query(text, base_iri=QUERY_BASE, prefixes=PREFIXES, **options)
     except SyntaxError as error:
         raise QueryError(f"SPARQL syntax error: {error}") from None
     except ValueError as error:  # e.g. an invalid IRI in default-graph-uri
@@ -157,6 +162,11 @@ class TripleStore:
 
 
 def published_graphs(knowledge: Knowledge) -> dict[str, Graph]:
-    """The graphs the server publishes: the ontology and the data, each a named graph."""
-    return {graph_iri("ontology"): knowledge.ontology.graph,
-            graph_iri("data"): knowledge.data.graph}
+    """The graphs the server publishes: the ontology and the data, each a named graph, and the
+    named graphs the data files put their triples in (a quads file's own, or one the user named
+    for a file)."""
+    graphs = {graph_iri("ontology"): knowledge.ontology.graph,
+              graph_iri("data"): knowledge.data.default_graph()}
+    for name, graph in knowledge.data.named.items():
+        graphs[name] = graphs[name] + graph if name in graphs else graph
+    return graphs

@@ -1,6 +1,7 @@
 """Load the ontology, the data and the shapes with rdflib, and validate the data with pySHACL.
 
-This is the only module that reads RDF files. It runs once, at start-up or on
+With knowledge/rdf_files.py (which parses each file, in any RDF format), the only module that
+reads RDF files. It runs once, at start-up or on
 ``pactgraph validate``; nothing on the request path parses files or validates shapes.
 """
 
@@ -14,26 +15,13 @@ from pathlib import Path
 
 import pyshacl
 from rdflib import Graph, URIRef
-from rdflib.plugins.parsers.notation3 import BadSyntax
 from rdflib.plugins.sparql import processor
 from rdflib.plugins.sparql.algebra import translateQuery
 from rdflib.plugins.sparql.parser import parseQuery
 
-from pactgraph.errors import PactgraphError, RdfParseError
+from pactgraph.errors import PactgraphError
+from pactgraph.knowledge.rdf_files import RdfFile, graph_files, rdf_files, read
 from pactgraph.namespaces import PREFIXES, SH
-
-
-def turtle_files(paths: Iterable[str | Path]) -> list[Path]:
-    """The ``.ttl`` files named by ``paths``: files as given, folders searched recursively."""
-    found: list[Path] = []
-    for path in map(Path, paths):
-        if path.is_dir():
-            found.extend(sorted(path.rglob("*.ttl")))
-        elif path.exists():
-            found.append(path)
-        else:
-            raise RdfParseError(str(path), "no such file or folder")
-    return found
 
 
 def bind_prefixes(graph: Graph) -> Graph:
@@ -42,33 +30,48 @@ def bind_prefixes(graph: Graph) -> Graph:
     return graph
 
 
-def parse_turtle(path: Path) -> Graph:
-    """Parse one Turtle file; a syntax error becomes an error that names the file and line."""
-    graph = Graph()
-    try:
-        graph.parse(path, format="turtle")
-    except BadSyntax as error:
-        raise RdfParseError(str(path), error._why, line=error.lines + 1) from None
-    except (ValueError, UnicodeDecodeError) as error:
-        raise RdfParseError(str(path), str(error)) from None
-    return graph
-
-
 @dataclass
 class SourceGraphs:
-    """The triples of one kind of file (ontology, data or shapes), merged, and their files."""
+    """The triples of one kind of file (ontology, data or shapes), merged, and their files.
+
+    ``graph`` holds every triple (what is validated); ``named`` the triples of each named graph
+    the files put them in (a file's own graphs, or the graph the user named for it), and
+    ``default`` those in no named graph (None when nothing is named: then it is ``graph``).
+    """
 
     graph: Graph = field(default_factory=lambda: bind_prefixes(Graph()))
     files: dict[Path, Graph] = field(default_factory=dict)
+    named: dict[str, Graph] = field(default_factory=dict)
+    default: Graph | None = None
 
     @classmethod
-    def load(cls, paths: Iterable[str | Path]) -> SourceGraphs:
+    def load(cls, paths: Iterable[str | Path], data_format: str | None = None,
+             graphs: Iterable[Iterable[str]] = ()) -> SourceGraphs:
+        """The files of ``paths`` (those named, read in ``data_format`` if given) and the files of
+        ``graphs``, pairs of (graph IRI, path) whose triples go into that named graph."""
+        return cls.read([*rdf_files(paths, data_format), *graph_files(graphs, data_format)])
+
+    @classmethod
+    def read(cls, sources: Iterable[RdfFile]) -> SourceGraphs:
         loaded = cls()
-        for path in turtle_files(paths):
-            part = parse_turtle(path)
-            loaded.files[path] = part
-            loaded.graph += part
+        default = Graph()
+        for source in sources:
+            for name, part in read(source).items():
+                loaded.files.setdefault(source.path, Graph())
+                loaded.files[source.path] += part
+                loaded.graph += part
+                if name is None:
+                    default += part
+                else:
+                    loaded.named.setdefault(name, Graph())
+                    loaded.named[name] += part
+        if loaded.named:
+            loaded.default = default
         return loaded
+
+    def default_graph(self) -> Graph:
+        """The triples in no named graph."""
+        return self.graph if self.default is None else self.default
 
     def file_defining(self, node) -> Path | None:
         """The file in which ``node`` is a subject, to point a contributor at it."""
@@ -137,8 +140,10 @@ class Knowledge:
 
     @classmethod
     def from_settings(cls, settings: dict) -> Knowledge:
-        return cls.load(settings["ontology_paths"], settings["data_paths"],
-                        settings["shapes_paths"])
+        return cls(SourceGraphs.load(settings["ontology_paths"]),
+                   SourceGraphs.load(settings["data_paths"], settings["data_format"],
+                                     settings["data_graphs"]),
+                   SourceGraphs.load(settings["shapes_paths"]))
 
     def published(self) -> Graph:
         """The graph the server publishes: ontology and data (shapes are served on their own)."""
@@ -186,6 +191,18 @@ class Knowledge:
                 value=None if value is None else str(value),
                 file=None if where is None else str(where),
             )
+
+
+def data_files(settings: dict) -> list[RdfFile]:
+    """The data files the settings name: ``data_paths`` and the files of ``data_graphs``."""
+    return [*rdf_files(settings["data_paths"], settings["data_format"]),
+            *graph_files(settings["data_graphs"], settings["data_format"])]
+
+
+def input_files(settings: dict) -> list[RdfFile]:
+    """Every file the published store is built from: the ontology, the data and the shapes."""
+    return [*rdf_files(settings["ontology_paths"]), *data_files(settings),
+            *rdf_files(settings["shapes_paths"])]
 
 
 def _compact(graph: Graph, node) -> str | None:

@@ -30,7 +30,8 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 
 from pactgraph.errors import PactgraphError
-from pactgraph.knowledge.sources import SourceGraphs, turtle_files
+from pactgraph.knowledge.rdf_files import rdf_files
+from pactgraph.knowledge.sources import SourceGraphs
 from pactgraph.namespaces import CANONICAL_BASE
 
 SYNTHETIC_SOURCE = URIRef(CANONICAL_BASE + "id/source/synthetic-benchmark-data")
@@ -133,8 +134,8 @@ def synthesize(data_paths: list[str | Path], scale: int, output: Path,
         shutil.rmtree(output / stale, ignore_errors=True)
     (output / "bundled").mkdir(parents=True)
     (output / "synthetic").mkdir()
-    for path in turtle_files(data_paths):
-        shutil.copyfile(path, output / "bundled" / path.name)
+    for source in rdf_files(data_paths):
+        shutil.copyfile(source.path, output / "bundled" / source.path.name)
     if copies:
         (output / "synthetic" / "source.ttl").write_text(_source_description(), encoding="utf-8")
     width = len(str(copies))

@@ -11,8 +11,8 @@ from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, RDF, RDFS, VOID, XSD
 
 from pactgraph.build.downloads import Dump
 from pactgraph.build.examples import Example
-from pactgraph.engine.store import TripleStore
-from pactgraph.namespaces import DATASET_IRI, ELI, PG, PROV, SCHEMA, SKOS, WD
+from pactgraph.engine.store import TripleStore, graph_iri
+from pactgraph.namespaces import DATASET_IRI, ELI, PG, PROV, SCHEMA, SD, SKOS, WD
 from pactgraph.pages.describe import description
 from pactgraph.pages.our_iris import IriMap
 
@@ -33,6 +33,7 @@ class Statistics:
     classes: int
     wikidata_links: int
     treaties: tuple[URIRef, ...]
+    named_graphs: tuple[tuple[str, int], ...] = ()  # the data files' own graphs, triples in each
 
 
 def compute_statistics(store: TripleStore) -> Statistics:
@@ -48,11 +49,14 @@ def compute_statistics(store: TripleStore) -> Statistics:
         classes=count("?s a ?class", "?class"),
         wikidata_links=count(f"?s owl:sameAs ?o FILTER STRSTARTS(STR(?o), \"{WD}\")", "?s ?o"),
         treaties=tuple(URIRef(solution["t"].value) for solution in treaties),
+        named_graphs=tuple((name, store.size(name)) for name in store.graph_names
+                           if name not in (graph_iri("ontology"), graph_iri("data"))),
     )
 
 
 def dataset_description(graph: Graph, stats: Statistics, dumps: dict[str, Dump],
-                        urls: IriMap, examples: tuple[Example, ...] = ()) -> Graph:
+                        urls: IriMap, examples: tuple[Example, ...] = (),
+                        tables: dict[str, Dump] | None = None) -> Graph:
     """The static description from data/dataset.ttl (and its #-nodes) plus computed statistics,
     the SPARQL endpoint and one distribution per dump, at the URLs of the serving host."""
     out = description(graph, DATASET)
@@ -74,10 +78,25 @@ def dataset_description(graph: Graph, stats: Statistics, dumps: dict[str, Dump],
             add((DATASET, VOID.exampleResource, treaty))
     for dump in dumps.values():
         _add_distribution(out, dump, urls)
+    for table in (tables or {}).values():
+        _add_table(out, table, urls)
     for example in examples:
         _add_example_query(out, example, urls)
     _add_wikidata_linkset(out, stats)
+    _add_named_graphs(out, stats)
     return out
+
+
+def _add_named_graphs(out: Graph, stats: Statistics) -> None:
+    """Each named graph of the data files (a quads file's own, or one named for a file) as a
+    subset of the dataset, with its name as the SPARQL service description gives it."""
+    for number, (name, triples) in enumerate(stats.named_graphs, 1):
+        node = URIRef(f"{DATASET_IRI}#graph-{number}")
+        out.add((DATASET, VOID.subset, node))
+        out.add((node, RDF.type, VOID.Dataset))
+        out.add((node, SD.name, URIRef(name)))
+        out.add((node, VOID.triples, Literal(triples)))
+        out.add((node, DCTERMS.title, Literal(f"The named graph <{name}>", lang="en")))
 
 
 SPARQL_QUERY_MEDIA_TYPE = "application/sparql-query"
@@ -96,10 +115,20 @@ def _add_example_query(out: Graph, example: Example, urls: IriMap) -> None:
     out.add((url, DCTERMS.format, URIRef(IANA_MEDIA_TYPES + SPARQL_QUERY_MEDIA_TYPE)))
 
 
-def _add_distribution(out: Graph, dump: Dump, urls: IriMap) -> None:
+def _add_table(out: Graph, table: Dump, urls: IriMap) -> None:
+    """A CSV table: a distribution (not a VoID data dump: it is not RDF) that conforms to its
+    Frictionless Table Schema."""
+    node = _add_distribution(out, table, urls, rdf=False)
+    schema = table.filename.removesuffix(".csv") + ".schema.json"
+    out.add((node, DCTERMS.conformsTo, URIRef(urls.url_for(urls.base_iri + "download/" + schema))))
+
+
+def _add_distribution(out: Graph, dump: Dump, urls: IriMap, rdf: bool = True) -> URIRef:
     url = URIRef(urls.url_for(urls.base_iri + "download/" + dump.filename))
-    node = URIRef(f"{DATASET_IRI}#distribution-{dump.filename.replace('.', '-')}")
-    out.add((DATASET, VOID.dataDump, url))
+    slug = dump.filename.replace(".", "-").replace("/", "-")
+    node = URIRef(f"{DATASET_IRI}#distribution-{slug}")
+    if rdf:
+        out.add((DATASET, VOID.dataDump, url))
     out.add((DATASET, DCAT.distribution, node))
     out.add((node, RDF.type, DCAT.Distribution))
     out.add((node, DCTERMS.title, Literal(dump.title, lang="en")))
@@ -107,6 +136,7 @@ def _add_distribution(out: Graph, dump: Dump, urls: IriMap) -> None:
     out.add((node, DCAT.accessURL, url))
     out.add((node, DCAT.mediaType, URIRef(IANA_MEDIA_TYPES + dump.media_type)))
     out.add((node, DCAT.byteSize, Literal(len(dump.body), datatype=XSD.nonNegativeInteger)))
+    return node
 
 
 def _add_wikidata_linkset(out: Graph, stats: Statistics) -> None:
@@ -121,3 +151,21 @@ def _add_wikidata_linkset(out: Graph, stats: Statistics) -> None:
     out.add((WIKIDATA, DCTERMS.title, Literal("Wikidata", lang="en")))
     out.add((WIKIDATA, FOAF.homepage, URIRef("https://www.wikidata.org/")))
     out.add((WIKIDATA, VOID.uriSpace, Literal(str(WD))))
+
+
+HAS_VERSION = URIRef("http://www.w3.org/ns/dcat#hasVersion")  # DCAT 3, not in rdflib's DCAT
+
+
+def add_versions(out: Graph, versions: list[str], urls: IriMap) -> None:
+    """Each release (oldest first) as a version of the dataset, each a revision of the one
+    before, at its stable address."""
+    previous = None
+    for version in versions:
+        release = URIRef(f"{urls.base_iri}releases/{version}")
+        out.add((DATASET, HAS_VERSION, release))
+        out.add((release, RDF.type, DCAT.Dataset))
+        out.add((release, OWL.versionInfo, Literal(version)))
+        out.add((release, RDFS.seeAlso, URIRef(urls.url_for(f"{release}/void.ttl"))))
+        if previous is not None:
+            out.add((release, PROV.wasRevisionOf, previous))
+        previous = release

@@ -72,3 +72,53 @@ def label_of(graph: Graph, node: Any, language: str = "en") -> str | None:
 
 def label_or_iri(graph: Graph, node: Any) -> str:
     return label_of(graph, node) or str(node)
+
+
+# What a summary card says of a resource (the "card" profile, web/profiles.py): what it is, its
+# names, and the facts that identify it; nothing it owns, no notes or sources.
+CARD_PROPERTIES = (
+    URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
+    URIRef("http://www.w3.org/2000/01/rdf-schema#label"),
+    URIRef("http://www.w3.org/2004/02/skos/core#altLabel"),
+    URIRef("http://www.w3.org/2004/02/skos/core#prefLabel"),
+    URIRef("http://www.w3.org/2002/07/owl#sameAs"),
+    URIRef("http://data.europa.eu/eli/ontology#date_document"),
+    URIRef("http://data.europa.eu/eli/ontology#first_date_entry_in_force"),
+    URIRef("http://data.europa.eu/eli/ontology#number"),
+    URIRef("https://w3id.org/pactgraph/def#legalStatus"),
+    URIRef("https://w3id.org/pactgraph/def#iso3166Alpha3"),
+    URIRef("https://w3id.org/pactgraph/def#invocationDate"),
+)
+
+
+def card(graph: Graph, iri: URIRef) -> Graph:
+    """The summary card of ``iri``: its triples whose predicate is one of CARD_PROPERTIES."""
+    out = Graph()
+    for prefix, namespace in graph.namespaces():
+        out.bind(prefix, namespace)
+    for predicate in CARD_PROPERTIES:
+        for value in graph.objects(iri, predicate):
+            out.add((iri, predicate, value))
+    return out
+
+
+ALTR = "http://www.w3.org/ns/dx/conneg/altr#"  # the Alternate Representations vocabulary
+
+
+def alternates_of(iri: URIRef, representations: Iterable[tuple[str, str, str]],
+                  default: str) -> Graph:
+    """The alternate representations of ``iri`` (the "alt" profile): each (profile IRI, media
+    type, URL) as an altr:Representation conforming to its profile, in its format."""
+    out = Graph()
+    out.bind("altr", ALTR)
+    out.bind("dcterms", "http://purl.org/dc/terms/")
+    for profile, media_type, url in representations:
+        node = URIRef(url)
+        out.add((iri, URIRef(ALTR + "hasRepresentation"), node))
+        out.add((node, URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
+                 URIRef(ALTR + "Representation")))
+        out.add((node, URIRef("http://purl.org/dc/terms/conformsTo"), URIRef(profile)))
+        out.add((node, URIRef("http://purl.org/dc/terms/format"), Literal(media_type)))
+        if url == default:
+            out.add((iri, URIRef(ALTR + "hasDefaultRepresentation"), node))
+    return out

@@ -30,14 +30,26 @@ def create_app(config: dict[str, Any] | None = None, prepared: Prepared | None =
     from pactgraph.web import errors as web_errors
     from pactgraph.web import fair_share
     from pactgraph.web.middleware.lean_sparql import QueryPath
+    from pactgraph.web.routes import (
+        discovery,
+        dumps,
+        explore,
+        health,
+        openapi,
+        releases,
+        sparql,
+        tables,
+    )
     from pactgraph.web.routes import documents as resources
-    from pactgraph.web.routes import dumps, explore, health, openapi, sparql
 
     web_errors.register(app)
     fair_share.install(app, settings)  # each client's share of the query workers
     app.after_request(mark_reusable_page)  # registered last, so it runs before security and CORS
     app.register_blueprint(sparql.blueprint)
     app.register_blueprint(dumps.blueprint)
+    app.register_blueprint(tables.blueprint)  # /download/tables/: CSV for people (issue 18)
+    app.register_blueprint(discovery.blueprint)  # /sitemap.xml, /robots.txt (issue 18)
+    app.register_blueprint(releases.blueprint)  # /releases/{version}/... (issue 18)
     app.register_blueprint(explore.blueprint)
     app.register_blueprint(health.blueprint)  # /healthz
     app.register_blueprint(openapi.blueprint)  # /openapi.json, the HTTP interface (issue 4)

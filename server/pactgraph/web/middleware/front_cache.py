@@ -12,11 +12,12 @@ every other page). The middleware keeps a marked response only if it is a 200 to
 the response as Flask finished it, after the security and CORS hooks, less its ``Date`` (the
 server writes a current one).
 
-Key: every part of the request the app reads (``KEY_PARTS``, plus the host). ``Accept`` is the
-only request header that changes an answer (CORS is a constant ``*``; the preflight headers matter
-only to OPTIONS, which never comes from here). Requests that Flask must see go straight to it and
-store nothing: any method but GET and HEAD, a request with a body, and the conditional and range
-requests (``BYPASS_HEADERS``), which Flask answers (304 Not Modified...) as before.
+Key: every part of the request the app reads (``KEY_PARTS``, plus the host). ``Accept`` and
+``Accept-Profile`` (web/profiles.py) are the only request headers that change an answer (CORS is a
+constant ``*``; the preflight headers matter only to OPTIONS, which never comes from here).
+Requests that Flask must see go straight to it and store nothing: any method but GET and HEAD, a
+request with a body, and the conditional and range requests (``BYPASS_HEADERS``), which Flask
+answers (304 Not Modified...) as before.
 
 Entries share the bounded answer cache of ``web/caching.py`` (settings ``cache_max_entries`` and
 ``cache_max_bytes``; ``cache_max_entries = 0`` turns both off). A SPARQL answer kept here holds the
@@ -35,7 +36,8 @@ from pactgraph.build.memory import ResponseCache
 from pactgraph.web.caching import request_key
 
 REUSABLE = "pactgraph.reusable"  # the environ entry by which the app marks a reusable response
-KEY_PARTS = ("SCRIPT_NAME", "PATH_INFO", "QUERY_STRING", "wsgi.url_scheme", "HTTP_ACCEPT")
+KEY_PARTS = ("SCRIPT_NAME", "PATH_INFO", "QUERY_STRING", "wsgi.url_scheme", "HTTP_ACCEPT",
+             "HTTP_ACCEPT_PROFILE")
 # Conditional and range requests, and a body sent in chunks: Flask answers these.
 BYPASS_HEADERS = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE", "HTTP_IF_MATCH",
                   "HTTP_IF_UNMODIFIED_SINCE", "HTTP_RANGE", "HTTP_IF_RANGE",

@@ -23,15 +23,16 @@ from pactgraph.errors import NotAcceptable
 from pactgraph.namespaces import ONTOLOGY_IRI, PG, SH
 from pactgraph.pages.clause import clause_view, invocation_view
 from pactgraph.pages.commitment import commitment_view, commitments
-from pactgraph.pages.describe import description
+from pactgraph.pages.describe import alternates_of, card, description
 from pactgraph.pages.labeller import Labeller, Link
 from pactgraph.pages.ontology import ontology_view, shapes_view
 from pactgraph.pages.our_iris import ResourceIndex
 from pactgraph.pages.readers import page_kind
 from pactgraph.pages.resource import resource_view
 from pactgraph.pages.state import state_view
-from pactgraph.web import negotiation
+from pactgraph.web import negotiation, profiles
 from pactgraph.web.context import iri_map, memo, publication
+from pactgraph.web.routes.discovery import landing_jsonld
 from pactgraph.web.routes.dumps import (
     BY_EXTENSION,
     OFFERED,
@@ -39,6 +40,7 @@ from pactgraph.web.routes.dumps import (
     rdf_or_html,
 )
 from pactgraph.web.routes.explore import who_must_help_rows
+from pactgraph.web.routes.releases import released_ontology
 
 blueprint = Blueprint("resources", __name__)
 
@@ -78,6 +80,8 @@ def thing(rest: str) -> Response:
         return not_found(iri)
     media = negotiation.choose(request.headers.get("Accept"), OFFERED)
     target = url_for("resources.document", rest=rest) + formats.EXTENSION[media]
+    if request.query_string:  # _profile and _mediatype go on to the document
+        target += "?" + request.query_string.decode("latin-1")
     response = redirect(target, code=303)
     response.vary.add("Accept")
     return response
@@ -94,14 +98,46 @@ def document(rest: str) -> Response:
     focus = URIRef(iri)
     owned = index.owned(iri)
     doc_path = url_for("resources.document", rest=rest)
+    profile = profiles.choose(request.headers.get("Accept-Profile"), request.args.get("_profile"))
+    described = _described(graph, focus, owned, profile, doc_path)
 
     def html() -> str:
         labels = labeller()
+        if profile is not profiles.FULL:
+            return render_template("resource.html", view=resource_view(described, focus, [],
+                                                                        labels),
+                                   doc_path=doc_path, formats=BY_EXTENSION, summary=None)
         view = resource_view(graph, focus, owned, labels)
         return render_template("resource.html", view=view, doc_path=doc_path,
                                formats=BY_EXTENSION, summary=summary_of(focus, labels))
 
-    return rdf_or_html(description(graph, focus, owned), extension, html, doc_path)
+    response = rdf_or_html(described, extension, html, doc_path,
+                           accept=request.args.get("_mediatype"))
+    return with_profile(response, profile, doc_path)
+
+
+def _described(graph, focus: URIRef, owned, profile: profiles.Profile, doc_path: str):
+    """What the document says in ``profile``: everything, the summary card, or the list of every
+    representation (``alt``; the default one is the full description as HTML)."""
+    if profile is profiles.CARD:
+        return card(graph, focus)
+    if profile is profiles.ALT:
+        server = iri_map().server
+        found = [(p.iri, media, server + url)
+                 for p, media, url in profiles.alternate_urls(doc_path, OFFERED)]
+        default = dict(((p, m), u) for p, m, u in found)[(profiles.FULL.iri, HTML)]
+        return alternates_of(focus, found, default)
+    return description(graph, focus, owned)
+
+
+def with_profile(response: Response, profile: profiles.Profile, doc_path: str) -> Response:
+    """Name the profile served, list the others, and vary on Accept-Profile."""
+    response.headers["Content-Profile"] = profiles.content_profile(profile)
+    links = [response.headers["Link"]] if response.headers.get("Link") else []
+    others = profiles.alternates(doc_path, OFFERED, served=(profile, response.mimetype))
+    response.headers["Link"] = ", ".join([*links, *others])
+    response.vary.add("Accept-Profile")
+    return response
 
 
 def summary_of(focus: URIRef, labels: Labeller) -> tuple[str, object] | None:
@@ -160,12 +196,22 @@ def ontology(extension: str = "") -> Response:
 
 @blueprint.get("/def/<version>")
 def ontology_version(version: str) -> Response:
-    """The version IRI (owl:versionIRI) of the current ontology serves the ontology itself."""
-    graph = publication().ontology
+    """The version IRI (owl:versionIRI) of the current ontology serves the ontology itself; that
+    of an earlier one, the ontology of the release that made it (web/routes/releases.py)."""
+    version, extension = _split_extension(version)
     iri = URIRef(iri_map().iri_for("def/" + version))
-    if (URIRef(ONTOLOGY_IRI), OWL.versionIRI, iri) not in graph:
+    if (URIRef(ONTOLOGY_IRI), OWL.versionIRI, iri) in publication().ontology:
+        return ontology(extension)
+    graph = memo(f"ontology {version}", lambda p: released_ontology(p, version))
+    if graph is None or (URIRef(ONTOLOGY_IRI), OWL.versionIRI, iri) not in graph:
         return not_found(str(iri))
-    return ontology()
+    path = url_for("resources.ontology_version", version=version)
+
+    def html() -> str:
+        return render_template("ontology.html", view=ontology_view(graph, labeller()),
+                               labels=labeller(), formats=BY_EXTENSION, doc_path=path)
+
+    return rdf_or_html(graph, extension, html, path, f"ontology {version}")
 
 
 @blueprint.get("/shapes")
@@ -197,5 +243,5 @@ def index() -> str:
         "shapes": len(set(p.shapes.subjects(RDF.type, SH.NodeShape))),
     })
     return render_template("index.html", commitments=listed, counts=counts,
-                           labels=labeller(), settings=p.settings)
+                           labels=labeller(), settings=p.settings, dataset_jsonld=landing_jsonld())
 

@@ -15,12 +15,14 @@ from rdflib import Graph
 from rdflib.namespace import VOID
 
 from pactgraph import formats
+from pactgraph.build import tables
 from pactgraph.build.downloads import DUMP_FILES, Dump, build_dumps
 from pactgraph.build.jsonld_context import build_context
 from pactgraph.build.memory import bytes_etag
 from pactgraph.build.publication import Publication
+from pactgraph.build.release import released_versions
 from pactgraph.build.serialization import serialize
-from pactgraph.pages.dataset import DATASET, compute_statistics, dataset_description
+from pactgraph.pages.dataset import DATASET, add_versions, compute_statistics, dataset_description
 from pactgraph.pages.describe import label_of
 from pactgraph.pages.labeller import Labeller
 from pactgraph.settings import HELP, public_value
@@ -53,16 +55,18 @@ def _alternates(doc_path: str, chosen: str) -> str:
 
 
 def rdf_or_html(graph: Graph, extension: str, render_html: Callable[[], str],
-                doc_path: str, cache_key: str | None = None) -> Response:
+                doc_path: str, cache_key: str | None = None,
+                accept: str | None = None) -> Response:
     """``graph`` as the format ``extension`` names, or as Accept chooses when there is none.
 
     With a ``cache_key`` (for documents that never change: the ontology, the shapes) the bodies
     that do not name the host (all but HTML and JSON-LD) are made once per app. The others are not
     cached: the Host header is the client's to choose, so a cache keyed by it could grow unbounded.
+    ``accept`` stands for the Accept header (the ``_mediatype`` parameter, web/profiles.py).
     """
     negotiated = extension == ""
     if negotiated:
-        media = negotiation.choose(request.headers.get("Accept"), OFFERED)
+        media = negotiation.choose(accept or request.headers.get("Accept"), OFFERED)
     else:
         media = BY_EXTENSION[extension]
 
@@ -98,7 +102,7 @@ def all_dumps() -> dict[str, Dump]:
     return memo("dumps", build_dumps)
 
 
-def _bytes_response(body: bytes, media_type: str, etag: str,
+def bytes_response(body: bytes, media_type: str, etag: str,
                     filename: str | None = None) -> Response:
     response = Response(body, content_type=formats.content_type(media_type))
     response.set_etag(etag)
@@ -110,7 +114,8 @@ def _bytes_response(body: bytes, media_type: str, etag: str,
 
 @blueprint.get("/download/")
 def downloads() -> str:
-    return render_template("downloads.html", dumps=all_dumps().values())
+    return render_template("downloads.html", dumps=all_dumps().values(),
+                           tables=csv_tables().values())
 
 
 @blueprint.get("/download/<name>")
@@ -119,13 +124,13 @@ def download(name: str) -> Response:
     if dump is None:
         return Response(f"No download named {name!r}. Available: {', '.join(DUMP_FILES)}.\n",
                         status=404, content_type="text/plain; charset=utf-8")
-    return _bytes_response(dump.body, dump.media_type, dump.etag, dump.filename)
+    return bytes_response(dump.body, dump.media_type, dump.etag, dump.filename)
 
 
 @blueprint.get("/context.jsonld")
 def context() -> Response:
     body = json.dumps({"@context": jsonld_context()}, indent=2).encode("utf-8")
-    return _bytes_response(body, "application/ld+json", bytes_etag(body))
+    return bytes_response(body, "application/ld+json", bytes_etag(body))
 
 
 @blueprint.get("/-/settings.json")
@@ -140,10 +145,19 @@ def settings_json() -> Response:
 
 
 
+def csv_tables() -> dict[str, Dump]:
+    """The CSV tables (build/tables.py, served by web/routes/tables.py), by file name."""
+    files = memo("tables", tables.build_files)
+    return {name: file for name, file in files.items() if file.media_type == "text/csv"}
+
+
 def current_dataset_description() -> Graph:
     stats = memo("statistics", lambda p: compute_statistics(p.store))
-    return dataset_description(publication().graph, stats, all_dumps(), iri_map(),
-                               publication().examples)
+    description = dataset_description(publication().graph, stats, all_dumps(), iri_map(),
+                                      publication().examples, csv_tables())
+    add_versions(description, released_versions(publication().settings["releases_path"]),
+                 iri_map())
+    return description
 
 
 @blueprint.get("/.well-known/void")

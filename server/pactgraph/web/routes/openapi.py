@@ -15,6 +15,7 @@ from pactgraph import formats
 from pactgraph.build.downloads import DUMP_FILES
 from pactgraph.web.context import publication
 from pactgraph.web.routes import health
+from pactgraph.web.routes.openapi_interop import PROFILE_PARAMETERS, interop_paths
 
 blueprint = Blueprint("openapi", __name__)
 
@@ -163,7 +164,6 @@ def description(settings: dict[str, Any]) -> dict:
             "application/sparql-update": {"schema": {"type": "string"}}}},
         "responses": {"200": _query_answer(), **LIMIT_ERRORS, "415": ERRORS["415"]},
     }
-    downloads = sorted(DUMP_FILES)
     paths = {
         "/": _get({"summary": "Home page", "responses": {
             "200": {"description": "What pactgraph publishes.", "content": _content([HTML])}}}),
@@ -177,7 +177,7 @@ def description(settings: dict[str, Any]) -> dict:
                           "404": ERRORS["404"], "406": ERRORS["406"]}}),
         "/doc/{path}": _get({
             "summary": "The document about a thing; `.ttl` `.jsonld` `.nt` `.rdf` pick a format",
-            "parameters": [path_rest],
+            "parameters": [path_rest, *PROFILE_PARAMETERS],
             "responses": {"200": {"description": "Its description (Vary: Accept).",
                                   "content": _content((HTML, *RDF))},
                           "404": ERRORS["404"], "406": ERRORS["406"]}}),
@@ -189,8 +189,8 @@ def description(settings: dict[str, Any]) -> dict:
                     "headers": {"Location": {"schema": {"type": "string"}}}}}}),
         "/download/{file}": _get({
             "summary": "A full dump, precomputed at start-up",
-            "parameters": [_parameter("file", "path", "The dump's file name.",
-                                      {"type": "string", "enum": downloads}, required=True)],
+            "parameters": [_parameter("file", "path", "The dump's file name.", {
+                "type": "string", "enum": sorted(DUMP_FILES)}, required=True)],
             "responses": {"200": {"description": "The dump, with ETag and Content-Disposition.",
                                   "content": _content(RDF)},
                           "304": {"description": "Not modified (If-None-Match)."},
@@ -209,9 +209,9 @@ def description(settings: dict[str, Any]) -> dict:
                                                                       {"type": "object"})}}}),
     }
     paths.update(health.OPENAPI_PATHS)  # /healthz, /healthz/live, /healthz/ready, /metrics
-    for operations in paths.values():
-        for operation in operations.values():
-            operation["responses"].setdefault("405", ERRORS["405"])
+    paths |= interop_paths(ERRORS, _content)  # tables, releases, sitemap (issue 18)
+    for operation in (operation for ops in paths.values() for operation in ops.values()):
+        operation["responses"].setdefault("405", ERRORS["405"])
     return {
         "openapi": "3.1.0",
         "info": {"title": "pactgraph", "version": "1",

@@ -132,7 +132,7 @@ def test_void_lists_the_example_questions(client):
 
 def test_a_state_page_says_who_must_help_it(client):
     body = client.get("/doc/state/PHL", headers={"Accept": BROWSER_ACCEPT}).get_data(as_text=True)
-    assert "If Philippines is attacked, who is obliged to help?" in body
+    assert "If the Philippines is attacked, who is obliged to help?" in body
     section = body[body.index('id="who-must-help"'):body.index('id="commitments"')]
     assert 'href="http://localhost/id/state/USA"' in section
     assert "constitutional processes" in section

@@ -122,7 +122,7 @@ def help_groups(rows: Iterable[dict[str, Any]], state: str, labels: Labeller) ->
     return sorted(found, key=lambda g: (g.rank, g.commitment.text, g.article))
 
 
-def _strongest(graph: Graph, commitment: Any, labels: Labeller) -> Link | None:
+def strongest_strength(graph: Graph, commitment: Any, labels: Labeller) -> Link | None:
     strengths = [s for p in graph.objects(commitment, ELI.has_part)
                  for s in graph.objects(p, PG.obligationStrength)]
     if not strengths:
@@ -155,7 +155,7 @@ def state_commitments(graph: Graph, state: URIRef, labels: Labeller) -> list[Sta
                 link_of(graph, commitment, PG.legalStatus, labels),
                 link_of(graph, membership, PG.participationStatus, labels)
                 if membership is not None else None,
-                _strongest(graph, commitment, labels),
+                strongest_strength(graph, commitment, labels),
                 flag_of(graph, commitment, PG.hasMutualDefenseObligation), start[1], end[1]))
     return sorted(found, key=lambda c: (c.start or "9999", c.commitment.text))
 

@@ -14,7 +14,7 @@ from flask import Blueprint, Response, current_app, json, request
 from pactgraph import formats
 from pactgraph.build.downloads import DUMP_FILES
 from pactgraph.web.context import publication
-from pactgraph.web.routes.openapi_parts import ERRORS
+from pactgraph.web.routes.openapi_parts import ERRORS, reader_paths
 from pactgraph.web.routes.openapi_parts import content_of as _content
 
 blueprint = Blueprint("openapi", __name__)
@@ -193,6 +193,7 @@ def description(settings: dict[str, Any]) -> dict:
         "/openapi.json": _get({"summary": "This description", "responses": {
             "200": {"description": "OpenAPI 3.1", "content": _content(["application/json"],
                                                                       {"type": "object"})}}}),
+        **reader_paths(),
     }
     for operations in paths.values():
         for operation in operations.values():

@@ -56,3 +56,53 @@ ERRORS = {
         "out-of-memory killer).",
         {"Retry-After": {"schema": {"type": "string"}}}),
 }
+
+
+SEARCH_HIT = {"type": "object", "required": ["iri", "url", "kind", "label", "score"],
+              "properties": {"iri": {"type": "string"}, "url": {"type": "string"},
+                             "kind": {"type": "string", "enum": ["state", "commitment"]},
+                             "label": {"type": "string"},
+                             "matched": {"type": "string", "description": "The name that "
+                                         "matched, when it is not the label."},
+                             "matchedAs": {"type": "string"}, "score": {"type": "number"}}}
+
+
+def _query(name: str, description: str, schema: dict) -> dict:
+    return {"name": name, "in": "query", "description": description, "required": False,
+            "schema": schema}
+
+
+def reader_paths() -> dict[str, Any]:
+    """Search and the indexes (issue 17)."""
+    text = _query("q", "What to look for: a name in any language the data has, a short name, "
+                  "an ISO 3166-1 code; typos are forgiven.", {"type": "string", "maxLength": 200})
+    kind = _query("kind", "Only states or only commitments.",
+                  {"type": "string", "enum": ["state", "commitment"]})
+    limit = _query("limit", "At most this many results (default 10).",
+                   {"type": "integer", "minimum": 1, "maximum": 50})
+    sort = _query("sort", "The column to sort by.", {"type": "string"})
+    page = {"200": {"description": "The page.", "content": content_of([HTML])}}
+
+    def listing(summary: str, extra: list) -> dict:
+        return {"get": {"summary": summary, "parameters": [text, sort, _query(
+            "desc", "1 to sort in descending order.", {"type": "string"}), *extra],
+            "responses": page}}
+
+    return {
+        "/api/search": {"get": {
+            "summary": "Find states and commitments by any of their names, best match first",
+            "parameters": [text, kind, limit],
+            "responses": {"200": {"description": "The matches.", "content": {
+                "application/json": {"schema": {
+                    "type": "object", "required": ["query", "results"],
+                    "properties": {"query": {"type": "string"},
+                                   "results": {"type": "array", "items": SEARCH_HIT}}}}}},
+                "400": ERRORS["400"]}}},
+        "/search": {"get": {"summary": "The same search as a page (works without JavaScript)",
+                            "parameters": [text, kind, limit],
+                            "responses": {**page, "400": ERRORS["400"]}}},
+        "/states/": listing("Every state, filterable and sortable", []),
+        "/commitments/": listing("Every commitment, filterable and sortable", [
+            _query("kind", "Only this kind (Treaty, Declaration...).", {"type": "string"}),
+            _query("status", "Only this legal status.", {"type": "string"})]),
+    }

@@ -84,7 +84,7 @@ def test_declarations_are_dated_on_the_timeline_and_the_landing_page(client, pub
                    for e in events), events
         row = [text(td) for td in landing.xpath(
             f"//tr[td/a[normalize-space()='{label(published_graph, declaration)}']]/td")]
-        assert row[2] == f"{issued} (issued)"
+        assert row[2] == f"{issued} (issued)"  # Title, Status, Signed, Kind
 
 
 def test_a_state_whose_name_takes_the_article_gets_it(client, published_graph):

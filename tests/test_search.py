@@ -121,3 +121,17 @@ def test_the_commitments_index_filters_by_kind(client, published_graph):
     everything = lxml.html.fromstring(client.get("/commitments/?sort=parties&desc=1").data)
     parties = [int(n) for n in column(everything, 5)]
     assert parties == sorted(parties, reverse=True) and len(parties) > len(declarations)
+
+
+def test_the_map_page_lists_who_must_help_without_javascript(small_client, small_graph):
+    page = lxml.html.fromstring(small_client.get("/explore/map?state=aus").data)
+    listed = set(page.xpath("//ul[@id='map-helpers']/li/@data-iso"))
+    parties = {str(small_graph.value(s, PG.iso3166Alpha3))
+               for s in small_graph.subjects(RDF.type, PG.State)} - {"AUS"}
+    assert listed == parties  # the fixture treaty binds its three parties to each other
+    assert page.xpath("//figure[@id='world-map']/@data-selected") == ["AUS"]
+
+
+def test_the_map_of_an_unknown_state_is_a_clear_404(small_client):
+    response = small_client.get("/explore/map?state=XYZ")
+    assert response.status_code == 404 and b"/states/" in response.data

@@ -190,3 +190,35 @@ def test_on_a_phone_the_editor_tabs_stay_on_one_row_and_the_run_button_off_the_q
     run = p.locator(".yasqe_queryButton:visible").bounding_box()
     code = p.locator(".tabPanel.active .CodeMirror").bounding_box()
     assert run["y"] >= code["y"] + code["height"] - 1  # below the query, not over it
+
+
+# --- The world map --------------------------------------------------------------------------------
+
+def test_the_map_colours_the_state_and_those_obliged_to_help_it(open_page, site):
+    page = visit(open_page, site.url + "/explore/map?state=PHL")
+    p = page.page
+    p.wait_for_selector("#world-map[data-ready='true']")
+    listed = p.locator("#map-helpers li[data-iso]").evaluate_all(
+        "items => items.map(li => li.dataset.iso)")
+    assert "USA" in listed
+    assert p.locator("path.country.selected").evaluate_all(
+        "paths => paths.map(p => p.dataset.iso)") == ["PHL"]
+    coloured = p.locator("path.country.helper").evaluate_all(
+        "paths => paths.map(p => p.dataset.iso)")
+    assert sorted(coloured) == sorted(iso for iso in listed if iso != "PHL")
+    shoot(page, "map-1280")
+    p.locator("path.country[data-iso='USA']").click()
+    p.wait_for_url("**/explore/map?state=USA")
+    assert "United States" in p.locator("h1").inner_text()
+    assert_clean(page, site.url)
+
+
+def test_a_state_that_no_longer_exists_is_listed_beside_the_map_not_drawn(open_page, site):
+    page = visit(open_page, site.url + "/explore/map?state=SUN", viewport=PHONE_390)
+    p = page.page
+    p.wait_for_selector("#world-map[data-ready='true']")
+    assert p.locator("path.country.selected").count() == 0
+    note = p.locator("#map-not-drawn")
+    assert note.is_visible() and "SUN" in note.inner_text()
+    shoot(page, "map-390")
+    assert_clean(page, site.url)

@@ -30,7 +30,16 @@ def create_app(config: dict[str, Any] | None = None, prepared: Prepared | None =
     from pactgraph.web import fair_share
     from pactgraph.web.middleware.lean_sparql import QueryPath
     from pactgraph.web.routes import documents as resources
-    from pactgraph.web.routes import dumps, explore, health, indexes, openapi, search, sparql
+    from pactgraph.web.routes import (
+        dumps,
+        explore,
+        health,
+        indexes,
+        openapi,
+        search,
+        sparql,
+        world_map,
+    )
 
     web_errors.register(app)
     fair_share.install(app, settings)  # each client's share of the query workers
@@ -41,6 +50,7 @@ def create_app(config: dict[str, Any] | None = None, prepared: Prepared | None =
     app.register_blueprint(health.blueprint)  # /healthz
     app.register_blueprint(search.blueprint)  # /search, /api/search (issue 17)
     app.register_blueprint(indexes.blueprint)  # /states/, /commitments/ (issue 17)
+    app.register_blueprint(world_map.blueprint)  # /explore/map (issue 17)
     app.register_blueprint(openapi.blueprint)  # /openapi.json, the HTTP interface (issue 4)
     app.register_blueprint(resources.blueprint)  # last: it serves the catch-all resource paths
     # Before Flask is entered (issue 6): a plain SPARQL GET is answered by the lean path

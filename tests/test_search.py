@@ -135,3 +135,15 @@ def test_the_map_page_lists_who_must_help_without_javascript(small_client, small
 def test_the_map_of_an_unknown_state_is_a_clear_404(small_client):
     response = small_client.get("/explore/map?state=XYZ")
     assert response.status_code == 404 and b"/states/" in response.data
+
+
+def test_the_network_table_is_paged(client):
+    first = lxml.html.fromstring(client.get("/explore/network?date=2024-06-01").data)
+    rows = first.xpath("//table[@id='obligations']/tbody/tr")
+    edges = len(client.get("/explore/network.json?date=2024-06-01").get_json()["edges"])
+    assert edges > 50  # NATO alone gives hundreds
+    assert len(rows) == 50
+    pages = -(-edges // 50)
+    last = lxml.html.fromstring(client.get(f"/explore/network?date=2024-06-01&page={pages}").data)
+    assert len(last.xpath("//table[@id='obligations']/tbody/tr")) == edges - 50 * (pages - 1)
+    assert client.get(f"/explore/network?date=2024-06-01&page={pages + 1}").status_code == 404

@@ -187,6 +187,7 @@ def test_on_a_phone_the_editor_tabs_stay_on_one_row_and_the_run_button_off_the_q
     tops = {round(box["y"]) for box in
             (tab.bounding_box() for tab in p.locator(".yasgui .tabsList .tab").all()) if box}
     assert len(tops) == 1
+    assert p.locator(".yasqe_share:visible").count() == 0  # "Copy link" shares instead
     run = p.locator(".yasqe_queryButton:visible").bounding_box()
     code = p.locator(".tabPanel.active .CodeMirror").bounding_box()
     assert run["y"] >= code["y"] + code["height"] - 1  # below the query, not over it

@@ -223,3 +223,19 @@ def test_a_state_that_no_longer_exists_is_listed_beside_the_map_not_drawn(open_p
     assert note.is_visible() and "SUN" in note.inner_text()
     shoot(page, "map-390")
     assert_clean(page, site.url)
+
+
+def test_results_that_name_states_can_be_seen_on_the_map(open_page, site):
+    page = visit(open_page, site.url + "/sparql")
+    p = page.page
+    p.wait_for_selector(".yasgui .tabsList")
+    set_editor_query(p, "SELECT ?state WHERE { VALUES ?state { id:state\\/PHL id:state\\/USA "
+                        "id:state\\/SUN } }")
+    run_and_wait(p)
+    p.locator(".tabPanel.active .yasr_btn.select_statemap").click()
+    p.wait_for_selector(".tabPanel.active .results-map[data-ready='true']")
+    named = p.locator(".tabPanel.active path.country.named").evaluate_all(
+        "paths => paths.map(p => p.dataset.iso).sort()")
+    assert named == ["PHL", "USA"]
+    assert "SUN" in p.locator(".tabPanel.active .results-map .not-drawn").inner_text()
+    assert_clean(page, site.url)

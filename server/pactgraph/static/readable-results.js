@@ -113,5 +113,7 @@
   }
 
   Readable.prefixes = {};
-  window.PactgraphResults = { Readable: Readable, renderError: renderError };
+  window.PactgraphResults = window.PactgraphResults || {};
+  window.PactgraphResults.Readable = Readable;
+  window.PactgraphResults.renderError = renderError;
 })();

@@ -33,6 +33,7 @@
     window.Yasr.registerPlugin("readable", readable.Readable);
     // set on YASR's defaults: YASGUI does not pass errorRenderers on from its own config
     window.Yasr.defaults.errorRenderers = [readable.renderError];
+    if (readable.StateMap) { window.Yasr.registerPlugin("statemap", readable.StateMap); }
   }
 
   var yasgui = new YasguiClass(host, {
@@ -46,7 +47,7 @@
     yasr: {
       prefixes: prefixes,
       defaultPlugin: "readable",
-      pluginOrder: ["readable", "table", "response"]
+      pluginOrder: ["readable", "statemap", "table", "response"]
     }
   });
 

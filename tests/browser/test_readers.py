@@ -239,3 +239,48 @@ def test_results_that_name_states_can_be_seen_on_the_map(open_page, site):
     assert named == ["PHL", "USA"]
     assert "SUN" in p.locator(".tabPanel.active .results-map .not-drawn").inner_text()
     assert_clean(page, site.url)
+
+
+@pytest.fixture(scope="module")
+def dated_site(small_app):
+    """The fixture site with a stand-in for the obligations issue's API (GET /api/obligations?
+    protected=XXX&date=YYYY-MM-DD, the guarantors of XXX on that date): before 2000 only the
+    United States guarantees Australia, afterwards New Zealand too."""
+    from flask import jsonify, request
+
+    from pactgraph.web.app import create_app
+
+    from .conftest import serve_in_thread
+
+    app = create_app(small_app.config["PACTGRAPH"])
+
+    @app.get("/api/obligations")
+    def obligations():
+        date = request.args["date"]
+        codes = ["USA"] if date < "2000-01-01" else ["USA", "NZL"]
+        return jsonify({"protected": request.args["protected"], "date": date,
+                        "guarantors": [{"state": f"https://w3id.org/pactgraph/id/state/{c}",
+                                        "iso": c} for c in codes]})
+
+    server = serve_in_thread(app)
+    yield server
+    server.stop()
+
+
+def test_the_map_asks_the_obligations_api_for_another_date(open_page, dated_site):
+    page = visit(open_page, dated_site.url + "/explore/map?state=AUS&date=1990-06-01")
+    p = page.page
+    p.wait_for_selector("#world-map[data-ready='true']")
+    date = p.get_by_label("on")
+    date.wait_for()
+    assert date.input_value() == "1990-06-01"
+    helpers = "paths => paths.map(p => p.dataset.iso).sort()"
+    p.wait_for_function("() => document.getElementById('map-as-of').textContent === "
+                        "'on 1990-06-01'")
+    assert p.locator("path.country.helper").evaluate_all(helpers) == ["USA"]
+    date.fill("2010-01-01")
+    date.dispatch_event("change")
+    p.wait_for_function("() => document.getElementById('map-as-of').textContent === "
+                        "'on 2010-01-01'")
+    assert p.locator("path.country.helper").evaluate_all(helpers) == ["NZL", "USA"]
+    assert_clean(page, dated_site.url)

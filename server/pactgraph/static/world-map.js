@@ -64,7 +64,9 @@
                                     function (li) { return li.dataset.iso; });
   }
 
+  var wanted = null;  // helpers asked for before the map was drawn (map-dates.js may be first)
   function colour(helpers) {
+    wanted = helpers;
     Object.keys(byAlpha3).forEach(function (iso) {
       var path = byAlpha3[iso];
       path.setAttribute("class", iso === selected ? "country selected"
@@ -87,8 +89,8 @@
         });
       }
     });
+    colour(wanted || helpersListed());
     figure.dataset.ready = "true";
-    colour(helpersListed());
   });
 
   window.PactgraphMap = { colour: colour };

@@ -92,7 +92,7 @@ def test_query_construct_is_turtle_by_default(capsys):
 
 
 @pytest.mark.parametrize(("argv", "message"), [
-    (query("SELECT * WHERE { ?s"), "1:"),
+    (query("SELECT * WHERE { ?s"), "line 1, column"),
     (query(COUNT, "--format", "ttl"), "text/csv"),
     (query("SELECT * { SERVICE <http://example.org/sparql> { ?s ?p ?o } }"), "SERVICE"),
 ])

@@ -123,7 +123,8 @@ def test_cors_and_preflight(live_server):
 
 
 ERRORS = {
-    "malformed query": ("GET", query_path(query="SELECT * WHERE {"), None, {}, 400, "1:"),
+    "malformed query": ("GET", query_path(query="SELECT * WHERE {"), None, {}, 400,
+                        "line 1, column"),
     "two queries": ("GET", query_path(query=[COUNT, COUNT]), None, {}, 400, "query"),
     "missing query": ("GET", query_path(**{"default-graph-uri": graph_iri("data")}), None, {},
                       400, "query"),

@@ -248,6 +248,9 @@ VOID_ELEMENTS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "li
                  "source", "track", "wbr"}
 
 
+SEARCH_SCRIPT = "/static/search.js"
+
+
 class TidyChecker(HTMLParser):
     """Checks what a browser would otherwise forgive: nesting, a viewport, no outside requests."""
 
@@ -265,11 +268,16 @@ class TidyChecker(HTMLParser):
         attributes = dict(attrs)
         if tag == "meta" and attributes.get("name") == "viewport":
             self.viewport = True
-        # a JSON-LD data block (schema.org for search engines) is data, never executed
-        if tag == "script" and attributes.get("type") != "application/ld+json":
+        # A JSON-LD data block (schema.org for search engines) is data, never executed. The one
+        # script a page may carry is the search box's (issue 17: matches as the reader types, on
+        # every page), deferred and from this server; the page works without it.
+        search_box = tag == "script" and attributes.get("src") == SEARCH_SCRIPT \
+            and "defer" in attributes
+        data_block = tag == "script" and attributes.get("type") == "application/ld+json"
+        if tag == "script" and not search_box and not data_block:
             self.problems.append("a <script> element")
         for name in ("src", "srcset"):
-            if attributes.get(name):
+            if attributes.get(name) and not search_box:
                 self.problems.append(f"<{tag} {name}={attributes[name]}> loads a resource")
         if tag == "link" and attributes.get("rel") == "stylesheet" and \
                 urlsplit(attributes.get("href", "")).netloc:

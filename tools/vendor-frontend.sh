@@ -14,20 +14,35 @@ cd "$(dirname "$0")/.."
 # name@version -> files copied (relative to the package folder)
 YASGUI="@zazuko/yasgui@4.6.2"
 CYTOSCAPE="cytoscape@3.35.0"
+# The world map (issue 17): Natural Earth's 1:110m countries as TopoJSON, whose ids are ISO 3166-1
+# numeric codes and whose borders are today's; topojson-client to read it; and the ISO 3166-1
+# alpha-3 -> numeric table of i18n-iso-countries (codes.json), since the data names states by
+# alpha-3 code.
+WORLD_ATLAS="world-atlas@2.0.2"
+TOPOJSON="topojson-client@3.1.0"
+ISO_CODES="i18n-iso-countries@7.14.0"
 
 VENDOR=server/pactgraph/static/vendor
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 
 (cd "$WORK" && npm init -y >/dev/null && \
-  npm install --no-audit --no-fund --ignore-scripts --omit=dev "$YASGUI" "$CYTOSCAPE" >/dev/null)
+  npm install --no-audit --no-fund --ignore-scripts --omit=dev "$YASGUI" "$CYTOSCAPE" \
+    "$WORLD_ATLAS" "$TOPOJSON" "$ISO_CODES" >/dev/null)
 
 rm -rf "$VENDOR"
-mkdir -p "$VENDOR/yasgui" "$VENDOR/cytoscape"
+mkdir -p "$VENDOR/yasgui" "$VENDOR/cytoscape" "$VENDOR/world-atlas" "$VENDOR/topojson-client" \
+  "$VENDOR/i18n-iso-countries"
 cp "$WORK/node_modules/@zazuko/yasgui/build/yasgui.min.js" \
    "$WORK/node_modules/@zazuko/yasgui/build/yasgui.min.css" "$VENDOR/yasgui/"
 cp "$WORK/node_modules/cytoscape/dist/cytoscape.min.js" "$WORK/node_modules/cytoscape/LICENSE" \
    "$VENDOR/cytoscape/"
+cp "$WORK/node_modules/world-atlas/countries-110m.json" "$WORK/node_modules/world-atlas/LICENSE" \
+   "$VENDOR/world-atlas/"
+cp "$WORK/node_modules/topojson-client/dist/topojson-client.min.js" \
+   "$WORK/node_modules/topojson-client/LICENSE" "$VENDOR/topojson-client/"
+cp "$WORK/node_modules/i18n-iso-countries/codes.json" "$WORK/node_modules/i18n-iso-countries/LICENSE" \
+   "$VENDOR/i18n-iso-countries/"
 
 field() {  # field PACKAGE-DIR KEY: a top-level string field of package.json
   node -e "const p=require('$1/package.json'); console.log(p['$2'] || '')"
@@ -41,7 +56,8 @@ field() {  # field PACKAGE-DIR KEY: a top-level string field of package.json
   echo
   echo "| package | version | licence | files | homepage |"
   echo "|---|---|---|---|---|"
-  for spec in "@zazuko/yasgui:yasgui" "cytoscape:cytoscape"; do
+  for spec in "@zazuko/yasgui:yasgui" "cytoscape:cytoscape" "world-atlas:world-atlas" \
+              "topojson-client:topojson-client" "i18n-iso-countries:i18n-iso-countries"; do
     name=${spec%%:*}; folder=${spec##*:}
     dir="$WORK/node_modules/$name"
     files=$(cd "$VENDOR/$folder" && ls | tr '\n' ' ')
@@ -52,6 +68,10 @@ field() {  # field PACKAGE-DIR KEY: a top-level string field of package.json
   echo "SortableJS, autocomplete.js, lodash-es and others, each under a permissive licence; see the"
   echo "package's dependency list on the npm registry). The npm package ships no LICENSE file; its"
   echo "package.json declares MIT (authors: Triply, Zazuko GmbH)."
+  echo
+  echo "world-atlas packages Natural Earth's 1:110m Admin 0 countries (public domain) as TopoJSON;"
+  echo "its ids are ISO 3166-1 numeric codes and its borders are today's, so states that no longer"
+  echo "exist (the Soviet Union) are listed beside the map, not drawn."
   echo
   echo "Sizes (bytes):"
   echo

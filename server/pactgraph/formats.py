@@ -59,6 +59,7 @@ TABLE: tuple[MediaType, ...] = (
               FORMATS_NS + "SPARQL_Results_TSV", True, (SELECT,)),
     MediaType("text/html", ("html",), "", None, None, True),
     MediaType("text/plain", ("text", "txt"), None, None, None, True),
+    MediaType("application/problem+json", ("problem",), None, None, None, False),
 )
 BY_TYPE: dict[str, MediaType] = {entry.media_type: entry for entry in TABLE}
 
@@ -69,6 +70,14 @@ def _for(use: str) -> tuple[str, ...]:
 
 HTML = "text/html"
 PLAIN = "text/plain"
+PROBLEM_JSON = "application/problem+json"  # errors, for clients that asked for JSON (RFC 9457)
+# Generic types that clients send for the specific ones we write ("Accept: application/json" is a
+# common habit): each stands for these, at the q-value it was given.
+ALIASES: dict[str, tuple[str, ...]] = {
+    "application/json": ("application/sparql-results+json", "application/ld+json"),
+}
+JSON_TYPES = ("application/json", "application/sparql-results+json", "application/ld+json",
+              PROBLEM_JSON)
 RDF_MEDIA_TYPES = _for(DOCUMENT)
 GRAPH_RESULT_MEDIA_TYPES = _for(GRAPH)
 RESULTS_MEDIA_TYPES = _for(SELECT)

@@ -10,6 +10,7 @@ a version of the files does the slow part and leaves, in the store folder (``sto
         quads.nq    the same quads as N-Quads, which query workers load into memory (queries run
                     5 to 10 times faster there than on the on-disk store, at 100x the data)
         dumps/      the downloads (Turtle, JSON-LD, N-Triples, RDF/XML), served as bytes
+        search.json the names of every state and commitment, for search (build/search_index.py)
         manifest.json   the size and sha256 of each file, the numbers of quads and triples
 
 and every later start on the same files only hashes them and opens that store. ``version`` is a
@@ -39,7 +40,7 @@ import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from pactgraph.build import manifest
+from pactgraph.build import manifest, search_index
 from pactgraph.build.downloads import DUMP_FILES, DUMPS, dump_bytes
 from pactgraph.build.jsonld_context import build_context
 from pactgraph.engine.store import TripleStore, published_graphs, write_store
@@ -73,7 +74,8 @@ def _versions() -> tuple[str, ...]:
 # tell build/x.py from web/x.py).
 BUILDING_MODULES = ("build/prebuilt.py", "build/manifest.py", "build/downloads.py",
                     "knowledge/sources.py", "knowledge/rdf_files.py", "engine/store.py",
-                    "build/serialization.py", "build/jsonld_context.py", "formats.py",
+                    "build/serialization.py", "build/jsonld_context.py", "build/search_index.py",
+                    "formats.py",
                     "namespaces.py")
 PACKAGE_ROOT = Path(__file__).resolve().parents[1]
 
@@ -204,5 +206,6 @@ def _build(knowledge: Knowledge, report_text: str, folder: Path) -> None:
     context = build_context(knowledge.ontology.graph)
     for name, (_, which, media_type) in DUMP_FILES.items():
         (folder / DUMPS / name).write_bytes(dump_bytes(graphs[which], media_type, context))
+    search_index.write(graphs["published"], folder)
     (folder / CONFORMS).write_text(report_text + "\n", encoding="utf-8")
     manifest.save(folder, manifest.take(folder, _counts(folder), UNRECORDED))

@@ -20,6 +20,7 @@ import pyoxigraph as ox
 from rdflib import Graph
 
 from pactgraph.engine.outbound import check_query
+from pactgraph.engine.syntax_hints import explain, with_slashes_escaped
 from pactgraph.errors import QueryError
 from pactgraph.knowledge.sources import Knowledge
 from pactgraph.namespaces import CANONICAL_BASE, PREFIXES
@@ -56,9 +57,9 @@ def evaluate_on(store: ox.Store, text: str, default_graphs: Iterable[str] = (),
     """Evaluate ``text`` on a pyoxigraph store (the server's, or a query worker's copy)."""
     try:
         options = _dataset_options(list(default_graphs), list(named_graphs))
-        result = store.query(text, base_iri=QUERY_BASE, prefixes=PREFIXES, **options)
+        result = _query(store, text, options)
     except SyntaxError as error:
-        raise QueryError(f"SPARQL syntax error: {error}") from None
+        raise QueryError(explain(text, str(error), PREFIXES)) from None
     except ValueError as error:  # e.g. an invalid IRI in default-graph-uri
         raise QueryError(str(error)) from None
     except RuntimeError as error:
@@ -70,6 +71,22 @@ def evaluate_on(store: ox.Store, text: str, default_graphs: Iterable[str] = (),
     if isinstance(result, ox.QuerySolutions):
         return QueryResult("select", result)
     return QueryResult("graph", result)
+
+
+def _query(store: ox.Store, text: str, options: dict) -> object:
+    """``text`` evaluated; if it does not parse as written, with ``id:state/PHL`` read as
+    ``id:state\\/PHL`` (engine/syntax_hints.py), and the first error raised if that fails too."""
+    try:
+        return store.query(text, base_iri=QUERY_BASE, prefixes=PREFIXES, **options)
+    except SyntaxError:
+        escaped = with_slashes_escaped(text, PREFIXES)
+        if escaped == text:
+            raise
+        try:
+            return store.query(escaped, base_iri=QUERY_BASE, prefixes=PREFIXES, **options)
+        except SyntaxError:
+            pass
+        raise
 
 
 def _dataset_options(default_graphs: list[str], named_graphs: list[str]) -> dict:

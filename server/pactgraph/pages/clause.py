@@ -65,6 +65,7 @@ class InvocationView:
     invoker: tuple[Link, ...]
     assisted: tuple[Link, ...]
     kind: Link | None
+    declined: bool          # the invoking party declined to invoke: it is named, but did not
     collective: bool | None
     triggering_event: str
     outcome: str
@@ -92,6 +93,7 @@ def invocation_view(graph: Graph, invocation: URIRef, labels: Labeller) -> Invoc
         invoker=tuple(links_of(graph, invocation, PG.invokingParty, labels)),
         assisted=tuple(links_of(graph, invocation, PG.assistedParty, labels)),
         kind=link_of(graph, invocation, PG.invocationKind, labels),
+        declined=(invocation, PG.invocationKind, PG.DeclinedToInvoke) in graph,
         collective=flag_of(graph, invocation, PG.collectiveDecision),
         triggering_event=text_of(graph, invocation, PG.triggeringEvent),
         outcome=text_of(graph, invocation, PG.outcome),

@@ -69,6 +69,15 @@ class CommitmentView:
     sources: tuple[tuple[Link, str], ...]
 
     @property
+    def party_count(self) -> int:
+        """The parties proper: a state the commitment protects but does not bind is not one."""
+        return len({p.state.href for p in self.parties if p.role == "party"})
+
+    @property
+    def protected_count(self) -> int:
+        return len({p.state.href for p in self.parties if p.role != "party"})
+
+    @property
     def invocations(self) -> list[InvocationView]:
         return sorted((i for c in self.clauses for i in c.invocations), key=lambda i: i.date)
 
@@ -149,6 +158,7 @@ class Commitment:
     kind: str
     signed: str
     status: str
+    issued: bool = False   # ``signed`` is the date a declaration was issued (it is not signed)
 
 
 def commitments(graph: Graph) -> list[Commitment]:
@@ -161,8 +171,10 @@ def commitments(graph: Graph) -> list[Commitment]:
         kind = max(types, key=lambda t: (len(set(graph.transitive_objects(t, RDFS.subClassOf))),
                                          str(t)))
         status = graph.value(item, PG.legalStatus)
+        signed = graph.value(item, ELI.date_document)
+        issued = graph.value(item, DCTERMS.date) if signed is None else None
         found.append(Commitment(
             item, label_or_iri(graph, item), label_or_iri(graph, kind),
-            str(graph.value(item, ELI.date_document) or ""),
-            (label_of(graph, status) or "") if status is not None else ""))
+            str(signed or issued or ""),
+            (label_of(graph, status) or "") if status is not None else "", issued is not None))
     return sorted(found, key=lambda c: (c.signed or "9999", c.label))

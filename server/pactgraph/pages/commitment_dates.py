@@ -10,13 +10,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rdflib import Graph, URIRef
+from rdflib.namespace import DCTERMS
 
 from pactgraph.namespaces import ELI, PG
 from pactgraph.pages.labeller import Labeller, Link
 from pactgraph.pages.readers import sources_of, text_of, texts_of
 
-# The dates a commitment's timeline shows, in the order they happen.
-DATE_PROPERTIES = ((ELI.date_document, "signed"), (ELI.first_date_entry_in_force, "in force"),
+# The dates a commitment's timeline shows, in the order they happen; a declaration has no
+# signature, only the date it was issued (dcterms:date).
+DATE_PROPERTIES = ((DCTERMS.date, "issued"), (ELI.date_document, "signed"),
+                   (ELI.first_date_entry_in_force, "in force"),
                    (ELI.date_no_longer_in_force, "ended"))
 
 
@@ -44,15 +47,37 @@ def date_marks(graph: Graph, commitment: URIRef, labels: Labeller) -> list[DateM
     return sorted(marks, key=lambda m: (m.date, order[m.what]))
 
 
+@dataclass(frozen=True)
+class DateOn:
+    """A date as a page shows it: what it is the date of, and whether it is one reading among
+    sources that disagree (then the page says so)."""
+
+    date: str
+    what: str             # "in force", "signed", "issued", "ended"
+    reading: bool = False
+
+
+def earliest(graph: Graph, commitment: URIRef, prop: URIRef, what: str) -> DateOn | None:
+    """The date ``prop`` as published, else the earliest of its readings (marked as one)."""
+    direct = texts_of(graph, commitment, prop)
+    if direct:
+        return DateOn(direct[0], what)
+    readings = sorted(text_of(graph, r, PG.readingValue)
+                      for r in graph.objects(commitment, PG.dateReading)
+                      if graph.value(r, PG.readingOf) == prop)
+    return DateOn(readings[0], what, True) if readings else None
+
+
+def span(graph: Graph, commitment: URIRef) -> tuple[DateOn | None, DateOn | None]:
+    """``start_and_end`` with what each date is (a signature or an issue date stands in for an
+    entry into force the data lacks) and whether it is one of several readings."""
+    start = (earliest(graph, commitment, ELI.first_date_entry_in_force, "in force")
+             or earliest(graph, commitment, ELI.date_document, "signed"))
+    return start, earliest(graph, commitment, ELI.date_no_longer_in_force, "ended")
+
+
 def start_and_end(graph: Graph, commitment: URIRef) -> tuple[str | None, str | None]:
     """From entry into force (else its earliest reading, else signature) to the end (else the
     earliest reading of the end); the rule queries/06-in-force-on-date.rq states."""
-    def earliest(prop: URIRef) -> str | None:
-        direct = texts_of(graph, commitment, prop)
-        readings = sorted(text_of(graph, r, PG.readingValue)
-                          for r in graph.objects(commitment, PG.dateReading)
-                          if graph.value(r, PG.readingOf) == prop)
-        return (direct or readings or [None])[0]
-
-    start = earliest(ELI.first_date_entry_in_force) or earliest(ELI.date_document)
-    return start, earliest(ELI.date_no_longer_in_force)
+    start, end = span(graph, commitment)
+    return (start.date if start else None), (end.date if end else None)

@@ -13,13 +13,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rdflib import Graph, URIRef
+from rdflib.namespace import DCTERMS
 
 from pactgraph.namespaces import ELI, PG
 from pactgraph.pages.clause import InvocationView, invocation_view
-from pactgraph.pages.commitment_dates import start_and_end
+from pactgraph.pages.commitment_dates import DateOn, earliest, span
 from pactgraph.pages.labeller import Labeller, Link
 from pactgraph.pages.readers import (
     commitment_classes_members,
+    flag_of,
     link_of,
     sources_of,
     text_of,
@@ -54,6 +56,31 @@ class StateCommitment:
     status: Link | None
     participation: Link | None
     strongest: Link | None   # the strongest defense clause's strength, if any
+    has_defense: bool | None = None   # as the commitment states it, clause in the data or not
+    start_note: str = ""     # what the start is, when not this state's own membership
+    end_note: str = ""
+
+
+def date_note(date: DateOn | None) -> str:
+    """How a row says that a date is the commitment's, not the state's membership, or one
+    reading of several."""
+    if date is None:
+        return ""
+    what = {"in force": "treaty in force", "signed": "treaty signed", "issued": "issued",
+            "ended": "treaty ended"}[date.what]
+    return f"{what}; one reading, sources differ" if date.reading else what
+
+
+# Names of states that take "the" in a sentence ("If the Philippines is attacked").
+_WITH_ARTICLE = ("United ", "Republic of ", "Kingdom of ", "Federated States", "Philippines",
+                 "Netherlands", "Soviet Union", "Bahamas", "Gambia", "Czech Republic",
+                 "Dominican Republic", "Central African Republic", "Maldives", "Comoros",
+                 "Seychelles", "Marshall Islands", "Solomon Islands", "Holy See")
+
+
+def in_sentence(name: str) -> str:
+    """A state's name as it stands in an English sentence: "the Philippines", "Japan"."""
+    return f"the {name}" if name.startswith(_WITH_ARTICLE) else name
 
 
 @dataclass(frozen=True)
@@ -68,6 +95,10 @@ class StateView:
     invoked: tuple[InvocationView, ...]
     assisted: tuple[InvocationView, ...]
     sources: tuple[tuple[Link, str], ...] = field(default=())
+
+    @property
+    def in_sentence(self) -> str:
+        return in_sentence(self.title)
 
 
 def help_groups(rows: Iterable[dict[str, Any]], state: str, labels: Labeller) -> list[HelpGroup]:
@@ -91,7 +122,7 @@ def help_groups(rows: Iterable[dict[str, Any]], state: str, labels: Labeller) ->
     return sorted(found, key=lambda g: (g.rank, g.commitment.text, g.article))
 
 
-def _strongest(graph: Graph, commitment: Any, labels: Labeller) -> Link | None:
+def strongest_strength(graph: Graph, commitment: Any, labels: Labeller) -> Link | None:
     strengths = [s for p in graph.objects(commitment, ELI.has_part)
                  for s in graph.objects(p, PG.obligationStrength)]
     if not strengths:
@@ -109,17 +140,23 @@ def state_commitments(graph: Graph, state: URIRef, labels: Labeller) -> list[Sta
                        if graph.value(m, PG.membershipOf) == commitment]
         if not role and not memberships:
             continue
-        start, end = start_and_end(graph, commitment)
+        whole = span(graph, commitment)
+        if whole[0] is None:
+            whole = (earliest(graph, commitment, DCTERMS.date, "issued"), whole[1])
         for membership in memberships or [None]:
-            if membership is not None:
-                start = text_of(graph, membership, PG.memberFrom) or start or ""
-                end = text_of(graph, membership, PG.memberUntil) or end or ""
+            own = ((text_of(graph, membership, PG.memberFrom),
+                    text_of(graph, membership, PG.memberUntil))
+                   if membership is not None else ("", ""))
+            start, end = ((own[i], "") if own[i] else
+                          ((whole[i].date, date_note(whole[i])) if whole[i] else ("", ""))
+                          for i in (0, 1))
             found.append(StateCommitment(
-                labels.term(commitment), role or "member", start or "", end or "",
+                labels.term(commitment), role or "member", start[0], end[0],
                 link_of(graph, commitment, PG.legalStatus, labels),
                 link_of(graph, membership, PG.participationStatus, labels)
                 if membership is not None else None,
-                _strongest(graph, commitment, labels)))
+                strongest_strength(graph, commitment, labels),
+                flag_of(graph, commitment, PG.hasMutualDefenseObligation), start[1], end[1]))
     return sorted(found, key=lambda c: (c.start or "9999", c.commitment.text))
 
 

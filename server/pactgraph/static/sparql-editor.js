@@ -27,6 +27,15 @@
     return lines.length ? lines.join("\n") + "\n" + text : text;
   }
 
+  var readable = window.PactgraphResults;
+  if (readable && window.Yasr) {
+    readable.Readable.prefixes = prefixes;
+    window.Yasr.registerPlugin("readable", readable.Readable);
+    // set on YASR's defaults: YASGUI does not pass errorRenderers on from its own config
+    window.Yasr.defaults.errorRenderers = [readable.renderError];
+    if (readable.StateMap) { window.Yasr.registerPlugin("statemap", readable.StateMap); }
+  }
+
   var yasgui = new YasguiClass(host, {
     requestConfig: { endpoint: endpoint, method: "POST" },
     copyEndpointOnNewTab: true,
@@ -35,7 +44,11 @@
     autoAddOnInit: false,
     endpointCatalogueOptions: { getData: function () { return [{ endpoint: endpoint }]; }, keys: [] },
     yasqe: { autocompleters: ["prefixes", "variables"], resizeable: true, editorHeight: "320px" },
-    yasr: { prefixes: prefixes }
+    yasr: {
+      prefixes: prefixes,
+      defaultPlugin: "readable",
+      pluginOrder: ["readable", "statemap", "table", "response"]
+    }
   });
 
   var form = document.getElementById("plain-form");
@@ -61,6 +74,45 @@
     });
   });
   yasgui.selectTabId(tabIds[""]);
+
+  /* Share links (issue 17): after each run the address bar holds the query, as ?query= (which
+   * the server also answers without JavaScript) or, when that would be long, compressed after
+   * #z= (the server keeps nothing: any replica opens any link). A link is opened into the first
+   * tab and run. */
+  var share = window.PactgraphShare;
+  var shareButton = document.getElementById("share-query");
+  var shareStatus = document.getElementById("share-status");
+  function remember(query) {
+    if (!share) { return; }
+    share.linkFor(query, window.location).then(function (url) {
+      window.history.replaceState(null, "", url);
+    });
+  }
+  yasgui.on("query", function () { remember(yasgui.getTab().getQuery()); });
+  if (shareButton && share) {
+    shareButton.hidden = false;
+    shareButton.addEventListener("click", function () {
+      share.linkFor(yasgui.getTab().getQuery(), window.location).then(function (url) {
+        window.history.replaceState(null, "", url);
+        var copied = navigator.clipboard ? navigator.clipboard.writeText(url) : Promise.reject();
+        return copied.then(function () { return "Link copied."; },
+                           function () { return "Copy the address bar to share this query."; });
+      }).then(function (message) { shareStatus.textContent = message; });
+    });
+  }
+  var opened = share ? share.queryIn(window.location) : null;
+  var plainResults = document.getElementById("plain-results");
+  if (opened) {
+    opened.then(function (query) {
+      if (query === null) { return; }
+      if (plainResults) { plainResults.hidden = true; }
+      yasgui.selectTabId(tabIds[""]);
+      var tab = yasgui.getTab();
+      tab.show();
+      tab.setQuery(query);
+      tab.query();
+    });
+  }
 
   /* The editor replaces the plain form; results the server already drew stay visible. */
   form.hidden = true;

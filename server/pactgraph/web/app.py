@@ -35,10 +35,13 @@ def create_app(config: dict[str, Any] | None = None, prepared: Prepared | None =
         dumps,
         explore,
         health,
+        indexes,
         openapi,
         releases,
+        search,
         sparql,
         tables,
+        world_map,
     )
     from pactgraph.web.routes import documents as resources
 
@@ -52,6 +55,9 @@ def create_app(config: dict[str, Any] | None = None, prepared: Prepared | None =
     app.register_blueprint(releases.blueprint)  # /releases/{version}/... (issue 18)
     app.register_blueprint(explore.blueprint)
     app.register_blueprint(health.blueprint)  # /healthz
+    app.register_blueprint(search.blueprint)  # /search, /api/search (issue 17)
+    app.register_blueprint(indexes.blueprint)  # /states/, /commitments/ (issue 17)
+    app.register_blueprint(world_map.blueprint)  # /explore/map (issue 17)
     app.register_blueprint(openapi.blueprint)  # /openapi.json, the HTTP interface (issue 4)
     app.register_blueprint(resources.blueprint)  # last: it serves the catch-all resource paths
     # Before Flask is entered (issue 6): a plain SPARQL GET is answered by the lean path

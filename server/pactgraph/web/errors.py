@@ -24,12 +24,14 @@ Status codes, following the SPARQL 1.1 Protocol (which asks for a 4XX when the c
   side, said as what it was (engine/worker_exit.py), logged in one line without a stack trace.
 - werkzeug's HTTP errors (404, 405, 413, 415...) keep their status, with a helpful text.
 - anything else is a bug: 500 with a generic message, the stack trace only in the server's log.
-Bodies are HTML for browsers and plain text for everyone else; an error is never itself refused
-for want of an acceptable format.
+Bodies are HTML for browsers, an RFC 9457 problem document (``application/problem+json``: title,
+status, detail) for clients that asked for JSON, and plain text for everyone else; an error is
+never itself refused for want of an acceptable format.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from http import HTTPStatus
 
@@ -82,7 +84,8 @@ HINTS_BY_KIND: dict[type[HTTPException], str] = {
 _PAGE = """{% extends "base.html" %}
 {% block title %}{{ status }} {{ title }}{% endblock %}
 {% block content %}<h1>{{ status }} {{ title }}</h1>
-<p class="error">{{ message }}</p>{% endblock %}"""
+{% set first, _, where = message.partition("\n") %}<p class="error">{{ first }}</p>
+{% if where %}<pre class="error-at">{{ where }}</pre>{% endif %}{% endblock %}"""
 _BARE_PAGE = ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{status} "
               "{title}</title></head><body><h1>{status} {title}</h1><p>{message}</p></body></html>")
 
@@ -123,15 +126,34 @@ def _log_once(error: Exception) -> None:
                                      "per kind of failure: %s)", kind)
 
 
-def error_response(status: int, title: str, message: str) -> Response:
-    """An error in the format the client prefers among plain text and HTML (plain if neither)."""
+def _error_media_type() -> str:
+    """Plain text, HTML or (for a client that asked for any JSON, by Accept or ``format``) an
+    RFC 9457 problem document; plain text if none of them is acceptable."""
+    format_name = request.args.get("format")
+    if format_name:
+        try:
+            if formats.media_type_for(format_name) in formats.JSON_TYPES:
+                return formats.PROBLEM_JSON
+        except NotAcceptable:
+            pass
     try:
         media_type = negotiation.choose(request.headers.get("Accept"),
-                                        [formats.PLAIN, formats.HTML])
+                                        [formats.PLAIN, formats.HTML, *formats.JSON_TYPES])
     except NotAcceptable:
-        media_type = formats.PLAIN
-    body = (_html(status, title, message) if media_type == formats.HTML
-            else f"{status} {title}: {message}\n")
+        return formats.PLAIN
+    return formats.PROBLEM_JSON if media_type in formats.JSON_TYPES else media_type
+
+
+def error_response(status: int, title: str, message: str) -> Response:
+    """An error in the format the client prefers among plain text, HTML and JSON."""
+    media_type = _error_media_type()
+    if media_type == formats.PROBLEM_JSON:
+        body = json.dumps({"type": "about:blank", "title": title, "status": status,
+                           "detail": message}, ensure_ascii=False)
+    elif media_type == formats.HTML:
+        body = _html(status, title, message)
+    else:
+        body = f"{status} {title}: {message}\n"
     response = Response(body, status=status, content_type=formats.content_type(media_type))
     response.vary.add("Accept")
     return response

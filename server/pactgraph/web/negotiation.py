@@ -107,6 +107,18 @@ def choose(accept: str | None, offered: Sequence[str]) -> str:
     return best
 
 
+def with_aliases(accept: str | None, aliases: dict[str, tuple[str, ...]]) -> str | None:
+    """``accept`` with each range that is an alias (``application/json``) followed by the media
+    types it stands for, at its q-value, unless the header names them itself."""
+    if not accept or not any(alias in accept.lower() for alias in aliases):
+        return accept
+    ranges = parse_accept(accept)
+    named = {f"{r.type}/{r.subtype}" for r in ranges}
+    extra = [f"{target};q={r.q:g}" for r in ranges
+             for target in aliases.get(f"{r.type}/{r.subtype}", ()) if target not in named]
+    return ", ".join([accept, *extra]) if extra else accept
+
+
 def choose_media_type(format_name: str | None, accept: str | None,
                       offered: tuple[str, ...]) -> str:
     """The ``format`` parameter if given (it overrides Accept), else the negotiated type."""

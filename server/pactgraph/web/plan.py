@@ -118,6 +118,7 @@ def negotiate(format_name: str | None, accept: str | None) -> Negotiated:
     a cached answer's time. The result is shared: read it, never change it.
     """
     chosen: dict[str, str | None] = {}
+    accept = negotiation.with_aliases(accept, formats.ALIASES)
     for kind in KINDS:
         try:
             chosen[kind] = negotiation.choose_media_type(format_name, accept,

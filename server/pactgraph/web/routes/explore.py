@@ -93,9 +93,23 @@ def network_page() -> str:
     graph = publication().graph
     strengths = sorted((int(rank), label_of(graph, s) or str(s))
                        for s, rank in graph.subject_objects(PG.strengthRank))
+    page, pages = table_page(len(elements["edges"]))
     return render_template("network.html", day=day, today=today(), presets=PRESETS,
-                           elements=elements, strengths=strengths,
+                           elements=elements, strengths=strengths, page=page, pages=pages,
+                           rows=elements["edges"][(page - 1) * TABLE_ROWS:page * TABLE_ROWS],
                            by_id={n["data"]["id"]: n["data"] for n in elements["nodes"]})
+
+
+TABLE_ROWS = 50  # obligations per page of the network's table: NATO alone made it 520 rows
+
+
+def table_page(rows: int) -> tuple[int, int]:
+    """The page of the table the request asks for (``?page=``, from 1) and how many there are."""
+    pages = max(1, -(-rows // TABLE_ROWS))
+    text = request.args.get("page", "1")
+    if not text.isdigit() or not 1 <= int(text) <= pages:
+        abort(404, f"page {text!r} of the table does not exist; it has {pages} pages")
+    return int(text), pages
 
 
 @blueprint.get("/explore/network.json")

@@ -16,6 +16,8 @@ from pactgraph.build.downloads import DUMP_FILES
 from pactgraph.web.context import publication
 from pactgraph.web.routes import health
 from pactgraph.web.routes.openapi_interop import PROFILE_PARAMETERS, interop_paths
+from pactgraph.web.routes.openapi_parts import ERRORS, reader_paths
+from pactgraph.web.routes.openapi_parts import content_of as _content
 
 blueprint = Blueprint("openapi", __name__)
 
@@ -34,43 +36,6 @@ TRUNCATION = (
     "on the first line. A result is never cut without these signals. A result whose first row "
     "alone is longer than `max_result_bytes` is answered 503.")
 
-
-def _content(media_types, schema: dict | None = None) -> dict:
-    return {media: ({"schema": schema} if schema else {}) for media in dict.fromkeys(media_types)}
-
-
-def _error(description: str, headers: dict | None = None) -> dict:
-    """An error answer: plain text for programs, an HTML page for browsers."""
-    answer: dict[str, Any] = {"description": description,
-                              "content": _content((PLAIN, HTML), {"type": "string"})}
-    if headers:
-        answer["headers"] = headers
-    return answer
-
-
-ERRORS = {
-    "400": _error("Malformed request or query (the parser's message is in the body)."),
-    "403": _error("Refused by policy: SPARQL updates, SERVICE, FROM naming a graph this server "
-                  "does not hold."),
-    "404": _error("Nothing at this address."),
-    "405": _error("Method not served here; the Allow header lists those that are.",
-                  {"Allow": {"schema": {"type": "string"}}}),
-    "406": _error("No acceptable media type; the body lists those on offer."),
-    "413": _error("Request body or query over `max_request_bytes` / `max_query_length`."),
-    "415": _error("POST body in a media type the endpoint does not read."),
-    "429": _error(
-        "This client already has `query_per_client_limit` uncached queries running; retry once "
-        "one has ended (Retry-After). A client is its address, or the one X-Forwarded-For names "
-        "when the request comes from one of `trusted_proxies`.",
-        {"Retry-After": {"schema": {"type": "string"}}}),
-    "503": _error(
-        "A limit stopped the query: `query_time_limit_ms` (it ran too long), "
-        "`query_memory_limit_mb` (it needed too much memory), or `query_queue_time_limit_ms` "
-        "(every query worker stayed busy; only then with Retry-After). The body names the setting. "
-        "Also when the query worker was killed from outside the server (the kernel's "
-        "out-of-memory killer).",
-        {"Retry-After": {"schema": {"type": "string"}}}),
-}
 LIMIT_ERRORS = {code: ERRORS[code] for code in ("400", "403", "406", "413", "429", "503")}
 SETTINGS_SCHEMA = {"type": "array", "items": {
     "type": "object", "required": ["name", "value", "help"],
@@ -207,6 +172,7 @@ def description(settings: dict[str, Any]) -> dict:
         "/openapi.json": _get({"summary": "This description", "responses": {
             "200": {"description": "OpenAPI 3.1", "content": _content(["application/json"],
                                                                       {"type": "object"})}}}),
+        **reader_paths(),
     }
     paths.update(health.OPENAPI_PATHS)  # /healthz, /healthz/live, /healthz/ready, /metrics
     paths |= interop_paths(ERRORS, _content)  # tables, releases, sitemap (issue 18)

@@ -124,20 +124,25 @@ def _html_result(answer: Answer) -> dict:
     truncated = answer.rows if answer.truncated else None  # "only the first N rows"
     if answer.kind == "graph":
         return {"turtle": answer.body.decode("utf-8"), "truncated": truncated}
-    variables = document["head"]["vars"]
+    # ?x with ?xLabel beside it is shown as one column: the label, linked to x (as the editor's
+    # readable table shows it, static/readable-results.js).
+    every = document["head"]["vars"]
+    variables = [v for v in every if not (v.endswith("Label") and v[:-5] in every)]
     iris = IriMap(publication().settings["base_iri"], _server())
-    rows = [[_cell(binding.get(variable), iris) for variable in variables]
+    rows = [[_cell(binding.get(variable), iris, binding.get(variable + "Label"))
+             for variable in variables]
             for binding in document["results"]["bindings"]]
     return {"variables": variables, "rows": rows, "truncated": truncated}
 
 
-def _cell(term: dict | None, iris: IriMap) -> dict | None:
+def _cell(term: dict | None, iris: IriMap, label: dict | None = None) -> dict | None:
     if term is None:
         return None
     if term["type"] == "uri":
         # Linked only where a browser would open a page: never javascript:, data:, urn:...
         url = iris.url_for(term["value"])
-        return {"text": compact_iri(term["value"]), "href": url if linkable(url) else None}
+        text = label["value"] if label else compact_iri(term["value"])
+        return {"text": text, "href": url if linkable(url) else None}
     return {"text": term_text(term, compact_iri), "href": None}
 
 

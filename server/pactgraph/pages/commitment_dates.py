@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rdflib import Graph, URIRef
+from rdflib.namespace import DCTERMS
 
 from pactgraph.namespaces import ELI, PG
 from pactgraph.pages.labeller import Labeller, Link
@@ -45,8 +46,9 @@ def date_marks(graph: Graph, commitment: URIRef, labels: Labeller) -> list[DateM
 
 
 def start_and_end(graph: Graph, commitment: URIRef) -> tuple[str | None, str | None]:
-    """From entry into force (else its earliest reading, else signature) to the end (else the
-    earliest reading of the end); the rule queries/06-in-force-on-date.rq states."""
+    """From entry into force (else its earliest reading, else signature; a declaration from its
+    date) to the end (else the earliest reading of the end); the rule queries/06-in-force-on-date.rq
+    states."""
     def earliest(prop: URIRef) -> str | None:
         direct = texts_of(graph, commitment, prop)
         readings = sorted(text_of(graph, r, PG.readingValue)
@@ -54,5 +56,6 @@ def start_and_end(graph: Graph, commitment: URIRef) -> tuple[str | None, str | N
                           if graph.value(r, PG.readingOf) == prop)
         return (direct or readings or [None])[0]
 
-    start = earliest(ELI.first_date_entry_in_force) or earliest(ELI.date_document)
+    start = (earliest(ELI.first_date_entry_in_force) or earliest(ELI.date_document)
+             or earliest(DCTERMS.date))
     return start, earliest(ELI.date_no_longer_in_force)

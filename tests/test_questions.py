@@ -129,6 +129,11 @@ def test_a_compact_of_free_association_binds_only_the_united_states(store: Tripl
                 and r["helper"] != ID + "state/USA"]  # nobody else is bound by them
 
 
+def test_new_zealand_is_responsible_for_the_defence_of_the_cook_islands(store: TripleStore) -> None:
+    helpers = helpers_of(ask(store, "who-must-help"), "COK")
+    assert helpers == {"NZL": {"ActionDeemedNecessary"}}
+
+
 def test_the_five_power_arrangements_promise_consultation_on_malaysia_and_singapore_only(
         store: TripleStore) -> None:
     rows = [r for r in ask(store, "who-must-help")

@@ -178,10 +178,14 @@ def test_pacts_ever_invoked(store: TripleStore) -> None:
                      "deployment at a member's request", "declared applicable after the fact"}
     invoked = {r["commitmentLabel"] for r in ask(store, "invocations")
                if r["kindLabel"] in invoked_kinds}
-    assert len(invoked) == 5  # the fifth: Armenia's requests to Russia under the 1997 treaty
+    # the fifth: Armenia's requests to Russia under the 1997 treaty; the sixth: the Indo-Soviet
+    # consultations under Article IX in October 1971
+    assert len(invoked) == 6
     assert "North Atlantic Treaty" in invoked
     assert ("Treaty on Friendship, Cooperation and Mutual Assistance between the Russian Federation"
             " and the Republic of Armenia") in invoked
+    assert ("Treaty of Peace, Friendship and Cooperation between the Republic of India and the"
+            " Union of Soviet Socialist Republics") in invoked
 
 
 def test_refused_and_declined_requests_are_not_invocations(store: TripleStore) -> None:

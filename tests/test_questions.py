@@ -134,6 +134,12 @@ def test_new_zealand_is_responsible_for_the_defence_of_the_cook_islands(store: T
     assert helpers == {"NZL": {"ActionDeemedNecessary"}}
 
 
+def test_the_falepili_union_binds_australia_to_tuvalu_only(store: TripleStore) -> None:
+    rows = [r for r in ask(store, "who-must-help")
+            if r["commitment"] == ID + "treaty/australia-tuvalu-falepili-union-2023"]
+    assert {(r["helper"], r["attacked"]) for r in rows} == {(ID + "state/AUS", ID + "state/TUV")}
+
+
 def test_the_five_power_arrangements_promise_consultation_on_malaysia_and_singapore_only(
         store: TripleStore) -> None:
     rows = [r for r in ask(store, "who-must-help")

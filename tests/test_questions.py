@@ -88,22 +88,65 @@ def test_nato_allies_must_help_poland(store: TripleStore) -> None:
 
 def test_states_that_left_the_collective_security_treaty_are_not_protected(
         store: TripleStore) -> None:
-    rows = ask(store, "who-must-help")
-    assert helpers_of(rows, "AZE") == {}
-    assert helpers_of(rows, "GEO") == {}
-    assert "RUS" in helpers_of(rows, "KAZ")
+    cst = [r for r in ask(store, "who-must-help")
+           if r["commitment"] == ID + "treaty/collective-security-treaty-1992"]
+    assert helpers_of(cst, "AZE") == {}
+    assert helpers_of(cst, "GEO") == {}
+    assert "RUS" in helpers_of(cst, "KAZ")
+
+
+def test_azerbaijan_outside_the_csto_is_protected_by_turkey_under_the_shusha_declaration(
+        store: TripleStore) -> None:
+    helpers = helpers_of(ask(store, "who-must-help"), "AZE")
+    assert helpers == {"TUR": {"NecessaryAssistance"}}
 
 
 def test_frozen_and_suspended_obligations_carry_a_caveat(store: TripleStore) -> None:
     rows = ask(store, "who-must-help")
     armenia = [r for r in rows if r["attacked"] == ID + "state/ARM"]
-    assert armenia and all("frozen" in r["caveat"] for r in armenia)
+    in_the_csto = [r for r in armenia
+                   if r["commitment"] == ID + "treaty/collective-security-treaty-1992"]
+    assert in_the_csto and all("frozen" in r["caveat"] for r in in_the_csto)
+    # Armenia froze its CSTO participation, not its bilateral treaty with Russia
+    bilateral = [r for r in armenia if r["commitment"] == ID + "treaty/russia-armenia-treaty-1997"]
+    assert bilateral and all(r["caveat"] == "" and r["helper"] == ID + "state/RUS"
+                             for r in bilateral)
     new_zealand_by_us = [r for r in rows if r["attacked"] == ID + "state/NZL"
                          and r["helper"] == ID + "state/USA"]
     assert new_zealand_by_us and all("suspended" in r["caveat"] for r in new_zealand_by_us)
     australia_for_nz = [r for r in rows if r["attacked"] == ID + "state/NZL"
                         and r["helper"] == ID + "state/AUS"]
     assert australia_for_nz and all(r["caveat"] == "" for r in australia_for_nz)
+
+
+def test_a_compact_of_free_association_binds_only_the_united_states(store: TripleStore) -> None:
+    rows = ask(store, "who-must-help")
+    for associated in ("PLW", "FSM", "MHL"):
+        assert "USA" in helpers_of(rows, associated)
+    compacts = {r["commitment"] for r in rows if "-compact-1986" in r["commitment"]}
+    assert compacts  # the three Compacts are in force
+    assert not [r for r in rows if r["commitment"] in compacts
+                and r["helper"] != ID + "state/USA"]  # nobody else is bound by them
+
+
+def test_new_zealand_is_responsible_for_the_defence_of_the_cook_islands(store: TripleStore) -> None:
+    helpers = helpers_of(ask(store, "who-must-help"), "COK")
+    assert helpers == {"NZL": {"ActionDeemedNecessary"}}
+
+
+def test_the_falepili_union_binds_australia_to_tuvalu_only(store: TripleStore) -> None:
+    rows = [r for r in ask(store, "who-must-help")
+            if r["commitment"] == ID + "treaty/australia-tuvalu-falepili-union-2023"]
+    assert {(r["helper"], r["attacked"]) for r in rows} == {(ID + "state/AUS", ID + "state/TUV")}
+
+
+def test_the_five_power_arrangements_promise_consultation_on_malaysia_and_singapore_only(
+        store: TripleStore) -> None:
+    rows = [r for r in ask(store, "who-must-help")
+            if r["commitment"] == ID + "commitment/five-power-defence-arrangements-1971"]
+    assert {r["attacked"].rsplit("/", 1)[-1] for r in rows} == {"MYS", "SGP"}
+    assert {r["strength"].removeprefix(PG) for r in rows} == {"ConsultationOnly"}
+    assert {r["helper"].rsplit("/", 1)[-1] for r in rows} == {"AUS", "GBR", "MYS", "NZL", "SGP"}
 
 
 def test_the_us_has_a_policy_not_a_duty_towards_taiwan(store: TripleStore) -> None:
@@ -143,8 +186,14 @@ def test_pacts_ever_invoked(store: TripleStore) -> None:
                      "deployment at a member's request", "declared applicable after the fact"}
     invoked = {r["commitmentLabel"] for r in ask(store, "invocations")
                if r["kindLabel"] in invoked_kinds}
-    assert len(invoked) == 4
+    # the fifth: Armenia's requests to Russia under the 1997 treaty; the sixth: the Indo-Soviet
+    # consultations under Article IX in October 1971
+    assert len(invoked) == 6
     assert "North Atlantic Treaty" in invoked
+    assert ("Treaty on Friendship, Cooperation and Mutual Assistance between the Russian Federation"
+            " and the Republic of Armenia") in invoked
+    assert ("Treaty of Peace, Friendship and Cooperation between the Republic of India and the"
+            " Union of Soviet Socialist Republics") in invoked
 
 
 def test_refused_and_declined_requests_are_not_invocations(store: TripleStore) -> None:

@@ -72,7 +72,8 @@ def span(graph: Graph, commitment: URIRef) -> tuple[DateOn | None, DateOn | None
     """``start_and_end`` with what each date is (a signature or an issue date stands in for an
     entry into force the data lacks) and whether it is one of several readings."""
     start = (earliest(graph, commitment, ELI.first_date_entry_in_force, "in force")
-             or earliest(graph, commitment, ELI.date_document, "signed"))
+             or earliest(graph, commitment, ELI.date_document, "signed")
+             or earliest(graph, commitment, DCTERMS.date, "issued"))  # a declaration's date
     return start, earliest(graph, commitment, ELI.date_no_longer_in_force, "ended")
 
 

@@ -82,8 +82,14 @@ def test_the_united_states_must_help_the_philippines_by_constitutional_processes
 def test_nato_allies_must_help_poland(store: TripleStore) -> None:
     helpers = helpers_of(ask(store, "who-must-help"), "POL")
     assert {"USA", "DEU", "FIN", "SWE", "TUR"} <= set(helpers)
-    assert helpers["USA"] == {"ActionDeemedNecessary"}
-    assert len(helpers) == 31  # every other member of the 32
+    # Article 5 (action deemed necessary) and Article 4 (consultation) both bind the United States.
+    assert helpers["USA"] == {"ActionDeemedNecessary", "ConsultationOnly"}
+    nato = {state for state, found in helpers.items() if "ActionDeemedNecessary" in found}
+    assert len(nato) == 31  # every other member of the 32, under Article 5
+    # The EU's Article 42(7) adds the member states outside NATO; France also under Nancy.
+    assert {"AUT", "CYP", "IRL", "MLT"} <= set(helpers) - nato
+    assert all(helpers[state] == {"NecessaryAssistance"} for state in set(helpers) - nato)
+    assert "NecessaryAssistance" in helpers["FRA"]
 
 
 def test_states_that_left_the_collective_security_treaty_are_not_protected(
@@ -136,13 +142,29 @@ def test_invocations_with_dates_parties_and_kinds(store: TripleStore) -> None:
     assert all(r.get("source") for r in rows)
 
 
+def test_consultations_and_regional_invocations(store: TripleStore) -> None:
+    rows = ask(store, "invocations")
+    article_4 = [r for r in rows
+                 if r["commitmentLabel"] == "North Atlantic Treaty" and r.get("article") == "4"]
+    assert len(article_4) >= 9  # Turkey 2003, 2012 (twice), 2015, 2020; Poland 2014, 2022, 2025; Estonia
+    assert {r["invokerLabel"] for r in article_4} >= {"Türkiye", "Poland", "Estonia"}
+    france = [r for r in rows if r["date"] == "2015-11-17"]
+    assert france and france[0]["article"] == "42(7)" and france[0]["collective"] == "false"
+    rio = [r for r in rows if r["date"] == "2001-09-19"]
+    assert rio and rio[0]["kindLabel"] == "invoked by collective decision"
+    gcc = [r for r in rows if r["date"] == "2025-09-15"]
+    assert gcc and "article" not in gcc[0]  # no stored page gives the clause's number
+
+
 def test_pacts_ever_invoked(store: TripleStore) -> None:
     invoked_kinds = {"invoked by collective decision", "invoked by one party",
                      "deployment at a member's request", "declared applicable after the fact"}
     invoked = {r["commitmentLabel"] for r in ask(store, "invocations")
                if r["kindLabel"] in invoked_kinds}
-    assert len(invoked) == 4
-    assert "North Atlantic Treaty" in invoked
+    assert len(invoked) == 7
+    assert {"North Atlantic Treaty", "Treaty on European Union",
+            "Inter-American Treaty of Reciprocal Assistance"} <= invoked
+    assert any(label.startswith("Joint Defence Agreement") for label in invoked)  # GCC, 2025
 
 
 def test_refused_and_declined_requests_are_not_invocations(store: TripleStore) -> None:

@@ -92,6 +92,14 @@ def test_nato_allies_must_help_poland(store: TripleStore) -> None:
     assert "NecessaryAssistance" in helpers["FRA"]
 
 
+def test_one_way_guarantees_bind_only_the_guarantor(store: TripleStore) -> None:
+    rows = ask(store, "who-must-help")
+    assert helpers_of(rows, "ARE")["FRA"] == {"ActionDeemedNecessary"}  # France–UAE 2009, Art. 4
+    assert "ARE" not in helpers_of(rows, "FRA")  # the UAE takes on no defence of France
+    assert helpers_of(rows, "QAT")["USA"] == {"ActionDeemedNecessary"}  # executive order, 2025
+    assert "QAT" not in helpers_of(rows, "USA")
+
+
 def test_states_that_left_the_collective_security_treaty_are_not_protected(
         store: TripleStore) -> None:
     rows = ask(store, "who-must-help")

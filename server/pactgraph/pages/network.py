@@ -121,8 +121,11 @@ def obligations_on(graph: Graph, day: str, today_is: str) -> list[Obligation]:
             strength = graph.value(clause, PG.obligationStrength)
             rank = int(graph.value(strength, PG.strengthRank) or 99)
             article = str(graph.value(clause, ELI.number) or "")
-            for helper in parties:
-                for attacked in protected - {helper}:
+            # a one-sided clause binds only its obliged parties and protects only its protected ones
+            helpers = parties & (set(graph.objects(clause, PG.obligedParty)) or parties)
+            shielded = protected & (set(graph.objects(clause, PG.protectedParty)) or protected)
+            for helper in helpers:
+                for attacked in shielded - {helper}:
                     found.append(Obligation(helper, attacked, commitment, article, strength, rank,
                                             caveat(helper, attacked)))
     return found

@@ -94,8 +94,10 @@ def test_nato_allies_must_help_poland(store: TripleStore) -> None:
 
 def test_one_way_guarantees_bind_only_the_guarantor(store: TripleStore) -> None:
     rows = ask(store, "who-must-help")
-    assert helpers_of(rows, "ARE")["FRA"] == {"ActionDeemedNecessary"}  # France–UAE 2009, Art. 4
-    assert "ARE" not in helpers_of(rows, "FRA")  # the UAE takes on no defence of France
+    # France–UAE 2009, Art. 4 (France -> UAE only) has status unconfirmed (its fifteen-year term may
+    # have run out), so it binds no one here; and the UAE never appears as bound to defend France.
+    assert "FRA" not in helpers_of(rows, "ARE")
+    assert "ARE" not in helpers_of(rows, "FRA")
     assert helpers_of(rows, "QAT")["USA"] == {"ActionDeemedNecessary"}  # executive order, 2025
     assert "QAT" not in helpers_of(rows, "USA")
 

@@ -82,8 +82,24 @@ def test_the_united_states_must_help_the_philippines_by_constitutional_processes
 def test_nato_allies_must_help_poland(store: TripleStore) -> None:
     helpers = helpers_of(ask(store, "who-must-help"), "POL")
     assert {"USA", "DEU", "FIN", "SWE", "TUR"} <= set(helpers)
-    assert helpers["USA"] == {"ActionDeemedNecessary"}
-    assert len(helpers) == 31  # every other member of the 32
+    # Article 5 (action deemed necessary) and Article 4 (consultation) both bind the United States.
+    assert helpers["USA"] == {"ActionDeemedNecessary", "ConsultationOnly"}
+    nato = {state for state, found in helpers.items() if "ActionDeemedNecessary" in found}
+    assert len(nato) == 31  # every other member of the 32, under Article 5
+    # The EU's Article 42(7) adds the member states outside NATO; France also under Nancy.
+    assert {"AUT", "CYP", "IRL", "MLT"} <= set(helpers) - nato
+    assert all(helpers[state] == {"NecessaryAssistance"} for state in set(helpers) - nato)
+    assert "NecessaryAssistance" in helpers["FRA"]
+
+
+def test_one_way_guarantees_bind_only_the_guarantor(store: TripleStore) -> None:
+    rows = ask(store, "who-must-help")
+    # France–UAE 2009, Art. 4 (France -> UAE only) has status unconfirmed (its fifteen-year term may
+    # have run out), so it binds no one here; and the UAE never appears as bound to defend France.
+    assert "FRA" not in helpers_of(rows, "ARE")
+    assert "ARE" not in helpers_of(rows, "FRA")
+    assert helpers_of(rows, "QAT")["USA"] == {"ActionDeemedNecessary"}  # executive order, 2025
+    assert "QAT" not in helpers_of(rows, "USA")
 
 
 def test_states_that_left_the_collective_security_treaty_are_not_protected(
@@ -181,19 +197,37 @@ def test_invocations_with_dates_parties_and_kinds(store: TripleStore) -> None:
     assert len(rows) == len({r["invocation"] for r in rows})
 
 
+def test_consultations_and_regional_invocations(store: TripleStore) -> None:
+    rows = ask(store, "invocations")
+    article_4 = [r for r in rows
+                 if r["commitmentLabel"] == "North Atlantic Treaty" and r.get("article") == "4"]
+    # Turkey 2003, 2012 (twice), 2015, 2020; Poland 2014, 2022, 2025; Estonia 2025
+    assert len(article_4) >= 9
+    assert {r["invokerLabel"] for r in article_4} >= {"Türkiye", "Poland", "Estonia"}
+    france = [r for r in rows if r["date"] == "2015-11-17"]
+    assert france and france[0]["article"] == "42(7)" and france[0]["collective"] == "false"
+    rio = [r for r in rows if r["date"] == "2001-09-19"]
+    assert rio and rio[0]["kindLabel"] == "invoked by collective decision"
+    gcc = [r for r in rows if r["date"] == "2025-09-15"]
+    assert gcc and "article" not in gcc[0]  # no stored page gives the clause's number
+
+
 def test_pacts_ever_invoked(store: TripleStore) -> None:
     invoked_kinds = {"invoked by collective decision", "invoked by one party",
                      "deployment at a member's request", "declared applicable after the fact"}
     invoked = {r["commitmentLabel"] for r in ask(store, "invocations")
                if r["kindLabel"] in invoked_kinds}
     # the fifth: Armenia's requests to Russia under the 1997 treaty; the sixth: the Indo-Soviet
-    # consultations under Article IX in October 1971
-    assert len(invoked) == 6
-    assert "North Atlantic Treaty" in invoked
+    # consultations under Article IX in October 1971; then the EU's Art. 42(7) (France, 2015), the
+    # Rio Treaty (2001, 2019) and the GCC's joint defence agreement (Qatar, 2025)
+    assert len(invoked) == 9
+    assert {"North Atlantic Treaty", "Treaty on European Union",
+            "Inter-American Treaty of Reciprocal Assistance"} <= invoked
     assert ("Treaty on Friendship, Cooperation and Mutual Assistance between the Russian Federation"
             " and the Republic of Armenia") in invoked
     assert ("Treaty of Peace, Friendship and Cooperation between the Republic of India and the"
             " Union of Soviet Socialist Republics") in invoked
+    assert any(label.startswith("Joint Defence Agreement") for label in invoked)  # GCC, 2025
 
 
 def test_refused_and_declined_requests_are_not_invocations(store: TripleStore) -> None:
@@ -206,13 +240,13 @@ def test_refused_and_declined_requests_are_not_invocations(store: TripleStore) -
 # 3. Automatic or constitutional?
 
 def strengths(store: TripleStore) -> dict[tuple[str, str], str]:
-    return {(r["commitmentLabel"], r["article"]): r["strengthLabel"]
+    return {(r["commitmentLabel"], r.get("article", "")): r["strengthLabel"]
             for r in ask(store, "obligation-strength")}
 
 
 def test_russia_dprk_and_china_dprk_are_automatic_nato_is_not(store: TripleStore) -> None:
     rows = ask(store, "obligation-strength")
-    rank = {r["article"] + " " + r["commitmentLabel"]: int(r["rank"]) for r in rows}
+    rank = {r.get("article", "") + " " + r["commitmentLabel"]: int(r["rank"]) for r in rows}
     nato = rank["5 North Atlantic Treaty"]
     automatic = [r for r in rows if r["strengthLabel"] == "immediate assistance with all means"]
     assert len(automatic) >= 3  # Russia–DPRK 2024, China–DPRK 1961, USSR–DPRK 1961

@@ -55,13 +55,23 @@ class Obligation:
     caveat: str  # "", "frozen", "suspended"
 
 
-def _parties_on(graph: Graph, commitment: Any, day: str, start: str | None) -> set[Any]:
-    """Parties bound on ``day``: by their memberships where the data has them."""
+ENDED_UNDATED = (PG.Withdrawn, PG.MembershipSuspended)
+
+
+def _parties_on(graph: Graph, commitment: Any, day: str, start: str | None,
+                current: bool = False) -> set[Any]:
+    """Parties bound on ``day``: by their memberships where the data has them. A membership coded
+    withdrawn or suspended whose end no source dates counts as ended from today on, as in the
+    question ``who-must-help``; on earlier days it counts as it did before it ended."""
     members: dict[Any, bool] = {}
     for membership in graph.subjects(PG.membershipOf, commitment):
         state = graph.value(membership, PG.member)
+        until = graph.value(membership, PG.memberUntil)
         active = _within(day, str(graph.value(membership, PG.memberFrom) or start or ""),
-                         str(graph.value(membership, PG.memberUntil) or "") or None)
+                         str(until or "") or None)
+        if until is None and current and \
+                graph.value(membership, PG.participationStatus) in ENDED_UNDATED:
+            active = False
         members[state] = members.get(state, False) or active
     parties = set(graph.objects(commitment, PG.party))
     return {p for p in parties | set(members) if members.get(p, p in parties)}
@@ -104,7 +114,7 @@ def obligations_on(graph: Graph, day: str, today_is: str) -> list[Obligation]:
                    if (c, RDF.type, PG.ObligationClause) in graph]
         if not clauses:
             continue
-        parties = _parties_on(graph, commitment, day, start)
+        parties = _parties_on(graph, commitment, day, start, current)
         protected = parties | set(graph.objects(commitment, PG.concerns))
         caveat = _caveats(graph, commitment, day, current)
         for clause in clauses:

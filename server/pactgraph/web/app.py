@@ -31,6 +31,7 @@ def create_app(config: dict[str, Any] | None = None, prepared: Prepared | None =
     from pactgraph.web import fair_share
     from pactgraph.web.middleware.lean_sparql import QueryPath
     from pactgraph.web.routes import (
+        coverage,
         discovery,
         dumps,
         explore,
@@ -54,6 +55,7 @@ def create_app(config: dict[str, Any] | None = None, prepared: Prepared | None =
     app.register_blueprint(discovery.blueprint)  # /sitemap.xml, /robots.txt (issue 18)
     app.register_blueprint(releases.blueprint)  # /releases/{version}/... (issue 18)
     app.register_blueprint(explore.blueprint)
+    app.register_blueprint(coverage.blueprint)  # /coverage (issue 14)
     app.register_blueprint(health.blueprint)  # /healthz
     app.register_blueprint(search.blueprint)  # /search, /api/search (issue 17)
     app.register_blueprint(indexes.blueprint)  # /states/, /commitments/ (issue 17)

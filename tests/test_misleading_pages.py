@@ -55,8 +55,10 @@ def test_dates_a_state_does_not_own_say_whose_they_are(client, published_graph):
     assert not [m for m in published_graph.subjects(PG.member, PHL)
                 if published_graph.value(m, PG.membershipOf) == manila]
     cells = row_for(page(client, PHL), "commitments", label(published_graph, manila))
-    signed = str(published_graph.value(manila, ELI.date_document))
-    assert cells[2] == f"{signed} (treaty signed)"
+    in_force = published_graph.value(manila, ELI.first_date_entry_in_force)
+    start = f"{in_force} (treaty in force)" if in_force else \
+        f"{published_graph.value(manila, ELI.date_document)} (treaty signed)"
+    assert cells[2] == start
     assert "one reading, sources differ" in cells[3]
 
 

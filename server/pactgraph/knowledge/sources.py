@@ -140,18 +140,39 @@ class Knowledge:
         return cls.load(settings["ontology_paths"], settings["data_paths"],
                         settings["shapes_paths"])
 
+    @functools.cached_property
+    def derived(self):
+        """The obligations derived from the data and the ontology's entailments
+        (knowledge/derivation.py), computed once."""
+        from pactgraph.knowledge.derivation import derive_graphs
+        return derive_graphs(self.ontology.graph, self.data.graph)
+
     def published(self) -> Graph:
-        """The graph the server publishes: ontology and data (shapes are served on their own)."""
+        """The graph the server publishes: ontology, data, derived obligations and entailed
+        triples (shapes are served on their own)."""
         merged = bind_prefixes(Graph())
-        merged += self.ontology.graph
-        merged += self.data.graph
+        for part in (self.ontology.graph, self.data.graph, self.derived.obligation_graph,
+                     self.derived.entailed):
+            merged += part
         return merged
 
     def validate(self) -> ValidationReport:
-        """Validate the data against the shapes, with the ontology supplying the class hierarchy."""
+        """Validate the data, and the obligations derived from it, against the shapes, with the
+        ontology supplying the class hierarchy; obligations written by hand are refused."""
+        from pactgraph.knowledge.derivation import hand_written_obligations
+        findings = [Finding("Violation", str(node), "rdf:type", "pg:DefenseObligation is derived "
+                            "from the data when it is built; never write one by hand (remove it)",
+                            None, str(self.data.file_defining(node)))
+                    for node in hand_written_obligations(self.data.graph)]
+        if not findings:
+            findings += self._check(self.data.graph + self.derived.obligation_graph)
+        ordered = sorted(findings, key=lambda f: (f.file or "", f.focus, f.path or "", f.message))
+        return ValidationReport(tuple(ordered))
+
+    def _check(self, data: Graph) -> list[Finding]:
         with parse_each_sparql_query_once():
             _, results, _ = pyshacl.validate(
-                self.data.graph,
+                data,
                 # a copy: pySHACL adds RDFS/OWL axioms to the shapes graph it is given, and the
                 # shapes are published as they were written
                 shacl_graph=self.shapes.graph + Graph(),
@@ -162,9 +183,7 @@ class Knowledge:
             )
         if not isinstance(results, Graph):  # pySHACL reports broken shapes this way
             raise PactgraphError(f"the shapes could not be applied: {results}")
-        ordered = sorted(self._findings(results),
-                         key=lambda f: (f.file or "", f.focus, f.path or "", f.message))
-        return ValidationReport(tuple(ordered))
+        return list(self._findings(results))
 
     def _findings(self, results: Graph) -> Iterable[Finding]:
         for result in results.subjects(SH.resultSeverity, None):

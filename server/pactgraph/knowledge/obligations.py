@@ -1,0 +1,229 @@
+"""Derive defense obligations from the curated data: who must defend whom, under which clause, when.
+
+One ``Derived`` per guarantor, protected party, clause and period: the row of a dyadic alliance
+dataset (ATOP's dyad-years, to the day). Derived when the publication is built (build/prebuilt.py
+publishes them in their own named graph, knowledge/obligation_triples.py writes them as RDF), never
+written by hand. The rules, in order:
+
+1. Only a clause that obliges a party to act (strength rank 4 or stronger) gives obligations:
+   consultation, policy statements and unilateral statements never do; nor does a commitment that
+   is not legally binding or says it has no defense obligation.
+2. The commitment's span: possible from its entry into force (or its earliest reading, or its
+   signature); certain from its entry into force (or its latest reading, or ``pg:inForceNoLaterThan``).
+   Its end: certain until the earliest end reading, possible until the latest; an unconfirmed
+   status leaves the possible end open; a dissenting ``pg:StatusReading`` keeps it possible until
+   the reading's ``pg:statusUntil`` or until its replacement is known in force.
+3. Each party's span: its memberships (bounds where days are unconfirmed), else the commitment's.
+4. A pair's span is the meeting of the three, less any suspension between the two parties.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, RDF
+
+from pactgraph.knowledge.intervals import Day, Interval, Span, after_period, year_start
+from pactgraph.namespaces import ELI, PG
+
+OBLIGING_RANK = 4  # "act in accordance with constitutional processes" and anything stronger
+NOT_BINDING = (PG.NotBinding,)
+ENDED_STATUSES = (PG.Superseded, PG.Lapsed, PG.Terminated)
+FAR_PAST = "0001-01-01"
+
+
+@dataclass(frozen=True)
+class Derived:
+    guarantor: URIRef
+    protected: URIRef
+    clause: URIRef | None  # None: a defense treaty whose clause is not published
+    commitment: URIRef
+    span: Span
+    end_disputed: bool
+    evidence: frozenset[URIRef] = field(default_factory=frozenset)
+    caveats: frozenset[URIRef] = field(default_factory=frozenset)
+
+
+def _day(graph: Graph, node: Any, prop: URIRef) -> Day | None:
+    values = sorted(str(v) for v in graph.objects(node, prop) if isinstance(v, Literal))
+    return values[0] if values else None
+
+
+def _readings(graph: Graph, node: Any, prop: URIRef) -> list[tuple[Day, URIRef]]:
+    return sorted((str(graph.value(r, PG.readingValue)), r)
+                  for r in graph.objects(node, PG.dateReading)
+                  if graph.value(r, PG.readingOf) == prop)
+
+
+@dataclass
+class _Evidence:
+    nodes: set[URIRef] = field(default_factory=set)
+
+    def add(self, *nodes: Any) -> None:
+        self.nodes.update(n for n in nodes if isinstance(n, URIRef))
+
+
+def commitment_span(graph: Graph, commitment: URIRef, evidence: _Evidence) -> Span | None:
+    """When the commitment bound its parties, certainly and possibly (rule 2)."""
+    entry = _day(graph, commitment, ELI.first_date_entry_in_force)
+    entries = _readings(graph, commitment, ELI.first_date_entry_in_force)
+    signed = _day(graph, commitment, ELI.date_document) or _day(graph, commitment, DCTERMS.date)
+    by = _day(graph, commitment, PG.inForceNoLaterThan)
+    evidence.add(*(r for _, r in entries))
+    possible_from = entry or (entries[0][0] if entries else None) or signed or by
+    certain_from = entry or (entries[-1][0] if entries else None) or by
+    if possible_from is None:
+        return None
+    ended = _day(graph, commitment, ELI.date_no_longer_in_force)
+    ends = _readings(graph, commitment, ELI.date_no_longer_in_force)
+    evidence.add(*(r for _, r in ends))
+    status = graph.value(commitment, PG.legalStatus)
+    certain_until = ended or (ends[0][0] if ends else None)
+    possible_until = ended or (ends[-1][0] if ends else None)
+    if status == PG.StatusUnconfirmed:
+        possible_until = None
+        certain_until = certain_until or certain_from
+    elif status in ENDED_STATUSES and certain_until is None:
+        certain_until = certain_from  # ended on a day nobody gives: never certain
+    for reading in graph.objects(commitment, PG.statusReading):
+        if graph.value(reading, PG.status) == PG.InForce and status != PG.InForce:
+            evidence.add(reading)
+            possible_until = _dissent_until(graph, commitment, reading)
+    return Span.of(possible_from, possible_until, certain_from, certain_until)
+
+
+def _dissent_until(graph: Graph, commitment: URIRef, reading: Any) -> Day | None:
+    """How long a reading that the commitment stayed in force lets it last (rule 2)."""
+    until = _day(graph, reading, PG.statusUntil)
+    if until:
+        return until
+    for successor in graph.objects(commitment, DCTERMS.isReplacedBy):
+        known = (_day(graph, successor, ELI.first_date_entry_in_force)
+                 or _day(graph, successor, PG.inForceNoLaterThan)
+                 or _day(graph, successor, ELI.date_no_longer_in_force))
+        if known:
+            return known
+    return None
+
+
+def membership_span(graph: Graph, membership: Any, treaty: Span) -> Span:
+    """When one membership bound its member (rule 3), within the treaty's span."""
+    start = _day(graph, membership, PG.memberFrom)
+    until = _day(graph, membership, PG.memberUntil)
+    possible_from = start or _day(graph, membership, PG.memberFromEarliest) or treaty.possible.start
+    certain_from = start or _day(graph, membership, PG.memberFromLatest)
+    if start is None and certain_from is None and _day(graph, membership, PG.memberFromEarliest) \
+            is None:
+        certain_from = treaty.certain.start if treaty.certain else None
+    certain_until = until or _day(graph, membership, PG.memberUntilEarliest)
+    possible_until = until or _day(graph, membership, PG.memberUntilLatest)
+    status = graph.value(membership, PG.participationStatus)
+    if status in (PG.Withdrawn, PG.MembershipSuspended) and certain_until is None:
+        certain_until = certain_from or possible_from  # ended on a day nobody gives
+    return treaty.meet(Span.of(possible_from, possible_until, certain_from, certain_until))
+
+
+def party_spans(graph: Graph, commitment: URIRef, treaty: Span
+                ) -> dict[URIRef, list[tuple[Span, Any]]]:
+    """Each party's spans, with the membership behind each (None: bound for the treaty's life)."""
+    found: dict[URIRef, list[tuple[Span, Any]]] = {}
+    for membership in graph.subjects(PG.membershipOf, commitment):
+        member = graph.value(membership, PG.member)
+        found.setdefault(member, []).append((membership_span(graph, membership, treaty),
+                                             membership))
+    for party in graph.objects(commitment, PG.party):
+        found.setdefault(party, [(treaty, None)])
+    return {party: [(s, m) for s, m in spans if not s.empty] for party, spans in found.items()}
+
+
+def _suspensions(graph: Graph, commitment: URIRef) -> list[tuple[Any, set, str, str, str | None,
+                                                                 str | None]]:
+    found = []
+    for period in graph.objects(commitment, PG.statusPeriod):
+        if graph.value(period, PG.status) != PG.Suspended:
+            continue
+        start, end = _day(graph, period, PG.periodStart), _day(graph, period, PG.periodEnd)
+        if start is None:
+            continue
+        found.append((period, set(graph.objects(period, PG.betweenParties)), year_start(start),
+                      after_period(start), year_start(end) if end else None,
+                      after_period(end) if end else None))
+    return found
+
+
+def _less_suspensions(span: Span, pair: set, suspensions: list) -> Iterator[tuple[Span, Any]]:
+    """The pair's span less each suspension between its two parties (rule 4)."""
+    pieces: list[tuple[Span, Any]] = [(span, None)]
+    for period, between, maybe_from, surely_from, maybe_end, surely_end in suspensions:
+        if between and not pair <= between:
+            continue
+        cut = []
+        for piece, cause in pieces:
+            cut.append((piece.before(maybe_from, surely_from), period))
+            later = piece.after(maybe_end, surely_end)
+            if later is not None:
+                cut.append((later, period))
+        pieces = [(p, c or cause) for p, c in cut if not p.empty]
+    yield from pieces
+
+
+def obliging_clauses(graph: Graph, commitment: URIRef) -> list[URIRef | None]:
+    """The commitment's clauses that oblige a party to act (rule 1); ``[None]`` for a
+    mutual-defense treaty that says it obliges but whose clause is not published (the US–ROC
+    treaty): its obligations are derived with no clause rather than left out."""
+    if graph.value(commitment, PG.legalStatus) in NOT_BINDING:
+        return []
+    if (commitment, PG.hasMutualDefenseObligation, Literal(True)) not in graph:
+        return []
+    found: list[URIRef | None] = []
+    clauses = [c for c in graph.objects(commitment, ELI.has_part)
+               if (c, RDF.type, PG.ObligationClause) in graph]
+    for clause in clauses:
+        rank = graph.value(graph.value(clause, PG.obligationStrength), PG.strengthRank)
+        if rank is not None and int(rank) <= OBLIGING_RANK:
+            found.append(clause)
+    if not clauses and (commitment, RDF.type, PG.MutualDefenseTreaty) in graph:
+        return [None]
+    return sorted(found)
+
+
+def derive(graph: Graph, commitments: Iterable[URIRef]) -> list[Derived]:
+    """Every defense obligation that ``commitments`` create, by the rules above."""
+    found: list[Derived] = []
+    for commitment in sorted(commitments):
+        clauses = obliging_clauses(graph, commitment)
+        evidence = _Evidence()
+        treaty = commitment_span(graph, commitment, evidence) if clauses else None
+        if treaty is None or treaty.empty:
+            continue
+        parties = party_spans(graph, commitment, treaty)
+        frozen = {graph.value(m, PG.member): graph.value(m, PG.participationStatus)
+                  for m in graph.subjects(PG.membershipOf, commitment)
+                  if graph.value(m, PG.participationStatus) == PG.FrozenParticipation}
+        suspensions = _suspensions(graph, commitment)
+        for guarantor, protected in ((g, p) for g in parties for p in parties if g != p):
+            caveats = frozenset(frozen[s] for s in (guarantor, protected) if s in frozen)
+            for g_span, g_member in parties[guarantor]:
+                for p_span, p_member in parties[protected]:
+                    pair = g_span.meet(p_span)
+                    if pair.empty:
+                        continue
+                    for piece, cause in _less_suspensions(pair, {guarantor, protected},
+                                                          suspensions):
+                        basis = evidence.nodes | {commitment, g_member, p_member, cause}
+                        for clause in clauses:
+                            found.append(Derived(
+                                guarantor, protected, clause, commitment, piece,
+                                piece.disputed_end,
+                                frozenset(n for n in basis | {clause} if n is not None),
+                                caveats))
+    return found
+
+
+def interval_text(interval: Interval | None) -> str:
+    if interval is None:
+        return "never"
+    return f"{interval.start} to {interval.until or 'no end known'}"

@@ -94,8 +94,7 @@ def obligation_graph(groups: Iterable[Group], labels: dict[URIRef, str]) -> Grap
         add((node, PG.endDisputed, Literal(group.first.end_disputed)))
         for caveat in group.first.caveats:
             add((node, PG.participationCaveat, caveat))
-        evidence = {n for o in group.obligations for n in o.evidence} - {group.clause,
-                                                                          group.commitment}
+        evidence = {n for o in group.obligations for n in o.evidence}
         for source in sorted(evidence):
             add((node, PROV.wasDerivedFrom, source))
     return graph

@@ -98,6 +98,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("cache_max_age_seconds", 3600,
             "How long clients and shared caches may reuse an answer without asking again "
             "(Cache-Control: public, max-age); after that they revalidate with its ETag."),
+    Setting("today", None,
+            "The day 'today' means, as YYYY-MM-DD: the date the obligations API, the state "
+            "pages and the network answer for when none is asked for. Empty: the system's date. "
+            "Tests set it so that no answer depends on the calendar."),
     Setting("store_dir", None,
             "Folder where each version of the input files, once validated, is kept as a prebuilt "
             "store (with its dumps), so that a later start on the same files skips parsing and "

@@ -29,8 +29,8 @@ def create_app(config: dict[str, Any] | None = None, prepared: Prepared | None =
     from pactgraph.web import errors as web_errors
     from pactgraph.web import fair_share
     from pactgraph.web.middleware.lean_sparql import QueryPath
+    from pactgraph.web.routes import api, dumps, explore, health, openapi, sparql
     from pactgraph.web.routes import documents as resources
-    from pactgraph.web.routes import dumps, explore, health, openapi, sparql
 
     web_errors.register(app)
     fair_share.install(app, settings)  # each client's share of the query workers
@@ -39,6 +39,7 @@ def create_app(config: dict[str, Any] | None = None, prepared: Prepared | None =
     app.register_blueprint(dumps.blueprint)
     app.register_blueprint(explore.blueprint)
     app.register_blueprint(health.blueprint)  # /healthz
+    app.register_blueprint(api.blueprint)  # /api/obligations (issue 13)
     app.register_blueprint(openapi.blueprint)  # /openapi.json, the HTTP interface (issue 4)
     app.register_blueprint(resources.blueprint)  # last: it serves the catch-all resource paths
     # Before Flask is entered (issue 6): a plain SPARQL GET is answered by the lean path

@@ -8,8 +8,9 @@ written by hand. The rules, in order:
 1. Only a clause that obliges a party to act (strength rank 4 or stronger) gives obligations:
    consultation, policy statements and unilateral statements never do; nor does a commitment that
    is not legally binding or says it has no defense obligation.
-2. The commitment's span: possible from its entry into force (or its earliest reading, or its
-   signature); certain from its entry into force (or its latest reading, or ``pg:inForceNoLaterThan``).
+2. The commitment's span: possible from its entry into force (or its earliest reading, or
+   ``pg:inForceNoEarlierThan``, or its signature); certain from its entry into force (or its
+   latest reading, or ``pg:inForceNoLaterThan``).
    Its end: certain until the earliest end reading, possible until the latest; an unconfirmed
    status leaves the possible end open; a dissenting ``pg:StatusReading`` keeps it possible until
    the reading's ``pg:statusUntil`` or until its replacement is known in force.
@@ -53,9 +54,14 @@ def _day(graph: Graph, node: Any, prop: URIRef) -> Day | None:
 
 
 def _readings(graph: Graph, node: Any, prop: URIRef) -> list[tuple[Day, URIRef]]:
-    return sorted((str(graph.value(r, PG.readingValue)), r)
-                  for r in graph.objects(node, PG.dateReading)
-                  if graph.value(r, PG.readingOf) == prop)
+    """The readings of ``prop``, earliest first; a dataset's coding only where no source gives
+    the date itself (a COW end date is a coding of the alliance, not the treaty's end)."""
+    found = sorted((str(graph.value(r, PG.readingValue)), r)
+                   for r in graph.objects(node, PG.dateReading)
+                   if graph.value(r, PG.readingOf) == prop)
+    stated = [(day, r) for day, r in found
+              if (r, PG.datasetCoding, Literal(True)) not in graph]
+    return stated or found
 
 
 @dataclass
@@ -73,7 +79,8 @@ def commitment_span(graph: Graph, commitment: URIRef, evidence: _Evidence) -> Sp
     signed = _day(graph, commitment, ELI.date_document) or _day(graph, commitment, DCTERMS.date)
     by = _day(graph, commitment, PG.inForceNoLaterThan)
     evidence.add(*(r for _, r in entries))
-    possible_from = entry or (entries[0][0] if entries else None) or signed or by
+    earliest = _day(graph, commitment, PG.inForceNoEarlierThan)
+    possible_from = entry or (entries[0][0] if entries else None) or earliest or signed or by
     certain_from = entry or (entries[-1][0] if entries else None) or by
     if possible_from is None:
         return None
@@ -139,35 +146,66 @@ def party_spans(graph: Graph, commitment: URIRef, treaty: Span
     return {party: [(s, m) for s, m in spans if not s.empty] for party, spans in found.items()}
 
 
-def _suspensions(graph: Graph, commitment: URIRef) -> list[tuple[Any, set, str, str, str | None,
-                                                                 str | None]]:
+def _suspensions(graph: Graph, commitment: URIRef) -> list[tuple]:
+    """Suspensions, and periods over which the obligations between some parties are disputed
+    (a frozen participation: status unconfirmed), with their possible and certain bounds."""
     found = []
     for period in graph.objects(commitment, PG.statusPeriod):
-        if graph.value(period, PG.status) != PG.Suspended:
+        if graph.value(period, PG.status) not in (PG.Suspended, PG.StatusUnconfirmed):
             continue
         start, end = _day(graph, period, PG.periodStart), _day(graph, period, PG.periodEnd)
         if start is None:
             continue
         found.append((period, set(graph.objects(period, PG.betweenParties)), year_start(start),
                       after_period(start), year_start(end) if end else None,
-                      after_period(end) if end else None))
+                      after_period(end) if end else None,
+                      graph.value(period, PG.status) == PG.StatusUnconfirmed))
     return found
 
 
 def _less_suspensions(span: Span, pair: set, suspensions: list) -> Iterator[tuple[Span, Any]]:
     """The pair's span less each suspension between its two parties (rule 4)."""
     pieces: list[tuple[Span, Any]] = [(span, None)]
-    for period, between, maybe_from, surely_from, maybe_end, surely_end in suspensions:
-        if between and not pair <= between:
+    for period, between, maybe_from, surely_from, maybe_end, surely_end, disputed in suspensions:
+        if between and not (pair <= between or (len(between) == 1 and between <= pair)):
             continue
         cut = []
-        for piece, cause in pieces:
-            cut.append((piece.before(maybe_from, surely_from), period))
+        for piece, _ in pieces:
+            before = piece.before(maybe_from, surely_from)
+            if disputed:  # obligations disputed over the period: possible, no longer certain
+                cut.append((Span(piece.possible, before.certain), period))
+                continue
+            cut.append((before, period))
             later = piece.after(maybe_end, surely_end)
             if later is not None:
                 cut.append((later, period))
-        pieces = [(p, c or cause) for p, c in cut if not p.empty]
+        pieces = [(p, c) for p, c in cut if not p.empty]
     yield from pieces
+
+
+def _continued(graph: Graph, pieces: list[tuple[URIRef, URIRef, Span]], role: int
+               ) -> Iterator[tuple[URIRef, URIRef, Span, URIRef | None]]:
+    """Each (guarantor, protected, span) with the party at ``role`` (0 or 1) replaced by its
+    continuator (pg:continuedBy) from the day the continuator took over."""
+    for piece in pieces:
+        state = piece[role]
+        successor = graph.value(state, PG.continuedBy)
+        if successor is None:
+            yield (*piece, None)
+            continue
+        earliest = _day(graph, state, PG.continuedFromEarliest)
+        latest = _day(graph, state, PG.continuedFromLatest) or earliest
+        span = piece[2]
+        if earliest is None or latest is None:
+            yield (*piece, None)
+            continue
+        before, after = span.before(earliest, latest), span.after(earliest, latest)
+        if not before.empty:
+            yield (*piece, None)[:2] + (before, None)
+        if after is not None and not after.empty:
+            parties = list(piece[:2])
+            parties[role] = successor
+            yield (parties[0], parties[1], after, state)
 
 
 def obliging_clauses(graph: Graph, commitment: URIRef) -> list[URIRef | None]:
@@ -214,12 +252,17 @@ def derive(graph: Graph, commitments: Iterable[URIRef]) -> list[Derived]:
                     for piece, cause in _less_suspensions(pair, {guarantor, protected},
                                                           suspensions):
                         basis = evidence.nodes | {commitment, g_member, p_member, cause}
-                        for clause in clauses:
-                            found.append(Derived(
-                                guarantor, protected, clause, commitment, piece,
-                                piece.disputed_end,
-                                frozenset(n for n in basis | {clause} if n is not None),
-                                caveats))
+                        heirs = [(g, p, s, c1) for g, p, s, c0 in _continued(
+                            graph, [(guarantor, protected, piece)], 0)
+                            for g, p, s, c1 in _continued(graph, [(g, p, s)], 1)
+                            for c1 in [c1 or c0]]
+                        for heir_g, heir_p, span, via in heirs:
+                            for clause in clauses:
+                                found.append(Derived(
+                                    heir_g, heir_p, clause, commitment, span,
+                                    span.disputed_end,
+                                    frozenset(n for n in basis | {clause, via} if n is not None),
+                                    caveats))
     return found
 
 

@@ -35,7 +35,8 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("commitment_label", "string", "Its title."),
     ("clause", "anyURI", "IRI of the clause (empty where the treaty's clause is not published)."),
     ("article", "string", "The clause's article number."),
-    ("quotation", "string", "Words of the clause as the cited source quotes them, joined by ' | '."),
+    ("quotation", "string", "Words of the clause as the cited source quotes them, joined by "
+                            "' | '."),
     ("strength", "anyURI", "IRI of the obligation's strength (pg:ObligationStrength)."),
     ("strength_label", "string", "The strength in words."),
     ("strength_rank", "integer", "1 for the most binding (immediate assistance with all means) "

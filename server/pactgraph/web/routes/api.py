@@ -97,8 +97,10 @@ def obligations(extension: str = "") -> Response:
     found = obligation_rows(asked)
     schema_url = url_for("api.obligations_schema", _external=True)
     if media == CSV:
-        response = Response(_csv(found), content_type=formats.content_type(CSV) + "; header=present")
-        response.headers["Link"] = f'<{schema_url}>; rel="describedby"; type="application/csvm+json"'
+        response = Response(_csv(found),
+                            content_type=formats.content_type(CSV) + "; header=present")
+        response.headers["Link"] = (f'<{schema_url}>; rel="describedby"; '
+                                    f'type="application/csvm+json"')
     else:
         response = jsonify({
             "date": asked.date, "protected": asked.protected, "guarantor": asked.guarantor,

@@ -175,3 +175,33 @@ def table_schema(csv_url: str) -> dict:
 
 REQUIRED = frozenset({"date", "certainty", "guarantor", "protected", "commitment",
                       "possible_from", "end_disputed", "obligation"})
+
+
+@dataclass(frozen=True)
+class OnDate:
+    """What a state's or a treaty's page shows for one day: the pairs bound then, and what
+    changed that day (pairs bound that day but not the day before, and the reverse)."""
+
+    date: str
+    rows: tuple[dict, ...]
+    began: tuple[dict, ...]
+    ended: tuple[dict, ...]
+
+
+def day_before(day: str) -> str:
+    import datetime
+    return (datetime.date.fromisoformat(day) - datetime.timedelta(days=1)).isoformat()
+
+
+def on_date(question: Question, select: Callable[[str], list[dict[str, str]]]) -> OnDate:
+    def key(row: dict) -> tuple:
+        return row["guarantor"], row["protected"], row["commitment"], row["clause"], \
+            row["certainty"]
+    now = rows(question, select)
+    if question.date <= "0001-01-01":
+        return OnDate(question.date, tuple(now), (), ())
+    before = rows(Question(day_before(question.date), question.protected, question.guarantor,
+                           question.treaty, question.today), select)
+    was, is_ = {key(r): r for r in before}, {key(r): r for r in now}
+    return OnDate(question.date, tuple(now), tuple(r for k, r in is_.items() if k not in was),
+                  tuple(r for k, r in was.items() if k not in is_))

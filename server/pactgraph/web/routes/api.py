@@ -24,7 +24,16 @@ from pactgraph import clock, formats
 from pactgraph.errors import NotAcceptable
 from pactgraph.namespaces import PG
 from pactgraph.pages.network import DATE
-from pactgraph.pages.obligations import COLUMNS, Question, rows, state_iri, table_schema, treaty_iri
+from pactgraph.pages.obligations import (
+    COLUMNS,
+    OnDate,
+    Question,
+    on_date,
+    rows,
+    state_iri,
+    table_schema,
+    treaty_iri,
+)
 from pactgraph.web import negotiation
 from pactgraph.web.context import publication
 
@@ -83,6 +92,15 @@ def obligation_rows(asked: Question) -> list[dict]:
     return rows(asked, publication().engine.select)
 
 
+def obligations_on_date(protected: str | None = None, treaty: str | None = None) -> OnDate:
+    """For a state's or a treaty's page: the day of ``?date=`` (today if none), what binds then
+    and what changed that day."""
+    settings = publication().settings
+    asked = Question(ask_date(request.args.get("date")), protected, None, treaty,
+                     clock.today(settings))
+    return on_date(asked, publication().engine.select)
+
+
 @blueprint.get("/api/obligations")
 @blueprint.get("/api/obligations.<any(json, csv):extension>")
 def obligations(extension: str = "") -> Response:
@@ -115,7 +133,7 @@ def obligations(extension: str = "") -> Response:
     if not extension:
         response.vary.add("Accept")
     if request.args.get("date") in (None, ""):
-        response.cache_control.no_store = True  # "today" moves: no cache may keep it
+        response.headers["Cache-Control"] = "no-store"  # "today" moves: no cache may keep it
     return response
 
 

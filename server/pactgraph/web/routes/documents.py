@@ -38,6 +38,7 @@ from pactgraph.web.routes.dumps import (
     all_dumps,
     rdf_or_html,
 )
+from pactgraph.web.routes.api import obligations_on_date
 from pactgraph.web.routes.explore import who_must_help_rows
 
 blueprint = Blueprint("resources", __name__)
@@ -98,10 +99,25 @@ def document(rest: str) -> Response:
     def html() -> str:
         labels = labeller()
         view = resource_view(graph, focus, owned, labels)
+        summary = summary_of(focus, labels)
         return render_template("resource.html", view=view, doc_path=doc_path,
-                               formats=BY_EXTENSION, summary=summary_of(focus, labels))
+                               formats=BY_EXTENSION, summary=summary,
+                               on_date=dated_obligations(focus, summary))
 
-    return rdf_or_html(description(graph, focus, owned), extension, html, doc_path)
+    response = rdf_or_html(description(graph, focus, owned), extension, html, doc_path)
+    if response.mimetype == HTML and not request.args.get("date"):
+        response.headers["Cache-Control"] = "no-store"  # on "today", which moves
+    return response
+
+
+def dated_obligations(focus: URIRef, summary: tuple | None):
+    """A state's or a treaty's obligations on the day of ``?date=`` (today if none)."""
+    kind = summary[0] if summary else None
+    if kind == "state":
+        return obligations_on_date(protected=str(focus))
+    if kind == "commitment":
+        return obligations_on_date(treaty=str(focus))
+    return None
 
 
 def summary_of(focus: URIRef, labels: Labeller) -> tuple[str, object] | None:

@@ -27,7 +27,6 @@ ROOT = Path(__file__).parents[1]
 ORACLE = Path(__file__).parent / "fixtures" / "obligations" / "oracle.csv"
 STATE = "https://w3id.org/pactgraph/id/state/"
 TODAY = "2026-12-01"
-# The dates the issue names, and every date the oracle asks about.
 
 
 def oracle_rows() -> list[dict[str, str]]:
@@ -35,8 +34,9 @@ def oracle_rows() -> list[dict[str, str]]:
         return list(csv.DictReader(table))
 
 
-DATES = sorted({"1961-07-15", "1980-01-01", "1996-09-11", "2001-09-12", TODAY}
-               | {row["date"] for row in oracle_rows()})
+# The dates the issue names: every interface is compared on each (the oracle's other dates are
+# checked against the API above).
+DATES = ("1961-07-15", "1980-01-01", "1996-09-11", "2001-09-12", TODAY)
 
 
 @pytest.fixture()

@@ -229,7 +229,7 @@ def test_the_dump_holds_the_obligations(client) -> None:
     assert f"<{PG.DefenseObligation}>".encode() in dump.get_data()
 
 
-# --- Derived at build, checked by shapes, never by hand ---------------------------------------------
+# --- Derived at build, checked by shapes, never by hand -------------------------------------------
 
 SITE = Path(__file__).parent / "fixtures" / "site"
 
@@ -239,8 +239,8 @@ def _site_with_nzl_from(tmp_path: Path, day: str) -> Path:
     shutil.copytree(SITE, folder)
     treaty = folder / "anzus-1951.ttl"
     text = treaty.read_text(encoding="utf-8")
-    nzl = 'member:NZL a pg:Membership ; pg:membershipOf treaty:anzus-1951 ; pg:member state:NZL ;\n' \
-          '    pg:memberFrom "1952-04-29"^^xsd:date ;'
+    nzl = ('member:NZL a pg:Membership ; pg:membershipOf treaty:anzus-1951 ; '
+           'pg:member state:NZL ;\n    pg:memberFrom "1952-04-29"^^xsd:date ;')
     assert nzl in text
     treaty.write_text(text.replace(nzl, nzl.replace("1952-04-29", day)), encoding="utf-8")
     return folder

@@ -32,13 +32,13 @@ from pactgraph.pages.resource import resource_view
 from pactgraph.pages.state import state_view
 from pactgraph.web import negotiation
 from pactgraph.web.context import iri_map, memo, publication
+from pactgraph.web.routes.api import obligations_on_date
 from pactgraph.web.routes.dumps import (
     BY_EXTENSION,
     OFFERED,
     all_dumps,
     rdf_or_html,
 )
-from pactgraph.web.routes.api import obligations_on_date
 from pactgraph.web.routes.explore import who_must_help_rows
 
 blueprint = Blueprint("resources", __name__)

@@ -203,6 +203,7 @@ class OnDate:
     rows: tuple[dict, ...]
     began: tuple[dict, ...]
     ended: tuple[dict, ...]
+    statements: tuple[dict, ...] = ()  # unilateral statements about the state, never obligations
 
 
 def day_before(day: str) -> str:
@@ -222,3 +223,17 @@ def on_date(question: Question, select: Callable[[str], list[dict[str, str]]]) -
     was, is_ = {key(r): r for r in before}, {key(r): r for r in now}
     return OnDate(question.date, tuple(now), tuple(r for k, r in is_.items() if k not in was),
                   tuple(r for k, r in was.items() if k not in is_))
+
+
+def statements_sparql(state: str, day: str) -> str:
+    """Unilateral statements about ``state`` made on or before ``day``: shown beside the
+    obligations, never counted as one."""
+    return f"""
+SELECT ?statement ?label ?statedIn ?stance ?by ?byLabel WHERE {{
+  ?statement a pg:UnilateralStatement ; pg:statementAbout <{state}> ; pg:statedIn ?statedIn ;
+             rdfs:label ?label ; pg:statedBy ?by .
+  OPTIONAL {{ ?statement pg:stance/skos:prefLabel ?stance }}
+  OPTIONAL {{ ?by rdfs:label ?byLabel }}
+  FILTER (STR(?statedIn) <= "{day}")
+}} ORDER BY ?statedIn
+"""

@@ -31,6 +31,7 @@ from pactgraph.pages.obligations import (
     on_date,
     rows,
     state_iri,
+    statements_sparql,
     table_schema,
     treaty_iri,
 )
@@ -98,7 +99,11 @@ def obligations_on_date(protected: str | None = None, treaty: str | None = None)
     settings = publication().settings
     asked = Question(ask_date(request.args.get("date")), protected, None, treaty,
                      clock.today(settings))
-    return on_date(asked, publication().engine.select)
+    found = on_date(asked, publication().engine.select)
+    if protected is None:
+        return found
+    said = publication().engine.select(statements_sparql(protected, asked.date))
+    return OnDate(found.date, found.rows, found.began, found.ended, tuple(said))
 
 
 @blueprint.get("/api/obligations")
@@ -127,6 +132,9 @@ def obligations(extension: str = "") -> Response:
             "possible": sorted({r["guarantor"] for r in found} -
                                {r["guarantor"] for r in found if r["certainty"] == "certain"}),
             "obligations": found,
+            "statements": publication().engine.select(statements_sparql(asked.protected,
+                                                                        asked.date))
+            if asked.protected else [],
             "csv": url_for("api.obligations", extension="csv", _external=True,
                            **request.args),
             "tableSchema": schema_url})

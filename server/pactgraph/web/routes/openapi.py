@@ -1,9 +1,8 @@
 """Blueprint: the OpenAPI 3.1 description of pactgraph's HTTP interface, at ``/openapi.json``.
 
-Written as data from the same tables the server uses (media types, settings), so it cannot drift
-from them silently; ``tests/test_fuzz.py`` runs schemathesis against it, which checks that every
-answer's status and media type is one this description lists.
-"""
+Written as data from the same tables the server uses (media types, settings, the obligations CSV's
+columns), so it cannot drift from them silently; ``tests/test_fuzz.py`` runs schemathesis against
+it, which checks that every answer's status and media type is one this description lists."""
 
 from __future__ import annotations
 
@@ -14,6 +13,7 @@ from flask import Blueprint, Response, current_app, json, request
 from pactgraph import formats
 from pactgraph.build.downloads import DUMP_FILES
 from pactgraph.web.context import publication
+from pactgraph.web.routes.openapi_obligations import obligation_paths
 
 blueprint = Blueprint("openapi", __name__)
 
@@ -176,7 +176,6 @@ def description(settings: dict[str, Any]) -> dict:
             "application/sparql-update": {"schema": {"type": "string"}}}},
         "responses": {"200": _query_answer(), **LIMIT_ERRORS, "415": ERRORS["415"]},
     }
-    downloads = sorted(DUMP_FILES)
     paths = {
         "/": _get({"summary": "Home page", "responses": {
             "200": {"description": "What pactgraph publishes.", "content": _content([HTML])}}}),
@@ -203,7 +202,8 @@ def description(settings: dict[str, Any]) -> dict:
         "/download/{file}": _get({
             "summary": "A full dump, precomputed at start-up",
             "parameters": [_parameter("file", "path", "The dump's file name.",
-                                      {"type": "string", "enum": downloads}, required=True)],
+                                      {"type": "string", "enum": sorted(DUMP_FILES)},
+                                      required=True)],
             "responses": {"200": {"description": "The dump, with ETag and Content-Disposition.",
                                   "content": _content(RDF)},
                           "304": {"description": "Not modified (If-None-Match)."},
@@ -225,9 +225,9 @@ def description(settings: dict[str, Any]) -> dict:
                                       "content": _content(["application/json"], HEALTH_SCHEMA)},
                               "503": {"description": "No query worker is running.",
                                       "content": _content(["application/json"], HEALTH_SCHEMA)}}}),
-        "/openapi.json": _get({"summary": "This description", "responses": {
-            "200": {"description": "OpenAPI 3.1", "content": _content(["application/json"],
-                                                                      {"type": "object"})}}}),
+        "/openapi.json": _get({"summary": "This description", "responses": {"200": {
+            "description": "OpenAPI 3.1", "content": _content(["application/json"])}}}),
+        **obligation_paths(ERRORS),
     }
     for operations in paths.values():
         for operation in operations.values():

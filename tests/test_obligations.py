@@ -201,6 +201,18 @@ def test_policy_statements_and_consultation_are_never_obligations(published_grap
                                                   "taiwan-relations-act-1979/article-2-b"))}
 
 
+def test_which_pacts_bind_the_usa_in_the_asia_pacific_is_a_short_query(app) -> None:
+    rows = app.extensions["pactgraph"].store.query(r"""
+        SELECT DISTINCT ?treaty WHERE {
+          ?o pg:guarantor <https://w3id.org/pactgraph/id/state/USA> ; pg:underCommitment ?treaty ;
+             pg:protectedParty/pg:inRegion/pg:withinRegion* id:region\/asia-pacific .
+          FILTER NOT EXISTS { ?o pg:possibleUntil ?until }
+        }""").value
+    found = {r["treaty"].value.rsplit("/", 1)[-1] for r in rows}
+    assert found == {"us-japan-security-treaty-1960", "us-rok-mdt-1953", "us-philippines-mdt-1951",
+                     "anzus-1951", "manila-pact-1954"}
+
+
 # --- Published as linked data ---------------------------------------------------------------------
 
 def test_obligations_dereference_and_name_their_evidence(client, published_graph) -> None:

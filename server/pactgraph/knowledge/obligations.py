@@ -25,15 +25,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, RDF
+from rdflib.namespace import RDF
 
-from pactgraph.knowledge.intervals import Day, Interval, Span, after_period, year_start
+from pactgraph.knowledge.intervals import Span, after_period, year_start
+from pactgraph.knowledge.spans import Evidence, commitment_span, day_of, membership_span
 from pactgraph.namespaces import ELI, PG
 
 OBLIGING_RANK = 4  # "act in accordance with constitutional processes" and anything stronger
 NOT_BINDING = (PG.NotBinding,)
-ENDED_STATUSES = (PG.Superseded, PG.Lapsed, PG.Terminated)
-FAR_PAST = "0001-01-01"
 
 
 @dataclass(frozen=True)
@@ -46,91 +45,6 @@ class Derived:
     end_disputed: bool
     evidence: frozenset[URIRef] = field(default_factory=frozenset)
     caveats: frozenset[URIRef] = field(default_factory=frozenset)
-
-
-def _day(graph: Graph, node: Any, prop: URIRef) -> Day | None:
-    values = sorted(str(v) for v in graph.objects(node, prop) if isinstance(v, Literal))
-    return values[0] if values else None
-
-
-def _readings(graph: Graph, node: Any, prop: URIRef) -> list[tuple[Day, URIRef]]:
-    """The readings of ``prop``, earliest first; a dataset's coding only where no source gives
-    the date itself (a COW end date is a coding of the alliance, not the treaty's end)."""
-    found = sorted((str(graph.value(r, PG.readingValue)), r)
-                   for r in graph.objects(node, PG.dateReading)
-                   if graph.value(r, PG.readingOf) == prop)
-    stated = [(day, r) for day, r in found
-              if (r, PG.datasetCoding, Literal(True)) not in graph]
-    return stated or found
-
-
-@dataclass
-class _Evidence:
-    nodes: set[URIRef] = field(default_factory=set)
-
-    def add(self, *nodes: Any) -> None:
-        self.nodes.update(n for n in nodes if isinstance(n, URIRef))
-
-
-def commitment_span(graph: Graph, commitment: URIRef, evidence: _Evidence) -> Span | None:
-    """When the commitment bound its parties, certainly and possibly (rule 2)."""
-    entry = _day(graph, commitment, ELI.first_date_entry_in_force)
-    entries = _readings(graph, commitment, ELI.first_date_entry_in_force)
-    signed = _day(graph, commitment, ELI.date_document) or _day(graph, commitment, DCTERMS.date)
-    by = _day(graph, commitment, PG.inForceNoLaterThan)
-    evidence.add(*(r for _, r in entries))
-    earliest = _day(graph, commitment, PG.inForceNoEarlierThan)
-    possible_from = entry or (entries[0][0] if entries else None) or earliest or signed or by
-    certain_from = entry or (entries[-1][0] if entries else None) or by
-    if possible_from is None:
-        return None
-    ended = _day(graph, commitment, ELI.date_no_longer_in_force)
-    ends = _readings(graph, commitment, ELI.date_no_longer_in_force)
-    evidence.add(*(r for _, r in ends))
-    status = graph.value(commitment, PG.legalStatus)
-    certain_until = ended or (ends[0][0] if ends else None)
-    possible_until = ended or (ends[-1][0] if ends else None)
-    if status == PG.StatusUnconfirmed:
-        possible_until = None
-        certain_until = certain_until or certain_from
-    elif status in ENDED_STATUSES and certain_until is None:
-        certain_until = certain_from  # ended on a day nobody gives: never certain
-    for reading in graph.objects(commitment, PG.statusReading):
-        if graph.value(reading, PG.status) == PG.InForce and status != PG.InForce:
-            evidence.add(reading)
-            possible_until = _dissent_until(graph, commitment, reading)
-    return Span.of(possible_from, possible_until, certain_from, certain_until)
-
-
-def _dissent_until(graph: Graph, commitment: URIRef, reading: Any) -> Day | None:
-    """How long a reading that the commitment stayed in force lets it last (rule 2)."""
-    until = _day(graph, reading, PG.statusUntil)
-    if until:
-        return until
-    for successor in graph.objects(commitment, DCTERMS.isReplacedBy):
-        known = (_day(graph, successor, ELI.first_date_entry_in_force)
-                 or _day(graph, successor, PG.inForceNoLaterThan)
-                 or _day(graph, successor, ELI.date_no_longer_in_force))
-        if known:
-            return known
-    return None
-
-
-def membership_span(graph: Graph, membership: Any, treaty: Span) -> Span:
-    """When one membership bound its member (rule 3), within the treaty's span."""
-    start = _day(graph, membership, PG.memberFrom)
-    until = _day(graph, membership, PG.memberUntil)
-    possible_from = start or _day(graph, membership, PG.memberFromEarliest) or treaty.possible.start
-    certain_from = start or _day(graph, membership, PG.memberFromLatest)
-    if start is None and certain_from is None and _day(graph, membership, PG.memberFromEarliest) \
-            is None:
-        certain_from = treaty.certain.start if treaty.certain else None
-    certain_until = until or _day(graph, membership, PG.memberUntilEarliest)
-    possible_until = until or _day(graph, membership, PG.memberUntilLatest)
-    status = graph.value(membership, PG.participationStatus)
-    if status in (PG.Withdrawn, PG.MembershipSuspended) and certain_until is None:
-        certain_until = certain_from or possible_from  # ended on a day nobody gives
-    return treaty.meet(Span.of(possible_from, possible_until, certain_from, certain_until))
 
 
 def party_spans(graph: Graph, commitment: URIRef, treaty: Span
@@ -153,7 +67,7 @@ def _suspensions(graph: Graph, commitment: URIRef) -> list[tuple]:
     for period in graph.objects(commitment, PG.statusPeriod):
         if graph.value(period, PG.status) not in (PG.Suspended, PG.StatusUnconfirmed):
             continue
-        start, end = _day(graph, period, PG.periodStart), _day(graph, period, PG.periodEnd)
+        start, end = day_of(graph, period, PG.periodStart), day_of(graph, period, PG.periodEnd)
         if start is None:
             continue
         found.append((period, set(graph.objects(period, PG.betweenParties)), year_start(start),
@@ -193,8 +107,8 @@ def _continued(graph: Graph, pieces: list[tuple[URIRef, URIRef, Span]], role: in
         if successor is None:
             yield (*piece, None)
             continue
-        earliest = _day(graph, state, PG.continuedFromEarliest)
-        latest = _day(graph, state, PG.continuedFromLatest) or earliest
+        earliest = day_of(graph, state, PG.continuedFromEarliest)
+        latest = day_of(graph, state, PG.continuedFromLatest) or earliest
         span = piece[2]
         if earliest is None or latest is None:
             yield (*piece, None)
@@ -233,7 +147,7 @@ def derive(graph: Graph, commitments: Iterable[URIRef]) -> list[Derived]:
     found: list[Derived] = []
     for commitment in sorted(commitments):
         clauses = obliging_clauses(graph, commitment)
-        evidence = _Evidence()
+        evidence = Evidence()
         treaty = commitment_span(graph, commitment, evidence) if clauses else None
         if treaty is None or treaty.empty:
             continue
@@ -264,9 +178,3 @@ def derive(graph: Graph, commitments: Iterable[URIRef]) -> list[Derived]:
                                     frozenset(n for n in basis | {clause, via} if n is not None),
                                     caveats))
     return found
-
-
-def interval_text(interval: Interval | None) -> str:
-    if interval is None:
-        return "never"
-    return f"{interval.start} to {interval.until or 'no end known'}"

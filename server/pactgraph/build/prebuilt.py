@@ -73,9 +73,8 @@ def _versions() -> tuple[str, ...]:
 # tell build/x.py from web/x.py).
 BUILDING_MODULES = ("build/prebuilt.py", "build/manifest.py", "build/downloads.py",
                     "knowledge/sources.py", "knowledge/derivation.py", "knowledge/obligations.py",
-                    "knowledge/intervals.py", "knowledge/obligation_triples.py", "knowledge/spans.py",
-                    "engine/store.py",
-                    "build/serialization.py",
+                    "knowledge/intervals.py", "knowledge/obligation_triples.py",
+                    "knowledge/spans.py", "engine/store.py", "build/serialization.py",
                     "build/jsonld_context.py", "formats.py", "namespaces.py")
 PACKAGE_ROOT = Path(__file__).resolve().parents[1]
 

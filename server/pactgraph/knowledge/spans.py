@@ -88,10 +88,10 @@ def membership_span(graph: Graph, membership: Any, treaty: Span) -> Span:
     """When one membership bound its member (rule 3), within the treaty's span."""
     start = day_of(graph, membership, PG.memberFrom)
     until = day_of(graph, membership, PG.memberUntil)
-    possible_from = start or day_of(graph, membership, PG.memberFromEarliest) or treaty.possible.start
+    earliest = day_of(graph, membership, PG.memberFromEarliest)
+    possible_from = start or earliest or treaty.possible.start
     certain_from = start or day_of(graph, membership, PG.memberFromLatest)
-    if start is None and certain_from is None and day_of(graph, membership, PG.memberFromEarliest) \
-            is None:
+    if start is None and certain_from is None and earliest is None:
         certain_from = treaty.certain.start if treaty.certain else None
     certain_until = until or day_of(graph, membership, PG.memberUntilEarliest)
     possible_until = until or day_of(graph, membership, PG.memberUntilLatest)

@@ -255,9 +255,9 @@ def test_every_operation_conforms_to_the_openapi_description(api_schema):
     (One test looping over the operations: schemathesis' pytest loader cannot take a fixture
     under this pytest, and building the app at import would slow every collection.)"""
     operations = [result.ok() for result in api_schema.get_all_operations()]
-    # 13 paths less /openapi.json (schemathesis leaves out the description itself), and
+    # 16 paths less /openapi.json (schemathesis leaves out the description itself), and
     # /sparql with GET and POST.
-    assert len(operations) == 13
+    assert len(operations) == 16
     for operation in operations:
         @given(case=operation.as_strategy())
         @settings(max_examples=max(10, EXAMPLES // 4), deadline=None, database=None,
@@ -272,5 +272,6 @@ def test_the_description_covers_every_route(small_client):
     described = set(small_client.get("/openapi.json").get_json()["paths"])
     routes = {"/", "/sparql", "/id/{path}", "/doc/{path}", "/def", "/shapes", "/dataset",
               "/.well-known/void", "/download/{file}", "/context.jsonld", "/-/settings.json",
-              "/openapi.json"}
+              "/openapi.json", "/api/obligations", "/api/obligations.{extension}",
+              "/api/obligations.csv-metadata.json"}
     assert routes <= described

@@ -31,7 +31,7 @@ from rdflib.namespace import RDF, SKOS
 from rdflib.term import Node
 
 from pactgraph import settings
-from pactgraph.knowledge.sources import Knowledge, SourceGraphs, ValidationReport
+from pactgraph.knowledge.sources import DERIVED_SHAPE, Knowledge, SourceGraphs, ValidationReport
 from pactgraph.namespaces import SH, SHAPES
 
 FIXTURES = Path(__file__).parent / "shapes"
@@ -184,7 +184,9 @@ def test_derived_obligation_fixture_reports_its_constraint(
     from pactgraph.knowledge.derivation import derive_graphs
     knowledge = Knowledge(ontology=ontology, data=SourceGraphs(graph=base), shapes=shapes)
     derived = expected.applied_to(derive_graphs(ontology.graph, base).obligation_graph)
-    findings = knowledge._check(base + derived)
+    types = Graph()
+    types += base.triples((None, RDF.type, None))
+    findings = knowledge._check(derived + types, [DERIVED_SHAPE])
     seen = [f for f in findings if f.focus == str(expected.focus) and expected.message in f.message]
     assert seen, f"expected on <{expected.focus}>: {expected.message!r}\n{findings}"
     others = [f for f in findings

@@ -82,7 +82,10 @@ def test_query_ask(capsys):
 
 
 def test_query_construct_is_turtle_by_default(capsys):
-    assert main(query(f"CONSTRUCT WHERE {{ <{INVOCATION}> ?p ?o }}")) == 0
+    """The data graph's triples (the build's entailments live in a graph of their own)."""
+    data = "https://w3id.org/pactgraph/graph/data"
+    assert main(query(f"CONSTRUCT {{ <{INVOCATION}> ?p ?o }} "
+                      f"WHERE {{ GRAPH <{data}> {{ <{INVOCATION}> ?p ?o }} }}")) == 0
     graph = Graph().parse(data=capsys.readouterr().out, format="turtle")
     expected = Graph().parse(SMALL_SITE / "anzus-1951.ttl", format="turtle")
     subset = Graph()

@@ -28,23 +28,40 @@ def network(client, date: str | None = None) -> dict:
     return response.get_json()
 
 
-def pairs(view: dict) -> set[tuple[str, str]]:
-    """(helper, attacked) ISO codes; a mutual edge counts both ways."""
+def pairs(view: dict, certainty: str | None = None) -> set[tuple[str, str]]:
+    """(helper, attacked) ISO codes bound on the view's date (only ``certainty`` if given)."""
+    return {(g, p) for g, p, c in view["pairs"] if certainty in (None, c)}
+
+
+def drawn_pairs(view: dict) -> set[tuple[str, str]]:
+    """The pairs the picture draws: arrows (both ways if mutual), and every ordered pair of an
+    alliance node's members but those it lists as not bound."""
+    nodes = {n["data"]["id"]: n["data"] for n in view["nodes"]}
     found = set()
     for edge in view["edges"]:
         data = edge["data"]
-        found.add((data["source"], data["target"]))
-        if data["mutual"]:
-            found.add((data["target"], data["source"]))
+        if data["kind"] == "obligation":
+            found.add((data["source"], data["target"]))
+            if data["mutual"]:
+                found.add((data["target"], data["source"]))
+    for node in nodes.values():
+        if node["kind"] == "alliance":
+            members = node["members"]
+            found |= ({(g, p) for g in members for p in members if g != p}
+                      - {tuple(pair) for pair in node["notBound"]})
     return found
 
 
 def test_today_the_network_agrees_with_the_who_must_help_question(client, app):
+    """Certain obligations today are the question's rows without a caveat (a suspension, a frozen
+    participation), and the picture draws exactly the pairs it lists."""
     question = load_examples(QUERIES).by_id(WHO_MUST_HELP)
     rows = app.extensions["pactgraph"].store.query(question.text)
     expected = {(row["helper"].value.removeprefix(ID), row["attacked"].value.removeprefix(ID))
-                for row in rows.value}
-    assert pairs(network(client)) == expected
+                for row in rows.value if not row["caveat"].value}
+    view = network(client)
+    assert pairs(view, "certain") == expected
+    assert drawn_pairs(view) == pairs(view)
 
 
 def test_russia_and_the_dprk_are_bound_today_but_not_in_1975(client):
@@ -67,12 +84,15 @@ def test_membership_dates_decide_who_is_bound(client):
 
 
 def test_suspensions_and_frozen_participation_are_marked(client):
-    edges = {(e["data"]["source"], e["data"]["target"]): e["data"]
-             for e in network(client)["edges"]}
-    usa_nzl = edges.get(("USA", "NZL")) or edges[("NZL", "USA")]
-    assert usa_nzl["status"] == "suspended"
-    assert any(data["status"] == "frozen" for key, data in edges.items() if "ARM" in key)
-    assert edges.get(("AUS", "NZL"), edges.get(("NZL", "AUS")))["status"] == "active"
+    view = network(client)
+    assert ("USA", "NZL") not in pairs(view, "certain")  # ANZUS suspended since 1986
+    assert ("AUS", "NZL") in pairs(view, "certain")
+    assert ["USA", "NZL"] in next(n["data"]["notBound"] for n in view["nodes"]
+                                  if n["data"]["id"] == "anzus-1951")
+    assert ("USA", "NZL") in pairs(network(client, "1980-01-01"), "certain")
+    armenia = [e["data"] for e in view["edges"] if e["data"]["source"] == "ARM"]
+    assert armenia and all(data["status"] == "frozen" for data in armenia)
+    assert ("RUS", "ARM") in pairs(view, "possible")
 
 
 @pytest.mark.parametrize("date", ["yesterday", "1975-13-01", "2024-02-30", "<script>"])

@@ -255,10 +255,11 @@ def test_every_operation_conforms_to_the_openapi_description(api_schema):
     (One test looping over the operations: schemathesis' pytest loader cannot take a fixture
     under this pytest, and building the app at import would slow every collection.)"""
     operations = [result.ok() for result in api_schema.get_all_operations()]
-    # 26 paths less /openapi.json (schemathesis leaves out the description itself), and
+    # 29 paths less /openapi.json (schemathesis leaves out the description itself), and
     # /sparql with GET and POST: 13, then 3 of health and metrics (issue 16), 6 of tables,
-    # releases and the sitemap (issue 18), 4 of search and the indexes (issue 17).
-    assert len(operations) == 26
+    # releases and the sitemap (issue 18), 4 of search and the indexes (issue 17), 3 of the
+    # obligations API (issue 13).
+    assert len(operations) == 29
     for operation in operations:
         @given(case=operation.as_strategy())
         @settings(max_examples=max(10, EXAMPLES // 4), deadline=None, database=None,
@@ -273,5 +274,7 @@ def test_the_description_covers_every_route(small_client):
     described = set(small_client.get("/openapi.json").get_json()["paths"])
     routes = {"/", "/sparql", "/id/{path}", "/doc/{path}", "/def", "/shapes", "/dataset",
               "/.well-known/void", "/download/{file}", "/context.jsonld", "/-/settings.json",
-              "/openapi.json", "/healthz", "/healthz/live", "/healthz/ready", "/metrics"}
+              "/openapi.json", "/healthz", "/healthz/live", "/healthz/ready", "/metrics",
+              "/api/obligations", "/api/obligations.{extension}",
+              "/api/obligations.csv-metadata.json"}
     assert routes <= described

@@ -76,7 +76,7 @@ def test_service_description_names_the_real_endpoint(live_server):
     assert (endpoint, RDF.type, SD.Service) in graph
     assert (endpoint, SD.endpoint, endpoint) in graph
     names = {str(o) for o in graph.objects(None, SD.name)}
-    assert names == {graph_iri("ontology"), graph_iri("data")}
+    assert names == {graph_iri(name) for name in ("ontology", "data", "obligations", "entailed")}
 
 
 def test_browsers_get_the_query_page(live_server):

@@ -263,7 +263,8 @@ def test_named_graph_uri_limits_the_named_graphs(small_client):
     query = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } } ORDER BY ?g"
     everything = small_client.get("/sparql", query_string={"query": query})
     names = [b["g"]["value"] for b in json.loads(everything.data)["results"]["bindings"]]
-    assert names == sorted([graph_iri("data"), graph_iri("ontology")])
+    assert names == sorted(graph_iri(name) for name in ("data", "ontology", "obligations",
+                                                        "entailed"))
     only_data = small_client.get("/sparql", query_string={"query": query,
                                                           "named-graph-uri": graph_iri("data")})
     names = [b["g"]["value"] for b in json.loads(only_data.data)["results"]["bindings"]]
@@ -286,7 +287,7 @@ def test_service_description(small_client):
                                                            *formats.GRAPH_RESULT_MEDIA_TYPES)}
     dataset = graph.value(service, SD.defaultDataset)
     names = {str(graph.value(named, SD.name)) for named in graph.objects(dataset, SD.namedGraph)}
-    assert names == {graph_iri("ontology"), graph_iri("data")}
+    assert names == {graph_iri(name) for name in ("ontology", "data", "obligations", "entailed")}
 
 
 @pytest.mark.parametrize("media_type", formats.RDF_MEDIA_TYPES)

@@ -120,6 +120,10 @@ SETTINGS: tuple[Setting, ...] = (
             "query_time_limit_ms is the HTTP read timeout, max_result_rows and max_result_bytes "
             "cut the answer; SERVICE and updates are refused before anything is sent. Pages, "
             "dumps and VoID still read the local prebuilt store of the same files."),
+    Setting("today", None,
+            "The day 'today' means, as YYYY-MM-DD: the date the obligations API, the state "
+            "pages and the network answer for when none is asked for. Empty: the system's date. "
+            "Tests set it so that no answer depends on the calendar."),
     Setting("store_dir", None,
             "Folder where each version of the input files, once validated, is kept as a prebuilt "
             "store (with its dumps), so that a later start on the same files skips parsing and "

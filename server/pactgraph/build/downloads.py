@@ -36,10 +36,14 @@ DUMPS = "dumps"  # the folder of the dumps, inside a store's folder
 # The downloads (served by web/routes/dumps.py): file name -> (title, which graph, media type).
 # "published" is the ontology and the data together, the graph IRIs dereference into.
 DUMP_FILES: dict[str, tuple[str, str, str]] = {
-    "pactgraph.ttl": ("Ontology and data, Turtle", "published", "text/turtle"),
-    "pactgraph.jsonld": ("Ontology and data, JSON-LD", "published", "application/ld+json"),
-    "pactgraph.nt": ("Ontology and data, N-Triples", "published", "application/n-triples"),
-    "pactgraph.rdf": ("Ontology and data, RDF/XML", "published", "application/rdf+xml"),
+    "pactgraph.ttl": ("Ontology, data and derived obligations, Turtle", "published",
+                      "text/turtle"),
+    "pactgraph.jsonld": ("Ontology, data and derived obligations, JSON-LD", "published",
+                         "application/ld+json"),
+    "pactgraph.nt": ("Ontology, data and derived obligations, N-Triples", "published",
+                     "application/n-triples"),
+    "pactgraph.rdf": ("Ontology, data and derived obligations, RDF/XML", "published",
+                      "application/rdf+xml"),
     "ontology.ttl": ("The ontology, Turtle", "ontology", "text/turtle"),
     "shapes.ttl": ("The SHACL shapes, Turtle", "shapes", "text/turtle"),
 }

@@ -73,10 +73,11 @@ def _versions() -> tuple[str, ...]:
 # Paths inside the package, so that a module moved or renamed changes the hash (bare names did not
 # tell build/x.py from web/x.py).
 BUILDING_MODULES = ("build/prebuilt.py", "build/manifest.py", "build/downloads.py",
-                    "knowledge/sources.py", "knowledge/rdf_files.py", "engine/store.py",
+                    "knowledge/sources.py", "knowledge/rdf_files.py", "knowledge/derivation.py",
+                    "knowledge/obligations.py", "knowledge/intervals.py",
+                    "knowledge/obligation_triples.py", "knowledge/spans.py", "engine/store.py",
                     "build/serialization.py", "build/jsonld_context.py", "build/search_index.py",
-                    "formats.py",
-                    "namespaces.py")
+                    "formats.py", "namespaces.py")
 PACKAGE_ROOT = Path(__file__).resolve().parents[1]
 
 

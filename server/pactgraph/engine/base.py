@@ -64,6 +64,11 @@ class Engine(ABC):
         """How many distinct bindings of ``variables`` match ``pattern`` (the server's own
         queries: statistics for VoID and the service description)."""
 
+    @abstractmethod
+    def select(self, query: str) -> list[dict[str, str]]:
+        """The rows of one of the server's own SELECT queries (the obligations API, the pages),
+        as {variable: lexical value}, unbound variables left out."""
+
     def size(self, graph_name: str | None = None) -> int:
         """The number of distinct triples in graph ``graph_name``, or in the union of all."""
         return self.count("?s ?p ?o", "?s ?p ?o", graph_name)

@@ -25,6 +25,12 @@ class EmbeddedEngine(Engine):
     def count(self, pattern: str, variables: str, graph_name: str | None = None) -> int:
         return self.store.count(pattern, variables, graph_name)
 
+    def select(self, query: str) -> list[dict[str, str]]:
+        result = self.store.query(query).value
+        names = [variable.value for variable in result.variables]
+        return [{name: row[name].value for name in names if row[name] is not None}
+                for row in result]
+
     def start(self) -> None:
         self.pool.start()
 

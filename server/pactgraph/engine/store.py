@@ -5,7 +5,8 @@ which is 20-500x faster than rdflib's evaluator and safe to share between thread
 and ``engine/results.py`` (which writes answers, with the row cap) import pyoxigraph, so the engine
 can change without touching the blueprints or the command line.
 
-Graph layout: each kind of source is a named graph (``{base}graph/ontology``, ``{base}graph/data``);
+Graph layout: each kind of source is a named graph (``{base}graph/ontology``, ``{base}graph/data``,
+and what the build derives: ``{base}graph/obligations``, ``{base}graph/entailed``);
 a query's default graph is their union unless the request names graphs (``default-graph-uri``).
 """
 
@@ -179,11 +180,14 @@ class TripleStore:
 
 
 def published_graphs(knowledge: Knowledge) -> dict[str, Graph]:
-    """The graphs the server publishes: the ontology and the data, each a named graph, and the
-    named graphs the data files put their triples in (a quads file's own, or one the user named
-    for a file)."""
+    """The graphs the server publishes, each a named graph: the ontology, the data, the named
+    graphs the data files put their triples in (a quads file's own, or one the user named for a
+    file), the obligations derived from the data and the triples the ontology entails
+    (knowledge/derivation.py)."""
     graphs = {graph_iri("ontology"): knowledge.ontology.graph,
               graph_iri("data"): knowledge.data.default_graph()}
     for name, graph in knowledge.data.named.items():
         graphs[name] = graphs[name] + graph if name in graphs else graph
+    graphs[graph_iri("obligations")] = knowledge.derived.obligation_graph
+    graphs[graph_iri("entailed")] = knowledge.derived.entailed
     return graphs

@@ -1,186 +1,122 @@
-"""Who is bound to defend whom on a date, the alliance network drawn from that, and the timeline.
+"""The alliance network on a date, drawn from the derived obligations, and the timeline.
 
-``obligations_on`` is the date-aware form of the question ``who-must-help``: on today's date the
-two give the same (helper, attacked) pairs, which tests/test_explore.py checks. Pure view models:
-they read the published graph and know nothing of Flask.
+``network`` takes the rows of pages/obligations.py (one per guarantor and protected party), the
+same rows the API and the state pages show, so the picture cannot disagree with them. Pure view
+models: they know nothing of Flask.
 """
 
 from __future__ import annotations
 
-import datetime
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from rdflib import Graph, URIRef
+from rdflib import Graph
 from rdflib.namespace import RDF
 
-from pactgraph.namespaces import ELI, PG
+from pactgraph.namespaces import PG
 from pactgraph.pages.clause import invocation_view
-from pactgraph.pages.commitment_dates import date_marks, start_and_end
-from pactgraph.pages.describe import label_of
+from pactgraph.pages.commitment_dates import date_marks
 from pactgraph.pages.labeller import Labeller
 from pactgraph.pages.readers import commitment_classes_members
 
 DATE = re.compile(r"^(\d{4})(-\d{2}-\d{2})?$")
 
 
-def today() -> str:
-    return datetime.date.today().isoformat()
+# --- The network, drawn from the derived obligations ---------------------------------------------
+
+def _code(iri: str) -> str:
+    return iri.rsplit("/", 1)[-1]
 
 
-def _day(value: str | None) -> str | None:
-    """A published date (YYYY-MM-DD or YYYY) as a comparable day; a year counts from 1 January."""
-    if not value:
-        return None
-    return value if len(value) == 10 else value[:4] + "-01-01"
-
-
-def _within(day: str, start: str | None, end: str | None) -> bool:
-    start, end = _day(start), _day(end)
-    return (start is None or start <= day) and (end is None or day < end)
-
-
-# --- Obligations on a date ------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Obligation:
-    helper: URIRef
-    attacked: URIRef
-    commitment: URIRef
-    article: str
-    strength: URIRef
-    rank: int
-    caveat: str  # "", "frozen", "suspended"
-
-
-ENDED_UNDATED = (PG.Withdrawn, PG.MembershipSuspended)
-
-
-def _parties_on(graph: Graph, commitment: Any, day: str, start: str | None,
-                current: bool = False) -> set[Any]:
-    """Parties bound on ``day``: by their memberships where the data has them. A membership coded
-    withdrawn or suspended whose end no source dates counts as ended from today on, as in the
-    question ``who-must-help``; on earlier days it counts as it did before it ended."""
-    members: dict[Any, bool] = {}
-    for membership in graph.subjects(PG.membershipOf, commitment):
-        state = graph.value(membership, PG.member)
-        until = graph.value(membership, PG.memberUntil)
-        active = _within(day, str(graph.value(membership, PG.memberFrom) or start or ""),
-                         str(until or "") or None)
-        if until is None and current and \
-                graph.value(membership, PG.participationStatus) in ENDED_UNDATED:
-            active = False
-        members[state] = members.get(state, False) or active
-    parties = set(graph.objects(commitment, PG.party))
-    return {p for p in parties | set(members) if members.get(p, p in parties)}
-
-
-def _caveats(graph: Graph, commitment: Any, day: str,
-             current: bool) -> Callable[[Any, Any], str]:
-    """The caveat ("", "suspended", "frozen") of each (helper, attacked) pair of ``commitment``
-    on ``day``, read from the graph once per commitment rather than once per pair."""
-    suspended = [set(graph.objects(period, PG.betweenParties))
-                 for period in graph.objects(commitment, PG.statusPeriod)
-                 if graph.value(period, PG.status) == PG.Suspended
-                 and _within(day, str(graph.value(period, PG.periodStart) or ""),
-                             str(graph.value(period, PG.periodEnd) or "") or None)]
-    frozen: set[Any] = set()
-    if current:  # participation status is today's; the data does not say since when
-        frozen = {graph.value(membership, PG.member)
-                  for membership in graph.subjects(PG.membershipOf, commitment)
-                  if graph.value(membership, PG.participationStatus) == PG.FrozenParticipation}
-
-    def caveat(helper: Any, attacked: Any) -> str:
-        if any({helper, attacked} <= between for between in suspended):
-            return "suspended"
-        return "frozen" if helper in frozen or attacked in frozen else ""
-    return caveat
-
-
-def obligations_on(graph: Graph, day: str, today_is: str) -> list[Obligation]:
-    """Every (helper, attacked) obligation of a defense clause in force on ``day``."""
-    current = day >= today_is  # participation status is known for today only
-    found = []
-    for commitment in sorted(commitment_classes_members(graph)):
-        status = graph.value(commitment, PG.legalStatus)
-        start, end = start_and_end(graph, commitment)
-        if start is None or not _within(day, start, end):
-            continue
-        if end is None and status != PG.InForce:  # ended on a date nobody has confirmed
-            continue
-        clauses = [c for c in graph.objects(commitment, ELI.has_part)
-                   if (c, RDF.type, PG.ObligationClause) in graph]
-        if not clauses:
-            continue
-        parties = _parties_on(graph, commitment, day, start, current)
-        protected = parties | set(graph.objects(commitment, PG.concerns))
-        caveat = _caveats(graph, commitment, day, current)
-        for clause in clauses:
-            strength = graph.value(clause, PG.obligationStrength)
-            rank = int(graph.value(strength, PG.strengthRank) or 99)
-            article = str(graph.value(clause, ELI.number) or "")
-            # a one-sided clause binds only its obliged parties and protects only its protected ones
-            helpers = parties & (set(graph.objects(clause, PG.obligedParty)) or parties)
-            shielded = protected & (set(graph.objects(clause, PG.protectedParty)) or protected)
-            for helper in helpers:
-                for attacked in shielded - {helper}:
-                    found.append(Obligation(helper, attacked, commitment, article, strength, rank,
-                                            caveat(helper, attacked)))
-    return found
-
-
-def _short_label(graph: Graph, node: Any) -> str:
-    label = label_of(graph, node) or str(node)
+def _short(label: str) -> str:
     return re.sub(r"\s*\(.*\)$", "", label)
 
 
-def network(graph: Graph, day: str, labels: Labeller, today_is: str) -> dict[str, Any]:
-    """Cytoscape.js elements for ``day``: one edge per ordered pair, one node per state.
+def _status(rows: list[dict]) -> str:
+    """'frozen' (a caveat), 'possible' (only some sources agree), else 'active'."""
+    if any("frozen" in r["caveat"] for r in rows):
+        return "frozen"
+    return "active" if any(r["certainty"] == "certain" for r in rows) else "possible"
 
-    An edge carries its strongest obligation (lowest strength rank) and every commitment behind
-    it; a pair bound both ways by the same commitments is one edge marked ``mutual``.
+
+def network(found: list[dict], day: str, href: Callable[[str], str]) -> dict[str, Any]:
+    """Cytoscape.js elements for ``day`` from the obligation rows (pages/obligations.py):
+
+    - a bilateral obligation is an arrow from guarantor to protected state (``kind``
+      'obligation'; one edge marked ``mutual`` when both are bound to each other on the same terms);
+    - a multilateral alliance (three or more parties bound that day) is one node (``kind``
+      'alliance') that holds its members: an edge from each member to it (``kind`` 'member'), and
+      the ordered pairs inside it that are not bound (a suspension) listed on the node.
+
+    ``pairs`` lists every (guarantor, protected, certainty), whichever way it is drawn.
     """
-    pairs: dict[tuple[Any, Any], list[Obligation]] = {}
-    for obligation in obligations_on(graph, day, today_is):
-        pairs.setdefault((obligation.helper, obligation.attacked), []).append(obligation)
-    edges, seen = [], set()
-    for (helper, attacked), obligations in sorted(pairs.items()):
-        if (helper, attacked) in seen:
+    by_commitment: dict[str, list[dict]] = {}
+    for row in found:
+        by_commitment.setdefault(row["commitment"], []).append(row)
+    nodes: dict[str, dict] = {}
+    edges: list[dict] = []
+    bilateral: dict[tuple[str, str], list[dict]] = {}
+
+    def state(iri: str, label: str) -> str:
+        nodes.setdefault(_code(iri), {"id": _code(iri), "label": _short(label), "href": href(iri),
+                                      "kind": "state"})
+        return _code(iri)
+
+    for commitment, rows in sorted(by_commitment.items()):
+        members = {r["guarantor"]: r["guarantor_label"] for r in rows}
+        members.update({r["protected"]: r["protected_label"] for r in rows})
+        if len(members) < 3:
+            for r in rows:
+                bilateral.setdefault((state(r["guarantor"], r["guarantor_label"]),
+                                      state(r["protected"], r["protected_label"])), []).append(r)
             continue
-        back = pairs.get((attacked, helper), [])
-        mutual = _same_terms(obligations, back)
-        seen.add((helper, attacked))
-        if mutual:
-            seen.add((attacked, helper))
-        strongest = min(obligations, key=lambda o: o.rank)
-        caveats = sorted({o.caveat for o in obligations} - {""})
+        alliance = _code(commitment)
+        bound = {(_code(r["guarantor"]), _code(r["protected"])) for r in rows}
+        codes = sorted(state(iri, label) for iri, label in members.items())
+        nodes[alliance] = {"id": alliance, "label": _short(rows[0]["commitment_label"]),
+                           "href": href(commitment), "kind": "alliance", "members": codes,
+                           "notBound": [[g, p] for g in codes for p in codes
+                                        if g != p and (g, p) not in bound]}
+        strongest = min(rows, key=lambda r: r["strength_rank"] or 9)
+        for member in codes:
+            own = [r for r in rows if member in (_code(r["guarantor"]), _code(r["protected"]))]
+            edges.append({"data": {
+                "id": f"{member}-{alliance}", "source": member, "target": alliance,
+                "kind": "member", "mutual": False, "strength": _local(strongest["strength"]),
+                "strengthLabel": strongest["strength_label"],
+                "rank": strongest["strength_rank"] or 9, "status": _status(own),
+                "commitments": sorted({_clause_text(r) for r in own})}})
+    for (guarantor, protected), rows in sorted(bilateral.items()):
+        back = bilateral.get((protected, guarantor), [])
+        mutual = bool(back) and _terms(rows) == _terms(back)
+        if mutual and (protected, guarantor) < (guarantor, protected):
+            continue  # drawn once, from the other end
+        strongest = min(rows, key=lambda r: r["strength_rank"] or 9)
         edges.append({"data": {
-            "id": f"{_code(graph, helper)}-{_code(graph, attacked)}",
-            "source": _code(graph, helper), "target": _code(graph, attacked),
-            "mutual": mutual, "strength": str(strongest.strength).rsplit("#", 1)[-1],
-            "strengthLabel": label_of(graph, strongest.strength) or "", "rank": strongest.rank,
-            "status": caveats[0] if caveats else "active",
-            "commitments": sorted({f"{label_of(graph, o.commitment)}, Article {o.article}"
-                                   for o in obligations}),
-        }})
-    states = {node for pair in pairs for node in pair}
-    nodes = [{"data": {"id": _code(graph, s), "label": _short_label(graph, s),
-                       "href": labels.term(s).href}}
-             for s in sorted(states, key=lambda s: _code(graph, s))]
-    return {"date": day, "nodes": nodes, "edges": edges}
+            "id": f"{guarantor}-{protected}", "source": guarantor, "target": protected,
+            "kind": "obligation", "mutual": mutual, "strength": _local(strongest["strength"]),
+            "strengthLabel": strongest["strength_label"],
+            "rank": strongest["strength_rank"] or 9, "status": _status(rows),
+            "commitments": sorted({_clause_text(r) for r in rows})}})
+    pairs = sorted({(_code(r["guarantor"]), _code(r["protected"]), r["certainty"])
+                    for r in found})
+    return {"date": day, "nodes": [{"data": n} for _, n in sorted(nodes.items())],
+            "edges": edges, "pairs": [list(p) for p in pairs]}
 
 
-def _same_terms(one: list[Obligation], other: list[Obligation]) -> bool:
-    def terms(obligations: list[Obligation]) -> set[tuple]:
-        return {(o.commitment, o.article, o.rank, o.caveat) for o in obligations}
-    return bool(other) and terms(one) == terms(other)
+def _local(iri: str) -> str:
+    return iri.rsplit("#", 1)[-1]
 
 
-def _code(graph: Graph, state: Any) -> str:
-    code = graph.value(state, PG.iso3166Alpha3)
-    return str(code) if code is not None else str(state).rsplit("/", 1)[-1]
+def _clause_text(row: dict) -> str:
+    article = f", Article {row['article']}" if row["article"] else ""
+    return f"{row['commitment_label']}{article}"
+
+
+def _terms(rows: list[dict]) -> set[tuple]:
+    return {(r["commitment"], r["clause"], r["certainty"], r["caveat"]) for r in rows}
 
 
 # --- Timeline -------------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ def create_app(config: dict[str, Any] | None = None, prepared: Prepared | None =
     from pactgraph.web import fair_share
     from pactgraph.web.middleware.lean_sparql import QueryPath
     from pactgraph.web.routes import (
+        api,
         coverage,
         discovery,
         dumps,
@@ -60,6 +61,7 @@ def create_app(config: dict[str, Any] | None = None, prepared: Prepared | None =
     app.register_blueprint(search.blueprint)  # /search, /api/search (issue 17)
     app.register_blueprint(indexes.blueprint)  # /states/, /commitments/ (issue 17)
     app.register_blueprint(world_map.blueprint)  # /explore/map (issue 17)
+    app.register_blueprint(api.blueprint)  # /api/obligations (issue 13)
     app.register_blueprint(openapi.blueprint)  # /openapi.json, the HTTP interface (issue 4)
     app.register_blueprint(resources.blueprint)  # last: it serves the catch-all resource paths
     # Before Flask is entered (issue 6): a plain SPARQL GET is answered by the lean path

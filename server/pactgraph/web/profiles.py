@@ -91,3 +91,14 @@ def alternates(path: str, media_types: tuple[str, ...],
     one ``served`` (its profile and media type)."""
     return [f'<{url}>; rel="alternate"; type="{media}"; profile="{p.iri}"'
             for p, media, url in alternate_urls(path, media_types) if (p, media) != served]
+
+
+def with_profile(response, profile: Profile, doc_path: str, offered) -> object:
+    """Name the profile ``response`` serves, list the others (in each of the media types
+    ``offered``) as Link alternates, and vary on Accept-Profile."""
+    response.headers["Content-Profile"] = content_profile(profile)
+    links = [response.headers["Link"]] if response.headers.get("Link") else []
+    others = alternates(doc_path, offered, served=(profile, response.mimetype))
+    response.headers["Link"] = ", ".join([*links, *others])
+    response.vary.add("Accept-Profile")
+    return response

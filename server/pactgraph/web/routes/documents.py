@@ -32,6 +32,7 @@ from pactgraph.pages.resource import resource_view
 from pactgraph.pages.state import state_view
 from pactgraph.web import negotiation, profiles
 from pactgraph.web.context import iri_map, memo, publication
+from pactgraph.web.routes.api import dated_obligations
 from pactgraph.web.routes.discovery import landing_jsonld
 from pactgraph.web.routes.dumps import (
     BY_EXTENSION,
@@ -108,12 +109,16 @@ def document(rest: str) -> Response:
                                                                         labels),
                                    doc_path=doc_path, formats=BY_EXTENSION, summary=None)
         view = resource_view(graph, focus, owned, labels)
+        summary = summary_of(focus, labels)
         return render_template("resource.html", view=view, doc_path=doc_path,
-                               formats=BY_EXTENSION, summary=summary_of(focus, labels))
+                               formats=BY_EXTENSION, summary=summary,
+                               on_date=dated_obligations(focus, summary))
 
     response = rdf_or_html(described, extension, html, doc_path,
                            accept=request.args.get("_mediatype"))
-    return with_profile(response, profile, doc_path)
+    if response.mimetype == HTML and not request.args.get("date"):
+        response.headers["Cache-Control"] = "no-store"  # on "today", which moves
+    return profiles.with_profile(response, profile, doc_path, OFFERED)
 
 
 def _described(graph, focus: URIRef, owned, profile: profiles.Profile, doc_path: str):
@@ -128,16 +133,6 @@ def _described(graph, focus: URIRef, owned, profile: profiles.Profile, doc_path:
         default = dict(((p, m), u) for p, m, u in found)[(profiles.FULL.iri, HTML)]
         return alternates_of(focus, found, default)
     return description(graph, focus, owned)
-
-
-def with_profile(response: Response, profile: profiles.Profile, doc_path: str) -> Response:
-    """Name the profile served, list the others, and vary on Accept-Profile."""
-    response.headers["Content-Profile"] = profiles.content_profile(profile)
-    links = [response.headers["Link"]] if response.headers.get("Link") else []
-    others = profiles.alternates(doc_path, OFFERED, served=(profile, response.mimetype))
-    response.headers["Link"] = ", ".join([*links, *others])
-    response.vary.add("Accept-Profile")
-    return response
 
 
 def summary_of(focus: URIRef, labels: Labeller) -> tuple[str, object] | None:

@@ -19,16 +19,23 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, jsonify, render_template, request
 
+from pactgraph import clock
 from pactgraph.build.examples import WHO_MUST_HELP, Examples
 from pactgraph.namespaces import PG
 from pactgraph.pages.describe import label_of
 from pactgraph.pages.labeller import Labeller
-from pactgraph.pages.network import DATE, by_decade, network, timeline, today
+from pactgraph.pages.network import DATE, by_decade, network, timeline
+from pactgraph.pages.obligations import Question, rows
 from pactgraph.web.context import iri_map, memo, publication
 
 blueprint = Blueprint("explore", __name__)
 
 # --- Routes ---------------------------------------------------------------------------------------
+
+def today() -> str:
+    """Today, by the clock (the ``today`` setting, else the system's date)."""
+    return clock.today(publication().settings)
+
 
 def parse_date(text: str | None) -> str:
     """'1975' or '1975-06-01' as an ISO date (a bare year is its first day); default today."""
@@ -68,9 +75,8 @@ _networks_lock = threading.Lock()
 
 def network_on(day: str) -> dict:
     """The network on ``day`` for this host, computed once: it depends on nothing else but
-    whether ``day`` is today or later (participation status is today's: ``obligations_on``), the
-    data cannot change, and walking the graph takes a quarter of a second at 1x, seconds at
-    scale. Only the HTTP answer must not be kept (``depends_on_today``): *today* moves."""
+    whether ``day`` is today or later (participation caveats are today's standing), and the data
+    cannot change. Only the HTTP answer must not be kept (``depends_on_today``): *today* moves."""
     urls = iri_map()
     key = (day, day >= today(), urls.server)
     kept: OrderedDict = memo("networks", lambda p: OrderedDict())
@@ -78,7 +84,8 @@ def network_on(day: str) -> dict:
         if key in kept:
             kept.move_to_end(key)
             return kept[key]
-    elements = network(publication().graph, day, Labeller(publication().graph, urls), today())
+    found = rows(Question(day, today=today()), publication().engine.select)
+    elements = network(found, day, urls.url_for)
     with _networks_lock:
         kept[key] = elements
         while len(kept) > NETWORKS_KEPT:

@@ -1,9 +1,8 @@
 """Blueprint: the OpenAPI 3.1 description of pactgraph's HTTP interface, at ``/openapi.json``.
 
-Written as data from the same tables the server uses (media types, settings), so it cannot drift
-from them silently; ``tests/test_fuzz.py`` runs schemathesis against it, which checks that every
-answer's status and media type is one this description lists.
-"""
+Written as data from the same tables the server uses (media types, settings, the obligations CSV's
+columns), so it cannot drift from them silently; ``tests/test_fuzz.py`` runs schemathesis against
+it, which checks that every answer's status and media type is one this description lists."""
 
 from __future__ import annotations
 
@@ -16,6 +15,7 @@ from pactgraph.build.downloads import DUMP_FILES
 from pactgraph.web.context import publication
 from pactgraph.web.routes import health
 from pactgraph.web.routes.openapi_interop import PROFILE_PARAMETERS, interop_paths
+from pactgraph.web.routes.openapi_obligations import obligation_paths
 from pactgraph.web.routes.openapi_parts import ERRORS, reader_paths
 from pactgraph.web.routes.openapi_parts import content_of as _content
 
@@ -173,6 +173,7 @@ def description(settings: dict[str, Any]) -> dict:
             "200": {"description": "OpenAPI 3.1", "content": _content(["application/json"],
                                                                       {"type": "object"})}}}),
         **reader_paths(),
+        **obligation_paths(ERRORS),
     }
     paths.update(health.OPENAPI_PATHS)  # /healthz, /healthz/live, /healthz/ready, /metrics
     paths |= interop_paths(ERRORS, _content)  # tables, releases, sitemap (issue 18)

@@ -91,7 +91,7 @@ def service_description(endpoint: str) -> Graph:
     graph.add((dataset, SD.defaultGraph, default_graph))
     graph.add((default_graph, RDF.type, SD.Graph))
     graph.add((default_graph, VOID.triples, Literal(pub.store.size())))
-    for name in ("ontology", "data"):
+    for name in ("ontology", "data", "obligations", "entailed"):
         named, described = BNode(), BNode()
         graph.add((dataset, SD.namedGraph, named))
         graph.add((named, RDF.type, SD.NamedGraph))

@@ -1,0 +1,95 @@
+"""What the build adds to the curated data: derived obligations and the ontology's entailments.
+
+Two named graphs, rebuilt whenever a data file or this code changes (the prebuilt store's version
+hashes both: build/prebuilt.py):
+
+- ``{base}graph/obligations``: the defense obligations derived from the data
+  (knowledge/obligations.py, knowledge/obligation_triples.py);
+- ``{base}graph/entailed``: the RDFS subclass and subproperty closure of pactgraph's own ontology
+  over the data and the obligations (``?t a pg:Treaty`` finds every treaty, a mutual-defense treaty
+  included; ``pg:underClause`` is also ``prov:wasDerivedFrom``). Only what the ontology's
+  ``rdfs:subClassOf`` and ``rdfs:subPropertyOf`` axioms entail, nothing from domains or ranges.
+
+Obligations are validated by their own shapes like the data, and the curated data may not hold
+one (``hand_written_obligations``): they are never written by hand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import RDF, RDFS
+
+from pactgraph.knowledge.obligation_triples import grouped, obligation_graph
+from pactgraph.knowledge.obligations import Derived, derive
+from pactgraph.namespaces import PG
+
+
+@dataclass(frozen=True)
+class DerivedGraphs:
+    obligations: list[Derived]
+    obligation_graph: Graph
+    entailed: Graph
+
+
+def _superclasses(ontology: Graph, relation: URIRef) -> dict[URIRef, set[URIRef]]:
+    """Every term's strict super-terms under ``relation`` (transitively), from the ontology."""
+    direct: dict[URIRef, set[URIRef]] = {}
+    for sub, sup in ontology.subject_objects(relation):
+        if isinstance(sub, URIRef) and isinstance(sup, URIRef) and sub != sup:
+            direct.setdefault(sub, set()).add(sup)
+    closed: dict[URIRef, set[URIRef]] = {}
+    for term in direct:
+        seen: set[URIRef] = set()
+        todo = list(direct[term])
+        while todo:
+            up = todo.pop()
+            if up not in seen:
+                seen.add(up)
+                todo.extend(direct.get(up, ()))
+        closed[term] = seen - {term}
+    return closed
+
+
+def entailed(ontology: Graph, graphs: Iterable[Graph]) -> Graph:
+    """The triples RDFS subclass and subproperty reasoning adds to ``graphs`` (rules rdfs7 and
+    rdfs9), and only those not already stated."""
+    classes = _superclasses(ontology, RDFS.subClassOf)
+    properties = _superclasses(ontology, RDFS.subPropertyOf)
+    graphs = list(graphs)
+    stated = Graph()
+    for graph in graphs:
+        stated += graph
+    added = Graph()
+    for subject, predicate, obj in stated:
+        for up in properties.get(predicate, ()):
+            if (subject, up, obj) not in stated:
+                added.add((subject, up, obj))
+    for subject, cls in stated.subject_objects(RDF.type):
+        for up in classes.get(cls, ()):
+            if (subject, RDF.type, up) not in stated:
+                added.add((subject, RDF.type, up))
+    return added
+
+
+def commitments_of(graph: Graph) -> set[URIRef]:
+    return {s for s in graph.subjects(PG.party, None) if isinstance(s, URIRef)}
+
+
+def derive_graphs(ontology: Graph, data: Graph) -> DerivedGraphs:
+    """Derive the obligations of ``data`` and the entailments of both."""
+    both = ontology + data
+    obligations = derive(both, commitments_of(data))
+    groups = grouped(obligations)
+    labels = {s: str(o) for s, o in data.subject_objects(RDFS.label)
+              if isinstance(o, Literal) and o.language in (None, "en")}
+    triples = obligation_graph(groups, labels)
+    return DerivedGraphs(obligations, triples, entailed(ontology, (data, triples)))
+
+
+def hand_written_obligations(data: Graph) -> list[URIRef]:
+    """Obligations typed in the curated data: refused, as obligations are only derived."""
+    return sorted(s for s in data.subjects(RDF.type, PG.DefenseObligation)
+                  if isinstance(s, URIRef))

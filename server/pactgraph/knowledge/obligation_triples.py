@@ -1,0 +1,100 @@
+"""Derived obligations as RDF: the named graph ``{base}graph/obligations``.
+
+Shape: one ``pg:DefenseObligation`` per clause, protected party and period, with every guarantor
+bound over exactly that period listed (``pg:guarantor``, one or more). The counts that decided it
+(README, "Who must defend whom"): at 1x the data, 1,154 ordered (guarantor, protected) pairs in 299
+groups; one resource per pair would publish about 7.5 times the triples of the data, and at 400x
+more triples than the query workers' memory limit holds, while the grouped shape publishes about
+twice the data. The pairs are not lost: the API, the CSV and the query in queries/ list one row per
+guarantor, and each group names the memberships it rests on (``prov:wasDerivedFrom``).
+
+IRIs: ``{clause}/obligation/{PROTECTED}-{possible start}`` (with ``-{n}`` where one protected party
+has two groups from one day), dereferenceable like every other IRI under ``id/``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import PROV, RDF, RDFS, XSD
+
+from pactgraph.knowledge.obligations import Derived
+from pactgraph.namespaces import PG
+
+
+@dataclass(frozen=True)
+class Group:
+    clause: URIRef | None
+    commitment: URIRef
+    protected: URIRef
+    guarantors: tuple[URIRef, ...]
+    obligations: tuple[Derived, ...]
+
+    @property
+    def first(self) -> Derived:
+        return self.obligations[0]
+
+
+def grouped(derived: Iterable[Derived]) -> list[Group]:
+    """Obligations of one clause towards one protected party over one identical span, together."""
+    groups: dict[tuple, list[Derived]] = {}
+    for obligation in derived:
+        key = (obligation.clause, obligation.protected, obligation.span, obligation.caveats)
+        groups.setdefault(key, []).append(obligation)
+    found = []
+    for (clause, protected, _, _), members in groups.items():  # noqa: B007
+        members.sort(key=lambda o: o.guarantor)
+        found.append(Group(clause, members[0].commitment, protected,
+                           tuple(o.guarantor for o in members), tuple(members)))
+    return sorted(found, key=lambda g: (str(g.clause or g.commitment), g.protected,
+                                        g.first.span.possible.start))
+
+
+def _code(state: URIRef) -> str:
+    return str(state).rsplit("/", 1)[-1]
+
+
+def _date(value: str) -> Literal:
+    return Literal(value, datatype=XSD.date)
+
+
+def obligation_graph(groups: Iterable[Group], labels: dict[URIRef, str]) -> Graph:
+    """The derived obligations as triples (``labels``: the label of each state and clause)."""
+    graph = Graph()
+    taken: set[URIRef] = set()
+    for group in groups:
+        span = group.first.span
+        under = group.clause or group.commitment  # the treaty itself where no clause is published
+        base = f"{under}/obligation/{_code(group.protected)}-{span.possible.start}"
+        node, n = URIRef(base), 1
+        while node in taken:
+            n += 1
+            node = URIRef(f"{base}-{n}")
+        taken.add(node)
+        add = graph.add
+        add((node, RDF.type, PG.DefenseObligation))
+        add((node, RDFS.label, Literal(
+            f"Obligation to defend {labels.get(group.protected, _code(group.protected))} under "
+            f"{labels.get(under, str(under))}, from {span.possible.start}", lang="en")))
+        add((node, PG.protectedParty, group.protected))
+        if group.clause is not None:
+            add((node, PG.underClause, group.clause))
+        add((node, PG.underCommitment, group.commitment))
+        for guarantor in group.guarantors:
+            add((node, PG.guarantor, guarantor))
+        add((node, PG.possibleFrom, _date(span.possible.start)))
+        if span.possible.until:
+            add((node, PG.possibleUntil, _date(span.possible.until)))
+        if span.certain is not None:
+            add((node, PG.certainFrom, _date(span.certain.start)))
+            if span.certain.until:
+                add((node, PG.certainUntil, _date(span.certain.until)))
+        add((node, PG.endDisputed, Literal(group.first.end_disputed)))
+        for caveat in group.first.caveats:
+            add((node, PG.participationCaveat, caveat))
+        evidence = {n for o in group.obligations for n in o.evidence}
+        for source in sorted(evidence):
+            add((node, PROV.wasDerivedFrom, source))
+    return graph

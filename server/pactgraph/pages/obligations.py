@@ -1,0 +1,239 @@
+"""Who must defend whom on a date: the derived obligations as rows, for the API, the CSV and pages.
+
+One row per guarantor and protected party (the pairs of the dyadic datasets), read by SPARQL from
+the named graph of derived obligations (knowledge/obligation_triples.py) through the engine seam;
+``certainty`` says whether every source agrees the obligation held on the day ('certain') or only
+some do ('possible'). ``COLUMNS`` is the CSV's header and, with their descriptions, its CSVW table
+schema (``table_schema``), so the CSV and its documentation cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from pactgraph.engine.store import graph_iri
+from pactgraph.namespaces import CANONICAL_BASE
+
+STATE = CANONICAL_BASE + "id/state/"
+TREATY = CANONICAL_BASE + "id/treaty/"
+CODE = re.compile(r"^[A-Z]{3}$")
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,120}$")
+SEPARATOR = " | "
+
+# (column, datatype, description): the CSV header, in order, and its CSVW schema.
+COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("date", "date", "The day asked about."),
+    ("certainty", "string", "'certain': every source agrees the obligation held on that day; "
+                            "'possible': only some sources do (a disputed date or status)."),
+    ("guarantor", "anyURI", "IRI of the party bound to act."),
+    ("guarantor_label", "string", "Its name."),
+    ("protected", "anyURI", "IRI of the party whose being attacked obliges the guarantor."),
+    ("protected_label", "string", "Its name."),
+    ("commitment", "anyURI", "IRI of the treaty."),
+    ("commitment_label", "string", "Its title."),
+    ("clause", "anyURI", "IRI of the clause (empty where the treaty's clause is not published)."),
+    ("article", "string", "The clause's article number."),
+    ("quotation", "string", "Words of the clause as the cited source quotes them, joined by "
+                            "' | '."),
+    ("strength", "anyURI", "IRI of the obligation's strength (pg:ObligationStrength)."),
+    ("strength_label", "string", "The strength in words."),
+    ("strength_rank", "integer", "1 for the most binding (immediate assistance with all means) "
+                                 "to 4 (act in accordance with constitutional processes)."),
+    ("trigger", "anyURI", "IRI of the trigger (armed attack, state of war...)."),
+    ("scope", "string", "Where an attack must occur, in words."),
+    ("certain_from", "date", "First day every source agrees it held (empty: never certain)."),
+    ("certain_until", "date", "First day it no longer certainly held (empty: no end known)."),
+    ("possible_from", "date", "First day some source allows it held."),
+    ("possible_until", "date", "First day no source allows it still held (empty: may still hold)."),
+    ("end_disputed", "boolean", "Whether sources disagree on when or whether it ended."),
+    ("caveat", "string", "A participation caveat, such as 'participation frozen' (a party's "
+                         "standing today, so given for today and later dates only)."),
+    ("obligation", "anyURI", "IRI of the derived pg:DefenseObligation (its evidence, with "
+                             "prov:wasDerivedFrom)."),
+    ("sources", "string", "URLs of the sources the obligation rests on, joined by ' | '."),
+)
+
+
+@dataclass(frozen=True)
+class Question:
+    """Who must defend whom on ``date``, narrowed by any of protected, guarantor and treaty."""
+
+    date: str
+    protected: str | None = None
+    guarantor: str | None = None
+    treaty: str | None = None
+    today: str = "9999-12-31"  # participation caveats are today's standing: shown from today on
+
+
+def state_iri(value: str) -> str | None:
+    """A state's IRI from its ISO 3166 alpha-3 code or its IRI; None if it is neither."""
+    if CODE.match(value):
+        return STATE + value
+    return value if value.startswith(STATE) and CODE.match(value[len(STATE):]) else None
+
+
+def treaty_iri(value: str) -> str | None:
+    if SLUG.match(value):
+        return TREATY + value
+    rest = value[len(TREATY):] if value.startswith(TREATY) else ""
+    return value if SLUG.match(rest) else None
+
+
+def sparql(question: Question) -> str:
+    """The one query behind the API, the CSV, the state pages and the network."""
+    day = f'"{question.date}"^^xsd:date'
+    narrow = "".join(f"VALUES ?{name} {{ <{iri}> }}\n" for name, iri in (
+        ("protected", question.protected), ("guarantor", question.guarantor),
+        ("commitment", question.treaty)) if iri)
+    return f"""
+SELECT ?obligation ?guarantor ?guarantorLabel ?protected ?protectedLabel ?commitment
+       ?commitmentLabel ?clause ?certainFrom ?certainUntil ?possibleFrom ?possibleUntil
+       ?disputed ?caveat (GROUP_CONCAT(DISTINCT STR(?source); SEPARATOR="{SEPARATOR}") AS ?sources)
+WHERE {{
+  {narrow}GRAPH <{graph_iri("obligations")}> {{
+    ?obligation pg:guarantor ?guarantor ; pg:protectedParty ?protected ;
+                pg:underCommitment ?commitment ; pg:possibleFrom ?possibleFrom ;
+                pg:endDisputed ?disputed .
+    OPTIONAL {{ ?obligation pg:possibleUntil ?possibleUntil }}
+    OPTIONAL {{ ?obligation pg:certainFrom ?certainFrom }}
+    OPTIONAL {{ ?obligation pg:certainUntil ?certainUntil }}
+  }}
+  FILTER (?possibleFrom <= {day} && (!BOUND(?possibleUntil) || {day} < ?possibleUntil))
+  OPTIONAL {{ ?guarantor rdfs:label ?guarantorLabel }}
+  OPTIONAL {{ ?protected rdfs:label ?protectedLabel }}
+  OPTIONAL {{ ?commitment rdfs:label ?commitmentLabel }}
+  OPTIONAL {{ ?obligation pg:participationCaveat/skos:prefLabel ?caveat }}
+  OPTIONAL {{ ?obligation pg:underClause ?clause }}
+  OPTIONAL {{
+    ?obligation prov:wasDerivedFrom ?basis . ?basis dcterms:source ?source .
+    # a group's evidence names every guarantor's membership: keep this pair's own
+    FILTER NOT EXISTS {{ ?basis pg:member ?other FILTER (?other NOT IN (?guarantor, ?protected)) }}
+  }}
+}}
+GROUP BY ?obligation ?guarantor ?guarantorLabel ?protected ?protectedLabel ?commitment
+         ?commitmentLabel ?clause ?certainFrom ?certainUntil ?possibleFrom ?possibleUntil
+         ?disputed ?caveat
+"""
+
+
+def clause_sparql(clauses: list[str]) -> str:
+    """What each clause says (asked apart: joined into the query above it cost ten times more)."""
+    values = " ".join(f"<{c}>" for c in clauses)
+    return f"""
+SELECT ?clause ?article ?strength ?strengthLabel ?rank ?trigger ?scope
+       (GROUP_CONCAT(DISTINCT ?quote; SEPARATOR="{SEPARATOR}") AS ?quotation)
+WHERE {{
+  VALUES ?clause {{ {values} }}
+  ?clause eli:number ?article ; pg:obligationStrength ?strength .
+  ?strength skos:prefLabel ?strengthLabel ; pg:strengthRank ?rank .
+  OPTIONAL {{ ?clause pg:trigger ?trigger }}
+  OPTIONAL {{ ?clause pg:geographicScope/pg:description ?scope }}
+  OPTIONAL {{ ?clause pg:quotedPhrase ?quote }}
+}}
+GROUP BY ?clause ?article ?strength ?strengthLabel ?rank ?trigger ?scope
+"""
+
+
+def certainty(row: dict[str, str], day: str) -> str:
+    start, until = row.get("certainFrom") or "", row.get("certainUntil") or ""
+    return "certain" if start and start <= day and (not until or day < until) else "possible"
+
+
+def rows(question: Question, select: Callable[[str], list[dict[str, str]]]) -> list[dict]:
+    """The pairs bound on the day, one dict per CSV row (``COLUMNS``), in a stable order."""
+    found = []
+    asked = select(sparql(question))
+    clauses = sorted({row["clause"] for row in asked if row.get("clause")})
+    said = {r["clause"]: r for r in select(clause_sparql(clauses))} if clauses else {}
+    for row in asked:
+        row = {**said.get(row.get("clause", ""), {}), **row}
+        found.append({
+            "date": question.date, "certainty": certainty(row, question.date),
+            "guarantor": row["guarantor"], "guarantor_label": row.get("guarantorLabel", ""),
+            "protected": row["protected"], "protected_label": row.get("protectedLabel", ""),
+            "commitment": row["commitment"], "commitment_label": row.get("commitmentLabel", ""),
+            "clause": row.get("clause", ""), "article": row.get("article", ""),
+            "quotation": row.get("quotation", ""), "strength": row.get("strength", ""),
+            "strength_label": row.get("strengthLabel", ""),
+            "strength_rank": int(row["rank"]) if row.get("rank") else None,
+            "trigger": row.get("trigger", ""), "scope": row.get("scope", ""),
+            "certain_from": row.get("certainFrom", ""),
+            "certain_until": row.get("certainUntil", ""),
+            "possible_from": row["possibleFrom"], "possible_until": row.get("possibleUntil", ""),
+            "end_disputed": row.get("disputed") == "true",
+            "caveat": row.get("caveat", "") if question.date >= question.today else "",
+            "obligation": row["obligation"],
+            "sources": SEPARATOR.join(sorted(filter(None, row.get("sources", "").split(
+                SEPARATOR)))),
+        })
+    return sorted(found, key=lambda r: (r["protected_label"], r["strength_rank"] or 9,
+                                        r["commitment_label"], r["guarantor_label"]))
+
+
+def table_schema(csv_url: str) -> dict:
+    """The CSVW metadata of the CSV at ``csv_url`` (W3C Metadata Vocabulary for Tabular Data)."""
+    return {
+        "@context": "http://www.w3.org/ns/csvw",
+        "url": csv_url,
+        "dc:title": "Who must defend whom on a date: pactgraph's derived defense obligations, "
+                    "one row per guarantor and protected party",
+        "dc:license": {"@id": "https://creativecommons.org/licenses/by/4.0/"},
+        "tableSchema": {
+            "columns": [{"name": name, "titles": name, "datatype": datatype,
+                         "dc:description": description, "required": name in REQUIRED}
+                        for name, datatype, description in COLUMNS],
+            "primaryKey": ["guarantor", "protected", "obligation"],
+        },
+        "dialect": {"header": True, "encoding": "utf-8"},
+    }
+
+
+REQUIRED = frozenset({"date", "certainty", "guarantor", "protected", "commitment",
+                      "possible_from", "end_disputed", "obligation"})
+
+
+@dataclass(frozen=True)
+class OnDate:
+    """What a state's or a treaty's page shows for one day: the pairs bound then, and what
+    changed that day (pairs bound that day but not the day before, and the reverse)."""
+
+    date: str
+    rows: tuple[dict, ...]
+    began: tuple[dict, ...]
+    ended: tuple[dict, ...]
+    statements: tuple[dict, ...] = ()  # unilateral statements about the state, never obligations
+
+
+def day_before(day: str) -> str:
+    import datetime
+    return (datetime.date.fromisoformat(day) - datetime.timedelta(days=1)).isoformat()
+
+
+def on_date(question: Question, select: Callable[[str], list[dict[str, str]]]) -> OnDate:
+    def key(row: dict) -> tuple:
+        return row["guarantor"], row["protected"], row["commitment"], row["clause"], \
+            row["certainty"]
+    now = rows(question, select)
+    if question.date <= "0001-01-01":
+        return OnDate(question.date, tuple(now), (), ())
+    before = rows(Question(day_before(question.date), question.protected, question.guarantor,
+                           question.treaty, question.today), select)
+    was, is_ = {key(r): r for r in before}, {key(r): r for r in now}
+    return OnDate(question.date, tuple(now), tuple(r for k, r in is_.items() if k not in was),
+                  tuple(r for k, r in was.items() if k not in is_))
+
+
+def statements_sparql(state: str, day: str) -> str:
+    """Unilateral statements about ``state`` made on or before ``day``: shown beside the
+    obligations, never counted as one."""
+    return f"""
+SELECT ?statement ?label ?statedIn ?stance ?by ?byLabel WHERE {{
+  ?statement a pg:UnilateralStatement ; pg:statementAbout <{state}> ; pg:statedIn ?statedIn ;
+             rdfs:label ?label ; pg:statedBy ?by .
+  OPTIONAL {{ ?statement pg:stance/skos:prefLabel ?stance }}
+  OPTIONAL {{ ?by rdfs:label ?byLabel }}
+  FILTER (STR(?statedIn) <= "{day}")
+}} ORDER BY ?statedIn
+"""

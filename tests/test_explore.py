@@ -53,14 +53,18 @@ def drawn_pairs(view: dict) -> set[tuple[str, str]]:
 
 
 def test_today_the_network_agrees_with_the_who_must_help_question(client, app):
-    """Certain obligations today are the question's rows without a caveat (a suspension, a frozen
-    participation), and the picture draws exactly the pairs it lists."""
+    """The question reads today's legal status; the network, the obligations derived from dates.
+    Every certain obligation today is one of the question's rows without a caveat (a suspension, a
+    frozen participation), and each of those rows is an obligation the network holds today, certain
+    or possible (possible where no stored page dates the commitment's entry into force, such as
+    the Arab League's treaty: in force today, but not certainly since a known day). The picture
+    draws exactly the pairs it lists."""
     question = load_examples(QUERIES).by_id(WHO_MUST_HELP)
     rows = app.extensions["pactgraph"].store.query(question.text)
     expected = {(row["helper"].value.removeprefix(ID), row["attacked"].value.removeprefix(ID))
                 for row in rows.value if not row["caveat"].value}
     view = network(client)
-    assert pairs(view, "certain") == expected
+    assert pairs(view, "certain") <= expected <= pairs(view)
     assert drawn_pairs(view) == pairs(view)
 
 
@@ -90,9 +94,11 @@ def test_suspensions_and_frozen_participation_are_marked(client):
     assert ["USA", "NZL"] in next(n["data"]["notBound"] for n in view["nodes"]
                                   if n["data"]["id"] == "anzus-1951")
     assert ("USA", "NZL") in pairs(network(client, "1980-01-01"), "certain")
+    csto = "collective-security-treaty-1992"
     armenia = [e["data"] for e in view["edges"] if e["data"]["source"] == "ARM"]
-    assert armenia and all(data["status"] == "frozen" for data in armenia)
+    assert [data["status"] for data in armenia if data["target"] == csto] == ["frozen"]
     assert ("RUS", "ARM") in pairs(view, "possible")
+    assert ("BLR", "ARM") in pairs(view, "possible")  # through the CSTO alone: frozen
 
 
 @pytest.mark.parametrize("date", ["yesterday", "1975-13-01", "2024-02-30", "<script>"])

@@ -15,6 +15,9 @@ written by hand. The rules, in order:
    status leaves the possible end open; a dissenting ``pg:StatusReading`` keeps it possible until
    the reading's ``pg:statusUntil`` or until its replacement is known in force.
 3. Each party's span: its memberships (bounds where days are unconfirmed), else the commitment's.
+   Only parties are bound and protected: a state a statute concerns (Qatar under the US executive
+   order, the Cook Islands under New Zealand's Act) is protected by domestic law, not by an
+   obligation between states, and is shown beside obligations, not among them.
 4. A pair's span is the meeting of the three, less any suspension between the two parties.
 """
 

@@ -44,7 +44,11 @@ def commitment_span(graph: Graph, commitment: URIRef, evidence: Evidence) -> Spa
     """When the commitment bound its parties, certainly and possibly (rule 2)."""
     entry = day_of(graph, commitment, ELI.first_date_entry_in_force)
     entries = _readings(graph, commitment, ELI.first_date_entry_in_force)
-    signed = day_of(graph, commitment, ELI.date_document) or day_of(graph, commitment, DCTERMS.date)
+    signatures = _readings(graph, commitment, ELI.date_document)  # when sources disagree on it
+    evidence.add(*(r for _, r in signatures))
+    signed = (day_of(graph, commitment, ELI.date_document)
+              or (signatures[0][0] if signatures else None)
+              or day_of(graph, commitment, DCTERMS.date))
     by = day_of(graph, commitment, PG.inForceNoLaterThan)
     evidence.add(*(r for _, r in entries))
     earliest = day_of(graph, commitment, PG.inForceNoEarlierThan)

@@ -111,14 +111,16 @@ def test_each_committed_release_is_whole(version):
 
 
 def test_a_committed_release_rebuilds_to_the_same_bytes(tmp_path):
-    """Its bytes never change: rebuilt from its own source, 0.2.0 (with its changelog against
-    0.1.0) has the same checksums."""
+    """Its bytes never change: rebuilt from its own source, the latest release (with its
+    changelog against the one before) has the same checksums. A change to what the builder writes
+    fails here: make a new release then, never rewrite a committed one."""
     versions = released_versions(RELEASES)
-    assert versions[:2] == ["0.1.0", "0.2.0"]
-    source = RELEASES / "0.2.0" / SOURCE
+    assert versions[:3] == ["0.1.0", "0.2.0", "0.3.0"]
+    latest, previous = versions[-1], versions[-2]
+    source = RELEASES / latest / SOURCE
     paths = {kind: [str(source / kind)] for kind in KINDS}
-    rebuilt = build_release("0.2.0", paths, tmp_path, previous=RELEASES / "0.1.0")
-    assert (rebuilt / CHECKSUMS).read_text() == (RELEASES / "0.2.0" / CHECKSUMS).read_text()
+    rebuilt = build_release(latest, paths, tmp_path, previous=RELEASES / previous)
+    assert (rebuilt / CHECKSUMS).read_text() == (RELEASES / latest / CHECKSUMS).read_text()
 
 
 def test_citation_and_zenodo_name_the_latest_release():

@@ -48,8 +48,18 @@ def grouped(derived: Iterable[Derived]) -> list[Group]:
         members.sort(key=lambda o: o.guarantor)
         found.append(Group(clause, members[0].commitment, protected,
                            tuple(o.guarantor for o in members), tuple(members)))
-    return sorted(found, key=lambda g: (str(g.clause or g.commitment), g.protected,
-                                        g.first.span.possible.start))
+    return sorted(found, key=_order)
+
+
+def _order(group: Group) -> tuple:
+    """A total order, so that the ``-{n}`` of two groups that share a clause, a protected party and
+    a start never depends on the order the graph yields its triples in (which follows Python's
+    hash seed): the IRIs and the bytes of every build are the same."""
+    span = group.first.span
+    certain = span.certain or span.possible
+    return (str(group.clause or group.commitment), str(group.protected), span.possible.start,
+            span.possible.until or "", certain.start, certain.until or "",
+            tuple(sorted(map(str, group.first.caveats))), tuple(map(str, group.guarantors)))
 
 
 def _code(state: URIRef) -> str:

@@ -52,8 +52,21 @@ def bindings(client, query: str, **form) -> set[frozenset]:
                           headers={"Accept": SRJ})
     assert response.status_code == 200, response.get_data(as_text=True)
     rows = response.get_json()["results"]["bindings"]
-    return {frozenset((name, tuple(sorted(term.items()))) for name, term in row.items())
+    return {frozenset((name, tuple(sorted(_in_order(name, term).items())))
+                      for name, term in row.items())
             for row in rows}
+
+
+# SPARQL leaves the order of GROUP_CONCAT's values to the engine: the example questions that
+# aggregate their sources (02, 05) are compared with those values sorted.
+CONCATENATED = {"sources": " ", "parties": ", ", "notes": " | "}
+
+
+def _in_order(name: str, term: dict) -> dict:
+    separator = CONCATENATED.get(name)
+    if separator is None:
+        return term
+    return {**term, "value": separator.join(sorted(term["value"].split(separator)))}
 
 
 @pytest.mark.parametrize("path", QUESTIONS, ids=[path.stem for path in QUESTIONS])
@@ -72,15 +85,16 @@ def test_the_default_graph_is_the_published_graphs(remote, client):
     assert bindings(remote.test_client(), graphs) == bindings(client, graphs)
 
 
-def test_booleans_and_durations_come_back_as_published(remote):
-    found = bindings(remote.test_client(), "SELECT DISTINCT ?notice ?automatic WHERE { "
-                     "{ ?c pg:terminationByNotice ?notice } UNION "
-                     "{ ?c pg:hasMutualDefenseObligation ?automatic } }")
+def test_booleans_and_durations_come_back_as_published(remote, client):
+    query = ("SELECT DISTINCT ?notice ?automatic WHERE { "
+             "{ ?c pg:terminationByNotice ?notice } UNION "
+             "{ ?c pg:hasMutualDefenseObligation ?automatic } }")
+    found = bindings(remote.test_client(), query)
     values = {(name, dict(term)["value"], dict(term).get("datatype")) for row in found
               for name, term in row}
-    assert values == {("notice", "P1Y", XSD + "duration"),
-                      ("automatic", "true", XSD + "boolean"),
-                      ("automatic", "false", XSD + "boolean")}
+    assert ("automatic", "true", XSD + "boolean") in values
+    assert ("notice", "P1Y", XSD + "duration") in values  # Virtuoso alone would say "12"
+    assert found == bindings(client, query)  # every value as the embedded engine gives it
 
 
 @pytest.mark.parametrize(("virtuoso_value", "datatype", "published"), [

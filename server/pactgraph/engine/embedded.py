@@ -26,10 +26,7 @@ class EmbeddedEngine(Engine):
         return self.store.count(pattern, variables, graph_name)
 
     def select(self, query: str) -> list[dict[str, str]]:
-        result = self.store.query(query).value
-        names = [variable.value for variable in result.variables]
-        return [{name: row[name].value for name in names if row[name] is not None}
-                for row in result]
+        return self.store.rows(query)
 
     def start(self) -> None:
         self.pool.start()

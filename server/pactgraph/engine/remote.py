@@ -43,7 +43,8 @@ from pactgraph.engine.remote_answers import (
     read_triples,
 )
 from pactgraph.engine.results import write
-from pactgraph.engine.store import QueryResult, TripleStore
+from pactgraph.engine.store import QUERY_BASE, QueryResult, TripleStore
+from pactgraph.engine.syntax_hints import explain
 from pactgraph.errors import LimitExceeded, NotAcceptable, QueryEngineUnavailable, QueryError
 from pactgraph.formats import offered_for
 from pactgraph.namespaces import PREFIXES
@@ -61,9 +62,9 @@ def _kind_of(query: str) -> str:
     """'select', 'ask' or 'graph' for a query, which is parsed (on an empty store) first: an
     update or a syntax error is a QueryError here, before anything is sent."""
     try:
-        result = _EMPTY.query(query, prefixes=PREFIXES)
-    except SyntaxError as error:
-        raise QueryError(f"SPARQL syntax error: {error}") from None
+        result = _EMPTY.query(query, base_iri=QUERY_BASE, prefixes=PREFIXES)
+    except SyntaxError as error:  # said as the embedded engine says it (engine/syntax_hints.py)
+        raise QueryError(explain(query, str(error), PREFIXES)) from None
     except (ValueError, RuntimeError) as error:
         raise QueryError(f"the query cannot be evaluated: {error}") from None
     if isinstance(result, ox.QueryBoolean):
@@ -207,6 +208,11 @@ class RemoteEngine(Engine):
 
     def count(self, pattern: str, variables: str, graph_name: str | None = None) -> int:
         return self.store.count(pattern, variables, graph_name)
+
+    def select(self, query: str) -> list[dict[str, str]]:
+        # The server's own questions (the obligations API, the pages) read the local prebuilt
+        # store of the same files, as count() and the pages do (README: the remote store).
+        return self.store.rows(query)
 
     def start(self) -> None:
         self._http()

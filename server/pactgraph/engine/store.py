@@ -178,6 +178,14 @@ class TripleStore:
         """The number of distinct triples in graph ``graph_name``, or in the union of all."""
         return self.count("?s ?p ?o", "?s ?p ?o", graph_name)
 
+    def rows(self, query: str) -> list[dict[str, str]]:
+        """The rows of one of the server's own SELECT queries, as {variable: lexical value},
+        unbound variables left out (``Engine.select``)."""
+        result = self.query(query).value
+        names = [variable.value for variable in result.variables]
+        return [{name: row[name].value for name in names if row[name] is not None}
+                for row in result]
+
 
 def published_graphs(knowledge: Knowledge) -> dict[str, Graph]:
     """The graphs the server publishes, each a named graph: the ontology, the data, the named

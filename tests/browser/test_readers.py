@@ -254,13 +254,16 @@ def dated_site(small_app):
 
     app = create_app(small_app.config["PACTGRAPH"])
 
-    @app.get("/api/obligations")
-    def obligations():
+    # A stand-in for the obligations API, so that the map is tested against its contract with
+    # dates of our choosing; it replaces the real view (the fixture site has no such history).
+    def obligations(extension=None):
         date = request.args["date"]
         codes = ["USA"] if date < "2000-01-01" else ["USA", "NZL"]
         return jsonify({"protected": request.args["protected"], "date": date,
                         "guarantors": [{"state": f"https://w3id.org/pactgraph/id/state/{c}",
                                         "iso": c} for c in codes]})
+
+    app.view_functions["api.obligations"] = obligations
 
     server = serve_in_thread(app)
     yield server

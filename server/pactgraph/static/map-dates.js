@@ -14,6 +14,15 @@
    * end of a state IRI (.../state/USA), wherever it stands in the document. */
   function guarantors(document_) {
     var found = [];
+    if (Array.isArray(document_.obligations)) {   // the obligations API: its certain rows
+      document_.obligations.forEach(function (row) {
+        var code = (row.guarantor || "").slice(-3);
+        if (row.certainty === "certain" && code !== selected && found.indexOf(code) < 0) {
+          found.push(code);
+        }
+      });
+      return found;
+    }
     (function walk(value) {
       if (Array.isArray(value)) { value.forEach(walk); return; }
       if (value && typeof value === "object") {

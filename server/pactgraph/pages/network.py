@@ -79,27 +79,15 @@ def network(found: list[dict], day: str, href: Callable[[str], str]) -> dict[str
                            "href": href(commitment), "kind": "alliance", "members": codes,
                            "notBound": [[g, p] for g in codes for p in codes
                                         if g != p and (g, p) not in bound]}
-        strongest = min(rows, key=lambda r: r["strength_rank"] or 9)
         for member in codes:
             own = [r for r in rows if member in (_code(r["guarantor"]), _code(r["protected"]))]
-            edges.append({"data": {
-                "id": f"{member}-{alliance}", "source": member, "target": alliance,
-                "kind": "member", "mutual": False, "strength": _local(strongest["strength"]),
-                "strengthLabel": strongest["strength_label"],
-                "rank": strongest["strength_rank"] or 9, "status": _status(own),
-                "commitments": sorted({_clause_text(r) for r in own})}})
+            edges.append(_edge(member, alliance, "member", False, rows, own))
     for (guarantor, protected), rows in sorted(bilateral.items()):
         back = bilateral.get((protected, guarantor), [])
         mutual = bool(back) and _terms(rows) == _terms(back)
         if mutual and (protected, guarantor) < (guarantor, protected):
             continue  # drawn once, from the other end
-        strongest = min(rows, key=lambda r: r["strength_rank"] or 9)
-        edges.append({"data": {
-            "id": f"{guarantor}-{protected}", "source": guarantor, "target": protected,
-            "kind": "obligation", "mutual": mutual, "strength": _local(strongest["strength"]),
-            "strengthLabel": strongest["strength_label"],
-            "rank": strongest["strength_rank"] or 9, "status": _status(rows),
-            "commitments": sorted({_clause_text(r) for r in rows})}})
+        edges.append(_edge(guarantor, protected, "obligation", mutual, rows, rows))
     pairs = sorted({(_code(r["guarantor"]), _code(r["protected"]), r["certainty"])
                     for r in found})
     return {"date": day, "nodes": [{"data": n} for _, n in sorted(nodes.items())],
@@ -148,3 +136,14 @@ def by_decade(events: list[Event]) -> Iterator[tuple[str, list[Event]]]:
     for event in events:
         decades.setdefault(event.date[:3] + "0s", []).append(event)
     yield from decades.items()
+
+
+def _edge(source: str, target: str, kind: str, mutual: bool, rows: list, own: list) -> dict:
+    """One edge of the picture: its strength is the strongest of ``rows``, its status and
+    commitments those of ``own`` (a member's own rows of its alliance, or the pair's rows)."""
+    strongest = min(rows, key=lambda r: r["strength_rank"] or 9)
+    return {"data": {
+        "id": f"{source}-{target}", "source": source, "target": target, "kind": kind,
+        "mutual": mutual, "strength": _local(strongest["strength"]),
+        "strengthLabel": strongest["strength_label"], "rank": strongest["strength_rank"] or 9,
+        "status": _status(own), "commitments": sorted({_clause_text(r) for r in own})}}

@@ -47,6 +47,9 @@ class GatedEngine(Engine):
     def count(self, pattern, variables, graph_name=None) -> int:
         return 0
 
+    def select(self, query: str) -> list[dict[str, str]]:
+        return []
+
     def start(self) -> None:
         pass
 

@@ -174,8 +174,10 @@ def test_today_is_the_default_date(client):
     assert network(client)["date"] == datetime.date.today().isoformat()
 
 
-def test_network_answers_depend_on_today_so_nothing_keeps_them(small_app, monkeypatch) -> None:
+def test_network_answers_depend_on_today_so_are_kept_until_midnight(small_app,
+                                                                    monkeypatch) -> None:
     """On the fixture site, with an empty cache of its own (so no other test's pages count)."""
+    from pactgraph import clock
     from pactgraph.build.memory import ResponseCache
     from pactgraph.web.context import publication_of
 
@@ -183,24 +185,30 @@ def test_network_answers_depend_on_today_so_nothing_keeps_them(small_app, monkey
     monkeypatch.setitem(vars(publication_of(small_app)), "answers", cache)
     monkeypatch.setattr(small_app.wsgi_app, "cache", cache)  # the front cache's
     client = small_app.test_client()
-    for path in ("/explore/network", "/explore/network.json", "/explore/network.json?date=1975"):
+    paths = ("/explore/network", "/explore/network.json", "/explore/network.json?date=1975")
+    for path in paths:
+        left = clock.seconds_left_today({})
         first = client.get(path)
         assert first.status_code == 200
-        assert first.headers["Cache-Control"] == "no-store"
-    # The front cache remembered none of them, while an ordinary page is remembered.
-    assert len(cache) == 0
-    client.get("/explore/timeline")
-    assert len(cache) == 1
+        max_age = int(first.headers["Cache-Control"].removeprefix("public, max-age="))
+        assert max_age <= max(left, 1) or left < 5  # the day may turn while it is answered
+    assert len(cache) == len(paths)
+    # On the next day the same requests miss: the front cache's key carries the date.
+    tomorrow = datetime.date.today() + datetime.timedelta(days=1)
+    monkeypatch.setattr(clock, "system_day", tomorrow.isoformat)
+    for path in paths:
+        client.get(path)
+    assert len(cache) == 2 * len(paths)
 
 
 def test_a_kept_network_follows_today(client, monkeypatch) -> None:
     """Networks are kept per day, but frozen participation is today's: once the day asked for is
     past, the same date's network no longer applies it."""
-    from pactgraph.web.routes import explore
+    from pactgraph import clock
 
     day = "2031-06-01"  # a date no other test asks for
-    monkeypatch.setattr(explore, "today", lambda: day)
+    monkeypatch.setattr(clock, "system_day", lambda: day)  # the day moves for every cache
     frozen_then = [e for e in network(client, day)["edges"] if e["data"]["status"] == "frozen"]
     assert frozen_then and network(client, day) == network(client, day)
-    monkeypatch.setattr(explore, "today", lambda: "2031-06-02")
+    monkeypatch.setattr(clock, "system_day", lambda: "2031-06-02")
     assert not [e for e in network(client, day)["edges"] if e["data"]["status"] == "frozen"]

@@ -245,7 +245,6 @@ def test_an_error_is_never_kept(small_client, front, path, accept, status) -> No
     (sparql("SELECT (NOW() AS ?t) {}"), JSON),
     (sparql(TREATIES), HTML),  # the query page, with the answer in a table
     ("/sparql", HTML),
-    ("/explore/network.json", "application/json"),  # depends on today: no-store
     ("/static/style.css", "text/css"),  # a file, streamed
 ])
 def test_answers_the_app_does_not_mark_are_never_kept(small_client, front, path, accept) -> None:

@@ -17,6 +17,7 @@ from flask import Flask
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
+from pactgraph import clock
 from pactgraph.build.examples import load_examples
 from pactgraph.knowledge.derivation import derive_graphs
 from pactgraph.knowledge.sources import Knowledge, SourceGraphs
@@ -139,13 +140,23 @@ def test_every_state_gets_the_same_answer_from_every_interface(client, app, toda
 
 # --- The API itself ------------------------------------------------------------------------------
 
-def test_no_date_means_the_injected_today_and_nothing_keeps_the_answer(client, today_is) -> None:
+def test_no_date_means_the_injected_today_kept_like_any_answer(client, today_is) -> None:
+    """A fixed ``today`` never moves: its answer may be kept as long as a dated one."""
     response = client.get("/api/obligations?protected=PHL")
     assert response.get_json()["date"] == TODAY
-    assert response.headers["Cache-Control"] == "no-store"
     dated = client.get(f"/api/obligations?protected=PHL&date={TODAY}")
     assert dated.get_json()["obligations"] == response.get_json()["obligations"]
-    assert "no-store" not in dated.headers.get("Cache-Control", "")
+    assert response.headers["Cache-Control"] == dated.headers["Cache-Control"] == (
+        "public, max-age=3600")
+
+
+def test_an_answer_on_the_systems_today_is_kept_until_midnight_at_most(client) -> None:
+    before = clock.seconds_left_today({})
+    response = client.get("/api/obligations?protected=PHL")
+    after = clock.seconds_left_today({})
+    kept = int(response.headers["Cache-Control"].removeprefix("public, max-age="))
+    # the day may turn between the two readings: then the answer's own reading lies in the new day
+    assert min(3600, after) <= kept <= min(3600, before) or after > before
 
 
 def test_csv_by_accept_or_extension_with_its_table_schema(client, today_is) -> None:

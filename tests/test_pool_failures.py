@@ -108,8 +108,9 @@ def test_a_query_is_answered_503_with_the_cause(app, broken_pool, method, monkey
     else:
         response = client.post("/sparql", data={"query": ASK.query}, headers={"Accept": JSON})
     assert response.status_code == 503
-    assert response.mimetype == "text/plain"
-    assert "cannot load their copy of the store" in response.get_data(as_text=True)
+    assert response.mimetype == "application/problem+json"  # a JSON client gets RFC 9457
+    assert response.json["status"] == 503
+    assert "cannot load their copy of the store" in response.json["detail"]
 
 
 def test_a_server_worker_whose_pool_cannot_start_serves_anyway(broken_pool, caplog) -> None:

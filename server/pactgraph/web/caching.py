@@ -26,6 +26,8 @@ from collections.abc import Iterable
 
 from flask import Request, Response
 
+from pactgraph import clock
+
 # Functions whose value differs between two evaluations of the same query over the same data.
 # The check is textual and errs on not caching (a literal "now(" is enough to bypass the cache).
 _VOLATILE = re.compile(r"\b(?:NOW|RAND|UUID|STRUUID|BNODE)\s*\(", re.IGNORECASE)
@@ -111,6 +113,16 @@ def cacheable(response: Response, etag: str, max_age: int, vary_accept: bool = T
 def cache_control(max_age: int) -> str:
     """The Cache-Control of every answer: anyone may keep it, for ``max_age`` seconds."""
     return f"public, max-age={max_age}"
+
+
+def kept_until_tomorrow(response: Response, settings: dict) -> Response:
+    """An answer on "today" may be kept as long as any other, but never past midnight, when
+    "today" moves (the front cache's key carries the date for the same reason)."""
+    left = clock.seconds_left_today(settings)
+    if left is not None and response.status_code in (200, 304):
+        max_age = min(left, int(settings["cache_max_age_seconds"]))
+        response.headers["Cache-Control"] = cache_control(max_age)
+    return response
 
 
 def not_modified_response(etag: str, max_age: int, vary_accept: bool = True) -> Response:

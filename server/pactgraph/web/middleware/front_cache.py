@@ -32,6 +32,7 @@ from typing import Any
 
 from flask import Response, request
 
+from pactgraph import clock
 from pactgraph.build.memory import ResponseCache
 from pactgraph.web.caching import request_key
 
@@ -99,7 +100,8 @@ def front_key(environ: dict[str, Any]) -> str | None:
     host = environ.get("HTTP_HOST")
     server = ("host", host) if host is not None else (
         "server", environ.get("SERVER_NAME", ""), str(environ.get("SERVER_PORT", "")))
-    return request_key("front", *parts, server)
+    # The date: a page on "today" (the obligations in force) is kept until midnight, no longer.
+    return request_key("front", *parts, server, ("day", clock.system_day()))
 
 
 class FrontCache:

@@ -36,6 +36,7 @@ from pactgraph.pages.obligations import (
     treaty_iri,
 )
 from pactgraph.web import negotiation
+from pactgraph.web.caching import cache_control, kept_until_tomorrow
 from pactgraph.web.context import publication
 
 blueprint = Blueprint("api", __name__)
@@ -140,8 +141,10 @@ def obligations(extension: str = "") -> Response:
             "tableSchema": schema_url})
     if not extension:
         response.vary.add("Accept")
+    settings = publication().settings
+    response.headers["Cache-Control"] = cache_control(int(settings["cache_max_age_seconds"]))
     if request.args.get("date") in (None, ""):
-        response.headers["Cache-Control"] = "no-store"  # "today" moves: no cache may keep it
+        kept_until_tomorrow(response, settings)  # "today" moves at midnight
     return response
 
 

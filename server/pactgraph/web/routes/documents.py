@@ -31,6 +31,7 @@ from pactgraph.pages.readers import page_kind
 from pactgraph.pages.resource import resource_view
 from pactgraph.pages.state import state_view
 from pactgraph.web import negotiation, profiles
+from pactgraph.web.caching import kept_until_tomorrow
 from pactgraph.web.context import iri_map, memo, publication
 from pactgraph.web.routes.api import dated_obligations
 from pactgraph.web.routes.discovery import landing_jsonld
@@ -117,7 +118,7 @@ def document(rest: str) -> Response:
     response = rdf_or_html(described, extension, html, doc_path,
                            accept=request.args.get("_mediatype"))
     if response.mimetype == HTML and not request.args.get("date"):
-        response.headers["Cache-Control"] = "no-store"  # on "today", which moves
+        kept_until_tomorrow(response, publication().settings)  # on "today", which moves
     return profiles.with_profile(response, profile, doc_path, OFFERED)
 
 

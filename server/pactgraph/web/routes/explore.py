@@ -26,6 +26,7 @@ from pactgraph.pages.describe import label_of
 from pactgraph.pages.labeller import Labeller
 from pactgraph.pages.network import DATE, by_decade, network, timeline
 from pactgraph.pages.obligations import Question, rows
+from pactgraph.web.caching import kept_until_tomorrow
 from pactgraph.web.context import iri_map, memo, publication
 
 blueprint = Blueprint("explore", __name__)
@@ -63,9 +64,9 @@ PRESETS = (("1955", "1955-01-01"), ("1975", "1975-01-01"), ("1995", "1995-01-01"
 @blueprint.after_request
 def depends_on_today(response: Response) -> Response:
     """The network's pages and JSON depend on today's date (the default date, frozen participation
-    applied from today on), so neither browsers nor the front cache may keep them."""
+    applied from today on), so no cache may keep them past midnight."""
     if request.endpoint in ("explore.network_page", "explore.network_json"):
-        response.cache_control.no_store = True
+        kept_until_tomorrow(response, publication().settings)
     return response
 
 

@@ -32,7 +32,7 @@ PARAMETERS = [
     _query("treaty", "Only this treaty: the last part of its IRI (north-atlantic-treaty-1949) "
                      "or the IRI."),
     _query("date", "The day (2026-12-01) or a year (its first day). Default: today, and the "
-                   "answer is then sent with Cache-Control: no-store."),
+                   "answer may then be kept until midnight at most (Cache-Control max-age)."),
 ]
 
 

@@ -59,30 +59,29 @@ def ask_date(text: str | None) -> str:
     return value
 
 
-def _party(name: str) -> str | None:
+def _named(name: str, kind: str, to_iri, rdf_type, form: str) -> str | None:
+    """The IRI that query parameter ``name`` names, None when absent: 400 when it cannot name a
+    ``kind``, 404 when it names none in the data."""
     value = request.args.get(name)
     if value is None or value == "":
         return None
-    iri = state_iri(value.strip())
+    iri = to_iri(value.strip())
     if iri is None:
-        abort(400, f"{name}={value!r} is not a state: give its ISO 3166 alpha-3 code (PHL) "
-                   f"or its IRI")
-    if (URIRef(iri), RDF.type, PG.Signatory) not in publication().graph:
-        abort(404, f"{name}={value!r}: no state with this code is in the pactgraph data")
+        abort(400, f"{name}={value!r} is not a {kind}: give {form}")
+    if (URIRef(iri), RDF.type, rdf_type) not in publication().graph:
+        abort(404, f"{name}={value!r}: no {kind} with this {'code' if kind == 'state' else 'IRI'}"
+                   f" is in the pactgraph data")
     return iri
+
+
+def _party(name: str) -> str | None:
+    return _named(name, "state", state_iri, PG.Signatory,
+                  "its ISO 3166 alpha-3 code (PHL) or its IRI")
 
 
 def _treaty() -> str | None:
-    value = request.args.get("treaty")
-    if value is None or value == "":
-        return None
-    iri = treaty_iri(value.strip())
-    if iri is None:
-        abort(400, f"treaty={value!r} is not a treaty: give the last part of its IRI "
-                   f"(north-atlantic-treaty-1949) or the whole IRI")
-    if (URIRef(iri), RDF.type, PG.Commitment) not in publication().graph:
-        abort(404, f"treaty={value!r}: no treaty with this IRI is in the pactgraph data")
-    return iri
+    return _named("treaty", "treaty", treaty_iri, PG.Commitment,
+                  "the last part of its IRI (north-atlantic-treaty-1949) or the whole IRI")
 
 
 def question() -> Question:

@@ -17,15 +17,17 @@
   var RANK_COLOURS = { 1: "#b2182b", 2: "#c04f00", 3: "#2166ac", 4: "#4d5761", 5: "#7a6a9a" };
   function colour(edge) { return RANK_COLOURS[Math.min(edge.data("rank"), 5)] || "#4d5761"; }
 
+  var fontScale = 1;  // labels' size over their size at zoom 1 (see legible)
   var STYLE = [
     { selector: "node", style: {
-      "label": "data(label)", "font-size": 11, "color": "#1d232b", "min-zoomed-font-size": 5,
+      "label": "data(label)", "font-size": function () { return 11 * fontScale; }, "color": "#1d232b", "min-zoomed-font-size": 5,
       "text-valign": "bottom", "text-margin-y": 3, "width": 14, "height": 14,
       "background-color": "#1f5f99", "text-outline-color": "#fff", "text-outline-width": 2 } },
     { selector: "node[kind = 'alliance']", style: {
-      "shape": "round-rectangle", "height": 22, "padding": 6,
-      "width": function (node) { return 7.5 * node.data("label").length; },
-      "text-valign": "center", "text-margin-y": 0, "font-weight": "bold", "font-size": 13,
+      "shape": "round-rectangle", "height": function () { return 22 * fontScale; }, "padding": 6,
+      "width": function (node) { return 7.5 * fontScale * node.data("label").length; },
+      "text-valign": "center", "text-margin-y": 0, "font-weight": "bold",
+      "font-size": function () { return 13 * fontScale; },
       "color": "#fff", "text-outline-width": 0, "background-color": "#3b4a5c",
       "border-width": 0 } },
     { selector: "node[?inRegion]", style: { "border-width": 3, "border-color": "#c04f00" } },
@@ -53,11 +55,19 @@
       "see only its links; double-tap to open its page.";
   }
 
+  /* On a narrow screen the whole picture is drawn small: its labels are enlarged (up to 1.8
+   * times) so that they stay readable before the reader zooms in. */
+  function legible(cy) {
+    fontScale = host.clientWidth < 600 ? Math.max(1, Math.min(1.8, 1 / cy.zoom())) : 1;
+    cy.style().update();
+  }
+
   function draw(data) {
     if (cy) { cy.destroy(); }
     cy = window.cytoscape({ container: host, elements: { nodes: data.nodes, edges: data.edges },
                             style: STYLE, layout: LAYOUT });
     if (cy.zoom() > 1.5) { cy.zoom(1.5); cy.center(); }  // a few nodes are not drawn huge
+    legible(cy);
     // Tapping a node shows its links only; tapping the background shows all again.
     cy.on("tap", "node", function (event) {
       cy.elements().addClass("faded");

@@ -15,12 +15,19 @@
   // Colours by strength rank (1 = most binding), chosen to keep 3:1 contrast on white.
   // The same colours as the legend's .swatch.rank-N in style.css.
   var RANK_COLOURS = { 1: "#b2182b", 2: "#c04f00", 3: "#2166ac", 4: "#4d5761", 5: "#7a6a9a" };
-  function colour(edge) { return RANK_COLOURS[Math.min(edge.data("rank"), 5)] || "#4d5761"; }
+  // (selectors, not a function of each edge: a style function is run for every edge drawn)
+  var COLOURED = Object.keys(RANK_COLOURS).map(function (rank) {
+    var c = RANK_COLOURS[rank];
+    return { selector: rank === "5" ? "edge[rank >= 5]" : "edge[rank = " + rank + "]",
+             style: { "line-color": c, "target-arrow-color": c, "source-arrow-color": c } };
+  });
+  var LARGE = 300;  // edges: beyond, straight lines (bezier curves cost twice as much to draw)
 
   var fontScale = 1;  // labels' size over their size at zoom 1 (see legible)
   var STYLE = [
     { selector: "node", style: {
-      "label": "data(label)", "font-size": function () { return 11 * fontScale; }, "color": "#1d232b", "min-zoomed-font-size": 5,
+      "label": "data(label)", "font-size": function () { return 11 * fontScale; },
+      "color": "#1d232b", "min-zoomed-font-size": 5,
       "text-valign": "bottom", "text-margin-y": 3, "width": 14, "height": 14,
       "background-color": "#1f5f99", "text-outline-color": "#fff", "text-outline-width": 2 } },
     { selector: "node[kind = 'alliance']", style: {
@@ -32,20 +39,29 @@
       "border-width": 0 } },
     { selector: "node[?inRegion]", style: { "border-width": 3, "border-color": "#c04f00" } },
     { selector: "edge", style: {
-      "width": 1.6, "curve-style": "bezier", "opacity": 0.75,
-      "line-color": colour, "target-arrow-color": colour, "source-arrow-color": colour,
-      "target-arrow-shape": "triangle", "arrow-scale": 0.8 } },
+      "width": 1.6, "curve-style": "bezier", "opacity": 0.75, "line-color": "#4d5761",
+      "target-arrow-color": "#4d5761", "source-arrow-color": "#4d5761",
+      "target-arrow-shape": "triangle", "arrow-scale": 0.8 } }
+  ].concat(COLOURED, [
     { selector: "edge[kind = 'member']", style: { "target-arrow-shape": "none", "width": 1.2 } },
     { selector: "edge[?mutual]", style: { "source-arrow-shape": "triangle" } },
     { selector: "edge[rank >= 5]", style: { "line-style": "dotted" } },
     { selector: "edge[status != 'active']", style: { "line-style": "dashed", "opacity": 0.55 } },
     { selector: "node:selected", style: { "background-color": "#b2182b" } },
     { selector: ".faded", style: { "opacity": 0.08 } }
-  ];
-  // Force-directed: an alliance's members gather round its box, the boxes keep apart.
-  var LAYOUT = { name: "cose", animate: false, randomize: true, nodeRepulsion: 400000,
-                 nodeOverlap: 20, idealEdgeLength: 60, edgeElasticity: 80, gravity: 0.8,
-                 componentSpacing: 80, numIter: 2000, padding: 20 };
+  ]);
+  function styles(edges) {
+    return edges > LARGE ? STYLE.concat([{ selector: "edge", style: { "curve-style": "straight" } }])
+                         : STYLE;
+  }
+  // Force-directed: an alliance's members gather round its box, the boxes keep apart. Each
+  // iteration costs the square of the nodes, so a large picture gets fewer (bench/network_layout.py).
+  function layout(nodes) {
+    return { name: "cose", animate: false, randomize: true, nodeRepulsion: 400000,
+             nodeOverlap: 20, idealEdgeLength: 60, edgeElasticity: 80, gravity: 0.8,
+             componentSpacing: 80, padding: 20,
+             numIter: Math.round(Math.max(300, Math.min(2000, 2000 * Math.pow(120 / nodes, 2)))) };
+  }
   var cy = null;
 
   function summary(data) {
@@ -65,7 +81,7 @@
   function draw(data) {
     if (cy) { cy.destroy(); }
     cy = window.cytoscape({ container: host, elements: { nodes: data.nodes, edges: data.edges },
-                            style: STYLE, layout: LAYOUT });
+                            style: styles(data.edges.length), layout: layout(data.nodes.length) });
     if (cy.zoom() > 1.5) { cy.zoom(1.5); cy.center(); }  // a few nodes are not drawn huge
     legible(cy);
     // Tapping a node shows its links only; tapping the background shows all again.
@@ -127,16 +143,25 @@
       var monthDay = date.value.slice(4) === "-02-29" ? "-02-28" : date.value.slice(4) || "-01-01";
       date.value = year.value + monthDay;
       shown.textContent = year.value;
-      var query = new URLSearchParams(new FormData(form));
-      ["treaty", "region"].forEach(function (k) { if (!query.get(k)) { query.delete(k); } });
-      show(query.toString());
+      show(chosen());
     });
   }
 
-  if (form) {  // a new treaty or region: send the form at once
+  /* The form's fields as a query, without the lists left at "all". */
+  function chosen() {
+    var query = new URLSearchParams(new FormData(form));
+    ["treaty", "region"].forEach(function (k) { if (!query.get(k)) { query.delete(k); } });
+    return query.toString();
+  }
+
+  if (form) {  // a new treaty or region: sent at once; the address keeps only what was chosen
     ["treaty", "region"].forEach(function (id) {
       var select = document.getElementById(id);
       if (select) { select.addEventListener("change", function () { form.requestSubmit(); }); }
+    });
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      window.location.assign(form.action + "?" + chosen());
     });
   }
   slider();

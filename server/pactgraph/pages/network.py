@@ -41,7 +41,8 @@ def _status(rows: list[dict]) -> str:
     return "active" if any(r["certainty"] == "certain" for r in rows) else "possible"
 
 
-def network(found: list[dict], day: str, href: Callable[[str], str]) -> dict[str, Any]:
+def network(found: list[dict], day: str, href: Callable[[str], str],
+            short: dict[str, str] | None = None) -> dict[str, Any]:
     """Cytoscape.js elements for ``day`` from the obligation rows (pages/obligations.py):
 
     - a bilateral obligation is an arrow from guarantor to protected state (``kind``
@@ -50,8 +51,11 @@ def network(found: list[dict], day: str, href: Callable[[str], str]) -> dict[str
       'alliance') that holds its members: an edge from each member to it (``kind`` 'member'), and
       the ordered pairs inside it that are not bound (a suspension) listed on the node.
 
-    ``pairs`` lists every (guarantor, protected, certainty), whichever way it is drawn.
+    ``pairs`` lists every (guarantor, protected, certainty), whichever way it is drawn. An
+    alliance's node is labelled with its short name from ``short`` (by commitment code), if any,
+    and carries its full ``title``; every edge lists the commitments (codes) it stands for.
     """
+    short = short or {}
     by_commitment: dict[str, list[dict]] = {}
     for row in found:
         by_commitment.setdefault(row["commitment"], []).append(row)
@@ -75,7 +79,8 @@ def network(found: list[dict], day: str, href: Callable[[str], str]) -> dict[str
         alliance = _code(commitment)
         bound = {(_code(r["guarantor"]), _code(r["protected"])) for r in rows}
         codes = sorted(state(iri, label) for iri, label in members.items())
-        nodes[alliance] = {"id": alliance, "label": _short(rows[0]["commitment_label"]),
+        title = _short(rows[0]["commitment_label"])
+        nodes[alliance] = {"id": alliance, "label": short.get(alliance, title), "title": title,
                            "href": href(commitment), "kind": "alliance", "members": codes,
                            "notBound": [[g, p] for g in codes for p in codes
                                         if g != p and (g, p) not in bound]}
@@ -146,4 +151,5 @@ def _edge(source: str, target: str, kind: str, mutual: bool, rows: list, own: li
         "id": f"{source}-{target}", "source": source, "target": target, "kind": kind,
         "mutual": mutual, "strength": _local(strongest["strength"]),
         "strengthLabel": strongest["strength_label"], "rank": strongest["strength_rank"] or 9,
-        "status": _status(own), "commitments": sorted({_clause_text(r) for r in own})}}
+        "status": _status(own), "commitments": sorted({_clause_text(r) for r in own}),
+        "treaties": sorted({_code(r["commitment"]) for r in own})}}

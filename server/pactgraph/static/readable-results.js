@@ -17,6 +17,13 @@
     return best ? best[0] + ":" + iri.slice(best[1].length) : iri;
   }
 
+  /* A column's heading in words: ?commitmentLabel reads "commitment", ?triggeringEvent
+   * "triggering event"; the variable itself is the heading's title. */
+  function heading(variable) {
+    var words = variable.replace(/Label$/, "") || variable;
+    return words.replace(/([a-z0-9])([A-Z])/g, "$1 $2").replace(/_/g, " ").toLowerCase();
+  }
+
   function Readable(yasr) {
     this.yasr = yasr;
     this.priority = 15;        // above the raw table (10): chosen first for SELECT results
@@ -83,7 +90,8 @@
     shown.forEach(function (v) {
       var th = document.createElement("th");
       th.scope = "col";
-      th.textContent = v;
+      th.textContent = heading(v);
+      th.title = "?" + v;
       head.appendChild(th);
     });
     var body = table.createTBody();

@@ -34,6 +34,7 @@
     // set on YASR's defaults: YASGUI does not pass errorRenderers on from its own config
     window.Yasr.defaults.errorRenderers = [readable.renderError];
     if (readable.StateMap) { window.Yasr.registerPlugin("statemap", readable.StateMap); }
+    if (readable.Chart) { window.Yasr.registerPlugin("chart", readable.Chart); }
   }
 
   var yasgui = new YasguiClass(host, {
@@ -47,7 +48,7 @@
     yasr: {
       prefixes: prefixes,
       defaultPlugin: "readable",
-      pluginOrder: ["readable", "statemap", "table", "response"]
+      pluginOrder: ["readable", "chart", "statemap", "table", "response"]
     }
   });
 

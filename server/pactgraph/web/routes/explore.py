@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime
 import threading
 from collections import OrderedDict
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, Response, abort, jsonify, render_template, request
@@ -22,6 +23,7 @@ from flask import Blueprint, Response, abort, jsonify, render_template, request
 from pactgraph import clock
 from pactgraph.build.examples import WHO_MUST_HELP, Examples
 from pactgraph.namespaces import PG
+from pactgraph.pages import network_filters as filters
 from pactgraph.pages.describe import label_of
 from pactgraph.pages.labeller import Labeller
 from pactgraph.pages.network import DATE, by_decade, network, timeline
@@ -86,7 +88,8 @@ def network_on(day: str) -> dict:
             kept.move_to_end(key)
             return kept[key]
     found = rows(Question(day, today=today()), publication().engine.select)
-    elements = network(found, day, urls.url_for)
+    short = memo("short-names", lambda p: filters.short_names(p.graph))
+    elements = network(found, day, urls.url_for, short)
     with _networks_lock:
         kept[key] = elements
         while len(kept) > NETWORKS_KEPT:
@@ -94,10 +97,48 @@ def network_on(day: str) -> dict:
     return elements
 
 
+@dataclass(frozen=True)
+class Narrowing:
+    """What the request asks the network to show: ``?treaty=`` (a commitment's code) and
+    ``?region=`` (a region's code), each checked against the data."""
+    treaty: str | None
+    region: str | None
+
+    def apply(self, elements: dict) -> dict:
+        if not (self.treaty or self.region):
+            return elements
+        states = regions()[self.region][1] if self.region else None
+        return filters.narrowed(elements, self.treaty, states)
+
+    def args(self) -> dict[str, str]:
+        return {k: v for k, v in (("treaty", self.treaty), ("region", self.region)) if v}
+
+
+def regions() -> dict:
+    return memo("region-states", lambda p: filters.region_states(p.graph))
+
+
+def treaties() -> list:
+    return memo("treaty-choices", lambda p: filters.treaty_choices(p.graph))
+
+
+def narrowing() -> Narrowing:
+    treaty = request.args.get("treaty") or None
+    region = request.args.get("region") or None
+    if treaty and treaty not in {c.code for c in treaties()}:
+        abort(400, f"treaty {treaty!r} is not in the data; choose one from the list on "
+                   "/explore/network (the last part of its IRI, e.g. north-atlantic-treaty-1949)")
+    if region and region not in regions():
+        abort(400, f"region {region!r} holds no state in the data; choose one from the list on "
+                   "/explore/network (the last part of its IRI, e.g. eastern-asia)")
+    return Narrowing(treaty, region)
+
+
 @blueprint.get("/explore/network")
 def network_page() -> str:
     day = parse_date(request.args.get("date"))
-    elements = network_on(day)
+    chosen = narrowing()
+    elements = chosen.apply(network_on(day))
     graph = publication().graph
     strengths = sorted((int(rank), label_of(graph, s) or str(s))
                        for s, rank in graph.subject_objects(PG.strengthRank))
@@ -105,7 +146,9 @@ def network_page() -> str:
     return render_template("network.html", day=day, today=today(), presets=PRESETS,
                            elements=elements, strengths=strengths, page=page, pages=pages,
                            rows=elements["edges"][(page - 1) * TABLE_ROWS:page * TABLE_ROWS],
-                           by_id={n["data"]["id"]: n["data"] for n in elements["nodes"]})
+                           by_id={n["data"]["id"]: n["data"] for n in elements["nodes"]},
+                           chosen=chosen, treaties=treaties(),
+                           regions=filters.region_choices(regions()))
 
 
 TABLE_ROWS = 50  # obligations per page of the network's table: NATO alone made it 520 rows
@@ -123,7 +166,7 @@ def table_page(rows: int) -> tuple[int, int]:
 @blueprint.get("/explore/network.json")
 def network_json() -> Response:
     day = parse_date(request.args.get("date"))
-    return jsonify(network_on(day))
+    return jsonify(narrowing().apply(network_on(day)))
 
 
 @blueprint.get("/explore/timeline")

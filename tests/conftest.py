@@ -238,14 +238,13 @@ def running_server(command: list[str], log: Path) -> Iterator[LiveServer]:
 
 @pytest.fixture(scope="session")
 def remote_stores(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
-    """Oxigraph's server and Virtuoso on loopback, each loaded with the bundled data by
-    ``pactgraph publish`` (tests/stores.py), for the session: {name: Store}."""
-    from stores import publish, start_oxigraph, start_virtuoso
+    """Oxigraph's server and Virtuoso on loopback, for the session: {name: Store}. Each module
+    loads them with the data it needs (``stores.holding``: the bundled data, the fixture site)."""
+    from stores import start_oxigraph, start_virtuoso
     started = {}
     try:
         for name, start in (("oxigraph", start_oxigraph), ("virtuoso", start_virtuoso)):
             started[name] = start(tmp_path_factory.mktemp(name))
-            publish(started[name])
         yield started
     finally:
         for store in started.values():

@@ -4,7 +4,7 @@
 at start-up (build/from_engine.py, engine/remote_read.py), validates and derives them, and serves
 everything from that; client queries still go to the store. Tested against both real stores the
 test run starts (tests/stores.py), loaded with the fixture site by ``pactgraph publish`` for this
-module (the bundled data is put back after it, for the other remote tests): a real
+module (``stores.holding``, as for tests/test_remote_protocol.py): a real
 ``pactgraph serve`` on each, then the refusals (a store down or slow, data that does not conform,
 a store without the derived graphs) with the Oxigraph server alone.
 """
@@ -23,7 +23,7 @@ from conftest import SMALL_SITE, running_server
 from rdflib import Graph, URIRef
 from rdflib.namespace import VOID
 from servers import free_port, pactgraph_command, serve_argv
-from stores import publish
+from stores import holding
 
 from pactgraph.build.from_engine import MADE_HERE
 from pactgraph.cli import build_parser, main
@@ -41,11 +41,7 @@ OBLIGATIONS = "SELECT (COUNT(DISTINCT ?o) AS ?n) WHERE { ?o a pg:DefenseObligati
 
 @pytest.fixture(scope="module")
 def site_stores(remote_stores):
-    for store in remote_stores.values():
-        publish(store, str(SMALL_SITE))
-    yield remote_stores
-    for store in remote_stores.values():
-        publish(store)
+    return holding(remote_stores, str(SMALL_SITE))
 
 
 @pytest.fixture(scope="module", params=["oxigraph", "virtuoso"])
@@ -160,7 +156,8 @@ def test_data_from_engine_and_data_files_are_not_both_given():
     assert code == 2
 
 
-def put(store, graph: str, body: bytes, method: str = "PUT") -> None:
+def graph_store(store, method: str, graph: str, body: bytes | None = None) -> None:
+    """A Graph Store Protocol request to ``store`` about ``graph``: PUT ``body`` or DELETE."""
     request = urllib.request.Request(f"{store.graph_store_url}?graph={quote(graph)}", data=body,
                                      method=method,
                                      headers={"Content-Type": "application/n-triples"})
@@ -172,7 +169,7 @@ def test_data_that_does_not_conform_is_refused_as_files_are(site_stores):
     oxigraph = site_stores["oxigraph"]
     graph = "urn:x-pactgraph-test:nonconforming"
     bad = Graph().parse(ROOT / "tests" / "validate" / "nonconforming.ttl")
-    put(oxigraph, graph, bad.serialize(format="nt", encoding="utf-8"))
+    graph_store(oxigraph, "PUT", graph, bad.serialize(format="nt", encoding="utf-8"))
     with pytest.raises(DataNotConforming):
         from_store(oxigraph.query_url, engine_graphs=[graph])
     done = subprocess.run([*pactgraph_command(), "serve", "--port", str(free_port()),
@@ -180,13 +177,13 @@ def test_data_that_does_not_conform_is_refused_as_files_are(site_stores):
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 1
     assert "does not conform" in done.stderr and "Traceback" not in done.stderr
+    graph_store(oxigraph, "DELETE", graph)
 
 
 def test_a_store_without_the_derived_graphs_is_refused_until_published(site_stores, small_graph):
     oxigraph = site_stores["oxigraph"]
     obligations = next(name for name in MADE_HERE if name.endswith("obligations"))
-    urllib.request.urlopen(urllib.request.Request(
-        f"{oxigraph.graph_store_url}?graph={quote(obligations)}", method="DELETE"), timeout=60)
+    graph_store(oxigraph, "DELETE", obligations)
     with pytest.raises(StoreOutOfStep) as refused:
         from_store(oxigraph.query_url)
     assert "pactgraph publish" in str(refused.value) and obligations in str(refused.value)
@@ -198,3 +195,25 @@ def test_a_store_without_the_derived_graphs_is_refused_until_published(site_stor
     assert obligations in done.stderr and "graph/data" not in done.stderr
     app = from_store(oxigraph.query_url)
     assert n_triples(app.extensions["pactgraph"].graph) == n_triples(small_graph)
+
+
+def test_data_in_a_graph_of_the_store_s_own_is_named_by_engine_graphs(site_stores):
+    # A research group keeps its data in a graph of its own naming.
+    oxigraph = site_stores["oxigraph"]
+    graph = "urn:x-pactgraph-test:group"
+    data = Graph()
+    for path in sorted(SMALL_SITE.glob("*.ttl")):
+        data.parse(path)
+    graph_store(oxigraph, "PUT", graph, data.serialize(format="nt", encoding="utf-8"))
+    try:
+        app = from_store(oxigraph.query_url, engine_graphs=[graph])
+        assert graph in app.extensions["pactgraph"].store.graph_names
+        client = app.test_client()
+        assert client.get(TREATY, headers={"Accept": "text/html"}).status_code == 200
+        # the endpoint (the store) is asked about the same graphs as the pages were built from
+        answer = client.get("/sparql", query_string={
+            "query": f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"},
+            headers={"Accept": SRJ}).get_json()
+        assert int(answer["results"]["bindings"][0]["n"]["value"]) == len(data)
+    finally:
+        graph_store(oxigraph, "DELETE", graph)

@@ -89,6 +89,10 @@ def read_store(settings: dict, names: list[str]) -> dict[str, set[ox.Triple]]:
     client = StoreClient(settings["engine_url"], settings)
     try:
         return read_graphs(client, names, int(settings["max_result_rows"]))
+    except QueryEngineUnavailable as error:
+        raise QueryEngineUnavailable(f"{error}. (With data_from_engine the data is read from "
+                                     "that store at start-up; nothing is served without it.)"
+                                     ) from None
     finally:
         client.close()
 

@@ -117,6 +117,8 @@ def build_parser() -> argparse.ArgumentParser:
                               "same store (validated as files are) and write only what "
                               "pactgraph makes of it: the ontology and the derived obligations "
                               "and entailments, which `pactgraph serve --engine-url` needs there")
+    publish.add_argument("--engine-graphs", nargs="+", metavar="IRI",
+                         help=settings_table.HELP["engine_graphs"])
     _add_data_options(publish)
     publish.set_defaults(handler=command_publish)
 

@@ -7,14 +7,19 @@ or a Graph Store Protocol GET there silently (5,000 of 10,413 triples, with a 20
 7.2.5). So a graph is read here by SELECT, page after page, through the same URL and client as the
 queries (engine/remote_http.py; the Graph Store Protocol URL is neither configured nor reached):
 
-- first ``SELECT (COUNT(*) AS ?n)`` of the graph: how many triples it holds;
-- then ``SELECT ?s ?p ?o WHERE { GRAPH <g> { ?s ?p ?o } } OFFSET k LIMIT n``, where each page
-  starts where the rows received so far end, so a store that sends fewer rows than asked (its own
-  row cap, said or not) only makes more pages; a page that is too long to read in the byte budget
-  is asked again at half the rows;
-- the triples received are counted again at the end: fewer distinct triples than the store
-  counted (pages that overlapped because the store changed their order, or a graph changed while
-  read) is an error, never a smaller graph.
+- first ``SELECT (COUNT(*) AS ?n)`` of the graph: how many triples it holds, and the store's own
+  row cap (``StoreClient.row_cap``): a page is ``max_result_rows`` rows, or fewer to fit that cap;
+- a graph of fewer triples than a page is read in one answer;
+- a larger one in pages of subjects taken in the order of their IRIs: ``SELECT ?s ?p ?o``
+  ``FILTER (isIRI(?s) && STR(?s) > "the last subject read") ORDER BY STR(?s) LIMIT n``, the
+  triples of a page's last subject, which may go on past it, read on their own
+  (``FILTER (?s = <it>)``), and then those of blank-node subjects in one answer. Not OFFSET:
+  without ORDER BY, Virtuoso gave the pages of a graph just published again in another order
+  (7,671 distinct of 10,413 triples), and with ORDER BY it refuses OFFSET + LIMIT past
+  ``MaxSortedTopRows``. An answer that may have been cut (as many rows as asked for) where a
+  whole one is needed is an error naming the store's row limit;
+- the triples received are counted at the end: fewer distinct triples than the store counted
+  (the graph changed while read) is an error, never a smaller graph.
 
 Each page must come within ``query_time_limit_ms``; a store that does not, or cannot be reached,
 is an error naming that setting or ``engine_url``. Virtuoso's booleans and durations are read
@@ -23,6 +28,8 @@ which Oxigraph and Virtuoso keep from one query to the next (pactgraph's own gra
 """
 
 from __future__ import annotations
+
+import json
 
 import pyoxigraph as ox
 
@@ -39,9 +46,9 @@ def _select(client: StoreClient, query: str, budget: int = PAGE_BUDGET_BYTES):
         reply, complete = client.post([("query", query)], SELECT_ACCEPT, budget)
     except LimitExceeded as error:
         raise QueryEngineUnavailable(
-            f"the SPARQL store (the {SETTING} setting) did not send the published graphs at "
-            f"start-up: {error.detail}. Each page of that read may take query_time_limit_ms "
-            f"({client.time_limit_ms} ms); raise it, or start again when the store is less busy"
+            f"the SPARQL store (the {SETTING} setting) did not send a page of a graph in "
+            f"time: {error.detail}. Each page may take query_time_limit_ms "
+            f"({client.time_limit_ms} ms); raise it, or try again when the store is less busy"
         ) from None
     if not complete:
         return None
@@ -65,28 +72,61 @@ def count_triples(client: StoreClient, graph: str) -> int:
 def read_graph(client: StoreClient, graph: str, page_rows: int) -> set[ox.Triple]:
     """Every triple of the store's named graph ``graph`` (see the module docstring)."""
     expected = count_triples(client, graph)
-    triples: set[ox.Triple] = set()
-    received = 0
-    while received < expected:
-        rows = _select(client, f"SELECT ?s ?p ?o WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }} "
-                               f"OFFSET {received} LIMIT {page_rows}")
-        if rows is None:  # longer than the budget: smaller pages
-            if page_rows == 1:
-                raise QueryEngineUnavailable(f"a triple of <{graph}> in the SPARQL store is "
-                                             f"longer than {PAGE_BUDGET_BYTES} bytes")
-            page_rows = max(1, page_rows // 2)
-            continue
-        if not rows:
-            break
-        triples.update(ox.Triple(*row) for row in rows)
-        received += len(rows)
+    cap = client.row_cap(page_rows + 1)
+    page = min(page_rows, cap) if cap else page_rows
+    where = f"GRAPH <{graph}> {{ ?s ?p ?o }}"
+    if expected < page:  # one answer holds it all
+        triples = _whole(client, f"SELECT ?s ?p ?o WHERE {{ {where} }}", page, graph)
+    else:
+        triples = _by_subject(client, where, page, graph)
     if len(triples) != expected:
         raise QueryEngineUnavailable(
             f"the SPARQL store (the {SETTING} setting) counts {expected} triples in <{graph}> "
-            f"but sent {len(triples)} distinct ones in pages of at most {page_rows} rows: it "
-            "changed while it was read, or pages overlapped. Start again; the graph is never "
-            "served in part")
+            f"but sent {len(triples)}: it changed while it was read. Start again; the graph is "
+            "never served in part")
     return triples
+
+
+def _whole(client: StoreClient, query: str, page: int, graph: str) -> set[ox.Triple]:
+    """The triples a SELECT of ?s ?p ?o answers, which must be fewer than ``page``: an answer of
+    ``page`` rows or more may have been cut by the store."""
+    rows = _select(client, f"{query} LIMIT {page}")
+    if rows is None or len(rows) >= page:
+        raise QueryEngineUnavailable(
+            f"the SPARQL store (the {SETTING} setting) has more triples of <{graph}> to send "
+            f"in one answer than it sends at once ({page} rows, {PAGE_BUDGET_BYTES} bytes: "
+            "one subject's, or those of blank nodes): raise its row limit (Virtuoso's "
+            "ResultSetMaxRows) and max_result_rows")
+    return {ox.Triple(*row) for row in rows}
+
+
+def _by_subject(client: StoreClient, where: str, page: int, graph: str) -> set[ox.Triple]:
+    """The triples of ``where``, in pages of subjects taken in the order of their IRIs, each page
+    after the last subject of the one before (no OFFSET: see the module docstring); then those
+    whose subject is a blank node, in one answer."""
+    triples: set[ox.Triple] = set()
+    after = ""
+    while True:
+        rows = _select(client, f"SELECT ?s ?p ?o WHERE {{ {where} FILTER (isIRI(?s) && "
+                               f"STR(?s) > {_string(after)}) }} ORDER BY STR(?s) LIMIT {page}")
+        if rows is None:
+            raise QueryEngineUnavailable(f"a page of {page} triples of <{graph}> in the SPARQL "
+                                         f"store is longer than {PAGE_BUDGET_BYTES} bytes")
+        if len(rows) < page:  # the last page
+            triples.update(ox.Triple(*row) for row in rows)
+            break
+        last = rows[-1][0]  # its triples may go on past the page: read them on their own
+        triples.update(ox.Triple(*row) for row in rows if row[0] != last)
+        subject = f"SELECT ?s ?p ?o WHERE {{ {where} FILTER (?s = <{last.value}>) }}"
+        triples |= _whole(client, subject, page, graph)
+        after = last.value
+    blank = f"SELECT ?s ?p ?o WHERE {{ {where} FILTER (isBlank(?s)) }}"
+    return triples | _whole(client, blank, page, graph)
+
+
+def _string(text: str) -> str:
+    """``text`` as a SPARQL string literal (JSON's escapes are SPARQL's)."""
+    return json.dumps(text, ensure_ascii=False)
 
 
 def read_graphs(client: StoreClient, graphs: list[str],

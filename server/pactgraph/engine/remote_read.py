@@ -15,9 +15,10 @@ queries (engine/remote_http.py; the Graph Store Protocol URL is neither configur
   triples of a page's last subject, which may go on past it, read on their own
   (``FILTER (?s = <it>)``), and then those of blank-node subjects in one answer. Not OFFSET:
   without ORDER BY, Virtuoso gave the pages of a graph just published again in another order
-  (7,671 distinct of 10,413 triples), and with ORDER BY it refuses OFFSET + LIMIT past
-  ``MaxSortedTopRows``. An answer that may have been cut (as many rows as asked for) where a
-  whole one is needed is an error naming the store's row limit;
+  (7,671 distinct of 10,413 triples), and with ORDER BY each page would sort every row before
+  it as well, past Virtuoso's ``MaxSortedTopRows`` on a large graph. An answer that may have
+  been cut (as many rows as asked for) where a whole one is needed is an error naming the
+  store's row limit;
 - the triples received are counted at the end: fewer distinct triples than the store counted
   (the graph changed while read) is an error, never a smaller graph.
 

@@ -86,7 +86,7 @@ BUILDING_MODULES = ("build/prebuilt.py", "build/manifest.py", "build/downloads.p
                     "knowledge/sources.py", "knowledge/rdf_files.py", "knowledge/derivation.py",
                     "knowledge/obligations.py", "knowledge/intervals.py",
                     "knowledge/obligation_triples.py", "knowledge/spans.py", "engine/store.py",
-                    "build/from_engine.py", "engine/remote_read.py",
+                    "build/from_engine.py",
                     "build/serialization.py", "build/jsonld_context.py", "build/search_index.py",
                     "formats.py", "namespaces.py")
 PACKAGE_ROOT = Path(__file__).resolve().parents[1]

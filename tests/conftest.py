@@ -203,7 +203,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     # clients by X-Forwarded-For (web/fair_share.py).
     command = serve_argv("--workers", "2", "--data", str(SMALL_SITE), "--trusted-proxies",
                          "127.0.0.1")
-    yield from _running(command, tmp_path_factory.mktemp("live_server") / "server.log")
+    yield from running_server(command, tmp_path_factory.mktemp("live_server") / "server.log")
 
 
 @pytest.fixture(scope="session")
@@ -215,10 +215,10 @@ def w3c_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]
     options = [option for iri, path in sorted(graphs.items())
                for option in ("--graph", iri, str(path))]
     command = serve_argv("--workers", "1", "--data", str(SMALL_SITE), *options)
-    yield from _running(command, tmp_path_factory.mktemp("w3c_server") / "server.log")
+    yield from running_server(command, tmp_path_factory.mktemp("w3c_server") / "server.log")
 
 
-def _running(command: list[str], log: Path) -> Iterator[LiveServer]:
+def running_server(command: list[str], log: Path) -> Iterator[LiveServer]:
     """The server ``command`` starts, once it answers; stopped (SIGTERM) afterwards."""
     port = command[command.index("--port") + 1]
     with log.open("wb") as sink:
@@ -238,14 +238,13 @@ def _running(command: list[str], log: Path) -> Iterator[LiveServer]:
 
 @pytest.fixture(scope="session")
 def remote_stores(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
-    """Oxigraph's server and Virtuoso on loopback, each loaded with the bundled data by
-    ``pactgraph publish`` (tests/stores.py), for the session: {name: Store}."""
-    from stores import publish, start_oxigraph, start_virtuoso
+    """Oxigraph's server and Virtuoso on loopback, for the session: {name: Store}. Each module
+    loads them with the data it needs (``stores.holding``: the bundled data, the fixture site)."""
+    from stores import start_oxigraph, start_virtuoso
     started = {}
     try:
         for name, start in (("oxigraph", start_oxigraph), ("virtuoso", start_virtuoso)):
             started[name] = start(tmp_path_factory.mktemp(name))
-            publish(started[name])
         yield started
     finally:
         for store in started.values():

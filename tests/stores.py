@@ -11,7 +11,9 @@
 - Oxigraph's server (``oxigraph serve``, from the ``oxigraph`` package on PyPI).
 
 Each is a ``Store``: its query URL, its Graph Store Protocol URL and its process, stopped by
-``stop`` (its whole process group).
+``stop`` (its whole process group). ``holding`` loads stores with some data, publishing only into
+those that hold other data now: the test modules that need the fixture site and those that need
+the bundled data each pay one load, not one on the way in and another on the way out.
 """
 
 from __future__ import annotations
@@ -80,6 +82,7 @@ class Store:
     graph_store_url: str
     process: subprocess.Popen
     log: Path
+    holds: tuple[str, ...] | None = None  # the data folders published into it (): the bundled
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -148,3 +151,13 @@ def publish(store: Store, *data: str) -> str:
     if done.returncode != 0:
         raise RuntimeError(f"pactgraph publish failed:\n{done.stderr}")
     return done.stderr
+
+
+def holding(stores: dict[str, Store], *data: str) -> dict[str, Store]:
+    """``stores`` holding the validated ``data`` folders (none: the bundled data), published
+    (``publish``) only into the stores that hold something else now."""
+    for store in stores.values():
+        if store.holds != data:
+            publish(store, *data)
+            store.holds = data
+    return stores

@@ -2,7 +2,7 @@
 engine (engine/remote.py) in front of each real store the test run starts (Oxigraph's server and
 Virtuoso: tests/stores.py): the same requests must get the same answers whichever engine
 evaluates them. For this module the stores hold the fixture site, as the embedded app of those
-tests does (``pactgraph publish`` replaces the graphs); the bundled data is put back after it.
+tests does (``pactgraph publish`` replaces the graphs: ``stores.holding``).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from conftest import SMALL_SITE, small_site_app
 from rdflib import Graph
-from stores import publish
+from stores import holding
 from test_sparql_protocol import *  # noqa: F403  (the tests themselves, collected here again)
 
 from pactgraph.web.app import create_app
@@ -18,11 +18,7 @@ from pactgraph.web.app import create_app
 
 @pytest.fixture(scope="module")
 def site_stores(remote_stores):
-    for store in remote_stores.values():
-        publish(store, str(SMALL_SITE))
-    yield remote_stores
-    for store in remote_stores.values():
-        publish(store)
+    return holding(remote_stores, str(SMALL_SITE))
 
 
 @pytest.fixture(scope="module", params=["oxigraph", "virtuoso"])

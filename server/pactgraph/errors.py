@@ -81,6 +81,12 @@ class QueryEngineUnavailable(PactgraphError):
     """The query workers cannot be started (engine/pool.py); the message says why."""
 
 
+class StoreOutOfStep(QueryEngineUnavailable):
+    """With ``data_from_engine``, the remote store lacks the graphs pactgraph makes from its data
+    (the ontology, the derived obligations and entailments) or holds other versions of them:
+    its answers would disagree with the pages, so the server does not start."""
+
+
 class QueryWorkerEnded(PactgraphError):
     """The process answering a query ended before it answered, and not at a configured limit."""
 

@@ -119,7 +119,20 @@ SETTINGS: tuple[Setting, ...] = (
             "query workers (a remote store loaded with `pactgraph publish`). The limits stay: "
             "query_time_limit_ms is the HTTP read timeout, max_result_rows and max_result_bytes "
             "cut the answer; SERVICE and updates are refused before anything is sent. Pages, "
-            "dumps and VoID still read the local prebuilt store of the same files."),
+            "dumps and VoID read the local prebuilt store: of the data files, or of the "
+            "store's own data with data_from_engine."),
+    Setting("data_from_engine", False,
+            "Read the data from the store at engine_url at start-up instead of from data files "
+            "(`pactgraph serve --engine-url URL` with no --data sets it): its graphs "
+            "engine_graphs, read whole in pages that its own row cap cannot cut short, are "
+            "validated against the shapes, derived from and built into the prebuilt store that "
+            "pages, dumps and VoID read. The store must also hold the ontology and the derived "
+            "graphs as `pactgraph publish` writes them, or the server does not start. Each page "
+            "must come within query_time_limit_ms; a store down or slow is an error naming the "
+            "setting."),
+    Setting("engine_graphs", [],
+            "With data_from_engine, the named graphs of the store that hold the data; empty: "
+            "{base_iri}graph/data, where `pactgraph publish` puts it."),
     Setting("today", None,
             "The day 'today' means, as YYYY-MM-DD: the date the obligations API, the state "
             "pages and the network answer for when none is asked for. Empty: the system's date. "

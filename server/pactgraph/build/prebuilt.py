@@ -38,6 +38,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from pactgraph.build import manifest, search_index
@@ -58,6 +59,15 @@ HASHED_ON_OPEN = (CONFORMS, QUADS)
 # RocksDB's diagnostic log: the server never reads it, and RocksDB may append to it.
 UNRECORDED = (f"{ENGINE}/LOG",)
 
+
+@dataclass(frozen=True)
+class Prepared:
+    """A prebuilt store ready to open: its folder and the version of the files it was built from."""
+
+    folder: Path
+    version: str
+
+
 def _versions() -> tuple[str, ...]:
     from importlib.metadata import PackageNotFoundError, version
     found = []
@@ -76,6 +86,7 @@ BUILDING_MODULES = ("build/prebuilt.py", "build/manifest.py", "build/downloads.p
                     "knowledge/sources.py", "knowledge/rdf_files.py", "knowledge/derivation.py",
                     "knowledge/obligations.py", "knowledge/intervals.py",
                     "knowledge/obligation_triples.py", "knowledge/spans.py", "engine/store.py",
+                    "build/from_engine.py",
                     "build/serialization.py", "build/jsonld_context.py", "build/search_index.py",
                     "formats.py", "namespaces.py")
 PACKAGE_ROOT = Path(__file__).resolve().parents[1]

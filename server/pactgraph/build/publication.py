@@ -22,7 +22,9 @@ from rdflib import Graph
 
 from pactgraph.build import prebuilt
 from pactgraph.build.examples import Examples, load_examples
+from pactgraph.build.from_engine import prepare_from_engine
 from pactgraph.build.memory import ResponseCache
+from pactgraph.build.prebuilt import Prepared
 from pactgraph.engine.base import Engine
 from pactgraph.engine.embedded import EmbeddedEngine
 from pactgraph.engine.graph_view import graph_over
@@ -74,21 +76,16 @@ class Publication:
         return self.kept[key]
 
 
-@dataclass(frozen=True)
-class Prepared:
-    """A prebuilt store ready to open: its folder and the version of the files it was built from."""
-
-    folder: Path
-    version: str
-
-
 def prepare_store(settings: dict[str, Any]) -> Prepared:
     """The prebuilt store of the input files, parsed, validated and built first if these files have
     not been built before (build/prebuilt.py); ``DataNotConforming`` if they fail the shapes.
     The server's parent process calls it once, then its workers open what it prepared. The example
     questions are read first: a broken header fails the start in a moment, before any store is
-    built."""
+    built. With ``data_from_engine``, the data files are the graphs the store at ``engine_url``
+    holds (build/from_engine.py)."""
     load_examples(settings["queries_path"])
+    if settings["data_from_engine"]:  # the data is what the store at engine_url holds
+        return prepare_from_engine(settings)
     files = input_files(settings)
     # how each file is read (its format, its graph) decides the store as much as its bytes
     version = prebuilt.input_version([file.path for file in files], *prebuilt.VALIDATION_INPUTS,

@@ -112,6 +112,13 @@ def build_parser() -> argparse.ArgumentParser:
                          help="the store's Graph Store Protocol URL, e.g. "
                               "http://localhost:7878/store (Oxigraph) or "
                               "http://localhost:8890/sparql-graph-crud (Virtuoso)")
+    publish.add_argument("--engine-url", metavar="URL",
+                         help="with no --data: read the data from this SPARQL endpoint of the "
+                              "same store (validated as files are) and write only what "
+                              "pactgraph makes of it: the ontology and the derived obligations "
+                              "and entailments, which `pactgraph serve --engine-url` needs there")
+    publish.add_argument("--engine-graphs", nargs="+", metavar="IRI",
+                         help=settings_table.HELP["engine_graphs"])
     _add_data_options(publish)
     publish.set_defaults(handler=command_publish)
 

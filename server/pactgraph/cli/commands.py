@@ -10,7 +10,7 @@ from typing import Any
 
 from pactgraph import formats
 from pactgraph import settings as settings_table
-from pactgraph.errors import DataNotConforming
+from pactgraph.errors import DataNotConforming, SettingError
 from pactgraph.knowledge.sources import Knowledge
 
 
@@ -40,7 +40,16 @@ def settings_from(args: argparse.Namespace) -> dict[str, Any]:
     for name in SERVE_SETTINGS:
         if getattr(args, name, None) is not None:
             overrides[name] = getattr(args, name)
+    if overrides.get("engine_url") and _no_data_named(args):
+        overrides["data_from_engine"] = True  # the store's data, not the bundled files
+    if overrides.get("data_from_engine") and not _no_data_named(args):
+        raise SettingError("--data-from-engine reads the data from the store at --engine-url: "
+                           "give no --data or --graph with it")
     return settings_table.resolve(overrides)
+
+
+def _no_data_named(args: argparse.Namespace) -> bool:
+    return getattr(args, "data", None) is None and not getattr(args, "graphs", None)
 
 
 # Settings of the table that `pactgraph serve` takes as options (--query-time-limit-ms...), with
@@ -49,7 +58,8 @@ SERVE_SETTINGS: tuple[str, ...] = (
     "query_time_limit_ms", "max_result_rows", "max_result_bytes", "max_query_length",
     "query_workers", "query_queue_time_limit_ms", "query_per_client_limit", "trusted_proxies",
     "query_memory_limit_mb", "max_request_bytes",
-    "cache_max_entries", "cache_max_bytes", "cache_max_age_seconds", "store_dir", "engine_url")
+    "cache_max_entries", "cache_max_bytes", "cache_max_age_seconds", "store_dir", "engine_url",
+    "data_from_engine", "engine_graphs")
 
 
 def _whole_number(text: str) -> int:
@@ -65,9 +75,14 @@ def _whole_number(text: str) -> int:
 def add_setting_options(parser: argparse.ArgumentParser) -> None:
     for name in SERVE_SETTINGS:
         default = settings_table.DEFAULTS[name]
+        if isinstance(default, bool):
+            parser.add_argument("--" + name.replace("_", "-"), action="store_const", const=True,
+                                dest=name, help=settings_table.HELP[name].replace("%", "%%"))
+            continue
         kind = _whole_number if isinstance(default, int) else str
         shown = f" (default: {default})" if default not in (None, []) else ""
-        many = {"nargs": "+", "metavar": "ADDR"} if isinstance(default, list) else {
+        many = {"nargs": "+", "metavar": "IRI" if name.endswith("graphs") else "ADDR"} \
+            if isinstance(default, list) else {
             "metavar": ("URL" if name.endswith("_url") else "DIR") if kind is str else "N"}
         parser.add_argument("--" + name.replace("_", "-"), type=kind, dest=name, **many,
                             help=settings_table.HELP[name].replace("%", "%%") + shown)
@@ -102,11 +117,17 @@ def command_publish(args: argparse.Namespace) -> int:
     from pactgraph.build import prebuilt
     from pactgraph.build.publication import prepare_store
     from pactgraph.engine.publish import publish
+    settings = settings_from(args)
+    only = None
     try:
-        prepared = prepare_store(settings_from(args))
+        if settings["data_from_engine"]:  # the data is in the store: write what is made of it
+            from pactgraph.build.from_engine import MADE_HERE, prepare_from_engine
+            prepared, only = prepare_from_engine(settings, check=False), MADE_HERE
+        else:
+            prepared = prepare_store(settings)
     except DataNotConforming as error:
         return refuse_nonconforming(error)
-    for sent in publish(prepared.folder / prebuilt.QUADS, args.to):
+    for sent in publish(prepared.folder / prebuilt.QUADS, args.to, only):
         print(f"{sent.graph}: {sent.triples} triples (HTTP {sent.status})", file=sys.stderr)
     return 0
 

@@ -4,14 +4,19 @@ Each published named graph (``{base}graph/ontology``, ``{base}graph/data``...) i
 ``PUT {url}?graph={its IRI}`` as N-Triples, replacing what the store held under that name, so a
 second publish of the same files leaves the store as the first did. The quads come from the
 prebuilt store the command line prepared, which exists only for files that passed the shapes:
-data that does not conform is refused before anything is sent. Oxigraph's server takes them at
-``/store``; Virtuoso at ``/sparql-graph-crud`` (anonymous writes there need the ``SPARQL_UPDATE``
-role granted to the ``SPARQL`` user; see README "When one machine is not enough").
+data that does not conform is refused before anything is sent. With ``--engine-url`` and no data
+files, the data is read from the store itself (build/from_engine.py) and only the graphs pactgraph
+makes of it are sent (the ontology, the derived obligations and entailments), so that
+``pactgraph serve --engine-url`` finds them there as it derives them. Oxigraph's server
+takes them at ``/store``; Virtuoso at ``/sparql-graph-crud`` (anonymous writes there need the
+``SPARQL_UPDATE`` role granted to the ``SPARQL`` user; see README "When one machine is not
+enough").
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
@@ -39,8 +44,9 @@ def graphs_of(quads_path: Path) -> dict[str, list[ox.Triple]]:
     return graphs
 
 
-def publish(quads_path: Path, url: str) -> list[Sent]:
-    """PUT each graph of ``quads_path`` to the Graph Store Protocol endpoint ``url``."""
+def publish(quads_path: Path, url: str, only: Iterable[str] | None = None) -> list[Sent]:
+    """PUT each graph of ``quads_path`` (or only those named ``only``) to the Graph Store
+    Protocol endpoint ``url``."""
     import urllib3
 
     parts = urlsplit(url)
@@ -51,7 +57,9 @@ def publish(quads_path: Path, url: str) -> list[Sent]:
                                        timeout=urllib3.Timeout(connect=5, read=SECONDS))
     sent = []
     joiner = "&" if parts.query else "?"
-    for graph, triples in sorted(graphs_of(quads_path).items()):
+    graphs = graphs_of(quads_path)
+    for graph in sorted(graphs) if only is None else only:
+        triples = graphs.get(graph, [])
         body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES, prefixes=PREFIXES) or b""
         target = f"{parts.path or '/'}{'?' + parts.query if parts.query else ''}"
         target += joiner + urlencode({"graph": graph})

@@ -20,28 +20,21 @@ form POST (Virtuoso 7.2 never answers a direct ``application/sparql-query`` POST
 
 The answer is read back (engine/remote_answers.py: Virtuoso's booleans and durations mapped, its
 signals turned into ours) and written by the workers' own writers, with the row and byte caps.
-The server's own fixed queries (VoID counts), the pages and the dumps read the local prebuilt
-store of the same validated files that ``pactgraph publish`` loaded into the store.
+The server's own fixed queries (VoID counts, the obligations API), the pages and the dumps read
+the local prebuilt store: of the data files that ``pactgraph publish`` loaded into the store, or,
+with ``data_from_engine``, of what this store holds, read whole at start-up and checked against
+it (build/from_engine.py). The HTTP client is engine/remote_http.py.
 """
 
 from __future__ import annotations
-
-import threading
-from urllib.parse import urlencode, urlsplit
 
 import pyoxigraph as ox
 
 from pactgraph.engine.answers import trailing_limit
 from pactgraph.engine.base import Answer, Engine, Health, Job
 from pactgraph.engine.outbound import check_query, dataset_clause_graphs
-from pactgraph.engine.remote_answers import (
-    ROW_CAP_HEADER,
-    Reply,
-    classify,
-    cut_by_store,
-    read_results,
-    read_triples,
-)
+from pactgraph.engine.remote_answers import classify, cut_by_store, read_results, read_triples
+from pactgraph.engine.remote_http import SETTING, StoreClient
 from pactgraph.engine.results import write
 from pactgraph.engine.store import QUERY_BASE, QueryResult, TripleStore
 from pactgraph.engine.syntax_hints import explain
@@ -49,10 +42,8 @@ from pactgraph.errors import LimitExceeded, NotAcceptable, QueryEngineUnavailabl
 from pactgraph.formats import offered_for
 from pactgraph.namespaces import PREFIXES
 
-SETTING = "engine_url"
 ACCEPT = {"select": "application/sparql-results+json", "ask": "application/sparql-results+json",
           "graph": "application/n-triples"}
-CONNECT_SECONDS = 2.0
 HEALTH_SECONDS = 2.0
 READ_FACTOR = 4  # an answer is read up to this many times max_result_bytes (N-Triples or JSON)
 _EMPTY = ox.Store()  # parses queries (evaluates them on nothing) to know their kind
@@ -83,62 +74,13 @@ def with_prefixes(query: str) -> str:
 
 class RemoteEngine(Engine):
     def __init__(self, url: str, store: TripleStore, settings: dict) -> None:
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            from pactgraph.errors import SettingError
-            raise SettingError(f"the {SETTING} setting must be an http or https URL of a SPARQL "
-                               f"endpoint, not {url!r}")
+        self.client = StoreClient(url, settings)  # raises SettingError for a URL it cannot use
         self.url = url
-        self.path = parts.path or "/"
         self.store = store  # the local prebuilt store: the server's own counts
         self.graph_names = store.graph_names
         self.time_limit_ms = int(settings["query_time_limit_ms"])
         self.max_rows = int(settings["max_result_rows"])
         self.max_bytes = int(settings["max_result_bytes"])
-        self.connections = max(2, int(settings["query_workers"]))
-        self._pool = None
-        self._lock = threading.Lock()
-        self._row_cap: tuple[int | None] | None = None  # learnt once: (the store's cap or None,)
-
-    # -- the HTTP client, one pool per process (made after granian forks its workers)
-
-    def _http(self):
-        with self._lock:
-            if self._pool is None:
-                import urllib3
-                self._pool = urllib3.connection_from_url(
-                    self.url, maxsize=self.connections, block=False, retries=False,
-                    timeout=urllib3.Timeout(connect=CONNECT_SECONDS,
-                                            read=self.time_limit_ms / 1000))
-            return self._pool
-
-    def _post(self, fields: list[tuple[str, str]], accept: str, budget: int,
-              read_seconds: float | None = None) -> tuple[Reply, bool]:
-        """POST the form ``fields`` to the store's URL; its reply (at most ``budget`` bytes read)
-        and whether it was read to its end."""
-        import urllib3
-        headers = {"Accept": accept, "Content-Type": "application/x-www-form-urlencoded"}
-        timeout = urllib3.Timeout(connect=CONNECT_SECONDS, read=read_seconds) \
-            if read_seconds else urllib3.util.timeout.Timeout.DEFAULT_TIMEOUT
-        try:
-            response = self._http().urlopen("POST", self.path, body=urlencode(fields),
-                                            headers=headers, preload_content=False,
-                                            timeout=timeout, assert_same_host=True)
-            body = response.read(budget + 1)
-            complete = len(body) <= budget
-            if not complete:  # the rest is not read: this connection is not kept
-                response.close()
-            response.release_conn()
-        except urllib3.exceptions.ReadTimeoutError:
-            raise LimitExceeded("query_time_limit_ms", f"the SPARQL store did not answer within "
-                                f"{self.time_limit_ms} ms, the longest a query may run here. "
-                                "Make the query cheaper: add LIMIT or narrow its patterns"
-                                ) from None
-        except urllib3.exceptions.HTTPError as error:
-            raise QueryEngineUnavailable(f"the SPARQL store at {self.url} (the {SETTING} "
-                                         f"setting) cannot be reached: {error}") from None
-        headers = {name.lower(): value for name, value in response.headers.items()}
-        return Reply(response.status, headers, body[:budget]), complete
 
     # -- the seam
 
@@ -156,12 +98,12 @@ class RemoteEngine(Engine):
                     query = limited
             except QueryError:
                 pass  # a trailing VALUES or a LIMIT of its own: sent as written
-        reply, complete = self._post(self._fields(with_prefixes(query), job), ACCEPT[kind],
+        reply, complete = self.client.post(self._fields(with_prefixes(query), job), ACCEPT[kind],
                                      READ_FACTOR * self.max_bytes + 65536)
         classify(reply, SETTING, self.time_limit_ms)
         if kind == "graph":
             value = read_triples(reply.body, reply.virtuoso, complete)
-            cap = self._store_row_cap()
+            cap = self.client.row_cap(self.max_rows + 1)
             if cap is not None and len(value) >= cap:
                 raise QueryEngineUnavailable(
                     f"the SPARQL store (the {SETTING} setting) cuts every answer at {cap} rows "
@@ -179,22 +121,6 @@ class RemoteEngine(Engine):
                         self.max_bytes)
         return Answer(kind, media_type, written.body, written.rows, written.truncated)
 
-    def _store_row_cap(self) -> int | None:
-        """The row cap of the store, if it cuts answers below ``max_result_rows`` + 1 (Virtuoso's
-        ``ResultSetMaxRows`` cuts a CONSTRUCT silently and says so only on a SELECT): learnt
-        once per process, by a SELECT of that many generated rows."""
-        if self._row_cap is None:
-            wanted = self.max_rows + 1
-            values = " ".join(f"VALUES ?v{index} {{0 1 2 3 4 5 6 7 8 9}}"
-                              for index in range(len(str(wanted))))
-            probe = f"SELECT ?v0 WHERE {{ {values} }} LIMIT {wanted}"
-            reply, _ = self._post([("query", probe)], ACCEPT["select"], 64 * wanted + 65536)
-            classify(reply, SETTING, self.time_limit_ms)
-            header = reply.headers.get(ROW_CAP_HEADER.lower())
-            self._row_cap = (int(header) if header and header.isdigit()
-                             and int(header) < wanted else None,)
-        return self._row_cap[0]
-
     def _fields(self, query: str, job: Job) -> list[tuple[str, str]]:
         fields = [("query", query)]
         if job.default_graphs or job.named_graphs:
@@ -211,22 +137,19 @@ class RemoteEngine(Engine):
 
     def select(self, query: str) -> list[dict[str, str]]:
         # The server's own questions (the obligations API, the pages) read the local prebuilt
-        # store of the same files, as count() and the pages do (README: the remote store).
+        # store of the same data, as count() and the pages do (README: the remote store).
         return self.store.rows(query)
 
     def start(self) -> None:
-        self._http()
+        self.client.start()
 
     def close(self) -> None:
-        with self._lock:
-            if self._pool is not None:
-                self._pool.close()
-                self._pool = None
+        self.client.close()
 
     def health(self) -> Health:
         """Ready when the store answers ``ASK {}`` within 2 s."""
         try:
-            reply, _ = self._post([("query", "ASK {}")], ACCEPT["ask"], 65536, HEALTH_SECONDS)
+            reply, _ = self.client.post([("query", "ASK {}")], ACCEPT["ask"], 65536, HEALTH_SECONDS)
             classify(reply, SETTING, self.time_limit_ms)
             running = 1
         except (QueryEngineUnavailable, LimitExceeded, QueryError):

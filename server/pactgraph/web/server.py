@@ -8,9 +8,10 @@ async runtime (tokio, hyper); a Python thread is taken only once a request has a
 returns its bytes, so slow, idle and half-open connections cost a socket each, not a thread.
 
 Start-up: the parent process builds (parses, validates) the prebuilt store once, before any socket
-is opened, so data that fails the shapes stops the command; granian then forks its workers, and
-each builds the app, which only opens that store (build/prebuilt.py), and starts its query workers
-before it answers (engine/pool.py).
+is opened (from the data files, or from the store at engine_url: build/from_engine.py), so data
+that fails the shapes, or a store that cannot be read, stops the command; granian then forks
+its workers, and each builds the app, which only opens that store (build/prebuilt.py), and starts
+its query workers before it answers (engine/pool.py).
 
 Shutdown: SIGTERM or SIGINT to the parent stops the workers gracefully; a worker closes its query
 pool on the way out (granian's workers end through multiprocessing, which skips ``atexit``).

@@ -233,8 +233,9 @@ def test_pacts_ever_invoked(store: TripleStore) -> None:
                if r["kindLabel"] in invoked_kinds}
     # the fifth: Armenia's requests to Russia under the 1997 treaty; the sixth: the Indo-Soviet
     # consultations under Article IX in October 1971; then the EU's Art. 42(7) (France, 2015), the
-    # Rio Treaty (2001, 2019) and the GCC's joint defence agreement (Qatar, 2025)
-    assert len(invoked) == 9
+    # Rio Treaty (2001, 2019), the GCC's joint defence agreement (Qatar, 2025) and the SADC Mutual
+    # Defence Pact (SADC's declaration of January 2024 that its DRC mission follows Article 6)
+    assert len(invoked) == 10
     assert {"North Atlantic Treaty", "Treaty on European Union",
             "Inter-American Treaty of Reciprocal Assistance"} <= invoked
     assert ("Treaty on Friendship, Cooperation and Mutual Assistance between the Russian Federation"
@@ -242,6 +243,7 @@ def test_pacts_ever_invoked(store: TripleStore) -> None:
     assert ("Treaty of Peace, Friendship and Cooperation between the Republic of India and the"
             " Union of Soviet Socialist Republics") in invoked
     assert any(label.startswith("Joint Defence Agreement") for label in invoked)  # GCC, 2025
+    assert "SADC Mutual Defence Pact" in invoked  # SAMIDRC, declared under Article 6 in 2024
 
 
 def test_refused_and_declined_requests_are_not_invocations(store: TripleStore) -> None:

@@ -233,9 +233,10 @@ def test_pacts_ever_invoked(store: TripleStore) -> None:
                if r["kindLabel"] in invoked_kinds}
     # the fifth: Armenia's requests to Russia under the 1997 treaty; the sixth: the Indo-Soviet
     # consultations under Article IX in October 1971; then the EU's Art. 42(7) (France, 2015), the
-    # Rio Treaty (2001, 2019) and the GCC's joint defence agreement (Qatar, 2025); the tenth:
-    # Bahrain's consultations with the US and the UK under Article II of C-SIPA (March 2026)
-    assert len(invoked) == 10
+    # Rio Treaty (2001, 2019), the GCC's joint defence agreement (Qatar, 2025), the SADC Mutual
+    # Defence Pact (SADC's declaration of January 2024 that its DRC mission follows Article 6);
+    # the eleventh: Bahrain's consultations with the US and the UK under Article II of C-SIPA (2026)
+    assert len(invoked) == 11
     assert {"North Atlantic Treaty", "Treaty on European Union",
             "Inter-American Treaty of Reciprocal Assistance"} <= invoked
     assert ("Treaty on Friendship, Cooperation and Mutual Assistance between the Russian Federation"
@@ -245,6 +246,7 @@ def test_pacts_ever_invoked(store: TripleStore) -> None:
     assert any(label.startswith("Joint Defence Agreement") for label in invoked)  # GCC, 2025
     assert any(label.startswith("Comprehensive Security Integration and Prosperity Agreement")
                for label in invoked)  # C-SIPA, Bahrain, 2026
+    assert "SADC Mutual Defence Pact" in invoked  # SAMIDRC, declared under Article 6 in 2024
 
 
 def test_refused_and_declined_requests_are_not_invocations(store: TripleStore) -> None:

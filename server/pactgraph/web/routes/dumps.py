@@ -7,6 +7,7 @@ ETag; a request costs a dict lookup (the publication's memo, web/context.py).
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from rdflib import Graph
@@ -16,7 +17,7 @@ from pactgraph import formats
 from pactgraph.build import tables
 from pactgraph.build.downloads import DUMP_FILES, Dump, build_dumps
 from pactgraph.build.memory import bytes_etag
-from pactgraph.build.release import released_versions
+from pactgraph.build.release import released_files, released_versions
 from pactgraph.pages.dataset import DATASET, add_versions, compute_statistics, dataset_description
 from pactgraph.pages.describe import label_of
 from pactgraph.pages.labeller import Labeller
@@ -91,8 +92,10 @@ def current_dataset_description() -> Graph:
     stats = memo("statistics", lambda p: compute_statistics(p.store))
     description = dataset_description(publication().graph, stats, all_dumps(), iri_map(),
                                       publication().examples, csv_tables())
-    add_versions(description, released_versions(publication().settings["releases_path"]),
-                 iri_map())
+    folder = Path(publication().settings["releases_path"])
+    versions = released_versions(folder)
+    add_versions(description, versions, iri_map(),
+                 {version: released_files(folder / version) for version in versions})
     return description
 
 

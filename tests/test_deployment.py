@@ -89,6 +89,21 @@ def test_the_proxy_caches_a_long_query_too(deployed):
     assert statuses == ["MISS", "HIT"]
 
 
+def test_the_proxy_keeps_profiles_apart(deployed):
+    """The same URL and Accept in two profiles: nginx keys its copies on Accept-Profile too, so
+    a cached card is never the answer to a request for the full description, or the reverse."""
+    full, card = "https://w3id.org/pactgraph/profile/full", "https://w3id.org/pactgraph/profile/card"
+    for _ in range(2):
+        seen = {}
+        for profile in (card, full):
+            status, headers, body = get(deployed.url + TREATY, "text/turtle",
+                                        {"Accept-Profile": f"<{profile}>"})
+            assert status == 200 and headers["content-profile"] == f"<{profile}>"
+            seen[profile] = (body, headers.get("x-cache-status"))
+        assert seen[card][0] != seen[full][0]
+    assert {cached for _, cached in seen.values()} == {"HIT"}
+
+
 def test_the_proxy_never_caches_a_post(deployed):
     form = urllib.parse.urlencode({"query": QUESTIONS[0]}).encode()
     for _ in range(2):

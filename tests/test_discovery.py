@@ -19,7 +19,9 @@ from pyld import jsonld
 from rdflib import Graph, URIRef
 from rdflib.namespace import DCAT, DCTERMS, OWL
 
+from pactgraph.build.release import released_versions
 from pactgraph.namespaces import DATASET_IRI
+from pactgraph.web.routes.discovery import NOT_LISTED
 
 SCHEMA_CONTEXT = Path(__file__).parent / "fixtures" / "schemaorg" / "context.jsonld"
 S = "http://schema.org/"  # the schema.org context maps terms to http://schema.org/
@@ -119,3 +121,22 @@ def test_the_sitemap_lists_every_page_and_each_answers(small_client, small_graph
         assert response.status_code == 200 and response.mimetype == "text/html", path
     robots = small_client.get("/robots.txt").get_data(as_text=True)
     assert "Sitemap: http://localhost/sitemap.xml" in robots
+
+
+def test_every_page_without_parameters_is_in_the_sitemap(small_app, small_client):
+    """Every GET route that takes no parameter and answers a page (HTML) is listed, and every
+    version of the ontology at its version IRI; only the empty search form is left out."""
+    root = ET.fromstring(small_client.get("/sitemap.xml").data)
+    listed = {urlsplit(loc.text).path
+              for loc in root.iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")}
+    pages = set()
+    for rule in small_app.url_map.iter_rules():
+        if "GET" not in rule.methods or rule.arguments or rule.endpoint in NOT_LISTED:
+            continue
+        response = small_client.get(rule.rule, headers={"Accept": "text/html"})
+        if response.status_code == 200 and response.mimetype == "text/html":
+            pages.add(rule.rule)
+    assert {"/states/", "/commitments/", "/releases/"} <= pages
+    assert pages <= listed, pages - listed
+    versions = released_versions(small_app.config["PACTGRAPH"]["releases_path"])
+    assert versions and {f"/def/{version}" for version in versions} <= listed

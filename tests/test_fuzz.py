@@ -258,8 +258,8 @@ def test_every_operation_conforms_to_the_openapi_description(api_schema):
     # 29 paths less /openapi.json (schemathesis leaves out the description itself), and
     # /sparql with GET and POST: 13, then 3 of health and metrics (issue 16), 6 of tables,
     # releases and the sitemap (issue 18), 4 of search and the indexes (issue 17), 3 of the
-    # obligations API (issue 13).
-    assert len(operations) == 29
+    # obligations API (issue 13), /def/{version} (issue 18, with its profiles).
+    assert len(operations) == 30
     for operation in operations:
         @given(case=operation.as_strategy())
         @settings(max_examples=max(10, EXAMPLES // 4), deadline=None, database=None,
@@ -272,7 +272,8 @@ def test_every_operation_conforms_to_the_openapi_description(api_schema):
 
 def test_the_description_covers_every_route(small_client):
     described = set(small_client.get("/openapi.json").get_json()["paths"])
-    routes = {"/", "/sparql", "/id/{path}", "/doc/{path}", "/def", "/shapes", "/dataset",
+    routes = {"/", "/sparql", "/id/{path}", "/doc/{path}", "/def", "/def/{version}", "/shapes",
+              "/dataset",
               "/.well-known/void", "/download/{file}", "/context.jsonld", "/-/settings.json",
               "/openapi.json", "/healthz", "/healthz/live", "/healthz/ready", "/metrics",
               "/api/obligations", "/api/obligations.{extension}",

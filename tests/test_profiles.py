@@ -11,6 +11,7 @@ import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, RDFS
 
+from pactgraph.namespaces import DATASET_IRI, ONTOLOGY_IRI
 from pactgraph.web import profiles
 
 TREATY = "/id/treaty/anzus-1951"
@@ -124,3 +125,50 @@ def test_the_alt_profile_lists_every_representation_and_each_answers(small_clien
         assert response.headers["Content-Profile"] == f"<{profile}>"
         assert response.mimetype == str(listing.value(url, URIRef(
             "http://purl.org/dc/terms/format")))
+
+
+# --- Every document that describes a resource: the resources, the ontology (the document of each
+# of its terms) and each of its versions, the dataset description -------------------------------
+
+DOCUMENTS = [  # (document path, the resource it describes)
+    (DOC, "https://w3id.org/pactgraph/id/treaty/anzus-1951"),
+    ("/def", ONTOLOGY_IRI),
+    ("/def/0.1.0", ONTOLOGY_IRI),  # a released version (releases/, the bundled setting)
+    ("/dataset", DATASET_IRI),
+]
+
+
+@pytest.mark.parametrize(("path", "focus"), DOCUMENTS, ids=[p for p, _ in DOCUMENTS])
+def test_every_description_has_a_card_and_names_its_profiles(small_client, path, focus):
+    full = small_client.get(path, headers={"Accept": "text/turtle"})
+    card = small_client.get(path, headers={"Accept": "text/turtle",
+                                           "Accept-Profile": f"<{CARD}>"})
+    assert full.headers["Content-Profile"] == f"<{FULL}>"
+    assert card.headers["Content-Profile"] == f"<{CARD}>"
+    full_graph, card_graph = turtle(full), turtle(card)
+    subject = URIRef(focus)
+    assert set(card_graph) < set(full_graph) and len(card_graph) < len(full_graph) / 3
+    assert set(card_graph.subjects()) == {subject} and (subject, RDF.type, None) in card_graph
+    for response in (full, card):
+        assert {"Accept", "Accept-Profile"} <= set(response.vary)
+        links = response.headers["Link"]
+        assert all(f'profile="{profile.iri}"' in links for profile in profiles.PROFILES)
+    page = small_client.get(path, query_string={"_profile": "card"},
+                            headers={"Accept": "text/html"})
+    assert page.status_code == 200 and page.mimetype == "text/html"
+    assert small_client.get(path, query_string={"_profile": "brief"}).status_code == 406
+
+
+@pytest.mark.parametrize(("path", "focus"), DOCUMENTS, ids=[p for p, _ in DOCUMENTS])
+def test_every_description_lists_its_representations_and_each_answers(small_client, path,
+                                                                       focus):
+    listing = turtle(small_client.get(path, query_string={"_profile": "alt"},
+                                      headers={"Accept": "text/turtle"}))
+    altr = "http://www.w3.org/ns/dx/conneg/altr#"
+    urls = list(listing.objects(URIRef(focus), URIRef(altr + "hasRepresentation")))
+    assert len(urls) == len(profiles.PROFILES) * 5  # HTML and four RDF formats
+    for url in urls:
+        response = small_client.get(str(url).removeprefix("http://localhost"))
+        assert response.status_code == 200, url
+        assert response.headers["Content-Profile"] == "<{}>".format(listing.value(
+            url, URIRef("http://purl.org/dc/terms/conformsTo")))

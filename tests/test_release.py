@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import pyoxigraph as ox
 import pytest
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import OWL, RDFS
+from rdflib.namespace import DCTERMS, OWL, RDFS
 
 from pactgraph.build.release import (
     CHECKSUMS,
@@ -130,6 +130,9 @@ def test_citation_and_zenodo_name_the_latest_release():
     assert f"https://w3id.org/pactgraph/releases/{latest}" in citation
     dataset = Graph().parse(ROOT / "data" / "dataset.ttl")
     assert str(dataset.value(URIRef(DATASET_IRI), OWL.versionInfo)) == latest
+    # DCAT's own version property says the same (it said 0.1.0 after 0.3.0 was released)
+    assert [str(v) for v in dataset.objects(URIRef(DATASET_IRI), URIRef(
+        "http://www.w3.org/ns/dcat#version"))] in ([], [latest])
     zenodo = json.loads((ROOT / ".zenodo.json").read_text())  # the DOI-ready record
     assert zenodo["version"] == latest and zenodo["license"] == "CC-BY-4.0"
     assert {"identifier": f"https://w3id.org/pactgraph/releases/{latest}",
@@ -174,3 +177,23 @@ def test_the_description_lists_the_versions(releases_client):
     versions = sorted(str(v) for v in void.objects(URIRef(DATASET_IRI), HAS_VERSION))
     assert [urlsplit(v).path.rsplit("/", 1)[-1] for v in versions] == ["0.1.0", "0.2.0"]
     assert void.value(URIRef(versions[1]), PROV.wasRevisionOf) == URIRef(versions[0])
+
+
+
+def test_the_description_links_each_changelog_in_rdf_and_in_words(releases_client,
+                                                                   fixture_releases):
+    void = Graph().parse(data=releases_client.get(
+        "/dataset", headers={"Accept": "text/turtle"}).get_data(as_text=True), format="turtle")
+    for version in ("0.1.0", "0.2.0"):
+        release = URIRef(f"https://w3id.org/pactgraph/releases/{version}")
+        linked = {urlsplit(str(url)).path.rsplit("/", 1)[-1]: url
+                  for url in void.objects(release, RDFS.seeAlso)}
+        changelogs = {"changes.nq", "CHANGES.md"} & set(released_files(
+            fixture_releases / version))
+        assert changelogs == ({"changes.nq", "CHANGES.md"} if version == "0.2.0" else set())
+        assert changelogs <= set(linked)
+        for name in changelogs:
+            assert void.value(linked[name], DCTERMS.format) is not None
+            response = releases_client.get(urlsplit(str(linked[name])).path)
+            assert response.status_code == 200 and response.data == (
+                fixture_releases / version / name).read_bytes()

@@ -11,13 +11,15 @@ from __future__ import annotations
 import csv
 import io
 import json
+from pathlib import Path
 
 import pytest
 from frictionless import Package, Resource, Schema
 from rdflib import Graph, URIRef
 from rdflib.namespace import DCAT, DCTERMS, RDF, RDFS, VOID
 
-from pactgraph.build import tables
+from pactgraph.build import manifest, tables
+from pactgraph.build.release import released_files, released_versions
 from pactgraph.namespaces import DATASET_IRI, PG
 
 DATASET = URIRef(DATASET_IRI)
@@ -118,6 +120,24 @@ def test_the_same_data_gives_the_same_bytes(small_app, small_site):
         assert fetch(other, table.filename) == fetch(small_app.test_client(), table.filename)
 
 
+def test_the_tables_are_made_once_with_the_prebuilt_store(small_app, small_site, monkeypatch):
+    """Written into the store's folder when it is built (and recorded in its manifest), then
+    served from there: a server on the same files makes none of them again."""
+    folder = small_app.extensions["pactgraph"].folder
+    recorded = manifest.load(folder).files
+    for name in (*tables.BY_FILENAME, tables.DATAPACKAGE):
+        assert f"dumps/tables/{name}" in recorded, name
+
+    def refused(*_):
+        raise AssertionError("a table was made again instead of read from the store")
+    monkeypatch.setattr(tables, "csv_bytes", refused)
+    monkeypatch.setattr(tables, "datapackage_bytes", refused)
+    client = small_site().test_client()
+    for table in tables.TABLES:
+        assert fetch(client, table.filename) == (
+            folder / "dumps" / "tables" / table.filename).read_bytes()
+
+
 def test_the_tables_are_linked_from_the_pages_and_the_description(small_client):
     landing = small_client.get("/").get_data(as_text=True)
     assert "/download/tables/datapackage.json" in landing
@@ -138,3 +158,21 @@ def test_the_tables_are_linked_from_the_pages_and_the_description(small_client):
 def test_an_unknown_table_is_a_clear_404(small_client):
     response = small_client.get("/download/tables/obligations.csv")
     assert response.status_code == 404 and "commitments.csv" in response.get_data(as_text=True)
+
+
+RELEASES = Path(__file__).parents[1] / "releases"
+
+
+@pytest.mark.parametrize("version", released_versions(RELEASES))
+def test_each_release_holds_the_tables_with_their_schemas_and_checksums(version):
+    """Every table, its schema and the Data Package are in the release, listed in its SHA256SUMS,
+    and validate with the package's foreign keys; the package carries the release's version."""
+    folder = RELEASES / version
+    listed = released_files(folder)
+    names = [*tables.BY_FILENAME, tables.DATAPACKAGE]
+    assert {f"tables/{name}" for name in names} <= set(listed)
+    package = Package(str(folder / "tables" / tables.DATAPACKAGE))
+    assert package.version == version
+    for table in tables.TABLES:
+        report = package.get_resource(table.name).validate()
+        assert report.valid, (table.name, report.flatten(["rowNumber", "fieldName", "note"]))

@@ -9,7 +9,8 @@ a version of the files does the slow part and leaves, in the store folder (``sto
         oxigraph/   the ontology and the data as an on-disk Oxigraph store, one named graph each
         quads.nq    the same quads as N-Quads, which query workers load into memory (queries run
                     5 to 10 times faster there than on the on-disk store, at 100x the data)
-        dumps/      the downloads (Turtle, JSON-LD, N-Triples, RDF/XML), served as bytes
+        dumps/      the downloads (Turtle, JSON-LD, N-Triples, RDF/XML), served as bytes, and
+                    dumps/tables/ the CSV tables with their schemas (build/tables.py)
         search.json the names of every state and commitment, for search (build/search_index.py)
         manifest.json   the size and sha256 of each file, the numbers of quads and triples
 
@@ -41,7 +42,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from pactgraph.build import manifest, search_index
+from pactgraph.build import manifest, search_index, tables
 from pactgraph.build.downloads import DUMP_FILES, DUMPS, dump_bytes
 from pactgraph.build.jsonld_context import build_context
 from pactgraph.engine.store import TripleStore, published_graphs, write_store
@@ -88,6 +89,7 @@ BUILDING_MODULES = ("build/prebuilt.py", "build/manifest.py", "build/downloads.p
                     "knowledge/obligation_triples.py", "knowledge/spans.py", "engine/store.py",
                     "build/from_engine.py",
                     "build/serialization.py", "build/jsonld_context.py", "build/search_index.py",
+                    "build/tables.py",
                     "formats.py", "namespaces.py")
 PACKAGE_ROOT = Path(__file__).resolve().parents[1]
 
@@ -218,6 +220,7 @@ def _build(knowledge: Knowledge, report_text: str, folder: Path) -> None:
     context = build_context(knowledge.ontology.graph)
     for name, (_, which, media_type) in DUMP_FILES.items():
         (folder / DUMPS / name).write_bytes(dump_bytes(graphs[which], media_type, context))
+    tables.write_files(TripleStore.open(folder / ENGINE), graphs["published"], folder / DUMPS)
     search_index.write(graphs["published"], folder)
     (folder / CONFORMS).write_text(report_text + "\n", encoding="utf-8")
     manifest.save(folder, manifest.take(folder, _counts(folder), UNRECORDED))

@@ -7,6 +7,10 @@ sources, a treaty's parties), so the same data always gives the same bytes. Only
 untagged literals are taken. The schemas say each column's type and meaning, and the primary and
 foreign keys between the tables; the Data Package (``datapackage.json``) carries the dataset's
 licence and version (https://specs.frictionlessdata.io/).
+
+They are made once per version of the input files, with the prebuilt store (``write_files``, into
+its ``dumps/tables/``, recorded in its manifest like every dump), and served from there
+(``build_files``); a release makes its own (build/release.py).
 """
 
 from __future__ import annotations
@@ -15,12 +19,13 @@ import csv
 import io
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rdflib import Graph, URIRef
 from rdflib.namespace import DCTERMS, OWL
 
-from pactgraph.build.downloads import Dump
+from pactgraph.build.downloads import Dump, kept_bytes
 from pactgraph.build.memory import bytes_etag
 from pactgraph.engine.store import TripleStore
 from pactgraph.namespaces import DATASET_IRI
@@ -177,17 +182,34 @@ def schema_bytes(table: Table) -> bytes:
     return (json.dumps(table_schema(table), indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
-def build_files(p: Publication) -> dict[str, Dump]:
-    """Every file of /download/tables/, by file name: each table, its schema, the package."""
-    files = {}
+def _makers(store: TripleStore, graph: Graph) -> dict[str, tuple[str, str, object]]:
+    """file name -> (title, media type, a function making its bytes), for every file."""
+    makers: dict[str, tuple[str, str, object]] = {}
     for table in TABLES:
-        files[table.filename] = _dump(table.filename, f"{table.title}, CSV", "text/csv",
-                                      csv_bytes(p.store, table))
-        files[table.schema_filename] = _dump(
-            table.schema_filename, f"{table.title}: Frictionless Table Schema",
-            SCHEMA_MEDIA_TYPE, schema_bytes(table))
-    files[DATAPACKAGE] = _dump(DATAPACKAGE, "The tables: Frictionless Data Package",
-                               "application/json", datapackage_bytes(p.graph))
+        makers[table.filename] = (f"{table.title}, CSV", "text/csv",
+                                  lambda table=table: csv_bytes(store, table))
+        makers[table.schema_filename] = (f"{table.title}: Frictionless Table Schema",
+                                         SCHEMA_MEDIA_TYPE, lambda table=table: schema_bytes(table))
+    makers[DATAPACKAGE] = ("The tables: Frictionless Data Package", "application/json",
+                           lambda: datapackage_bytes(graph))
+    return makers
+
+
+def write_files(store: TripleStore, graph: Graph, dumps: Path) -> None:
+    """Write every file into ``dumps/tables/`` (a prebuilt store's folder of downloads)."""
+    (dumps / TABLE_FOLDER).mkdir(parents=True, exist_ok=True)
+    for name, (_, _, make) in _makers(store, graph).items():
+        (dumps / TABLE_FOLDER / name).write_bytes(make())
+
+
+def build_files(p: Publication) -> dict[str, Dump]:
+    """Every file of /download/tables/, by file name: each table, its schema, the package, read
+    from the prebuilt store's folder, where they were written when it was built (made again,
+    with a warning, if one is missing or changed: build/downloads.py's ``kept_bytes``)."""
+    files = {}
+    for name, (title, media_type, make) in _makers(p.store, p.graph).items():
+        body = make() if p.folder is None else kept_bytes(p.folder, f"{TABLE_FOLDER}/{name}", make)
+        files[name] = _dump(name, title, media_type, body)
     return files
 
 

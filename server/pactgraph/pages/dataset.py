@@ -4,6 +4,7 @@ serving host's URLs."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from rdflib import Graph, Literal, URIRef
@@ -156,9 +157,17 @@ def _add_wikidata_linkset(out: Graph, stats: Statistics) -> None:
 HAS_VERSION = URIRef("http://www.w3.org/ns/dcat#hasVersion")  # DCAT 3, not in rdflib's DCAT
 
 
-def add_versions(out: Graph, versions: list[str], urls: IriMap) -> None:
+CHANGELOGS = {"changes.nq": ("application/n-quads", "in RDF: per commitment, the triples added "
+                                                   "and removed, one named graph each"),
+              "CHANGES.md": ("text/markdown", "in words")}
+
+
+def add_versions(out: Graph, versions: list[str], urls: IriMap,
+                 files: dict[str, Iterable[str]] | None = None) -> None:
     """Each release (oldest first) as a version of the dataset, each a revision of the one
-    before, at its stable address."""
+    before, at its stable address; with ``files`` (each release's file names), its changelog
+    in RDF and in words (rdfs:seeAlso, described as the example queries are: a changelog is
+    not a representation of the dataset, so no dcat:distribution)."""
     previous = None
     for version in versions:
         release = URIRef(f"{urls.base_iri}releases/{version}")
@@ -168,4 +177,13 @@ def add_versions(out: Graph, versions: list[str], urls: IriMap) -> None:
         out.add((release, RDFS.seeAlso, URIRef(urls.url_for(f"{release}/void.ttl"))))
         if previous is not None:
             out.add((release, PROV.wasRevisionOf, previous))
+        for name, (media_type, how) in CHANGELOGS.items():
+            if name not in (files or {}).get(version, ()):
+                continue
+            url = URIRef(urls.url_for(f"{release}/{name}"))
+            since = "" if previous is None else f" since {previous.rsplit('/', 1)[-1]}"
+            out.add((release, RDFS.seeAlso, url))  # as the example queries: not a distribution
+            out.add((url, DCTERMS.title, Literal(f"What changed in {version}{since}, {how}",
+                                                 lang="en")))
+            out.add((url, DCTERMS.format, URIRef(IANA_MEDIA_TYPES + media_type)))
         previous = release

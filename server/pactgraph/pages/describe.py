@@ -75,10 +75,15 @@ def label_or_iri(graph: Graph, node: Any) -> str:
 
 
 # What a summary card says of a resource (the "card" profile, web/profiles.py): what it is, its
-# names, and the facts that identify it; nothing it owns, no notes or sources.
+# names, and the facts that identify it (of the ontology and the dataset: title, version, licence);
+# nothing it owns, no notes or sources.
 CARD_PROPERTIES = (
     URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
     URIRef("http://www.w3.org/2000/01/rdf-schema#label"),
+    URIRef("http://purl.org/dc/terms/title"),
+    URIRef("http://purl.org/dc/terms/license"),
+    URIRef("http://www.w3.org/2002/07/owl#versionInfo"),
+    URIRef("http://www.w3.org/2002/07/owl#versionIRI"),
     URIRef("http://www.w3.org/2004/02/skos/core#altLabel"),
     URIRef("http://www.w3.org/2004/02/skos/core#prefLabel"),
     URIRef("http://www.w3.org/2002/07/owl#sameAs"),

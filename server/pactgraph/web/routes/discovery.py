@@ -8,6 +8,7 @@ from xml.sax.saxutils import escape
 
 from flask import Blueprint, Response, abort, url_for
 
+from pactgraph.build.release import released_versions
 from pactgraph.pages.our_iris import ResourceIndex
 from pactgraph.pages.schema_org import (
     SITEMAP_LIMIT,
@@ -15,16 +16,19 @@ from pactgraph.pages.schema_org import (
     dataset_jsonld,
     sitemap_paths,
 )
-from pactgraph.web.context import iri_map, memo
+from pactgraph.web.context import iri_map, memo, publication
 from pactgraph.web.routes.dumps import current_dataset_description
 
 blueprint = Blueprint("discovery", __name__)
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
-# The pages that are not resource documents, by endpoint (their URLs are Flask's).
+# The pages that are not resource documents, by endpoint (their URLs are Flask's): every HTML page
+# that takes no parameter, but the empty search form (NOT_LISTED; tests/test_discovery.py checks).
 FIXED_PAGES = ("resources.index", "dumps.downloads", "dumps.dataset", "resources.ontology",
                "resources.shapes", "sparql.endpoint", "explore.network_page",
-               "explore.timeline_page", "explore.query_list")
+               "explore.timeline_page", "explore.query_list", "indexes.states",
+               "indexes.commitments", "coverage.coverage_page", "releases.release_list")
+NOT_LISTED = ("search.search_page",)  # a form with no results: nothing for a search engine
 
 
 def landing_jsonld() -> dict:
@@ -38,6 +42,9 @@ def _paths() -> list[str]:
     # the same memo as the documents' index (web/routes/documents.py)
     index = memo("index", lambda p: ResourceIndex.of_store(p.store, p.settings["base_iri"]))
     pages = [url_for(endpoint) for endpoint in FIXED_PAGES]
+    # every version of the ontology, each at its version IRI
+    pages += [url_for("resources.ontology_version", version=version)
+              for version in released_versions(publication().settings["releases_path"])]
     return sitemap_paths(pages, list(index.subjects), iri_map().base_iri)
 
 

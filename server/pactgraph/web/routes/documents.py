@@ -23,24 +23,25 @@ from pactgraph.errors import NotAcceptable
 from pactgraph.namespaces import ONTOLOGY_IRI, PG, SH
 from pactgraph.pages.clause import clause_view, invocation_view
 from pactgraph.pages.commitment import commitment_view, commitments
-from pactgraph.pages.describe import alternates_of, card, description
+from pactgraph.pages.describe import description
 from pactgraph.pages.labeller import Labeller, Link
 from pactgraph.pages.ontology import ontology_view, shapes_view
 from pactgraph.pages.our_iris import ResourceIndex
 from pactgraph.pages.readers import page_kind
 from pactgraph.pages.resource import resource_view
 from pactgraph.pages.state import state_view
-from pactgraph.web import negotiation, profiles
+from pactgraph.web import negotiation
 from pactgraph.web.caching import kept_until_tomorrow
 from pactgraph.web.context import iri_map, memo, publication
-from pactgraph.web.routes.api import dated_obligations
-from pactgraph.web.routes.discovery import landing_jsonld
-from pactgraph.web.routes.dumps import (
+from pactgraph.web.representation import (
     BY_EXTENSION,
     OFFERED,
-    all_dumps,
+    profiled_document,
     rdf_or_html,
 )
+from pactgraph.web.routes.api import dated_obligations
+from pactgraph.web.routes.discovery import landing_jsonld
+from pactgraph.web.routes.dumps import all_dumps
 from pactgraph.web.routes.explore import who_must_help_rows
 from pactgraph.web.routes.releases import released_ontology
 
@@ -100,40 +101,20 @@ def document(rest: str) -> Response:
     focus = URIRef(iri)
     owned = index.owned(iri)
     doc_path = url_for("resources.document", rest=rest)
-    profile = profiles.choose(request.headers.get("Accept-Profile"), request.args.get("_profile"))
-    described = _described(graph, focus, owned, profile, doc_path)
 
     def html() -> str:
         labels = labeller()
-        if profile is not profiles.FULL:
-            return render_template("resource.html", view=resource_view(described, focus, [],
-                                                                        labels),
-                                   doc_path=doc_path, formats=BY_EXTENSION, summary=None)
         view = resource_view(graph, focus, owned, labels)
         summary = summary_of(focus, labels)
         return render_template("resource.html", view=view, doc_path=doc_path,
                                formats=BY_EXTENSION, summary=summary,
                                on_date=dated_obligations(focus, summary))
 
-    response = rdf_or_html(described, extension, html, doc_path,
-                           accept=request.args.get("_mediatype"))
+    response = profiled_document(focus, lambda: description(graph, focus, owned), html,
+                                 doc_path, extension)
     if response.mimetype == HTML and not request.args.get("date"):
         kept_until_tomorrow(response, publication().settings)  # on "today", which moves
-    return profiles.with_profile(response, profile, doc_path, OFFERED)
-
-
-def _described(graph, focus: URIRef, owned, profile: profiles.Profile, doc_path: str):
-    """What the document says in ``profile``: everything, the summary card, or the list of every
-    representation (``alt``; the default one is the full description as HTML)."""
-    if profile is profiles.CARD:
-        return card(graph, focus)
-    if profile is profiles.ALT:
-        server = iri_map().server
-        found = [(p.iri, media, server + url)
-                 for p, media, url in profiles.alternate_urls(doc_path, OFFERED)]
-        default = dict(((p, m), u) for p, m, u in found)[(profiles.FULL.iri, HTML)]
-        return alternates_of(focus, found, default)
-    return description(graph, focus, owned)
+    return response
 
 
 def summary_of(focus: URIRef, labels: Labeller) -> tuple[str, object] | None:
@@ -180,14 +161,20 @@ def not_found(iri: str) -> Response:
 @blueprint.get("/def")
 @blueprint.get(f"/def<{RDF_EXTENSIONS}:extension>")
 def ontology(extension: str = "") -> Response:
-    graph = publication().ontology
+    return _ontology_document(publication().ontology, url_for("resources.ontology"), extension,
+                              "ontology")
+
+
+def _ontology_document(graph, path: str, extension: str, cache_key: str) -> Response:
+    """An ontology's document (the document of each of its terms), in the profile asked for: the
+    whole ontology, its card (what it is, its title and version), or the alternates."""
 
     def html() -> str:
-        view = ontology_view(graph, labeller())
-        return render_template("ontology.html", view=view, labels=labeller(),
-                               formats=BY_EXTENSION, doc_path=url_for("resources.ontology"))
+        return render_template("ontology.html", view=ontology_view(graph, labeller()),
+                               labels=labeller(), formats=BY_EXTENSION, doc_path=path)
 
-    return rdf_or_html(graph, extension, html, url_for("resources.ontology"), "ontology")
+    return profiled_document(URIRef(ONTOLOGY_IRI), lambda: graph, html, path, extension,
+                             cache_key)
 
 
 @blueprint.get("/def/<version>")
@@ -202,12 +189,7 @@ def ontology_version(version: str) -> Response:
     if graph is None or (URIRef(ONTOLOGY_IRI), OWL.versionIRI, iri) not in graph:
         return not_found(str(iri))
     path = url_for("resources.ontology_version", version=version)
-
-    def html() -> str:
-        return render_template("ontology.html", view=ontology_view(graph, labeller()),
-                               labels=labeller(), formats=BY_EXTENSION, doc_path=path)
-
-    return rdf_or_html(graph, extension, html, path, f"ontology {version}")
+    return _ontology_document(graph, path, extension, f"ontology {version}")
 
 
 @blueprint.get("/shapes")

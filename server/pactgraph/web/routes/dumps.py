@@ -7,8 +7,7 @@ ETag; a request costs a dict lookup (the publication's memo, web/context.py).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from typing import Any
+from pathlib import Path
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from rdflib import Graph
@@ -17,83 +16,21 @@ from rdflib.namespace import VOID
 from pactgraph import formats
 from pactgraph.build import tables
 from pactgraph.build.downloads import DUMP_FILES, Dump, build_dumps
-from pactgraph.build.jsonld_context import build_context
 from pactgraph.build.memory import bytes_etag
-from pactgraph.build.publication import Publication
-from pactgraph.build.release import released_versions
-from pactgraph.build.serialization import serialize
+from pactgraph.build.release import released_files, released_versions
 from pactgraph.pages.dataset import DATASET, add_versions, compute_statistics, dataset_description
 from pactgraph.pages.describe import label_of
 from pactgraph.pages.labeller import Labeller
 from pactgraph.settings import HELP, public_value
-from pactgraph.web import negotiation
 from pactgraph.web.context import iri_map, memo, publication
+from pactgraph.web.representation import (
+    BY_EXTENSION,
+    jsonld_context,
+    profiled_document,
+    shared_cacheable,
+)
 
 blueprint = Blueprint("dumps", __name__)
-
-def jsonld_context() -> dict[str, Any]:
-    """The @context object, derived from the ontology once per app."""
-    return memo("context", lambda p: build_context(p.ontology))
-
-
-def context_url() -> str:
-    return iri_map().server + url_for("dumps.context")
-
-
-# --- Documents: one graph, in the format an extension names or Accept chooses -------------------
-
-HTML = formats.HTML
-JSONLD = "application/ld+json"
-OFFERED = (HTML, *formats.RDF_MEDIA_TYPES)
-BY_EXTENSION = {formats.EXTENSION[media]: media for media in formats.RDF_MEDIA_TYPES}
-
-
-def _alternates(doc_path: str, chosen: str) -> str:
-    links = [f'<{doc_path}{formats.EXTENSION[media]}>; rel="alternate"; type="{media}"'
-             for media in OFFERED if media != chosen]
-    return ", ".join(links)
-
-
-def rdf_or_html(graph: Graph, extension: str, render_html: Callable[[], str],
-                doc_path: str, cache_key: str | None = None,
-                accept: str | None = None) -> Response:
-    """``graph`` as the format ``extension`` names, or as Accept chooses when there is none.
-
-    With a ``cache_key`` (for documents that never change: the ontology, the shapes) the bodies
-    that do not name the host (all but HTML and JSON-LD) are made once per app. The others are not
-    cached: the Host header is the client's to choose, so a cache keyed by it could grow unbounded.
-    ``accept`` stands for the Accept header (the ``_mediatype`` parameter, web/profiles.py).
-    """
-    negotiated = extension == ""
-    if negotiated:
-        media = negotiation.choose(accept or request.headers.get("Accept"), OFFERED)
-    else:
-        media = BY_EXTENSION[extension]
-
-    def body_for(_: Publication | None = None) -> bytes:
-        if media == HTML:
-            return render_html().encode("utf-8")
-        return serialize(graph, formats.RDFLIB_FORMAT[media], context=context_url(),
-                         embedded_context=jsonld_context())
-
-    if cache_key is None or media in (HTML, JSONLD):
-        body = body_for()
-    else:
-        body = memo(f"{cache_key} {media}", body_for)
-    response = Response(body, content_type=formats.content_type(media))
-    response.headers["Link"] = _alternates(doc_path, media)
-    if negotiated:
-        response.vary.add("Accept")
-        response.headers["Content-Location"] = doc_path + formats.EXTENSION[media]
-    response.add_etag()
-    _shared_cacheable(response)
-    return response.make_conditional(request)
-
-
-def _shared_cacheable(response: Response) -> None:
-    """The data cannot change while the server runs: anyone may keep a copy for a while."""
-    max_age = int(publication().settings["cache_max_age_seconds"])
-    response.headers["Cache-Control"] = f"public, max-age={max_age}"
 
 
 # --- Dumps ----------------------------------------------------------------------------------------
@@ -106,7 +43,7 @@ def bytes_response(body: bytes, media_type: str, etag: str,
                     filename: str | None = None) -> Response:
     response = Response(body, content_type=formats.content_type(media_type))
     response.set_etag(etag)
-    _shared_cacheable(response)
+    shared_cacheable(response)
     if filename:
         response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response.make_conditional(request)
@@ -155,8 +92,10 @@ def current_dataset_description() -> Graph:
     stats = memo("statistics", lambda p: compute_statistics(p.store))
     description = dataset_description(publication().graph, stats, all_dumps(), iri_map(),
                                       publication().examples, csv_tables())
-    add_versions(description, released_versions(publication().settings["releases_path"]),
-                 iri_map())
+    folder = Path(publication().settings["releases_path"])
+    versions = released_versions(folder)
+    add_versions(description, versions, iri_map(),
+                 {version: released_files(folder / version) for version in versions})
     return description
 
 
@@ -180,4 +119,4 @@ def dataset(extension: str = "") -> Response:
                                doc_path=url_for("dumps.dataset"),
                                title=label_of(graph, DATASET) or "pactgraph dataset")
 
-    return rdf_or_html(graph, extension, html, url_for("dumps.dataset"))
+    return profiled_document(DATASET, lambda: graph, html, url_for("dumps.dataset"), extension)

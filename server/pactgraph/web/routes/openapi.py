@@ -81,9 +81,9 @@ GRAPH_URIS = [
 ]
 
 
-def _rdf_document(summary: str, with_html: bool = True) -> dict:
-    media = (HTML, *RDF) if with_html else RDF
-    return {"summary": summary, "responses": {
+def _rdf_document(summary: str, parameters: list | None = None) -> dict:
+    media = (HTML, *RDF)
+    return {"summary": summary, **({"parameters": parameters} if parameters else {}), "responses": {
         "200": {"description": "The document, in the negotiated format (Vary: Accept).",
                 "content": _content(media)},
         "406": ERRORS["406"]}}
@@ -146,9 +146,10 @@ def description(settings: dict[str, Any]) -> dict:
             "responses": {"200": {"description": "Its description (Vary: Accept).",
                                   "content": _content((HTML, *RDF))},
                           "404": ERRORS["404"], "406": ERRORS["406"]}}),
-        "/def": _get(_rdf_document("The ontology (HTML documentation or RDF)")),
+        "/def": _get(_rdf_document("The ontology (HTML documentation or RDF)", PROFILE_PARAMETERS)),
         "/shapes": _get(_rdf_document("The SHACL shapes")),
-        "/dataset": _get(_rdf_document("VoID and DCAT description of the dataset")),
+        "/dataset": _get(_rdf_document("VoID and DCAT description of the dataset",
+                                       PROFILE_PARAMETERS)),
         "/.well-known/void": _get({"summary": "303 See Other to /dataset", "responses": {
             "303": {"description": "Location: /dataset",
                     "headers": {"Location": {"schema": {"type": "string"}}}}}}),

@@ -50,6 +50,15 @@ def interop_paths(errors: dict[str, Any], content: Callable[..., dict]) -> dict[
             "parameters": [version, name], "responses": {
                 "200": {"description": "The file, with its sha256 as ETag."},
                 "304": {"description": "Not modified."}, "404": errors["404"]}}},
+        "/def/{version}": {"get": {
+            "summary": "The ontology at a version IRI (owl:versionIRI): the current one or a "
+                       "released one",
+            "parameters": [version, *PROFILE_PARAMETERS], "responses": {
+                "200": {"description": "The ontology of that version (Vary: Accept, "
+                                       "Accept-Profile).",
+                        "content": content(["text/html", "text/turtle", "application/ld+json",
+                                            "application/n-triples", "application/rdf+xml"])},
+                "404": errors["404"], "406": errors["406"]}}},
         "/sitemap.xml": {"get": {"summary": "The sitemap of every page", "responses": {
             "200": {"description": "A sitemap (or an index of sitemaps past 50,000 URLs).",
                     "content": content(["application/xml"])}}}},

@@ -33,7 +33,7 @@ from pactgraph.build.prebuilt import Prepared
 from pactgraph.engine.remote_http import SETTING, StoreClient
 from pactgraph.engine.remote_read import read_graphs
 from pactgraph.engine.store import graph_iri
-from pactgraph.errors import DataNotConforming, QueryEngineUnavailable, StoreOutOfStep
+from pactgraph.errors import QueryEngineUnavailable, StoreOutOfStep
 from pactgraph.knowledge.rdf_files import rdf_files
 from pactgraph.knowledge.sources import Knowledge, SourceGraphs
 
@@ -111,15 +111,7 @@ def prepare_from_engine(settings: dict, check: bool = True) -> Prepared:
             "hold it (engine_graphs)")
     version = _version(settings, data)
 
-    def validated_knowledge() -> tuple[Knowledge, str]:
-        knowledge = knowledge_from(settings, data)
-        report = knowledge.validate()
-        if not report.conforms:
-            raise DataNotConforming(report)
-        return knowledge, report.text()
-
-    folder = prebuilt.prepare(settings["store_dir"] or prebuilt.default_store_dir(), version,
-                              validated_knowledge)
+    folder = prebuilt.prepare_validated(settings, version, lambda: knowledge_from(settings, data))
     if check:
         check_made_here(settings["engine_url"], folder, read)
     return Prepared(folder, version)

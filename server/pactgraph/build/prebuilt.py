@@ -46,7 +46,7 @@ from pactgraph.build import manifest, search_index, tables
 from pactgraph.build.downloads import DUMP_FILES, DUMPS, dump_bytes
 from pactgraph.build.jsonld_context import build_context
 from pactgraph.engine.store import TripleStore, published_graphs, write_store
-from pactgraph.errors import StoreDamaged
+from pactgraph.errors import DataNotConforming, StoreDamaged
 from pactgraph.knowledge.sources import Knowledge
 
 log = logging.getLogger(__name__)
@@ -198,6 +198,20 @@ def prepare(store_dir: Path, version: str,
         if damage(folder) is not None:  # not merely built by another process meanwhile
             raise
     return folder
+
+
+def prepare_validated(settings: dict, version: str, knowledge: Callable[[], Knowledge]) -> Path:
+    """``prepare`` in the configured store folder, with ``knowledge()`` validated first when the
+    folder must be built: ``DataNotConforming`` if it fails the shapes (files or a remote store's
+    graphs alike)."""
+    def validated_knowledge() -> tuple[Knowledge, str]:
+        built = knowledge()
+        report = built.validate()
+        if not report.conforms:
+            raise DataNotConforming(report)
+        return built, report.text()
+
+    return prepare(settings["store_dir"] or default_store_dir(), version, validated_knowledge)
 
 
 def _install(built: Path, folder: Path) -> None:

@@ -30,7 +30,6 @@ from pactgraph.engine.embedded import EmbeddedEngine
 from pactgraph.engine.graph_view import graph_over
 from pactgraph.engine.pool import Limits, QueryExecutor
 from pactgraph.engine.store import TripleStore
-from pactgraph.errors import DataNotConforming
 from pactgraph.knowledge.sources import Knowledge, SourceGraphs, input_files
 from pactgraph.knowledge.stable_graph import stable_blank_nodes
 
@@ -91,15 +90,8 @@ def prepare_store(settings: dict[str, Any]) -> Prepared:
     version = prebuilt.input_version([file.path for file in files], *prebuilt.VALIDATION_INPUTS,
                                      *(file.describe() for file in files))
 
-    def validated_knowledge() -> tuple[Knowledge, str]:
-        knowledge = Knowledge.from_settings(settings)
-        report = knowledge.validate()
-        if not report.conforms:
-            raise DataNotConforming(report)
-        return knowledge, report.text()
-
-    folder = prebuilt.prepare(settings["store_dir"] or prebuilt.default_store_dir(), version,
-                              validated_knowledge)
+    folder = prebuilt.prepare_validated(settings, version,
+                                        lambda: Knowledge.from_settings(settings))
     return Prepared(folder, version)
 
 

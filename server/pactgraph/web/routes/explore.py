@@ -12,7 +12,6 @@ What they show is computed in pages/network.py.
 
 from __future__ import annotations
 
-import datetime
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -26,10 +25,11 @@ from pactgraph.namespaces import PG
 from pactgraph.pages import network_filters as filters
 from pactgraph.pages.describe import label_of
 from pactgraph.pages.labeller import Labeller
-from pactgraph.pages.network import DATE, by_decade, network, timeline
+from pactgraph.pages.network import by_decade, network, timeline
 from pactgraph.pages.obligations import Question, rows
 from pactgraph.web.caching import kept_until_tomorrow
 from pactgraph.web.context import iri_map, memo, publication
+from pactgraph.web.routes.api import ask_date
 
 blueprint = Blueprint("explore", __name__)
 
@@ -38,21 +38,6 @@ blueprint = Blueprint("explore", __name__)
 def today() -> str:
     """Today, by the clock (the ``today`` setting, else the system's date)."""
     return clock.today(publication().settings)
-
-
-def parse_date(text: str | None) -> str:
-    """'1975' or '1975-06-01' as an ISO date (a bare year is its first day); default today."""
-    if not text:
-        return today()
-    match = DATE.match(text.strip())
-    if not match:
-        abort(400, f"date {text!r} is not a year (1975) or a date (1975-06-01)")
-    value = match.group(1) + (match.group(2) or "-01-01")
-    try:
-        datetime.date.fromisoformat(value)
-    except ValueError:
-        abort(400, f"date {text!r} does not exist")
-    return value
 
 
 def labeller() -> Labeller:
@@ -136,7 +121,7 @@ def narrowing() -> Narrowing:
 
 @blueprint.get("/explore/network")
 def network_page() -> str:
-    day = parse_date(request.args.get("date"))
+    day = ask_date(request.args.get("date"))
     chosen = narrowing()
     elements = chosen.apply(network_on(day))
     graph = publication().graph
@@ -165,7 +150,7 @@ def table_page(rows: int) -> tuple[int, int]:
 
 @blueprint.get("/explore/network.json")
 def network_json() -> Response:
-    day = parse_date(request.args.get("date"))
+    day = ask_date(request.args.get("date"))
     return jsonify(narrowing().apply(network_on(day)))
 
 

@@ -199,6 +199,7 @@ class QueryExecutor:
         if not self._workers and self.loader_starts.cause:  # all died, none could start again
             raise QueryEngineUnavailable(self.loader_starts.cause)
         worker = self._take_worker(job)
+        owner = self._owner
         deadline = time.monotonic() + limits.time_limit_ms / 1000
         try:
             worker.conn.send((job, limits.time_limit_ms))
@@ -211,6 +212,10 @@ class QueryExecutor:
                     "(?s ?p ?o joined with others), or ask for fewer results")
             reply, retire = worker.conn.recv()
         except (EOFError, OSError):
+            if self._owner != owner:  # closed meanwhile: the server is stopping, not the query
+                raise QueryEngineUnavailable(
+                    "the server stopped its query workers while answering this query (it is "
+                    "shutting down or restarting); try again in a few seconds") from None
             self._replace(worker)
             code = worker.exitcode()
             raise death_error(code, limits.time_limit_ms, limits.memory_mb, job) from None

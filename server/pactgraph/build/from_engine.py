@@ -28,7 +28,7 @@ import pyoxigraph as ox
 from rdflib import Graph
 from rdflib.compare import isomorphic
 
-from pactgraph.build import prebuilt
+from pactgraph.build import prebuilt, revalidation
 from pactgraph.build.prebuilt import Prepared
 from pactgraph.engine.remote_http import SETTING, StoreClient
 from pactgraph.engine.remote_read import read_graphs
@@ -111,7 +111,8 @@ def prepare_from_engine(settings: dict, check: bool = True) -> Prepared:
             "hold it (engine_graphs)")
     version = _version(settings, data)
 
-    folder = prebuilt.prepare_validated(settings, version, lambda: knowledge_from(settings, data))
+    folder = revalidation.prepare_validated(settings, version,
+                                            lambda: knowledge_from(settings, data))
     if check:
         check_made_here(settings["engine_url"], folder, read)
     return Prepared(folder, version)

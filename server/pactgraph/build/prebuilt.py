@@ -46,7 +46,7 @@ from pactgraph.build import manifest, search_index, tables
 from pactgraph.build.downloads import DUMP_FILES, DUMPS, dump_bytes
 from pactgraph.build.jsonld_context import build_context
 from pactgraph.engine.store import TripleStore, published_graphs, write_store
-from pactgraph.errors import DataNotConforming, StoreDamaged
+from pactgraph.errors import StoreDamaged
 from pactgraph.knowledge.sources import Knowledge
 
 log = logging.getLogger(__name__)
@@ -89,7 +89,8 @@ BUILDING_MODULES = ("build/prebuilt.py", "build/manifest.py", "build/downloads.p
                     "knowledge/obligation_triples.py", "knowledge/spans.py", "engine/store.py",
                     "build/from_engine.py",
                     "build/serialization.py", "build/jsonld_context.py", "build/search_index.py",
-                    "build/tables.py",
+                    "build/tables.py", "build/revalidation.py", "knowledge/incremental.py",
+                    "knowledge/reach.py", "knowledge/chains.py",
                     "formats.py", "namespaces.py")
 PACKAGE_ROOT = Path(__file__).resolve().parents[1]
 
@@ -168,11 +169,13 @@ def is_writable(folder: Path) -> bool:
 
 
 def prepare(store_dir: Path, version: str,
-            validated_knowledge: Callable[[], tuple[Knowledge, str]]) -> Path:
+            validated_knowledge: Callable[[], tuple[Knowledge, str]],
+            keep: Callable[[Path], None] | None = None) -> Path:
     """The folder of ``version``, built first if needed, or again if damaged (``StoreDamaged`` if
     it cannot be replaced). ``validated_knowledge`` is called only when there is no whole folder:
     it parses and validates the files and returns them with the report text, or raises if they
-    do not conform."""
+    do not conform. ``keep(folder)`` writes more into a folder being built (before its
+    manifest)."""
     folder = Path(store_dir) / version
     if folder.exists():
         problem = damage(folder)
@@ -188,30 +191,16 @@ def prepare(store_dir: Path, version: str,
     except OSError:  # nowhere to keep it: build for this process only
         building = Path(tempfile.mkdtemp(prefix="pactgraph-store."))
         atexit.register(shutil.rmtree, building, ignore_errors=True)
-        _build(knowledge, report_text, building)
+        _build(knowledge, report_text, building, keep)
         return building
     try:
-        _build(knowledge, report_text, building)
+        _build(knowledge, report_text, building, keep)
         _install(building, folder)
     except OSError:
         shutil.rmtree(building, ignore_errors=True)
         if damage(folder) is not None:  # not merely built by another process meanwhile
             raise
     return folder
-
-
-def prepare_validated(settings: dict, version: str, knowledge: Callable[[], Knowledge]) -> Path:
-    """``prepare`` in the configured store folder, with ``knowledge()`` validated first when the
-    folder must be built: ``DataNotConforming`` if it fails the shapes (files or a remote store's
-    graphs alike)."""
-    def validated_knowledge() -> tuple[Knowledge, str]:
-        built = knowledge()
-        report = built.validate()
-        if not report.conforms:
-            raise DataNotConforming(report)
-        return built, report.text()
-
-    return prepare(settings["store_dir"] or default_store_dir(), version, validated_knowledge)
 
 
 def _install(built: Path, folder: Path) -> None:
@@ -226,7 +215,8 @@ def _install(built: Path, folder: Path) -> None:
     shutil.rmtree(aside, ignore_errors=True)
 
 
-def _build(knowledge: Knowledge, report_text: str, folder: Path) -> None:
+def _build(knowledge: Knowledge, report_text: str, folder: Path,
+           keep: Callable[[Path], None] | None = None) -> None:
     write_store(published_graphs(knowledge), folder / ENGINE, folder / QUADS)
     (folder / DUMPS).mkdir()
     graphs = {"published": knowledge.published(), "ontology": knowledge.ontology.graph,
@@ -237,4 +227,6 @@ def _build(knowledge: Knowledge, report_text: str, folder: Path) -> None:
     tables.write_files(TripleStore.open(folder / ENGINE), graphs["published"], folder / DUMPS)
     search_index.write(graphs["published"], folder)
     (folder / CONFORMS).write_text(report_text + "\n", encoding="utf-8")
+    if keep is not None:
+        keep(folder)
     manifest.save(folder, manifest.take(folder, _counts(folder), UNRECORDED))

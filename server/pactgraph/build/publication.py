@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 from rdflib import Graph
 
-from pactgraph.build import prebuilt
+from pactgraph.build import prebuilt, revalidation
 from pactgraph.build.examples import Examples, load_examples
 from pactgraph.build.from_engine import prepare_from_engine
 from pactgraph.build.memory import ResponseCache
@@ -90,8 +90,8 @@ def prepare_store(settings: dict[str, Any]) -> Prepared:
     version = prebuilt.input_version([file.path for file in files], *prebuilt.VALIDATION_INPUTS,
                                      *(file.describe() for file in files))
 
-    folder = prebuilt.prepare_validated(settings, version,
-                                        lambda: Knowledge.from_settings(settings))
+    folder = revalidation.prepare_validated(settings, version,
+                                        lambda: Knowledge.from_settings(settings), from_files=True)
     return Prepared(folder, version)
 
 

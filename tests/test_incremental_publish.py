@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from pactgraph.build import revalidation
+from pactgraph.build import prebuilt, revalidation
 from pactgraph.build.publication import prepare_store
 from pactgraph.errors import DataNotConforming
 from pactgraph.knowledge.sources import Knowledge
@@ -109,3 +109,14 @@ def test_a_damaged_basis_means_a_full_validation(site, focus, caplog):
         prepare_store(settings)
     assert focus == [None, None]
     assert "cannot be used" in caplog.text
+
+
+def test_a_new_build_code_on_the_same_data_validates_nothing(site, focus, monkeypatch):
+    """Another version of the code that writes the store and dumps builds a new folder, but the
+    report, made by code that did not change, is the last one's."""
+    _, settings = site
+    first = prepare_store(settings)
+    monkeypatch.setattr(prebuilt, "VALIDATION_INPUTS", (*prebuilt.VALIDATION_INPUTS, "dumps v2"))
+    second = prepare_store(settings)
+    assert second.folder != first.folder and focus == [None]
+    assert (second.folder / "conforms").read_bytes() == (first.folder / "conforms").read_bytes()

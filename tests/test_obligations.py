@@ -312,10 +312,10 @@ def test_derivation_code_is_part_of_the_store_version(monkeypatch, tmp_path: Pat
     package = tmp_path / "pactgraph"
     shutil.copytree(prebuilt.PACKAGE_ROOT, package)
     monkeypatch.setattr(prebuilt, "PACKAGE_ROOT", package)
-    before = prebuilt._code()
+    before = prebuilt.code_hash()
     rules = package / "knowledge" / "obligations.py"
     rules.write_text(rules.read_text(encoding="utf-8") + "\n# a changed rule\n", encoding="utf-8")
-    assert prebuilt._code() != before
+    assert prebuilt.code_hash() != before
 
 
 def test_derivation_on_the_bundled_data_lists_no_obligation_of_a_statement() -> None:

@@ -69,7 +69,7 @@ class Prepared:
     version: str
 
 
-def _versions() -> tuple[str, ...]:
+def library_versions() -> tuple[str, ...]:
     from importlib.metadata import PackageNotFoundError, version
     found = []
     for package in ("pactgraph", "pyshacl", "rdflib", "pyoxigraph"):
@@ -95,18 +95,18 @@ BUILDING_MODULES = ("build/prebuilt.py", "build/manifest.py", "build/downloads.p
 PACKAGE_ROOT = Path(__file__).resolve().parents[1]
 
 
-def _code() -> str:
+def code_hash(modules: Iterable[str] = BUILDING_MODULES) -> str:
     """A hash of the code that builds the folder: a change to how it is made (say, how dumps are
     written) must not be hidden by a folder made before it, even within one release."""
     digest = hashlib.sha256()
-    for name in BUILDING_MODULES:
+    for name in modules:
         digest.update(name.encode("utf-8") + b"\0" + (PACKAGE_ROOT / name).read_bytes())
     return f"code {digest.hexdigest()}"
 
 
 # What else decides whether files validate and how the store is built: the code that does it. A
 # new release of any of these builds again rather than trusting a folder made by another version.
-VALIDATION_INPUTS: tuple[str, ...] = (*_versions(), _code())
+VALIDATION_INPUTS: tuple[str, ...] = (*library_versions(), code_hash())
 
 
 def input_version(paths: Iterable[Path], *salt: str) -> str:

@@ -39,6 +39,13 @@ from pactgraph.knowledge.sources import Finding, Knowledge, ValidationReport, da
 log = logging.getLogger(__name__)
 
 BASIS = "basis"
+# The code whose change can change a report (how the dumps are written cannot): with the
+# libraries' versions and the ontology and shapes files, the rules an old report was made under.
+VALIDATING_MODULES = ("knowledge/sources.py", "knowledge/rdf_files.py", "knowledge/derivation.py",
+                      "knowledge/obligations.py", "knowledge/intervals.py",
+                      "knowledge/obligation_triples.py", "knowledge/spans.py",
+                      "knowledge/incremental.py", "knowledge/reach.py", "knowledge/chains.py",
+                      "knowledge/sparql_once.py", "build/revalidation.py")
 
 
 def prepare_validated(settings: dict, version: str, knowledge: Callable[[], Knowledge],
@@ -49,7 +56,8 @@ def prepare_validated(settings: dict, version: str, knowledge: Callable[[], Know
     keeps what the next build needs to validate only an edit of them, and a build after an edit
     validates only what the edit can affect, when an earlier folder has such a basis."""
     store_dir = settings["store_dir"] or prebuilt.default_store_dir()
-    rules = rules_version(settings, prebuilt.VALIDATION_INPUTS) if from_files else None
+    salt = (*prebuilt.library_versions(), prebuilt.code_hash(VALIDATING_MODULES))
+    rules = rules_version(settings, salt) if from_files else None
     reports = []
 
     def validated_knowledge() -> tuple[Knowledge, str]:
@@ -69,7 +77,7 @@ def prepare_validated(settings: dict, version: str, knowledge: Callable[[], Know
 
 def rules_version(settings: dict, salt: tuple[str, ...]) -> str:
     """What must be the same for an old report to be reused: the ontology and shapes files (their
-    bytes), the code and libraries that validate (``salt``), and how the data files are read."""
+    bytes and how they are read) and ``salt``, the code and libraries that validate."""
     digest = hashlib.sha256()
     for part in salt:
         digest.update(part.encode("utf-8") + b"\0")

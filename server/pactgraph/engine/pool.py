@@ -33,12 +33,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pactgraph.engine import worker_exit as ending
 from pactgraph.engine.base import Answer, Job
 from pactgraph.engine.processes import Loader, Worker, await_ready, kill_all, launch_loader
 from pactgraph.engine.restarts import Restarts
 from pactgraph.engine.sandbox import ISOLATED
 from pactgraph.engine.syntax_check import CHECK_AFTER_SECONDS, checker_for
-from pactgraph.engine.worker_exit import answer_from, death_error, load_failure
 from pactgraph.errors import LimitExceeded, QueryEngineUnavailable, QueryError
 from pactgraph.settings import DEFAULTS
 
@@ -120,7 +120,7 @@ class QueryExecutor:
                                       self.quads_path)
         if reply[0] == "failed":
             loader.kill()
-            raise QueryEngineUnavailable(load_failure(
+            raise QueryEngineUnavailable(ending.load_failure(
                 *reply[1:], quads_path=self.quads_path, memory_mb=self.limits.memory_mb))
         self._loaders.add(loader)
         _, _, isolation = reply
@@ -205,27 +205,21 @@ class QueryExecutor:
             worker.conn.send((job, limits.time_limit_ms))
             if not worker.conn.poll(max(0.0, deadline - time.monotonic())):
                 self._replace(worker)
-                raise LimitExceeded(
-                    "query_time_limit_ms",
-                    f"the query was stopped after {limits.time_limit_ms} ms, the longest a query "
-                    "may run here. Make it cheaper: add LIMIT, avoid unconstrained patterns "
-                    "(?s ?p ?o joined with others), or ask for fewer results")
+                raise ending.overrun_error(limits.time_limit_ms)
             reply, retire = worker.conn.recv()
         except (EOFError, OSError):
             if self._owner != owner:  # closed meanwhile: the server is stopping, not the query
-                raise QueryEngineUnavailable(
-                    "the server stopped its query workers while answering this query (it is "
-                    "shutting down or restarting); try again in a few seconds") from None
+                raise ending.closed_error() from None
             self._replace(worker)
             code = worker.exitcode()
-            raise death_error(code, limits.time_limit_ms, limits.memory_mb, job) from None
+            raise ending.death_error(code, limits.time_limit_ms, limits.memory_mb, job) from None
         except BaseException:
             if worker in self._workers and worker.alive():
                 self._idle.put(worker)
             raise
         # One that asks to retire keeps the memory of a large answer: a fresh fork replaces it.
         self._replace(worker) if retire else self._idle.put(worker)
-        return answer_from(reply, job, self.limits.memory_mb)
+        return ending.answer_from(reply, job, self.limits.memory_mb)
 
     def _take_worker(self, job: Job) -> Worker:
         """An idle worker. When none is free soon, a malformed query is refused first (the

@@ -29,6 +29,7 @@ from pactgraph.errors import (
     LimitExceeded,
     NotAcceptable,
     PactgraphError,
+    QueryEngineUnavailable,
     QueryError,
     QueryWorkerCrashed,
     QueryWorkerKilled,
@@ -83,6 +84,22 @@ def _death_error(exit_code: int | None, time_limit_ms: int, memory_mb: int) -> P
     ended = "with an unknown exit status" if exit_code is None else f"with exit code {exit_code}"
     return QueryWorkerCrashed(f"the query worker ended unexpectedly ({ended}) while answering this "
                               "query")
+
+
+def overrun_error(time_limit_ms: int) -> LimitExceeded:
+    """The pool's own stop at the time limit (the worker had not answered by then)."""
+    return LimitExceeded(
+        "query_time_limit_ms",
+        f"the query was stopped after {time_limit_ms} ms, the longest a query may run here. "
+        "Make it cheaper: add LIMIT, avoid unconstrained patterns (?s ?p ?o joined with others), "
+        "or ask for fewer results")
+
+
+def closed_error() -> QueryEngineUnavailable:
+    """The pool was closed while the worker answered: the server is stopping, not the query."""
+    return QueryEngineUnavailable(
+        "the server stopped its query workers while answering this query (it is shutting down "
+        "or restarting); try again in a few seconds")
 
 
 def load_failure(kind: str, detail: str, quads_path, memory_mb: int) -> str:

@@ -1,0 +1,116 @@
+"""Publishing an edit of one data file at N times the bundled data: a first build, then the build
+after the edit, side by side in one run (issue 15: "after editing one data file at 400x, serving
+the new data in < 60 s").
+
+    .venv/bin/python bench/edit_publish.py --scale 20 [--work /tmp/edit-publish]
+
+For each scale: synthetic data (``pactgraph synth``), a first build (``prepare_store``: parse,
+validate in full, build the prebuilt store), then one synthetic copy's label edited and the build
+again, which validates only what the edit can affect (build/revalidation.py). Reports each
+build's wall-clock and processor time, its phases (parsing, validating, building the store and
+dumps), how many nodes were validated again, and the ratio of the two builds. The time to open
+the built store afterwards (what a server's start adds) is the "start from the prebuilt store"
+row of bench/run.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from pactgraph.build import prebuilt, revalidation
+from pactgraph.build.publication import prepare_store
+from pactgraph.knowledge.sources import Knowledge
+from pactgraph.settings import resolve
+
+BIN = Path(sys.executable).parent
+
+
+class Phases:
+    """Wall-clock seconds spent in parsing, validating and building, by wrapping each."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self.focus: int | None = None
+
+    def wrap(self, owner, name: str, phase: str, keep_focus: bool = False) -> None:
+        original = getattr(owner, name)
+
+        def timed(*args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                self.seconds[phase] = self.seconds.get(phase, 0.0) + time.perf_counter() - started
+                if keep_focus:
+                    focus = kwargs.get("focus_nodes", args[1] if len(args) > 1 else None)
+                    self.focus = None if focus is None else len(list(focus))
+
+        setattr(owner, name, timed)
+
+
+def timed_build(settings: dict) -> dict:
+    phases = Phases()
+    saved = (Knowledge.from_settings, Knowledge.validate, prebuilt._build)
+    phases.wrap(Knowledge, "from_settings", "parse")
+    phases.wrap(Knowledge, "validate", "validate", keep_focus=True)
+    phases.wrap(prebuilt, "_build", "build store, dumps, tables")
+    try:
+        cpu, wall = time.process_time(), time.perf_counter()
+        prepared = prepare_store(settings)
+        result = {"wall_s": time.perf_counter() - wall, "cpu_s": time.process_time() - cpu}
+    finally:
+        Knowledge.from_settings, Knowledge.validate, prebuilt._build = saved
+    return {**result, "phases_s": phases.seconds, "validated_nodes": phases.focus,
+            "folder": str(prepared.folder)}
+
+
+def measure(scale: int, work: Path) -> dict:
+    data = work / f"scale-{scale}"
+    if not (data / "synthetic").exists():
+        subprocess.run([str(BIN / "pactgraph"), "synth", "--scale", str(scale), "--output",
+                        str(data)], check=True)
+    store = work / f"store-{scale}"
+    shutil.rmtree(store, ignore_errors=True)
+    settings = resolve({"data_paths": [str(data)], "store_dir": str(store)})
+    first = timed_build(settings)
+    copies = sorted((data / "synthetic").glob("copy-*.ttl"))
+    edited = copies[len(copies) // 2] if copies else next((data / "bundled").glob("*.ttl"))
+    text = edited.read_text(encoding="utf-8")
+    changed, count = re.subn(r'"Synthetic copy (\d+) of ', r'"Synthetic copy \1 (edited) of ',
+                             text, count=1)
+    if not count:
+        raise SystemExit(f"nothing to edit in {edited}")
+    edited.write_text(changed, encoding="utf-8")
+    try:
+        second = timed_build(settings)
+    finally:
+        edited.write_text(text, encoding="utf-8")
+    nodes = len(set(Knowledge.from_settings(settings).data.graph.subjects()))
+    return {"scale": scale, "data_subjects": nodes, "edited": edited.name, "first": first,
+            "after_edit": second, "ratio_wall": second["wall_s"] / first["wall_s"],
+            "ratio_cpu": second["cpu_s"] / first["cpu_s"],
+            "basis": revalidation.BASIS}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=int, action="append", required=True)
+    parser.add_argument("--work", type=Path, default=Path("/tmp/pactgraph-edit-publish"))
+    options = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    options.work.mkdir(parents=True, exist_ok=True)
+    for scale in options.scale:
+        print(json.dumps(measure(scale, options.work), indent=1), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

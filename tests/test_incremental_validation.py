@@ -129,3 +129,25 @@ def test_the_walk_follows_only_the_predicates_a_shape_reads(shape, predicates):
     shapes = Graph().parse(data=SHAPES_PREFIX + shape, format="turtle")
     found = shape_predicates(shapes, URIRef("http://example.org/S"))
     assert (None if found is None else {str(p) for p in found}) == predicates
+
+
+def test_an_edit_of_one_treaty_leaves_the_other_treaties_alone(tmp_path):
+    """The walk from what an edit touched never goes from a class to its instances: a label
+    edited in one synthetic copy of the site does not validate the other copies again."""
+    from pactgraph.knowledge.synth import synthesize
+    synthesize([SITE], 4, tmp_path / "synth")
+    knowledge = knowledge_of(tmp_path / "synth")
+    report = knowledge.validate()
+    copies = sorted((tmp_path / "synth" / "synthetic").glob("copy-*.ttl"))
+    assert len(copies) >= 2
+    edited = copies[0]
+    edited.write_text(re.sub(r'"Synthetic copy (\d+) of ', r'"Synthetic copy \1 (edited) of ',
+                             edited.read_text(), count=1))
+    after = knowledge_of(tmp_path / "synth")
+    incremental, affected = revalidate(knowledge.data.graph, report, after)
+    assert incremental == after.validate()
+    treaties = {node for node in after.data.graph.subjects(
+        URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
+        URIRef(PREFIXES["pg"] + "MutualDefenseTreaty"))}
+    assert len(treaties) >= 3 and affected is not None
+    assert 1 <= len(treaties & affected) < len(treaties), sorted(treaties & affected)

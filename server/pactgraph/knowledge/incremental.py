@@ -38,8 +38,9 @@ from pactgraph.namespaces import SH
 
 def distances(graph: Graph, seeds: set, steps: int, predicates: frozenset | None = None
               ) -> dict:
-    """Each node at most ``steps`` triples away from ``seeds``, either way, with how many:
-    through triples whose predicate is in ``predicates`` (None: any)."""
+    """Each node at most ``steps`` triples away from ``seeds``, either way (an ``rdf:type`` triple
+    only from its subject), with how many: through triples whose predicate is in ``predicates``
+    (None: any)."""
     def follows(predicate) -> bool:
         return predicates is None or predicate in predicates
 
@@ -49,7 +50,11 @@ def distances(graph: Graph, seeds: set, steps: int, predicates: frozenset | None
         for node in ring:
             if not isinstance(node, Literal):
                 following.update(o for p, o in graph.predicate_objects(node) if follows(p))
-            following.update(s for s, p in graph.subject_predicates(node) if follows(p))
+            # Never from a class to its instances: a shape with a bounded reach reads an
+            # rdf:type triple only at the end of a chain (knowledge/reach.py), so no chain goes on
+            # from its class. (Walking that way took every treaty in with any edit of one.)
+            following.update(s for s, p in graph.subject_predicates(node)
+                             if p != RDF.type and follows(p))
         ring = following - reached.keys()
         reached.update(dict.fromkeys(ring, step))
         if not ring:

@@ -224,6 +224,11 @@ def test_consultations_and_regional_invocations(store: TripleStore) -> None:
     assert rio and rio[0]["kindLabel"] == "invoked by collective decision"
     gcc = [r for r in rows if r["date"] == "2025-09-15"]
     assert gcc and "article" not in gcc[0]  # no stored page gives the clause's number
+    # Iran's attacks of 2026: the GCC's foreign ministers (1 March), the Arab League (8 March)
+    gulf = {r["date"]: r for r in rows if r["date"] in ("2026-03-01", "2026-03-08")}
+    assert gulf["2026-03-01"]["commitmentLabel"].startswith("Joint Defence Agreement")
+    assert gulf["2026-03-08"]["article"] == "2"
+    assert all(r["collective"] == "true" for r in gulf.values())
 
 
 def test_pacts_ever_invoked(store: TripleStore) -> None:
@@ -235,8 +240,9 @@ def test_pacts_ever_invoked(store: TripleStore) -> None:
     # consultations under Article IX in October 1971; then the EU's Art. 42(7) (France, 2015), the
     # Rio Treaty (2001, 2019), the GCC's joint defence agreement (Qatar, 2025), the SADC Mutual
     # Defence Pact (SADC's declaration of January 2024 that its DRC mission follows Article 6);
-    # the eleventh: Bahrain's consultations with the US and the UK under Article II of C-SIPA (2026)
-    assert len(invoked) == 11
+    # the eleventh: Bahrain's consultations with the US and the UK under Article II of C-SIPA
+    # (2026); the twelfth: the Arab League Council's resolution No. 9241 of 8 March 2026
+    assert len(invoked) == 12
     assert {"North Atlantic Treaty", "Treaty on European Union",
             "Inter-American Treaty of Reciprocal Assistance"} <= invoked
     assert ("Treaty on Friendship, Cooperation and Mutual Assistance between the Russian Federation"
@@ -247,6 +253,8 @@ def test_pacts_ever_invoked(store: TripleStore) -> None:
     assert any(label.startswith("Comprehensive Security Integration and Prosperity Agreement")
                for label in invoked)  # C-SIPA, Bahrain, 2026
     assert "SADC Mutual Defence Pact" in invoked  # SAMIDRC, declared under Article 6 in 2024
+    assert any(label.startswith("Treaty of Joint Defence and Economic Co-operation")
+               for label in invoked)  # the Arab League, 8 March 2026
 
 
 def test_refused_and_declined_requests_are_not_invocations(store: TripleStore) -> None:

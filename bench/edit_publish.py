@@ -44,14 +44,16 @@ class Phases:
         original = getattr(owner, name)
 
         def timed(*args, **kwargs):
+            if keep_focus:  # a generator: count it before the validation consumes it
+                focus = kwargs.pop("focus_nodes", args[1] if len(args) > 1 else None)
+                focus = None if focus is None else list(focus)
+                self.focus = None if focus is None else len(focus)
+                args = args[:1] + (focus,)
             started = time.perf_counter()
             try:
                 return original(*args, **kwargs)
             finally:
                 self.seconds[phase] = self.seconds.get(phase, 0.0) + time.perf_counter() - started
-                if keep_focus:
-                    focus = kwargs.get("focus_nodes", args[1] if len(args) > 1 else None)
-                    self.focus = None if focus is None else len(list(focus))
 
         setattr(owner, name, timed)
 

@@ -17,6 +17,7 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
 from pactgraph.errors import PactgraphError
+from pactgraph.knowledge.pyshacl_focus import focus_nodes_in_a_set
 from pactgraph.knowledge.rdf_files import RdfFile, graph_files, rdf_files, read
 from pactgraph.knowledge.sparql_once import parse_each_sparql_query_once
 from pactgraph.namespaces import PREFIXES, SH, SHAPES
@@ -189,7 +190,7 @@ class Knowledge:
                focus: list | None = None) -> list[Finding]:
         """SHACL findings on ``data`` (with the shapes ``only``, and the nodes ``focus``, if
         given)."""
-        with parse_each_sparql_query_once():
+        with parse_each_sparql_query_once(), focus_nodes_in_a_set():
             _, results, _ = pyshacl.validate(
                 data, use_shapes=only, focus_nodes=focus,
                 # a copy: pySHACL adds RDFS/OWL axioms to the shapes graph it is given, and the

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from rdflib import Graph, URIRef
+from rdflib.namespace import RDF
 
 from pactgraph.knowledge.chains import shape_predicates
 from pactgraph.knowledge.incremental import affected_nodes, revalidate
@@ -131,23 +132,19 @@ def test_the_walk_follows_only_the_predicates_a_shape_reads(shape, predicates):
     assert (None if found is None else {str(p) for p in found}) == predicates
 
 
-def test_an_edit_of_one_treaty_leaves_the_other_treaties_alone(tmp_path):
-    """The walk from what an edit touched never goes from a class to its instances: a label
-    edited in one synthetic copy of the site does not validate the other copies again."""
-    from pactgraph.knowledge.synth import synthesize
-    synthesize([SITE], 4, tmp_path / "synth")
-    knowledge = knowledge_of(tmp_path / "synth")
-    report = knowledge.validate()
-    copies = sorted((tmp_path / "synth" / "synthetic").glob("copy-*.ttl"))
-    assert len(copies) >= 2
-    edited = copies[0]
-    edited.write_text(re.sub(r'"Synthetic copy (\d+) of ', r'"Synthetic copy \1 (edited) of ',
-                             edited.read_text(), count=1))
-    after = knowledge_of(tmp_path / "synth")
-    incremental, affected = revalidate(knowledge.data.graph, report, after)
-    assert incremental == after.validate()
-    treaties = {node for node in after.data.graph.subjects(
-        URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
-        URIRef(PREFIXES["pg"] + "MutualDefenseTreaty"))}
-    assert len(treaties) >= 3 and affected is not None
-    assert 1 <= len(treaties & affected) < len(treaties), sorted(treaties & affected)
+def test_the_walk_never_goes_from_a_class_to_its_instances():
+    """An rdf:type pattern only ever ends a chain (knowledge/reach.py), so the walk from what an
+    edit touched goes from a node to its class, never on to the class's other instances: with
+    them, an edit of one treaty reached every treaty (861 of 1,660 subjects at 2x)."""
+    from pactgraph.knowledge.incremental import distances
+    pg = PREFIXES["pg"]
+    edited, other, state = (URIRef(f"{ID}treaty/{name}") for name in ("a", "b", "x"))
+    graph = Graph()
+    for treaty in (edited, other):
+        graph.add((treaty, RDF.type, URIRef(pg + "Treaty")))
+    graph.add((edited, URIRef(pg + "party"), state))
+    reached = distances(graph, {edited}, 3)
+    assert reached[URIRef(pg + "Treaty")] == 1 and reached[state] == 1
+    assert other not in reached
+    graph.add((other, URIRef(pg + "party"), state))  # a shared party is a real path
+    assert distances(graph, {edited}, 3)[other] == 2

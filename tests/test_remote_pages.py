@@ -79,6 +79,13 @@ def test_pages_show_what_the_store_holds(served):
     assert get(served, "/id/state/PRK")[0] == 404
 
 
+def test_the_settings_do_not_claim_data_files_are_served(served):
+    status, body = get(served, "/-/settings.json", "application/json")
+    rows = {row["name"]: row for row in json.loads(body)}
+    assert status == 200 and rows["data_from_engine"]["value"] is True
+    assert rows["data_paths"]["value"] is None and "Not read" in rows["data_paths"]["help"]
+
+
 def test_the_dump_is_the_published_graph(served, small_graph):
     status, body = get(served, "/download/pactgraph.nt", "application/n-triples")
     assert status == 200

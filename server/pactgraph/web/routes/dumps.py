@@ -70,10 +70,19 @@ def context() -> Response:
     return bytes_response(body, "application/ld+json", bytes_etag(body))
 
 
+# With data_from_engine the data is what the store holds: the data files' settings keep their
+# defaults (the bundled data), which would tell a visitor that those files are served.
+FILE_SETTINGS = ("data_paths", "data_graphs", "data_format")
+NOT_READ = " Not read by this server: its data is what the store at engine_url holds."
+
+
 @blueprint.get("/-/settings.json")
 def settings_json() -> Response:
-    rows = [{"name": name, "value": public_value(name, value), "help": HELP[name]}
-            for name, value in publication().settings.items()]
+    settings = publication().settings
+    unread = FILE_SETTINGS if settings.get("data_from_engine") else ()
+    rows = [{"name": name, "value": None if name in unread else public_value(name, value),
+             "help": HELP[name] + (NOT_READ if name in unread else "")}
+            for name, value in settings.items()]
     return current_app.response_class(json.dumps(rows, indent=2, default=str),
                                       mimetype="application/json")
 

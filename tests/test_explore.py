@@ -212,3 +212,25 @@ def test_a_kept_network_follows_today(client, monkeypatch) -> None:
     assert frozen_then and network(client, day) == network(client, day)
     monkeypatch.setattr(clock, "system_day", lambda: "2031-06-02")
     assert not [e for e in network(client, day)["edges"] if e["data"]["status"] == "frozen"]
+
+
+def test_an_answer_on_today_sent_again_later_is_kept_only_until_midnight(small_app, monkeypatch):
+    """The front cache sends a stored answer on "today" with the time left now, not the max-age
+    written when it was stored: stored at 10 p.m., sent again at 11:58, it may be kept 2 minutes."""
+    from pactgraph import clock
+    from pactgraph.build.memory import ResponseCache
+    from pactgraph.web.middleware.front_cache import FrontCache
+    assert isinstance(small_app.wsgi_app, FrontCache)
+    cache = ResponseCache(100, 10_000_000)
+    monkeypatch.setattr(small_app.wsgi_app, "cache", cache)
+    client = small_app.test_client()
+    monkeypatch.setattr(clock, "seconds_left_today", lambda settings: 7_200)
+    first = client.get("/api/obligations?protected=NZL")
+    longest = int(small_app.config["PACTGRAPH"]["cache_max_age_seconds"])
+    assert first.headers["Cache-Control"] == f"public, max-age={min(7_200, longest)}"
+    monkeypatch.setattr(clock, "seconds_left_today", lambda settings: 120)
+    kept = len(cache)
+    again = client.get("/api/obligations?protected=NZL")
+    assert len(cache) == kept >= 1  # sent again by the front cache, not answered anew
+    assert again.get_data() == first.get_data()
+    assert again.headers["Cache-Control"] == "public, max-age=120"

@@ -16,6 +16,7 @@ import pytest
 from flask import Flask
 from werkzeug.test import TestResponse
 
+from pactgraph import clock
 from pactgraph.build.memory import CachedAnswer, ResponseCache
 from pactgraph.web.context import answers_of, executor_for, publication_of
 from pactgraph.web.middleware.front_cache import CachedResponse, FrontCache, front_key
@@ -61,7 +62,11 @@ def watch(app: Flask, cache: ResponseCache, monkeypatch) -> Front:
 
 @pytest.fixture()
 def front(small_app: Flask, monkeypatch) -> Front:
-    """The fixture site's app with a fresh cache (answers and whole responses) for one test."""
+    """The fixture site's app with a fresh cache (answers and whole responses) for one test, at a
+    time of day that stands still: a page on "today" is kept until midnight, and in the day's
+    last hour its max-age changed from one request to the next (test_explore.py moves it)."""
+    monkeypatch.setattr(clock, "seconds_left_today",
+                        lambda settings: None if settings.get("today") else 50_000)
     return watch(small_app, ResponseCache(max_entries=100, max_bytes=10_000_000), monkeypatch)
 
 

@@ -19,6 +19,7 @@ from rdflib.namespace import RDF
 
 from pactgraph import clock
 from pactgraph.build.examples import load_examples
+from pactgraph.build.memory import ResponseCache
 from pactgraph.knowledge.derivation import derive_graphs
 from pactgraph.knowledge.sources import Knowledge, SourceGraphs
 from pactgraph.namespaces import PG
@@ -42,7 +43,11 @@ DATES = ("1961-07-15", "1980-01-01", "1996-09-11", "2001-09-12", TODAY)
 
 @pytest.fixture()
 def today_is(app: Flask, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The ``today`` setting fixed for one test. The front cache is the test's own meanwhile: its
+    key carries the system's date, not the setting, so an answer kept for the fixed day would
+    otherwise be sent to later tests (with a max-age no midnight caps)."""
     monkeypatch.setitem(app.extensions["pactgraph"].settings, "today", TODAY)
+    monkeypatch.setattr(app.wsgi_app, "cache", ResponseCache(100, 50_000_000))
     return TODAY
 
 

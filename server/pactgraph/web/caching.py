@@ -24,7 +24,7 @@ import hashlib
 import re
 from collections.abc import Iterable
 
-from flask import Request, Response
+from flask import Request, Response, has_request_context, request
 
 from pactgraph import clock
 
@@ -120,9 +120,20 @@ def kept_until_tomorrow(response: Response, settings: dict) -> Response:
     "today" moves (the front cache's key carries the date for the same reason)."""
     left = clock.seconds_left_today(settings)
     if left is not None and response.status_code in (200, 304):
-        max_age = min(left, int(settings["cache_max_age_seconds"]))
-        response.headers["Cache-Control"] = cache_control(max_age)
+        longest = int(settings["cache_max_age_seconds"])
+        response.headers["Cache-Control"] = cache_control(min(left, longest))
+        # The front cache may answer it again later today: with the time left then.
+        if has_request_context():
+            request.environ[UNTIL_MIDNIGHT] = longest
     return response
+
+
+UNTIL_MIDNIGHT = "pactgraph.until_midnight"  # environ: kept until midnight, at most this long
+
+
+def max_age_left(longest: int) -> str:
+    """The Cache-Control of an answer on "today" sent again now (web/middleware/front_cache.py)."""
+    return cache_control(min(longest, clock.seconds_left_today({}) or longest))
 
 
 def not_modified_response(etag: str, max_age: int, vary_accept: bool = True) -> Response:

@@ -34,7 +34,7 @@ from flask import Response, request
 
 from pactgraph import clock
 from pactgraph.build.memory import ResponseCache
-from pactgraph.web.caching import request_key
+from pactgraph.web.caching import UNTIL_MIDNIGHT, max_age_left, request_key
 
 REUSABLE = "pactgraph.reusable"  # the environ entry by which the app marks a reusable response
 KEY_PARTS = ("SCRIPT_NAME", "PATH_INFO", "QUERY_STRING", "wsgi.url_scheme", "HTTP_ACCEPT",
@@ -54,6 +54,15 @@ class CachedResponse:
     status: str  # the status line as the app gave it, e.g. "200 OK"
     headers: tuple[tuple[str, str], ...]
     body: bytes
+    until_midnight: int | None = None  # an answer on "today": kept this long at most, not past
+
+    def headers_now(self) -> list[tuple[str, str]]:
+        """The headers to send now: an answer on "today" may be kept only until midnight, so its
+        max-age, written when it was stored, is lowered to the time left now."""
+        if self.until_midnight is None:
+            return list(self.headers)
+        return [(name, max_age_left(self.until_midnight) if name.lower() == "cache-control"
+                 else value) for name, value in self.headers]
 
 
 def mark_reusable(environ: dict[str, Any]) -> None:
@@ -120,7 +129,7 @@ class FrontCache:
             return self.app(environ, start_response)
         stored = self.cache.get(key)
         if isinstance(stored, CachedResponse):
-            start_response(stored.status, list(stored.headers))
+            start_response(stored.status, stored.headers_now())
             return [stored.body] if method == "GET" else []
         if method != "GET":
             return self.app(environ, start_response)
@@ -149,5 +158,5 @@ class FrontCache:
         body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
         status, headers = started[-1]
         kept = tuple((name, value) for name, value in headers if name.lower() not in NOT_STORED)
-        self.cache.put(key, CachedResponse(status, kept, body))
+        self.cache.put(key, CachedResponse(status, kept, body, environ.get(UNTIL_MIDNIGHT)))
         return [body]

@@ -10,9 +10,10 @@ what the next build needs to validate only those:
     basis/report.json  the findings of its validation (warnings only: it passed)
     basis/files/       a gzip copy of each data file, named by its sha256
 
-A build whose rules are the same as an earlier folder's finds the newest such folder, makes the
-data graph its files made (unchanged files from today's parse, the others from their copies) and
-validates again only the nodes the edit can affect, keeping the old report's other findings. Any
+A build whose rules are the same as an earlier folder's finds the one built from the files most
+like today's (``closest_basis``), makes the data graph its files made (unchanged files from
+today's parse, the others from their copies) and validates again only the nodes the edit can
+affect, keeping the old report's other findings. Any
 doubt (no such folder, another shape or ontology, a copy missing or unreadable, a blank node within
 reach) means a full validation, which is what a build without a basis does anyway.
 """
@@ -60,17 +61,21 @@ def prepare_validated(settings: dict, version: str, knowledge: Callable[[], Know
     rules = rules_version(settings, salt) if from_files else None
     reports = []
 
+    digests: dict[str, str] = {}  # each data file's sha256, read once for the whole build
+
     def validated_knowledge() -> tuple[Knowledge, str]:
         built = knowledge()
-        base = rules and closest_basis(store_dir, rules, settings, prebuilt.is_ready)
-        report = (base and validate_edit(base, built)) or built.validate()
+        if from_files:
+            digests.update(_digests(settings))
+        base = rules and closest_basis(store_dir, rules, digests, prebuilt.is_ready)
+        report = (base and validate_edit(base, built, digests)) or built.validate()
         if not report.conforms:
             raise DataNotConforming(report)
         reports.append(report)
         return built, report.text()
 
     def keep(folder: Path) -> None:
-        save(folder, settings, rules, reports[0])
+        save(folder, settings, digests, rules, reports[0])
 
     return prebuilt.prepare(store_dir, version, validated_knowledge, keep if from_files else None)
 
@@ -86,17 +91,20 @@ def rules_version(settings: dict, salt: tuple[str, ...]) -> str:
     return digest.hexdigest()
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+def _digests(settings: dict) -> dict[str, str]:
+    """The sha256 of each data file of ``settings``, by its resolved path."""
+    return {str(file.path.resolve()): hashlib.sha256(file.path.read_bytes()).hexdigest()
+            for file in data_files(settings)}
 
 
-def save(folder: Path, settings: dict, rules: str, report: ValidationReport) -> None:
+def save(folder: Path, settings: dict, digests: dict[str, str], rules: str,
+         report: ValidationReport) -> None:
     """Keep in ``folder`` (being built) what a later build needs to validate only an edit."""
     basis = folder / BASIS
     (basis / "files").mkdir(parents=True)
     entries = []
     for file in data_files(settings):
-        digest = _sha256(file.path)
+        digest = digests[str(file.path.resolve())]
         copy = basis / "files" / f"{digest}.gz"
         if not copy.exists():
             copy.write_bytes(gzip.compress(file.path.read_bytes(), compresslevel=6))
@@ -108,11 +116,11 @@ def save(folder: Path, settings: dict, rules: str, report: ValidationReport) -> 
         json.dumps([asdict(finding) for finding in report.findings], indent=1), encoding="utf-8")
 
 
-def closest_basis(store_dir: Path, rules: str, settings: dict, is_whole) -> Path | None:
+def closest_basis(store_dir: Path, rules: str, today: dict[str, str], is_whole) -> Path | None:
     """The whole folder (``is_whole(folder)``) in ``store_dir`` built under ``rules`` from the
-    files most like today's data files, if more of them are unchanged than changed (a build of
-    other data altogether is validated in full), or None. Of equals, the newest."""
-    today = {str(file.path.resolve()): _sha256(file.path) for file in data_files(settings)}
+    files most like today's data files (``today``: their sha256 by path), if more of them are
+    unchanged than changed (a build of other data altogether is validated in full), or None. Of
+    equals, the newest."""
     candidates = []
     for basis in Path(store_dir).glob(f"*/{BASIS}/basis.json"):
         try:
@@ -131,14 +139,16 @@ def closest_basis(store_dir: Path, rules: str, settings: dict, is_whole) -> Path
     return None
 
 
-def validate_edit(base: Path, knowledge: Knowledge) -> ValidationReport | None:
-    """The report of validating ``knowledge`` as an edit of the files ``base`` was built from,
-    or None when that cannot be trusted (then validate in full)."""
+def validate_edit(base: Path, knowledge: Knowledge, today: dict[str, str]
+                  ) -> ValidationReport | None:
+    """The report of validating ``knowledge`` (its data files' sha256 by path: ``today``) as an
+    edit of the files ``base`` was built from, or None when that cannot be trusted (then
+    validate in full)."""
     try:
         recorded = json.loads((base / BASIS / "basis.json").read_text(encoding="utf-8"))
         findings = json.loads((base / BASIS / "report.json").read_text(encoding="utf-8"))
         report = ValidationReport(tuple(Finding(**finding) for finding in findings))
-        before, changed = _before(base, recorded["files"], knowledge)
+        before, changed = _before(base, recorded["files"], knowledge, today)
     except (OSError, ValueError, KeyError, TypeError, PactgraphError) as error:
         log.warning("validating in full: the last build's basis in %s cannot be used (%s)",
                     base, error)
@@ -154,15 +164,16 @@ def validate_edit(base: Path, knowledge: Knowledge) -> ValidationReport | None:
     return merged
 
 
-def _before(base: Path, entries: list[dict], knowledge: Knowledge) -> tuple[Graph, list[str]]:
+def _before(base: Path, entries: list[dict], knowledge: Knowledge, digests: dict[str, str]
+            ) -> tuple[Graph, list[str]]:
     """The data graph the files of ``entries`` made, and the paths that differ today."""
-    today = {str(path.resolve()): (path, graph) for path, graph in knowledge.data.files.items()}
+    today = {str(path.resolve()): graph for path, graph in knowledge.data.files.items()}
     before, changed = Graph(), []
     for entry in entries:
         path, digest = entry["path"], entry["sha256"]
-        here = today.pop(path, None)
-        if here is not None and Path(path).is_file() and _sha256(Path(path)) == digest:
-            before += here[1]
+        graph = today.pop(path, None)
+        if graph is not None and digests.get(path) == digest:
+            before += graph
             continue
         changed.append(path)
         before += _read_copy(base / BASIS / "files" / f"{digest}.gz", Path(path),

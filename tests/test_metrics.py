@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import threading
+import time
 import urllib.request
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from pactgraph.web import metrics
 from pactgraph.web.metrics import routed_segments
 
 QUERY = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
@@ -120,3 +123,35 @@ def test_health_and_metrics_are_in_openapi(small_client):
     for path in ("/healthz", "/healthz/live", "/healthz/ready", "/metrics"):
         assert "200" in paths[path]["get"]["responses"]
     assert "503" in paths["/healthz/ready"]["get"]["responses"]
+
+
+def test_the_meters_are_made_once_when_the_first_requests_come_at_once(monkeypatch):
+    """A new worker's first requests arrive on several threads at once: each must find the same
+    meters, made once (a second registration raised, and those requests were answered 500)."""
+    import prometheus_client
+
+    made: list[str] = []
+
+    def slow_meter(name, *args, **kwargs):  # a wide window for a second thread to come in
+        made.append(name)
+        time.sleep(0.05)
+        return name
+
+    monkeypatch.setattr(prometheus_client, "Counter", slow_meter)
+    monkeypatch.setattr(prometheus_client, "Histogram", slow_meter)
+    monkeypatch.setattr(metrics, "_made", [])  # a process that has made none yet
+    start = threading.Barrier(8)
+    found: list[metrics.Meters] = []
+
+    def first_request() -> None:
+        start.wait()
+        found.append(metrics.meters())
+
+    threads = [threading.Thread(target=first_request) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(made) == sorted(["pactgraph_http_requests", "pactgraph_query_seconds",
+                                   "pactgraph_queries_stopped", "pactgraph_cache_lookups"])
+    assert len(found) == 8 and all(meters is found[0] for meters in found)

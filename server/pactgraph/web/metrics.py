@@ -21,7 +21,6 @@ What is counted:
 
 from __future__ import annotations
 
-import functools
 import os
 import threading
 import time
@@ -46,9 +45,23 @@ class Meters:
     cache_lookups: Any
 
 
-@functools.cache
+_made: list[Meters] = []  # the process's meters, once made
+_making = threading.Lock()
+
+
 def meters() -> Meters:
-    """The process's meters, made on first use (after ``PROMETHEUS_MULTIPROC_DIR`` is set)."""
+    """The process's meters, made on first use (after ``PROMETHEUS_MULTIPROC_DIR`` is set).
+
+    Made under a lock: the first requests of a new worker arrive on several threads at once, and a
+    second registration of the same meters raises (it answered those requests 500)."""
+    if not _made:
+        with _making:
+            if not _made:
+                _made.append(_new_meters())
+    return _made[0]
+
+
+def _new_meters() -> Meters:
     from prometheus_client import Counter, Histogram
 
     return Meters(
@@ -119,12 +132,16 @@ class Counting:
         try:
             return self.app(environ, counting)
         finally:
-            found = meters()
-            method = environ.get("REQUEST_METHOD", "")
-            method = method if method in ("GET", "HEAD", "POST", "OPTIONS") else "other"
-            found.requests.labels(self.route_of(environ.get("PATH_INFO", "")), method,
-                                  statuses[-1] if statuses else "500").inc()
-            self._carry_cache_counts(found)
+            self.count(environ, statuses[-1] if statuses else "500")
+
+    def count(self, environ: dict[str, Any], status: str) -> None:
+        """Count one request answered with ``status`` (its code, e.g. "200"): also called for the
+        answers the buffering front sends from memory without calling the app."""
+        found = meters()
+        method = environ.get("REQUEST_METHOD", "")
+        method = method if method in ("GET", "HEAD", "POST", "OPTIONS") else "other"
+        found.requests.labels(self.route_of(environ.get("PATH_INFO", "")), method, status).inc()
+        self._carry_cache_counts(found)
 
     def _carry_cache_counts(self, found: Meters) -> None:
         with self._lock:

@@ -191,3 +191,62 @@ def test_a_client_that_leaves_while_sending_gets_nothing_and_the_app_nothing():
     serve_one(BufferingFront(app, threads=1, max_body_bytes=1000),
               Scope("POST", "/sparql", headers=[("content-length", "10")]), protocol)
     assert protocol.answer is None and app.environ is None
+
+
+# --- Answers from memory --------------------------------------------------------------------------
+
+def served(front: BufferingFront, scope: Scope) -> tuple[int, dict[str, str], bytes]:
+    """``front``'s answer to one request, its threads left running (unlike ``serve_one``)."""
+    protocol = Protocol()
+    outcome: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            asyncio.run(front.__rsgi__(scope, protocol))
+        except BaseException as error:  # handed to the test's thread
+            outcome.append(error)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(30)
+    if outcome:
+        raise outcome[0]
+    status, headers, body = protocol.answer
+    return status, dict(headers), body
+
+
+def requests_counted(path_route: str) -> float:
+    """How many GETs of ``path_route`` answered 200 this process has counted for /metrics."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    from pactgraph.web.metrics import exposition
+
+    return sum(sample.value for family in text_string_to_metric_families(exposition().decode())
+               for sample in family.samples
+               if sample.name == "pactgraph_http_requests_total"
+               and sample.labels == {"route": path_route, "method": "GET", "status": "200"})
+
+
+def test_a_repeated_get_is_answered_on_the_event_loop_and_counted(small_app):
+    """The second GET is sent from the front cache without a thread: the front's threads are shut
+    down before it, so a request handed to them would fail."""
+    front = BufferingFront(small_app, threads=1, max_body_bytes=1000)
+    # A query no other test asks.
+    query = f"/sparql?query=SELECT%20(1%20AS%20%3Fx)%20%7B%7D%20%23{id(front)}"
+    path, _, text = query.partition("?")
+
+    def request(method="GET", headers=()):
+        return Scope(method, path, text, headers=[("accept", "text/csv"), *headers])
+
+    first = served(front, request())
+    assert first[0] == 200 and first[2] == b"x\r\n1\r\n"
+    front.threads.shutdown()
+    counted = requests_counted("sparql")
+    again = served(front, request())
+    assert again == first
+    assert requests_counted("sparql") == counted + 1  # /metrics sees it as any other answer
+    status, headers, body = served(front, request("HEAD"))
+    assert (status, headers, body) == (200, first[1], b"")
+    # A conditional request is Flask's to answer: it is handed to a thread, here shut down.
+    with pytest.raises(RuntimeError, match="shutdown"):
+        served(front, request(headers=[("if-none-match", first[1]["ETag"])]))

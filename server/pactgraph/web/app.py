@@ -67,7 +67,8 @@ def create_app(config: dict[str, Any] | None = None, prepared: Prepared | None =
     # Before Flask is entered (issue 6): a plain SPARQL GET is answered by the lean path
     # (web/middleware/lean_sparql.py), and a repeated GET from memory
     # (web/middleware/front_cache.py).
-    app.wsgi_app = FrontCache(QueryPath(app.wsgi_app, app), context.answers_of(app))
+    app.front_cache = FrontCache(QueryPath(app.wsgi_app, app), context.answers_of(app))
+    app.wsgi_app = app.front_cache
     # Outside every WSGI layer: each request counted for /metrics, however it is answered.
     app.counting = Counting(lambda environ, start: app.wsgi_app(environ, start),
                             routed_segments(rule.rule for rule in app.url_map.iter_rules()),
@@ -75,13 +76,31 @@ def create_app(config: dict[str, Any] | None = None, prepared: Prepared | None =
     return app
 
 
+Remembered = tuple[int, list[tuple[str, str]], bytes]  # a status code, headers and a body
+
+
 class CountedFlask(Flask):
     """Flask, with every request counted (web/metrics.py) before it reaches ``wsgi_app``, the
     stack of WSGI layers, which stays as it was for whoever looks at it."""
 
     counting: Counting | None = None
+    front_cache: FrontCache | None = None
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         if self.counting is None:
             return super().__call__(environ, start_response)
         return self.counting(environ, start_response)
+
+    def remembered(self, environ: dict[str, Any]) -> Remembered | None:
+        """The response the front cache holds for ``environ`` (status code, headers, body),
+        counted as ``__call__`` would count it; None if it holds none. Calling this costs no
+        Flask and no thread: web/buffering_front.py asks it on its event loop."""
+        if self.front_cache is None or self.counting is None:
+            return None
+        stored = self.front_cache.remembered(environ)
+        if stored is None:
+            return None
+        code = stored.status.split(" ", 1)[0]
+        self.counting.count(environ, code)
+        body = stored.body if environ["REQUEST_METHOD"] == "GET" else b""
+        return int(code), stored.headers_now(), body

@@ -32,6 +32,7 @@ from pactgraph.web.headers import SECURITY_HEADERS
 log = logging.getLogger(__name__)
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+Remembered = Callable[[dict[str, Any]], "tuple[int, list[tuple[str, str]], bytes] | None"]
 
 MAX_HEADER_FIELDS = 50
 MAX_FIELD_BYTES = 8190
@@ -54,6 +55,8 @@ class BufferingFront:
 
     def __init__(self, wsgi_app: WSGIApp, threads: int, max_body_bytes: int) -> None:
         self.wsgi_app = wsgi_app
+        # The app's answers kept in memory, if it keeps any (web/app.py's CountedFlask does).
+        self.remembered: Remembered | None = getattr(wsgi_app, "remembered", None)
         self.max_body_bytes = max_body_bytes
         self.threads = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="pactgraph-app")
 
@@ -66,25 +69,32 @@ class BufferingFront:
         except Refusal as refusal:
             proto.response_bytes(refusal.status, _plain_headers(), _text(refusal))
             return
-        try:
-            body = await asyncio.wait_for(self._body(scope, proto), BODY_READ_SECONDS)
-        except TimeoutError:
-            refusal = Refusal(408, "Request Timeout", f"the request body did not arrive within "
-                              f"{BODY_READ_SECONDS} s; send it at once")
-            proto.response_bytes(408, [*_plain_headers(), ("Connection", "close")], _text(refusal))
-            return
-        except (ProtocolClosed, ProtocolError):  # the client went away while sending
-            return
-        environ = wsgi_environ(scope, body)
+        if _bodiless(scope):
+            environ = wsgi_environ(scope, b"")
+            # A repeated GET is answered here, on the event loop: handing it to a thread and
+            # back cost more than the rest of its answer (issue 15).
+            answer = None if self.remembered is None else self.remembered(environ)
+            if answer is not None:
+                proto.response_bytes(*answer)
+                return
+        else:
+            try:
+                body = await asyncio.wait_for(self._body(scope, proto), BODY_READ_SECONDS)
+            except TimeoutError:
+                refusal = Refusal(408, "Request Timeout", f"the request body did not arrive "
+                                  f"within {BODY_READ_SECONDS} s; send it at once")
+                proto.response_bytes(408, [*_plain_headers(), ("Connection", "close")],
+                                     _text(refusal))
+                return
+            except (ProtocolClosed, ProtocolError):  # the client went away while sending
+                return
+            environ = wsgi_environ(scope, body)
         loop = asyncio.get_running_loop()
         status, headers, answer = await loop.run_in_executor(self.threads, self._call, environ)
         proto.response_bytes(status, headers, answer)
 
     async def _body(self, scope: Any, proto: Any) -> bytes:
-        headers = scope.headers
-        length = headers.get("content-length")
-        if scope.method in BODILESS and length is None and "transfer-encoding" not in headers:
-            return b""
+        length = scope.headers.get("content-length")
         if length is not None and length.isdigit() and int(length) > self.max_body_bytes:
             return b""  # not read: the app refuses it (413) from the declared length
         chunks, size = [], 0
@@ -118,6 +128,13 @@ class BufferingFront:
             refusal = Refusal(500, "Internal Server Error", "the server failed to answer this "
                               "request. The fault is ours, not yours; it has been logged.")
             return 500, _plain_headers(), _text(refusal)
+
+
+def _bodiless(scope: Any) -> bool:
+    """Whether a request comes with no body (a GET or the like, with no length or chunks)."""
+    headers = scope.headers
+    return (scope.method in BODILESS and "content-length" not in headers
+            and "transfer-encoding" not in headers)
 
 
 def check_head(scope: Any) -> None:

@@ -121,19 +121,29 @@ class FrontCache:
         self.cache = cache
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        method = environ.get("REQUEST_METHOD")
-        if method not in ("GET", "HEAD") or self.cache.max_entries == 0:
-            return self.app(environ, start_response)
-        key = front_key(environ)
+        key = self._key(environ)
         if key is None:
             return self.app(environ, start_response)
         stored = self.cache.get(key)
         if isinstance(stored, CachedResponse):
             start_response(stored.status, stored.headers_now())
-            return [stored.body] if method == "GET" else []
-        if method != "GET":
+            return [stored.body] if environ["REQUEST_METHOD"] == "GET" else []
+        if environ["REQUEST_METHOD"] != "GET":
             return self.app(environ, start_response)
         return self._answer_and_keep(key, environ, start_response)
+
+    def remembered(self, environ: dict[str, Any]) -> CachedResponse | None:
+        """The stored response this layer would send to ``environ``, or None: what the buffering
+        front (web/buffering_front.py) sends at once, without handing the request to a thread."""
+        key = self._key(environ)
+        stored = None if key is None else self.cache.get(key)
+        return stored if isinstance(stored, CachedResponse) else None
+
+    def _key(self, environ: dict[str, Any]) -> str | None:
+        """The key of a request this layer may answer, or None for one it passes on."""
+        if environ.get("REQUEST_METHOD") not in ("GET", "HEAD") or self.cache.max_entries == 0:
+            return None
+        return front_key(environ)
 
     def _answer_and_keep(self, key: str, environ: dict[str, Any],
                          start_response: StartResponse) -> Iterable[bytes]:

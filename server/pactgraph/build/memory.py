@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
+from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -35,7 +36,8 @@ class ResponseCache:
     def __init__(self, max_entries: int, max_bytes: int) -> None:
         self.max_entries = max(0, int(max_entries))
         self.max_bytes = max(0, int(max_bytes))
-        self._entries: OrderedDict[str, CachedAnswer | CachedResponse] = OrderedDict()
+        # Keys: the endpoint's digests (str), the front cache's request parts (a tuple).
+        self._entries: OrderedDict[Hashable, CachedAnswer | CachedResponse] = OrderedDict()
         # operation key -> result kind ('select', 'ask', 'graph'): which media types are offered
         # depends on the kind, so it is needed before an answer's own key can be formed.
         self._kinds: OrderedDict[str, str] = OrderedDict()
@@ -57,7 +59,7 @@ class ResponseCache:
         with self._lock:
             return list(self._entries.values())
 
-    def get(self, key: str) -> CachedAnswer | CachedResponse | None:
+    def get(self, key: Hashable) -> CachedAnswer | CachedResponse | None:
         with self._lock:
             answer = self._entries.get(key)
             if answer is None:
@@ -83,7 +85,7 @@ class ResponseCache:
             while len(self._kinds) > self.max_entries:
                 self._kinds.popitem(last=False)
 
-    def put(self, key: str, answer: CachedAnswer | CachedResponse) -> bool:
+    def put(self, key: Hashable, answer: CachedAnswer | CachedResponse) -> bool:
         """Store ``answer``; False if it is too large to keep."""
         size = len(answer.body)
         if self.max_entries == 0 or size > self.max_bytes // 4:

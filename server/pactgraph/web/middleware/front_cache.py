@@ -34,7 +34,7 @@ from flask import Response, request
 
 from pactgraph import clock
 from pactgraph.build.memory import ResponseCache
-from pactgraph.web.caching import UNTIL_MIDNIGHT, max_age_left, request_key
+from pactgraph.web.caching import UNTIL_MIDNIGHT, max_age_left
 
 REUSABLE = "pactgraph.reusable"  # the environ entry by which the app marks a reusable response
 KEY_PARTS = ("SCRIPT_NAME", "PATH_INFO", "QUERY_STRING", "wsgi.url_scheme", "HTTP_ACCEPT",
@@ -44,6 +44,7 @@ BYPASS_HEADERS = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE", "HTTP_IF_MATCH
                   "HTTP_IF_UNMODIFIED_SINCE", "HTTP_RANGE", "HTTP_IF_RANGE",
                   "HTTP_TRANSFER_ENCODING")
 NOT_STORED = frozenset({"date"})  # a header about the message, not the representation
+FrontKey = tuple[str, tuple[tuple[str, ...], ...], tuple[str, ...], str]
 
 StartResponse = Callable[..., Any]
 WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
@@ -100,17 +101,22 @@ def for_flask_only(environ: dict[str, Any]) -> bool:
     return False
 
 
-def front_key(environ: dict[str, Any]) -> str | None:
-    """The key of a GET or HEAD that may be answered from memory; None for one Flask must see."""
+def front_key(environ: dict[str, Any]) -> FrontKey | None:
+    """The key of a GET or HEAD that may be answered from memory; None for one Flask must see.
+
+    The key is the parts themselves, not a digest of them as the endpoint's keys are: this is on
+    the path of every repeated GET, and hashing them cost more than the rest of the lookup
+    (30 of 45 us). It holds strings the request already carries (a query string of at most
+    8,190 bytes: web/buffering_front.py), so 2,000 entries hold at most ~16 MB of keys."""
     if for_flask_only(environ):
         return None
     # An absent header and an empty one may be answered differently: () and ("",) differ.
-    parts = [(environ[name],) if name in environ else () for name in KEY_PARTS]
+    parts = tuple((environ[name],) if name in environ else () for name in KEY_PARTS)
     host = environ.get("HTTP_HOST")
     server = ("host", host) if host is not None else (
         "server", environ.get("SERVER_NAME", ""), str(environ.get("SERVER_PORT", "")))
     # The date: a page on "today" (the obligations in force) is kept until midnight, no longer.
-    return request_key("front", *parts, server, ("day", clock.system_day()))
+    return ("front", parts, server, clock.system_day())
 
 
 class FrontCache:
@@ -139,13 +145,13 @@ class FrontCache:
         stored = None if key is None else self.cache.get(key)
         return stored if isinstance(stored, CachedResponse) else None
 
-    def _key(self, environ: dict[str, Any]) -> str | None:
+    def _key(self, environ: dict[str, Any]) -> FrontKey | None:
         """The key of a request this layer may answer, or None for one it passes on."""
         if environ.get("REQUEST_METHOD") not in ("GET", "HEAD") or self.cache.max_entries == 0:
             return None
         return front_key(environ)
 
-    def _answer_and_keep(self, key: str, environ: dict[str, Any],
+    def _answer_and_keep(self, key: FrontKey, environ: dict[str, Any],
                          start_response: StartResponse) -> Iterable[bytes]:
         started: list[tuple[str, list[tuple[str, str]]]] = []
 

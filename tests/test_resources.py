@@ -24,7 +24,7 @@ import pytest
 from pyld import jsonld
 from rdflib import Graph, Literal, URIRef
 from rdflib.compare import graph_diff, isomorphic
-from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
+from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS
 
 from pactgraph.namespaces import ID, ONTOLOGY_IRI, PG
 
@@ -48,12 +48,24 @@ def our_subjects(graph: Graph) -> list[URIRef]:
     return sorted({s for s in graph.subjects() if str(s).startswith(str(ID))})
 
 
+def is_obligation(graph: Graph, node) -> bool:
+    return (node, RDF.type, PG.DefenseObligation) in graph
+
+
 def expected_description(graph: Graph, iri: URIRef) -> Graph:
-    family = {iri} | {s for s in graph.subjects() if str(s).startswith(str(iri) + "/")}
+    """What the document of ``iri`` holds: its own triples and those of the nodes under its IRI,
+    the triples pointing at them, and labels. Derived obligations are the exception, each being
+    its own document: under a treaty or clause only the link from each to ``iri`` itself."""
+    own_obligation = is_obligation(graph, iri)
+    family = {iri} | {s for s in graph.subjects() if str(s).startswith(str(iri) + "/")
+                      and (own_obligation or not is_obligation(graph, s))}
     expected = Graph()
     for node in family:
-        for triple in (*graph.triples((node, None, None)), *graph.triples((None, None, node))):
+        for triple in graph.triples((node, None, None)):
             expected.add(triple)
+        for triple in graph.triples((None, None, node)):
+            if node == iri or not is_obligation(graph, triple[0]):
+                expected.add(triple)
     linked = {n for s, _, o in expected for n in (s, o) if isinstance(n, URIRef)} - family
     for node in linked:
         for prop in LABELS:
@@ -139,6 +151,30 @@ def test_a_treaty_description_holds_its_clauses_members_invocations_and_labels(s
     assert (ID["invocation/anzus-article-iv-2001"], PG.invokedClause, article) in graph  # incoming
     assert (ID["state/USA"], RDFS.label, Literal("United States", lang="en")) in graph  # label
     assert (PG.InForce, SKOS.prefLabel, None) in graph  # label of a concept it links to
+
+
+def test_derived_obligations_are_linked_from_their_clause_and_described_in_their_own_document(
+        small_client):
+    """A clause's document links each obligation derived from it, without the obligation's own
+    triples (its guarantors, the memberships it rests on): those are in the obligation's document.
+    The treaty's document, which owns the clause, links them too, and no more."""
+    article = URIRef(f"{TREATY}/article-iv")
+    obligation = URIRef(f"{article}/obligation/NZL-1952-04-29")
+    clause_doc = Graph().parse(data=small_client.get(f"/doc/{rest_of(article)}.ttl").data,
+                               format="turtle")
+    assert (obligation, PG.underClause, article) in clause_doc
+    assert not set(clause_doc.triples((obligation, PG.guarantor, None)))
+    treaty_doc = Graph().parse(data=small_client.get(f"/doc/{rest_of(TREATY)}.ttl").data,
+                               format="turtle")
+    assert (obligation, PG.underCommitment, TREATY) in treaty_doc
+    assert not set(treaty_doc.triples((obligation, PG.guarantor, None)))
+    own = Graph().parse(data=small_client.get(f"/doc/{rest_of(obligation)}.ttl").data,
+                        format="turtle")
+    membership = URIRef(f"{TREATY}/member/NZL")  # owned by the treaty, the obligation rests on it
+    assert (obligation, PROV.wasDerivedFrom, membership) in own
+    assert (obligation, PROV.wasDerivedFrom, membership) not in treaty_doc
+    assert (obligation, PG.guarantor, ID["state/USA"]) in own
+    assert (obligation, RDF.type, PG.DefenseObligation) in own
 
 
 # --- Documents: headers, negotiation, odd requests -----------------------------------------------

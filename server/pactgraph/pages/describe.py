@@ -16,9 +16,10 @@ from collections.abc import Iterable
 from typing import Any
 
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, RDFS, SKOS
+from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
 
 from pactgraph.knowledge.sources import bind_prefixes
+from pactgraph.namespaces import PG
 
 # Properties whose values name a node for a person, best first.
 LABEL_PROPERTIES = (RDFS.label, SKOS.prefLabel, DCTERMS.title)
@@ -39,15 +40,36 @@ def _blank_closure(graph: Graph, out: Graph) -> None:
                 pending.append(triple[2])
 
 
+def derived(graph: Graph, node: Any) -> bool:
+    """Whether ``node`` is a derived obligation (knowledge/obligation_triples.py)."""
+    return (node, RDF.type, PG.DefenseObligation) in graph
+
+
+def described_parts(graph: Graph, iri: URIRef, owned: Iterable[URIRef]) -> list[URIRef]:
+    """The sub-resources a document of ``iri`` describes: those it owns, less the derived
+    obligations. NATO's Article 5 owns 252 of them (one per protected party and period, each
+    listing every guarantor and the membership it rests on), which made its page a megabyte that
+    took seconds to build; each has its own document, and who must defend whom on a date is the
+    page's obligations section and ``/api/obligations``."""
+    if derived(graph, iri):
+        return list(owned)
+    return [node for node in owned if not derived(graph, node)]
+
+
 def description(graph: Graph, iri: URIRef, owned: Iterable[URIRef] = ()) -> Graph:
-    """The graph served about ``iri``; ``owned`` are its sub-resources (``ResourceIndex.owned``)."""
+    """The graph served about ``iri``; ``owned`` are its sub-resources (``described_parts``).
+
+    A derived obligation's triples pointing at ``iri`` itself are kept (a link to each obligation
+    under a treaty or clause), but not those pointing at what ``iri`` owns: each obligation names
+    every membership it rests on, and those belong to the obligation's own document."""
     out = bind_prefixes(Graph())
     focus = {iri, *owned}
     for node in focus:
         for triple in graph.triples((node, None, None)):
             out.add(triple)
         for triple in graph.triples((None, None, node)):
-            out.add(triple)
+            if node == iri or not derived(graph, triple[0]):
+                out.add(triple)
     _blank_closure(graph, out)
     linked = {n for s, _, o in out for n in (s, o) if isinstance(n, URIRef)} - focus
     for node in linked:

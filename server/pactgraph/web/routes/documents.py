@@ -23,7 +23,7 @@ from pactgraph.errors import NotAcceptable
 from pactgraph.namespaces import ONTOLOGY_IRI, PG, SH
 from pactgraph.pages.clause import clause_view, invocation_view
 from pactgraph.pages.commitment import commitment_view, commitments
-from pactgraph.pages.describe import description
+from pactgraph.pages.describe import described_parts, description
 from pactgraph.pages.labeller import Labeller, Link
 from pactgraph.pages.ontology import ontology_view, shapes_view
 from pactgraph.pages.our_iris import ResourceIndex
@@ -99,7 +99,7 @@ def document(rest: str) -> Response:
         return not_found(iri)
     graph = publication().graph
     focus = URIRef(iri)
-    owned = index.owned(iri)
+    owned = described_parts(graph, focus, index.owned(iri))
     doc_path = url_for("resources.document", rest=rest)
 
     def html() -> str:

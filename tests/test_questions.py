@@ -241,8 +241,13 @@ def test_pacts_ever_invoked(store: TripleStore) -> None:
     # Rio Treaty (2001, 2019), the GCC's joint defence agreement (Qatar, 2025), the SADC Mutual
     # Defence Pact (SADC's declaration of January 2024 that its DRC mission follows Article 6);
     # the eleventh: Bahrain's consultations with the US and the UK under Article II of C-SIPA
-    # (2026); the twelfth: the Arab League Council's resolution No. 9241 of 8 March 2026
-    assert len(invoked) == 12
+    # (2026); the twelfth: the Arab League Council's resolution No. 9241 of 8 March 2026; the
+    # thirteenth: the Anglo-Portuguese Alliance (the UK's request for the Azores, 1943); the
+    # fourteenth: the Australia-Solomon Islands treaty (Solomon Islands' request of November 2021)
+    assert len(invoked) == 14
+    assert "Anglo-Portuguese Alliance (Treaty of London, 1373)" in invoked
+    assert any(label.startswith("Agreement between the Government of Australia and the Government"
+                                " of Solomon Islands") for label in invoked)
     assert {"North Atlantic Treaty", "Treaty on European Union",
             "Inter-American Treaty of Reciprocal Assistance"} <= invoked
     assert ("Treaty on Friendship, Cooperation and Mutual Assistance between the Russian Federation"

@@ -256,8 +256,8 @@ def test_pacts_ever_invoked(store: TripleStore) -> None:
     assert "SADC Mutual Defence Pact" in invoked  # SAMIDRC, declared under Article 6 in 2024
     assert any(label.startswith("Treaty of Joint Defence and Economic Co-operation")
                for label in invoked)  # the Arab League, 8 March 2026
-    assert ("Agreement of Cooperation between the Government of the United States of America and the"
-            " Government of Pakistan") in invoked  # Pakistan's appeal, 8 December 1971
+    assert ("Agreement of Cooperation between the Government of the United States of America and"
+            " the Government of Pakistan") in invoked  # Pakistan's appeal, 8 December 1971
 
 
 def test_refused_and_declined_requests_are_not_invocations(store: TripleStore) -> None:

@@ -241,8 +241,16 @@ def test_pacts_ever_invoked(store: TripleStore) -> None:
     # Rio Treaty (2001, 2019), the GCC's joint defence agreement (Qatar, 2025), the SADC Mutual
     # Defence Pact (SADC's declaration of January 2024 that its DRC mission follows Article 6);
     # the eleventh: Bahrain's consultations with the US and the UK under Article II of C-SIPA
-    # (2026); the twelfth: the Arab League Council's resolution No. 9241 of 8 March 2026
-    assert len(invoked) == 12
+    # (2026); the twelfth: the Arab League Council's resolution No. 9241 of 8 March 2026; the
+    # thirteenth: the Anglo-Portuguese Alliance (the UK's request for the Azores, 1943); the
+    # fourteenth: the Australia-Solomon Islands treaty (Solomon Islands' request of November 2021);
+    # the fifteenth: Pakistan's appeal of 8 December 1971 under the 1959 agreement with the US
+    assert len(invoked) == 15
+    assert "Anglo-Portuguese Alliance (Treaty of London, 1373)" in invoked
+    assert any(label.startswith("Agreement between the Government of Australia and the Government"
+                                " of Solomon Islands") for label in invoked)
+    assert ("Agreement of Cooperation between the Government of the United States of America and"
+            " the Government of Pakistan") in invoked
     assert {"North Atlantic Treaty", "Treaty on European Union",
             "Inter-American Treaty of Reciprocal Assistance"} <= invoked
     assert ("Treaty on Friendship, Cooperation and Mutual Assistance between the Russian Federation"
@@ -255,6 +263,8 @@ def test_pacts_ever_invoked(store: TripleStore) -> None:
     assert "SADC Mutual Defence Pact" in invoked  # SAMIDRC, declared under Article 6 in 2024
     assert any(label.startswith("Treaty of Joint Defence and Economic Co-operation")
                for label in invoked)  # the Arab League, 8 March 2026
+    assert ("Agreement of Cooperation between the Government of the United States of America and"
+            " the Government of Pakistan") in invoked  # Pakistan's appeal, 8 December 1971
 
 
 def test_refused_and_declined_requests_are_not_invocations(store: TripleStore) -> None:

@@ -98,7 +98,7 @@ def obligations_on_date(protected: str | None = None, treaty: str | None = None)
     and what changed that day."""
     settings = publication().settings
     asked = Question(ask_date(request.args.get("date")), protected, None, treaty,
-                     clock.today(settings))
+                     clock.today(settings), sources=False)  # the page links each row's evidence
     found = on_date(asked, publication().engine.select)
     if protected is None:
         return found

@@ -85,6 +85,14 @@ class App:
 
 
 def serve_one(front: BufferingFront, scope: Scope, protocol: Protocol) -> None:
+    """Let ``front`` answer one request (``on_its_loop``), then shut its threads down."""
+    try:
+        on_its_loop(front, scope, protocol)
+    finally:
+        front.threads.shutdown()
+
+
+def on_its_loop(front: BufferingFront, scope: Scope, protocol: Protocol) -> None:
     """Let ``front`` answer one request, on an event loop of its own in a thread of its own (the
     browser tests leave one running in this thread), as granian runs it."""
     outcome: list[BaseException] = []
@@ -98,7 +106,6 @@ def serve_one(front: BufferingFront, scope: Scope, protocol: Protocol) -> None:
     thread = threading.Thread(target=run)
     thread.start()
     thread.join(30)
-    front.threads.shutdown()
     if outcome:
         raise outcome[0]
 
@@ -198,19 +205,7 @@ def test_a_client_that_leaves_while_sending_gets_nothing_and_the_app_nothing():
 def served(front: BufferingFront, scope: Scope) -> tuple[int, dict[str, str], bytes]:
     """``front``'s answer to one request, its threads left running (unlike ``serve_one``)."""
     protocol = Protocol()
-    outcome: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            asyncio.run(front.__rsgi__(scope, protocol))
-        except BaseException as error:  # handed to the test's thread
-            outcome.append(error)
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join(30)
-    if outcome:
-        raise outcome[0]
+    on_its_loop(front, scope, protocol)
     status, headers, body = protocol.answer
     return status, dict(headers), body
 

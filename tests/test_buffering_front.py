@@ -11,9 +11,11 @@ import threading
 
 import pytest
 from granian.rsgi import ProtocolClosed
+from test_metrics import samples, value
 
 from pactgraph.web import buffering_front
 from pactgraph.web.buffering_front import BufferingFront
+from pactgraph.web.metrics import exposition
 
 
 class Headers:
@@ -210,16 +212,10 @@ def served(front: BufferingFront, scope: Scope) -> tuple[int, dict[str, str], by
     return status, dict(headers), body
 
 
-def requests_counted(path_route: str) -> float:
-    """How many GETs of ``path_route`` answered 200 this process has counted for /metrics."""
-    from prometheus_client.parser import text_string_to_metric_families
-
-    from pactgraph.web.metrics import exposition
-
-    return sum(sample.value for family in text_string_to_metric_families(exposition().decode())
-               for sample in family.samples
-               if sample.name == "pactgraph_http_requests_total"
-               and sample.labels == {"route": path_route, "method": "GET", "status": "200"})
+def requests_counted(route: str) -> float:
+    """How many GETs of ``route`` answered 200 this process has counted for /metrics."""
+    return value(samples(exposition().decode()), "pactgraph_http_requests_total", route=route,
+                 method="GET", status="200")
 
 
 def test_a_repeated_get_is_answered_on_the_event_loop_and_counted(small_app):

@@ -57,25 +57,27 @@ def prepare_validated(settings: dict, version: str, knowledge: Callable[[], Know
     keeps what the next build needs to validate only an edit of them, and a build after an edit
     validates only what the edit can affect, when an earlier folder has such a basis."""
     store_dir = settings["store_dir"] or prebuilt.default_store_dir()
-    salt = (*prebuilt.library_versions(), prebuilt.code_hash(VALIDATING_MODULES))
-    rules = rules_version(settings, salt) if from_files else None
-    reports = []
-
+    # Set only when the folder must be built: a start that finds it built reads no file here.
     digests: dict[str, str] = {}  # each data file's sha256, read once for the whole build
+    rules: str | None = None
+    report: ValidationReport | None = None
 
     def validated_knowledge() -> tuple[Knowledge, str]:
+        nonlocal rules, report
         built = knowledge()
+        base = None
         if from_files:
             digests.update(_digests(settings))
-        base = rules and closest_basis(store_dir, rules, digests, prebuilt.is_ready)
+            salt = (*prebuilt.library_versions(), prebuilt.code_hash(VALIDATING_MODULES))
+            rules = rules_version(settings, salt)
+            base = closest_basis(store_dir, rules, digests, prebuilt.is_ready)
         report = (base and validate_edit(base, built, digests)) or built.validate()
         if not report.conforms:
             raise DataNotConforming(report)
-        reports.append(report)
         return built, report.text()
 
     def keep(folder: Path) -> None:
-        save(folder, settings, digests, rules, reports[0])
+        save(folder, settings, digests, rules, report)
 
     return prebuilt.prepare(store_dir, version, validated_knowledge, keep if from_files else None)
 

@@ -12,8 +12,8 @@ import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
-from pactgraph.knowledge.chains import shape_predicates
-from pactgraph.knowledge.incremental import affected_nodes, revalidate
+from pactgraph.knowledge.chains import shape_steps
+from pactgraph.knowledge.incremental import affected_nodes, distances, revalidate
 from pactgraph.knowledge.reach import reach_table, sparql_reach
 from pactgraph.knowledge.sources import Knowledge
 from pactgraph.namespaces import PREFIXES
@@ -116,35 +116,96 @@ SHAPES_PREFIX = """@prefix sh: <http://www.w3.org/ns/shacl#> .
 """
 
 
-@pytest.mark.parametrize(("shape", "predicates"), [
+PG, RDFS_ = PREFIXES["pg"], "http://www.w3.org/2000/01/rdf-schema#"
+FORWARD, BACKWARD = True, False
+
+
+@pytest.mark.parametrize(("shape", "steps"), [
     ("ex:S a sh:NodeShape ; sh:targetClass pg:Treaty ; sh:sparql [ sh:select "
      '"SELECT $this WHERE { $this pg:party ?s . ?s rdfs:label ?l . ?s a pg:State }" ] .',
-     {"https://w3id.org/pactgraph/def#party", "http://www.w3.org/2000/01/rdf-schema#label"}),
+     {(PG + "party", FORWARD), (RDFS_ + "label", FORWARD)}),
     ("ex:S a sh:NodeShape ; sh:targetClass pg:Treaty ; sh:property [ sh:path "
      "( pg:membership [ sh:inversePath pg:member ] ) ; sh:class pg:State ] .",
-     {"https://w3id.org/pactgraph/def#membership", "https://w3id.org/pactgraph/def#member"}),
+     {(PG + "membership", FORWARD), (PG + "member", BACKWARD)}),
+    ("ex:S a sh:NodeShape ; sh:targetClass pg:State ; sh:sparql [ sh:select "
+     '"SELECT $this WHERE { ?m pg:member $this ; pg:ofTreaty ?t }" ] .',
+     {(PG + "member", BACKWARD), (PG + "ofTreaty", FORWARD)}),
+    # A pattern whose ends are equally far from $this may be crossed either way.
     ("ex:S a sh:NodeShape ; sh:targetClass pg:Treaty ; sh:sparql [ sh:select "
-     '"SELECT $this WHERE { $this ?p ?o }" ] .', None),
+     '"SELECT $this WHERE { $this pg:a ?x ; pg:b ?y . ?x pg:c ?y }" ] .',
+     {(PG + "a", FORWARD), (PG + "b", FORWARD), (PG + "c", FORWARD), (PG + "c", BACKWARD)}),
+    ("ex:S a sh:NodeShape ; sh:targetClass pg:Treaty ; sh:sparql [ sh:select "
+     '"SELECT $this WHERE { $this ?p ?o }" ] .', {(None, FORWARD)}),
 ])
-def test_the_walk_follows_only_the_predicates_a_shape_reads(shape, predicates):
+def test_the_walk_crosses_only_the_steps_a_shape_reads_and_each_against_its_way(shape, steps):
     shapes = Graph().parse(data=SHAPES_PREFIX + shape, format="turtle")
-    found = shape_predicates(shapes, URIRef("http://example.org/S"))
-    assert (None if found is None else {str(p) for p in found}) == predicates
+    found = shape_steps(shapes, URIRef("http://example.org/S"))
+    assert {(None if p is None else str(p), forward) for p, forward in found} == steps
 
 
 def test_the_walk_never_goes_from_a_class_to_its_instances():
     """An rdf:type pattern only ever ends a chain (knowledge/reach.py), so the walk from what an
     edit touched goes from a node to its class, never on to the class's other instances: with
     them, an edit of one treaty reached every treaty (861 of 1,660 subjects at 2x)."""
-    from pactgraph.knowledge.incremental import distances
-    pg = PREFIXES["pg"]
     edited, other, state = (URIRef(f"{ID}treaty/{name}") for name in ("a", "b", "x"))
     graph = Graph()
     for treaty in (edited, other):
-        graph.add((treaty, RDF.type, URIRef(pg + "Treaty")))
-    graph.add((edited, URIRef(pg + "party"), state))
+        graph.add((treaty, RDF.type, URIRef(PG + "Treaty")))
+    graph.add((edited, URIRef(PG + "party"), state))
     reached = distances(graph, {edited}, 3)
-    assert reached[URIRef(pg + "Treaty")] == 1 and reached[state] == 1
+    assert reached[URIRef(PG + "Treaty")] == 1 and reached[state] == 1
     assert other not in reached
-    graph.add((other, URIRef(pg + "party"), state))  # a shared party is a real path
+    graph.add((other, URIRef(PG + "party"), state))  # a shared party is a real path
     assert distances(graph, {edited}, 3)[other] == 2
+
+
+def test_a_shape_that_reads_forward_is_walked_back_only_to_what_points_at_the_edit():
+    """``$this ?p ?v`` (OwnResourceShape) can change its verdict on a node only through that
+    node's own triples, so from an edited treaty the walk goes to what points at it (its
+    article), not through a shared party to every other treaty: walked either way, one edited
+    copy reached 10,821 of 11,735 subjects at 20x."""
+    edited, other, state, article = (URIRef(f"{ID}{name}") for name in (
+        "treaty/a", "treaty/b", "state/X", "article/a-1"))
+    graph = Graph()
+    for treaty in (edited, other):
+        graph.add((treaty, URIRef(PG + "party"), state))
+    graph.add((article, URIRef(PG + "partOf"), edited))
+    forward_any = frozenset({(None, FORWARD)})
+    assert set(distances(graph, {edited}, 3, forward_any)) == {edited, article}
+    # From the state, back along pg:party: the treaties that name it, not the article.
+    back_along_party = frozenset({(URIRef(PG + "party"), FORWARD)})
+    assert set(distances(graph, {state}, 3, back_along_party)) == {state, edited, other}
+
+
+@pytest.mark.parametrize(("old", "new"), [
+    # each an edit of states.ttl that breaks what anzus-1951.ttl says about a state
+    ("state:NZL a pg:State ;", "state:NZL"),  # a party loses its type
+    ('rdfs:label "Australia"@en ;', ""),  # a state loses its one label
+    ('pg:iso3166Alpha3 "USA" ;', ""),  # a state loses its code
+])
+def test_the_directed_walk_finds_what_a_full_validation_finds(before, tmp_path, old, new):
+    knowledge, report = before
+    site = edited_site(tmp_path, "states.ttl", lambda text: text.replace(old, new, 1))
+    after = knowledge_of(site)
+    incremental, affected = revalidate(knowledge.data.graph, report, after)
+    assert incremental == after.validate()
+    assert affected is not None and len(affected) < len(set(after.data.graph.subjects()))
+
+
+def test_editing_one_treaty_revalidates_none_of_the_treaties_it_shares_a_party_with(tmp_path):
+    """Two treaties with the same three parties: an edit of one's label validates that treaty
+    and what points at it again, not the other treaty (walked either way, through a shared
+    party, it would)."""
+    site = tmp_path / "site"
+    shutil.copytree(SITE, site)
+    original = (SITE / "anzus-1951.ttl").read_text()
+    (site / "copy.ttl").write_text(original.replace("anzus", "anzuscopy"))
+    before = knowledge_of(site)
+    (site / "copy.ttl").write_text(original.replace("anzus", "anzuscopy").replace(
+        '"Security Treaty', '"Edited Security Treaty', 1))
+    after = knowledge_of(site)
+    affected = affected_nodes(before.data.graph, after.data.graph, after.shapes.graph,
+                              after.ontology.graph)
+    assert URIRef(f"{ID}treaty/anzuscopy-1951") in affected
+    assert URIRef(f"{ID}treaty/anzus-1951") not in affected
+    assert URIRef(f"{ID}state/NZL") not in affected

@@ -5,15 +5,18 @@ can affect is worked out shape by shape from the shapes themselves (knowledge/re
 shape's *reach*, the number of triples between its focus node and any triple it reads), not
 written by hand, so a shape edited later is analysed again:
 
-- the *touched* nodes are the subjects and objects of the triples the edit removed or added;
+- the *touched* nodes are the subjects and objects (literals aside) of the triples the edit
+  removed or added;
 - a node can get a different result from shape S only if S may target it (before or after the
-  edit) and it lies within S's reach of a touched node, walking either way, in the data before
-  and after together, only triples whose predicate S reads (knowledge/chains.py
-  ``shape_predicates``: a chain from the focus to a triple S reads is made of such triples; a
-  shape with a variable predicate walks every triple, ``rdf:type`` included);
+  edit) and it lies within S's reach of a touched node, walking back towards a focus node along
+  S's chains only (knowledge/chains.py ``shape_steps``: the predicates S's patterns and paths read,
+  each crossed against the way its pattern goes from ``$this``; a variable predicate crosses any
+  triple but ``rdf:type``), in the data before the edit and, separately, after it (on a chain
+  that mixes the two, the triples up to the first changed one are in both, and that one's near
+  end is a touched node);
   literals are nodes too: two resources that share a value are joined through it, as a SPARQL
   join on that value would be;
-- an old finding does not record its shape, so one about a node within any shape's reach is
+- an old finding does not record its shape, so one about a node any shape's walk reached is
   judged again.
 
 ``revalidate`` drops the old report's findings about those nodes, validates them (against every
@@ -25,36 +28,45 @@ What it is for: at 400x the bundled data a full validation took 46 minutes.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from rdflib import BNode, Graph, Literal
 from rdflib.namespace import RDF, RDFS
 
-from pactgraph.knowledge.chains import shape_predicates
-from pactgraph.knowledge.reach import node_shapes, reach_table, shape_reach
+from pactgraph.knowledge.chains import ANY, Steps, shape_steps
+from pactgraph.knowledge.reach import node_shapes, shape_reach
 from pactgraph.knowledge.sources import Knowledge, ValidationReport
 from pactgraph.namespaces import SH
 
 
-def distances(graph: Graph, seeds: set, steps: int, predicates: frozenset | None = None
-              ) -> dict:
-    """Each node at most ``steps`` triples away from ``seeds``, either way (an ``rdf:type`` triple
-    only from its subject), with how many: through triples whose predicate is in ``predicates``
-    (None: any)."""
-    def follows(predicate) -> bool:
-        return predicates is None or predicate in predicates
+def distances(graph: Graph, seeds: set, steps: int, chain: Steps = None) -> dict:
+    """Each node at most ``steps`` triples away from ``seeds``, with how many. With ``chain`` (a
+    shape's steps, knowledge/chains.py) the walk goes back along them towards a focus node: a
+    forward step from a triple's object to its subject, a backward one from subject to object.
+    Without, it crosses any triple either way (an ``rdf:type`` triple only from its subject)."""
+    chain = ANY if chain is None else chain
+    to_subjects = {p for p, forward in chain if forward}
+    to_objects = {p for p, forward in chain if not forward}
+
+    def backwards(node) -> Iterable:
+        if not isinstance(node, Literal):
+            if None in to_objects:
+                yield from graph.objects(node, None)
+            else:
+                for predicate in to_objects:
+                    yield from graph.objects(node, predicate)
+        if None in to_subjects:
+            # Never from a class to its instances: a shape with a bounded reach reads an
+            # rdf:type triple only at the end of a chain (knowledge/reach.py), so no chain goes
+            # on from its class. (Walking that way took every treaty in with any edit of one.)
+            yield from (s for s, p in graph.subject_predicates(node) if p != RDF.type)
+        else:
+            for predicate in to_subjects:
+                yield from graph.subjects(predicate, node)
 
     reached, ring = dict.fromkeys(seeds, 0), set(seeds)
     for step in range(1, steps + 1):
-        following = set()
-        for node in ring:
-            if not isinstance(node, Literal):
-                following.update(o for p, o in graph.predicate_objects(node) if follows(p))
-            # Never from a class to its instances: a shape with a bounded reach reads an
-            # rdf:type triple only at the end of a chain (knowledge/reach.py), so no chain goes on
-            # from its class. (Walking that way took every treaty in with any edit of one.)
-            following.update(s for s, p in graph.subject_predicates(node)
-                             if p != RDF.type and follows(p))
+        following = {other for node in ring for other in backwards(node)}
         ring = following - reached.keys()
         reached.update(dict.fromkeys(ring, step))
         if not ring:
@@ -84,22 +96,35 @@ def affected_nodes(before: Graph, after: Graph, shapes: Graph,
     """The nodes whose findings may differ between validating ``before`` and ``after`` (the data
     graphs): each node within the reach of a shape that may target it (before or after), of a
     node the edit touched. None when some shape's reach is unbounded: validate everything."""
+    walked = _walk(before, after, shapes, ontology)
+    return None if walked is None else walked[0]
+
+
+def _walk(before: Graph, after: Graph, shapes: Graph, ontology: Graph | None
+          ) -> tuple[set, set] | None:
+    """``affected_nodes``, with every node the walks reached (targeted or not)."""
     changed = (before - after) + (after - before)
-    seeds = {term for s, _, o in changed for term in (s, o)}
-    if not seeds:
-        return set()
+    # A literal end is no seed: the walk from the triple's subject crosses the triple to it
+    # when a chain goes that way, and from a shared value (true, a date) it would reach every
+    # node that has it.
+    seeds = {term for s, _, o in changed for term in (s, o) if not isinstance(term, Literal)}
+    if not changed:
+        return set(), set()
     ontology = Graph() if ontology is None else ontology
     reaches = {shape: shape_reach(shapes, shape) for shape in node_shapes(shapes)}
     if any(reach is None for reach in reaches.values()):
         return None
-    both = before + after
-    affected = set()
+    affected, reached = set(), set()
     for shape, reach in reaches.items():
-        steps = distances(both, seeds, reach, shape_predicates(shapes, shape))
+        chain = shape_steps(shapes, shape)
         targets = _targeting(shapes, ontology, shape)
-        affected |= {node for node in steps if any(
-            targets(data, node, set(data.objects(node, RDF.type))) for data in (before, after))}
-    return affected
+        # A chain a solution matches lies in the data before or after the edit: walk each.
+        for data in (before, after):
+            near = distances(data, seeds, reach, chain).keys()
+            reached |= near
+            affected |= {node for node in near if any(
+                targets(d, node, set(d.objects(node, RDF.type))) for d in (before, after))}
+    return affected, reached
 
 
 def revalidate(before: Graph, report: ValidationReport, knowledge: Knowledge
@@ -107,15 +132,13 @@ def revalidate(before: Graph, report: ValidationReport, knowledge: Knowledge
     """The report of validating ``knowledge`` (its data edited from ``before``, whose report was
     ``report``; ontology and shapes unchanged), validating only the nodes the edit can affect.
     Returns it with those nodes (None: everything was validated again)."""
-    after = knowledge.data.graph
-    affected = affected_nodes(before, after, knowledge.shapes.graph, knowledge.ontology.graph)
-    if affected is None or any(isinstance(node, BNode) for node in affected):
+    walked = _walk(before, knowledge.data.graph, knowledge.shapes.graph,
+                   knowledge.ontology.graph)
+    if walked is None or any(isinstance(node, BNode) for node in walked[0]):
         return knowledge.validate(), None  # pySHACL takes focus nodes by IRI only
-    reach = max(reach for _, reach in reach_table(knowledge.shapes.graph))
-    changed = (before - after) + (after - before)
-    near = distances(before + after, {t for s, _, o in changed for t in (s, o)}, reach)
-    # An old finding's shape is not recorded: one within any shape's reach is judged again.
-    affected |= {node for node in near if str(node) in {f.focus for f in report.findings}}
+    affected, reached = walked
+    # An old finding's shape is not recorded: one that any shape's walk reached is judged again.
+    affected |= {node for node in reached if str(node) in {f.focus for f in report.findings}}
     fresh = knowledge.validate(node for node in affected if not isinstance(node, Literal))
     names = {str(node) for node in affected}
     kept = [finding for finding in report.findings if finding.focus not in names]

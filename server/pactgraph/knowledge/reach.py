@@ -105,12 +105,33 @@ def sparql_reach(select: str, prefixes: dict[str, str]) -> Reach:
 
 @functools.lru_cache(maxsize=1024)
 def _sparql_reach(select: str, prefixes: tuple) -> Reach:  # parsing is most of the time
-    patterns = list(_patterns(prepareQuery(select, initNs=dict(prefixes)).algebra))
+    patterns = query_patterns(select, prefixes)
+    far = chain_distances(patterns)
+    if far is None:
+        return None
+    return max((min(far[x] for x in (s, o) if x in far) + _pattern_length(p)
+                for s, p, o in patterns), default=0)
+
+
+@functools.lru_cache(maxsize=1024)
+def query_patterns(select: str, prefixes: tuple) -> tuple:
+    """The triple patterns of a SPARQL query, wherever they are nested."""
+    return tuple(_patterns(prepareQuery(select, initNs=dict(prefixes)).algebra))
+
+
+def _pattern_length(predicate) -> Reach:
+    return _path_length(predicate) if isinstance(predicate, Path | URIRef) else 1
+
+
+def chain_distances(patterns: tuple) -> dict | None:
+    """How far from ``$this`` each variable of ``patterns`` lies along the chains of patterns
+    joined through shared variables (a pattern as long as its path), or None where no bound
+    holds (see the module's docstring)."""
     predicates = [p for _, p, _ in patterns if _is_variable(p)]
     if len(predicates) != len(set(predicates)):
         return None
-    steps: dict = {THIS: 0}  # how far each variable can be from $this
-    pending, reach = list(patterns), 0
+    steps: dict = {THIS: 0}
+    pending = list(patterns)
     while pending:  # patterns joined to $this through shared variables, one ring at a time
         ring = [t for t in pending if t[0] in steps or t[2] in steps]
         if not ring:
@@ -120,15 +141,14 @@ def _sparql_reach(select: str, prefixes: tuple) -> Reach:  # parsing is most of 
             if p == RDF.type and _is_variable(o) and any(o in (t[0], t[2]) for t in patterns
                                                        if t != (s, p, o)):
                 return None
-            length = _path_length(p) if isinstance(p, Path | URIRef) else 1
+            length = _pattern_length(p)
             if length is None:
                 return None
             far = min(steps[x] for x in (s, o) if x in steps) + length
-            reach = max(reach, far)
             for end in (s, o):
                 if _is_variable(end):
                     steps.setdefault(end, far)
-    return reach
+    return steps
 
 
 def _sh_path_length(shapes: Graph, path) -> Reach:

@@ -350,3 +350,40 @@ def test_rows_without_sources_differ_from_the_apis_only_in_their_sources(app) ->
     assert full and all(row["sources"] for row in full)
     assert all(row["sources"] == "" for row in lean)
     assert [{**row, "sources": ""} for row in full] == lean
+
+
+ANZUS = "https://w3id.org/pactgraph/id/treaty/anzus-1951"
+
+
+@pytest.mark.parametrize("day", ["1952-04-28", "1952-04-29", "1986-06-30", "1987-01-01",
+                                 "2001-09-12", "2026-12-01"])
+def test_what_changed_on_a_day_is_read_from_one_query_as_from_two(app, day) -> None:
+    """A page's "Began"/"Ended" lines compare the day with the day before; one query over both
+    days (each row's interval tells which) must give what two queries gave."""
+    import dataclasses
+
+    from pactgraph.pages.obligations import Question, day_before, on_date, rows
+
+    engine = app.extensions["pactgraph"].engine
+    asked = Question(day, treaty=ANZUS, sources=False)
+    queries: list[str] = []
+    found = on_date(asked, lambda text: queries.append(text) or engine.select(text))
+
+    def key(row: dict) -> tuple:
+        return row["guarantor"], row["protected"], row["commitment"], row["certainty"]
+    now = rows(asked, engine.select)
+    before = rows(dataclasses.replace(asked, date=day_before(day)), engine.select)
+    assert list(found.rows) == now
+    assert {key(r) for r in found.began} == {key(r) for r in now} - {key(r) for r in before}
+    assert {key(r) for r in found.ended} == {key(r) for r in before} - {key(r) for r in now}
+    assert len(queries) <= 2  # the pairs, and what their clauses say
+
+
+def test_a_treaty_page_tells_which_pairs_began_on_its_entry_into_force(client) -> None:
+    page = client.get("/doc/treaty/anzus-1951?date=1952-04-29", headers={"Accept": "text/html"})
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "Began: United States bound to defend Australia" in text
+    assert "Ended:" not in text
+    eve = client.get("/doc/treaty/anzus-1951?date=1952-04-28", headers={"Accept": "text/html"})
+    assert "Began:" not in eve.get_data(as_text=True)

@@ -12,7 +12,8 @@ pages show is ``labeller`` and the ``*_page`` modules.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from rdflib import BNode, Graph, Literal, URIRef
@@ -45,6 +46,13 @@ def derived(graph: Graph, node: Any) -> bool:
     return (node, RDF.type, PG.DefenseObligation) in graph
 
 
+def derived_test(graph: Graph) -> Callable[[Any], bool]:
+    """``derived`` on ``graph``, remembering each answer: a page asks about the same obligation
+    once for every membership it rests on (NATO's page: 4,300 questions, about 300 nodes, each a
+    lookup in the store)."""
+    return functools.cache(lambda node: derived(graph, node))
+
+
 def described_parts(graph: Graph, iri: URIRef, owned: Iterable[URIRef]) -> list[URIRef]:
     """The sub-resources a document of ``iri`` describes: those it owns, less the derived
     obligations. NATO's Article 5 owns 252 of them (one per protected party and period, each
@@ -64,11 +72,12 @@ def description(graph: Graph, iri: URIRef, owned: Iterable[URIRef] = ()) -> Grap
     every membership it rests on, and those belong to the obligation's own document."""
     out = bind_prefixes(Graph())
     focus = {iri, *owned}
+    is_derived = derived_test(graph)
     for node in focus:
         for triple in graph.triples((node, None, None)):
             out.add(triple)
         for triple in graph.triples((None, None, node)):
-            if node == iri or not derived(graph, triple[0]):
+            if node == iri or not is_derived(triple[0]):
                 out.add(triple)
     _blank_closure(graph, out)
     linked = {n for s, _, o in out for n in (s, o) if isinstance(n, URIRef)} - focus

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
-from pactgraph.pages.describe import derived, label_of
+from pactgraph.pages.describe import derived_test, label_of
 from pactgraph.pages.labeller import Labeller, Link, Row
 from pactgraph.pages.readers import sources_of
 
@@ -93,11 +93,12 @@ def resource_view(graph: Graph, focus: URIRef, owned: list[URIRef],
     """What the HTML page of ``focus`` shows."""
     family = {focus, *owned}
     # Derived obligations are left to the page's obligations section (pages/describe.py says why).
-    mine = derived(graph, focus)
+    is_derived = derived_test(graph)
+    mine = is_derived(focus)
     incoming = sorted(
         (Incoming(labels.term(s), labels.prop(p), None if node == focus else labels.term(node))
          for node in family for s, p in graph.subject_predicates(node)
-         if s not in family and (mine or not derived(graph, s))),
+         if s not in family and (mine or not is_derived(s))),
         key=lambda i: (i.prop.text, i.subject.text))
     return ResourceView(
         iri=str(focus),

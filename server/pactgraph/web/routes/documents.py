@@ -203,7 +203,7 @@ def shapes(extension: str = "") -> Response:
                                labels=labeller(), formats=BY_EXTENSION,
                                doc_path=url_for("resources.shapes"))
 
-    return rdf_or_html(graph, extension, html, url_for("resources.shapes"), "shapes")
+    return rdf_or_html(lambda: graph, extension, html, url_for("resources.shapes"), "shapes")
 
 
 # --- The landing page -----------------------------------------------------------------------------

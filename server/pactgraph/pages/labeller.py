@@ -68,6 +68,9 @@ class Labeller:
     def __init__(self, graph: Graph, urls: IriMap) -> None:
         self.graph = graph
         self.urls = urls
+        # One Labeller serves one page: a node is named many times there (NATO's: 1,100 names
+        # of about 300 nodes), each name three lookups in the store.
+        self._texts: dict[Any, str] = {}
 
     def qname(self, iri: str) -> str:
         for prefix, namespace in PREFIXES.items():
@@ -77,6 +80,11 @@ class Labeller:
         return iri
 
     def text(self, node: Any) -> str:
+        if node not in self._texts:
+            self._texts[node] = self._text(node)
+        return self._texts[node]
+
+    def _text(self, node: Any) -> str:
         label = label_of(self.graph, node)
         if label is not None:
             return label

@@ -18,7 +18,13 @@ from pactgraph.build import tables
 from pactgraph.build.downloads import DUMP_FILES, Dump, build_dumps
 from pactgraph.build.memory import bytes_etag
 from pactgraph.build.release import released_files, released_versions
-from pactgraph.pages.dataset import DATASET, add_versions, compute_statistics, dataset_description
+from pactgraph.pages.dataset import (
+    DATASET,
+    add_versions,
+    compute_statistics,
+    dataset_description,
+    dataset_parts,
+)
 from pactgraph.pages.describe import label_of
 from pactgraph.pages.labeller import Labeller
 from pactgraph.settings import HELP, public_value
@@ -99,8 +105,9 @@ def csv_tables() -> dict[str, Dump]:
 
 def current_dataset_description() -> Graph:
     stats = memo("statistics", lambda p: compute_statistics(p.store))
+    parts = memo("dataset parts", lambda p: dataset_parts(p.graph))
     description = dataset_description(publication().graph, stats, all_dumps(), iri_map(),
-                                      publication().examples, csv_tables())
+                                      publication().examples, csv_tables(), parts)
     folder = Path(publication().settings["releases_path"])
     versions = released_versions(folder)
     add_versions(description, versions, iri_map(),

@@ -71,6 +71,7 @@ class Labeller:
         # One Labeller serves one page: a node is named many times there (NATO's: 1,100 names
         # of about 300 nodes), each name three lookups in the store.
         self._texts: dict[Any, str] = {}
+        self._props: dict[URIRef, Link] = {}
 
     def qname(self, iri: str) -> str:
         for prefix, namespace in PREFIXES.items():
@@ -115,6 +116,11 @@ class Labeller:
         return Link(self.text(node), self.urls.url_for(iri), not self.urls.is_ours(iri))
 
     def prop(self, prop: URIRef) -> Link:
+        if prop not in self._props:
+            self._props[prop] = self._prop(prop)
+        return self._props[prop]
+
+    def _prop(self, prop: URIRef) -> Link:
         text = label_of(self.graph, prop) or OUTSIDE_LABELS.get(prop) or self.qname(str(prop))
         iri = str(prop)
         return Link(text, self.urls.url_for(iri), not self.urls.is_ours(iri), self.qname(iri))

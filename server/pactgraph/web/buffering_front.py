@@ -26,13 +26,14 @@ from typing import Any
 
 from granian.rsgi import ProtocolClosed, ProtocolError
 
+from pactgraph.web.app import Remembered
 from pactgraph.web.errors import ALLOW_ANY_ORIGIN
 from pactgraph.web.headers import SECURITY_HEADERS
 
 log = logging.getLogger(__name__)
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
-Remembered = Callable[[dict[str, Any]], "tuple[int, list[tuple[str, str]], bytes] | None"]
+Recall = Callable[[dict[str, Any]], Remembered | None]  # CountedFlask.remembered
 
 MAX_HEADER_FIELDS = 50
 MAX_FIELD_BYTES = 8190
@@ -56,7 +57,7 @@ class BufferingFront:
     def __init__(self, wsgi_app: WSGIApp, threads: int, max_body_bytes: int) -> None:
         self.wsgi_app = wsgi_app
         # The app's answers kept in memory, if it keeps any (web/app.py's CountedFlask does).
-        self.remembered: Remembered | None = getattr(wsgi_app, "remembered", None)
+        self.remembered: Recall | None = getattr(wsgi_app, "remembered", None)
         self.max_body_bytes = max_body_bytes
         self.threads = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="pactgraph-app")
 

@@ -244,8 +244,11 @@ def test_pacts_ever_invoked(store: TripleStore) -> None:
     # (2026); the twelfth: the Arab League Council's resolution No. 9241 of 8 March 2026; the
     # thirteenth: the Anglo-Portuguese Alliance (the UK's request for the Azores, 1943); the
     # fourteenth: the Australia-Solomon Islands treaty (Solomon Islands' request of November 2021);
-    # the fifteenth: Pakistan's appeal of 8 December 1971 under the 1959 agreement with the US
-    assert len(invoked) == 15
+    # the fifteenth: Pakistan's appeal of 8 December 1971 under the 1959 agreement with the US;
+    # the sixteenth: Egypt's mobilisation of 14 May 1967 citing its 1966 defence pact with Syria
+    assert len(invoked) == 16
+    assert ("Joint Defence Agreement between the United Arab Republic and the Syrian Arab Republic"
+            in invoked)
     assert "Anglo-Portuguese Alliance (Treaty of London, 1373)" in invoked
     assert any(label.startswith("Agreement between the Government of Australia and the Government"
                                 " of Solomon Islands") for label in invoked)

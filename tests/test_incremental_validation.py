@@ -9,11 +9,14 @@ import shutil
 from pathlib import Path
 
 import pytest
+from pyshacl.shape import Shape
+from pyshacl.shapes_graph import ShapesGraph
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
 from pactgraph.knowledge.chains import shape_steps
 from pactgraph.knowledge.incremental import affected_nodes, distances, revalidate
+from pactgraph.knowledge.pyshacl_focus import _targets_among
 from pactgraph.knowledge.reach import reach_table, sparql_reach
 from pactgraph.knowledge.sources import Knowledge
 from pactgraph.namespaces import PREFIXES
@@ -209,3 +212,21 @@ def test_editing_one_treaty_revalidates_none_of_the_treaties_it_shares_a_party_w
     assert URIRef(f"{ID}treaty/anzuscopy-1951") in affected
     assert URIRef(f"{ID}treaty/anzus-1951") not in affected
     assert URIRef(f"{ID}state/NZL") not in affected
+
+
+def test_a_sparql_target_asked_node_by_node_finds_what_the_whole_query_finds(before):
+    """Validating focus nodes, OwnResourceShape's SPARQL target is asked with $this bound to each
+    (knowledge/pyshacl_focus.py) instead of over every triple: it must pick the same nodes."""
+    knowledge, _ = before
+    data = knowledge.data.graph
+    shapes = knowledge.shapes.graph
+    own = URIRef("https://w3id.org/pactgraph/shapes#OwnResourceShape")
+    assert (own, None, None) in shapes, "the shape this test is about was renamed"
+    shape = next(s for s in ShapesGraph(shapes).shapes if s.node == own)
+    shape.set_advanced(True)
+    whole = set(Shape.focus_nodes(shape, data))
+    source = next(iter(data.objects(None, URIRef("http://purl.org/dc/terms/source"))))
+    focus = frozenset({URIRef(f"{ID}state/NZL"), URIRef(f"{ID}treaty/anzus-1951"), source,
+                       URIRef(f"{ID}state/nowhere")})
+    assert whole & focus == {URIRef(f"{ID}state/NZL"), URIRef(f"{ID}treaty/anzus-1951")}
+    assert _targets_among(shape, data, focus, Shape.focus_nodes) == whole & focus

@@ -362,7 +362,8 @@ def test_what_changed_on_a_day_is_read_from_one_query_as_from_two(app, day) -> N
     days (each row's interval tells which) must give what two queries gave."""
     import dataclasses
 
-    from pactgraph.pages.obligations import Question, day_before, on_date, rows
+    from pactgraph.pages.obligations import Question, rows
+    from pactgraph.pages.on_date import day_before, on_date
 
     engine = app.extensions["pactgraph"].engine
     asked = Question(day, treaty=ANZUS, sources=False)

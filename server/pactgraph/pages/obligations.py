@@ -9,7 +9,6 @@ schema (``table_schema``), so the CSV and its documentation cannot drift apart.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -70,8 +69,8 @@ class Question:
     # a pair's own sources among every guarantor's memberships is two thirds of the query's time
     # (NATO on a day: 242 ms without, 640-1,070 ms with).
     sources: bool = True
-    # The rows bound on any day from ``since`` to ``date`` (None: on ``date`` only); ``on_date``
-    # asks for the day before too, to tell what changed, in one query instead of two.
+    # The rows bound on any day from ``since`` to ``date`` (None: on ``date`` only): a page
+    # (pages/on_date.py) asks for the day before too, to tell what changed, in one query.
     since: str | None = None
 
 
@@ -155,10 +154,10 @@ def certainty(row: dict[str, str], day: str) -> str:
 
 def rows(question: Question, select: Callable[[str], list[dict[str, str]]]) -> list[dict]:
     """The pairs bound on the day, one dict per CSV row (``COLUMNS``), in a stable order."""
-    return _as_rows(question, _fetch(question, select))
+    return as_rows(question, fetch(question, select))
 
 
-def _fetch(question: Question, select: Callable[[str], list[dict[str, str]]]) -> list[dict]:
+def fetch(question: Question, select: Callable[[str], list[dict[str, str]]]) -> list[dict]:
     """The query's rows, each with what its clause says."""
     asked = select(sparql(question))
     clauses = sorted({row["clause"] for row in asked if row.get("clause")})
@@ -166,13 +165,13 @@ def _fetch(question: Question, select: Callable[[str], list[dict[str, str]]]) ->
     return [{**said.get(row.get("clause", ""), {}), **row} for row in asked]
 
 
-def _holds(row: dict, day: str) -> bool:
+def holds(row: dict, day: str) -> bool:
     """Whether some source allows the pair held on ``day`` (the query's filter, for one day)."""
     until = row.get("possibleUntil") or ""
     return row["possibleFrom"] <= day and (not until or day < until)
 
 
-def _as_rows(question: Question, fetched: list[dict]) -> list[dict]:
+def as_rows(question: Question, fetched: list[dict]) -> list[dict]:
     found = []
     for row in fetched:
         found.append({
@@ -218,50 +217,3 @@ def table_schema(csv_url: str) -> dict:
 
 REQUIRED = frozenset({"date", "certainty", "guarantor", "protected", "commitment",
                       "possible_from", "end_disputed", "obligation"})
-
-
-@dataclass(frozen=True)
-class OnDate:
-    """What a state's or a treaty's page shows for one day: the pairs bound then, and what
-    changed that day (pairs bound that day but not the day before, and the reverse)."""
-
-    date: str
-    rows: tuple[dict, ...]
-    began: tuple[dict, ...]
-    ended: tuple[dict, ...]
-    statements: tuple[dict, ...] = ()  # unilateral statements about the state, never obligations
-
-
-def day_before(day: str) -> str:
-    import datetime
-    return (datetime.date.fromisoformat(day) - datetime.timedelta(days=1)).isoformat()
-
-
-def on_date(question: Question, select: Callable[[str], list[dict[str, str]]]) -> OnDate:
-    def key(row: dict) -> tuple:
-        return row["guarantor"], row["protected"], row["commitment"], row["clause"], \
-            row["certainty"]
-    if question.date <= "0001-01-01":
-        return OnDate(question.date, tuple(rows(question, select)), (), ())
-    # One query for both days: an interval that holds on either holds from the day before on.
-    previous = dataclasses.replace(question, date=day_before(question.date))
-    fetched = _fetch(dataclasses.replace(question, since=previous.date), select)
-    now = _as_rows(question, [r for r in fetched if _holds(r, question.date)])
-    before = _as_rows(previous, [r for r in fetched if _holds(r, previous.date)])
-    was, is_ = {key(r): r for r in before}, {key(r): r for r in now}
-    return OnDate(question.date, tuple(now), tuple(r for k, r in is_.items() if k not in was),
-                  tuple(r for k, r in was.items() if k not in is_))
-
-
-def statements_sparql(state: str, day: str) -> str:
-    """Unilateral statements about ``state`` made on or before ``day``: shown beside the
-    obligations, never counted as one."""
-    return f"""
-SELECT ?statement ?label ?statedIn ?stance ?by ?byLabel WHERE {{
-  ?statement a pg:UnilateralStatement ; pg:statementAbout <{state}> ; pg:statedIn ?statedIn ;
-             rdfs:label ?label ; pg:statedBy ?by .
-  OPTIONAL {{ ?statement pg:stance/skos:prefLabel ?stance }}
-  OPTIONAL {{ ?by rdfs:label ?byLabel }}
-  FILTER (STR(?statedIn) <= "{day}")
-}} ORDER BY ?statedIn
-"""

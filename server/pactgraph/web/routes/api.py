@@ -26,15 +26,13 @@ from pactgraph.namespaces import PG
 from pactgraph.pages.network import DATE
 from pactgraph.pages.obligations import (
     COLUMNS,
-    OnDate,
     Question,
-    on_date,
     rows,
     state_iri,
-    statements_sparql,
     table_schema,
     treaty_iri,
 )
+from pactgraph.pages.on_date import OnDate, on_date, statements_sparql
 from pactgraph.web import negotiation
 from pactgraph.web.caching import cache_control, kept_until_tomorrow
 from pactgraph.web.context import publication

@@ -230,3 +230,39 @@ def test_a_sparql_target_asked_node_by_node_finds_what_the_whole_query_finds(bef
                        URIRef(f"{ID}state/nowhere")})
     assert whole & focus == {URIRef(f"{ID}state/NZL"), URIRef(f"{ID}treaty/anzus-1951")}
     assert _targets_among(shape, data, focus, Shape.focus_nodes) == whole & focus
+
+
+def _edit_both(tmp_path: Path, first, then) -> tuple[Knowledge, Knowledge]:
+    """The site with edits ``first`` (the data before) and then ``then`` too (after): each a
+    (file, edit) pair."""
+    site = tmp_path / "site"
+    shutil.copytree(SITE, site)
+    for name, edit in first:
+        (site / name).write_text(edit((site / name).read_text()))
+    before = knowledge_of(site)
+    for name, edit in then:
+        (site / name).write_text(edit((site / name).read_text()))
+    return before, knowledge_of(site)
+
+
+@pytest.mark.parametrize(("first", "then"), [
+    # A second reader's counterexamples to the walk. A region also typed with a state, whose
+    # description is then removed: OwnResourceShape reads the region's rdf:type value's type.
+    ([("anzus-1951.ttl", lambda t: t.replace("region:pacific-area a pg:Region ;",
+                                             "region:pacific-area a pg:Region , state:NZL ;"))],
+     [("states.ttl", lambda t: re.sub(r"state:NZL a pg:State ;.*?\n\n", "", t,
+                                      flags=re.DOTALL))]),
+    # The data makes a class of its own a subclass of pg:Treaty: new targets for the shapes.
+    ([("anzus-1951.ttl", lambda t: t + '\n<https://example.org/Pact> a <http://www.w3.org/2002/'
+       '07/owl#Class> .\n<https://w3id.org/pactgraph/id/treaty/foo-1960> a '
+       '<https://example.org/Pact> ; rdfs:label "Foo"@en .\n')],
+     [("anzus-1951.ttl", lambda t: t + '\n<https://example.org/Pact> rdfs:subClassOf '
+       'pg:Treaty .\n')]),
+], ids=["type-of-a-removed-node", "subclass-in-the-data"])
+def test_edits_the_walk_cannot_follow_are_validated_in_full(tmp_path, first, then):
+    before, after = _edit_both(tmp_path, first, then)
+    old = before.validate()
+    incremental, affected = revalidate(before.data.graph, old, after)
+    assert affected is None  # everything validated again
+    full = after.validate()
+    assert incremental == full and not full.conforms

@@ -31,7 +31,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from rdflib import BNode, Graph, Literal
-from rdflib.namespace import RDF, RDFS
+from rdflib.namespace import OWL, RDF, RDFS
 
 from pactgraph.knowledge.chains import ANY, Steps, shape_steps
 from pactgraph.knowledge.reach import node_shapes, shape_reach
@@ -104,6 +104,8 @@ def _walk(before: Graph, after: Graph, shapes: Graph, ontology: Graph | None
           ) -> tuple[set, set] | None:
     """``affected_nodes``, with every node the walks reached (targeted or not)."""
     changed = (before - after) + (after - before)
+    if _beyond_the_walk(changed, before, after):
+        return None
     # A literal end is no seed: the walk from the triple's subject crosses the triple to it
     # when a chain goes that way, and from a shared value (true, a date) it would reach every
     # node that has it.
@@ -127,6 +129,23 @@ def _walk(before: Graph, after: Graph, shapes: Graph, ontology: Graph | None
     return affected, reached
 
 
+# Triples of the class and property hierarchy: in a data file they change which nodes a shape
+# targets and what sh:class accepts, which no walk from the edited nodes sees.
+HIERARCHY = (RDFS.subClassOf, RDFS.subPropertyOf, OWL.equivalentClass, OWL.equivalentProperty)
+
+
+def _beyond_the_walk(changed: Graph, before: Graph, after: Graph) -> bool:
+    """Whether the edit is one the walk cannot follow, so everything is validated again: it
+    changes the class hierarchy, or the description of a node some data node is typed with (the
+    walk never crosses an rdf:type triple from a class to its instances, but OwnResourceShape
+    reads ``$this ?p ?v`` with ``?p`` possibly rdf:type, and then ``?v``'s own type: a second
+    reader's counterexample, a region typed with a state whose description was removed)."""
+    if any(p in HIERARCHY for _, p, _ in changed):
+        return True
+    described = {s for s, _, _ in changed}
+    return any((None, RDF.type, node) in data for node in described for data in (before, after))
+
+
 def revalidate(before: Graph, report: ValidationReport, knowledge: Knowledge
                ) -> tuple[ValidationReport, set | None]:
     """The report of validating ``knowledge`` (its data edited from ``before``, whose report was
@@ -138,9 +157,11 @@ def revalidate(before: Graph, report: ValidationReport, knowledge: Knowledge
         return knowledge.validate(), None  # pySHACL takes focus nodes by IRI only
     affected, reached = walked
     # An old finding's shape is not recorded: one that any shape's walk reached is judged again.
-    affected |= {node for node in reached if str(node) in {f.focus for f in report.findings}}
-    fresh = knowledge.validate(node for node in affected if not isinstance(node, Literal))
-    names = {str(node) for node in affected}
+    iris = {node for node in reached | affected if not isinstance(node, Literal)}
+    affected = {node for node in affected if not isinstance(node, Literal)}
+    affected |= {node for node in iris if str(node) in {f.focus for f in report.findings}}
+    fresh = knowledge.validate(affected)
+    names = {str(node) for node in affected}  # IRIs only: a literal may spell an old focus
     kept = [finding for finding in report.findings if finding.focus not in names]
     merged = sorted([*kept, *fresh.findings],
                     key=lambda f: (f.file or "", f.focus, f.path or "", f.message))

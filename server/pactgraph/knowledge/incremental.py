@@ -104,14 +104,14 @@ def _walk(before: Graph, after: Graph, shapes: Graph, ontology: Graph | None
           ) -> tuple[set, set] | None:
     """``affected_nodes``, with every node the walks reached (targeted or not)."""
     changed = (before - after) + (after - before)
+    if not changed:
+        return set(), set()
     if _beyond_the_walk(changed, before, after):
         return None
     # A literal end is no seed: the walk from the triple's subject crosses the triple to it
     # when a chain goes that way, and from a shared value (true, a date) it would reach every
     # node that has it.
     seeds = {term for s, _, o in changed for term in (s, o) if not isinstance(term, Literal)}
-    if not changed:
-        return set(), set()
     ontology = Graph() if ontology is None else ontology
     reaches = {shape: shape_reach(shapes, shape) for shape in node_shapes(shapes)}
     if any(reach is None for reach in reaches.values()):
@@ -157,11 +157,12 @@ def revalidate(before: Graph, report: ValidationReport, knowledge: Knowledge
         return knowledge.validate(), None  # pySHACL takes focus nodes by IRI only
     affected, reached = walked
     # An old finding's shape is not recorded: one that any shape's walk reached is judged again.
-    iris = {node for node in reached | affected if not isinstance(node, Literal)}
-    affected = {node for node in affected if not isinstance(node, Literal)}
-    affected |= {node for node in iris if str(node) in {f.focus for f in report.findings}}
+    # (affected is among reached; literals are left out: a literal may spell an old focus)
+    old_foci = {f.focus for f in report.findings}
+    affected = {node for node in reached if not isinstance(node, Literal)
+                and (node in affected or str(node) in old_foci)}
     fresh = knowledge.validate(affected)
-    names = {str(node) for node in affected}  # IRIs only: a literal may spell an old focus
+    names = {str(node) for node in affected}
     kept = [finding for finding in report.findings if finding.focus not in names]
     merged = sorted([*kept, *fresh.findings],
                     key=lambda f: (f.file or "", f.focus, f.path or "", f.message))

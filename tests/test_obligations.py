@@ -99,7 +99,7 @@ def _page_pairs(client, state: str, day: str) -> dict[str, str]:
     section = section[:section.find("</section>")]
     found: dict[str, str] = {}
     for row in re.findall(r"<tr>(.*?)</tr>", section, re.S)[1:]:
-        guarantor = re.search(r'href="[^"]*/state/([A-Z]{3})"', row).group(1)
+        guarantor = re.search(r'href="[^"]*/state/([A-Za-z-]+)"', row).group(1)
         certainty = re.search(r'class="certainty (\w+)"', row).group(1)
         found[guarantor] = "certain" if "certain" in (found.get(guarantor), certainty) \
             else certainty

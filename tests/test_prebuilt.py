@@ -18,7 +18,7 @@ from rdflib.namespace import XSD
 
 from pactgraph.build import prebuilt
 from pactgraph.build.publication import build_publication
-from pactgraph.engine.graph_view import graph_over
+from pactgraph.engine.graph_view import graph_over, subject_predicates_outside
 from pactgraph.engine.store import TripleStore
 from pactgraph.errors import DataNotConforming, StoreDamaged
 from pactgraph.knowledge.sources import Knowledge, SourceGraphs
@@ -229,6 +229,22 @@ def test_the_view_is_the_union_with_each_triple_once() -> None:
     assert sorted(view.objects(URIRef(EX + "s"), URIRef(EX + "p"))) == [
         Literal("both"), Literal("second only")]
     assert len(view) == 2
+
+
+def test_links_into_a_node_can_be_read_leaving_one_graph_out() -> None:
+    """What a page reads of the links into a node, without the derived obligations' graph: what
+    the other graphs hold, each pair once, including a triple the left-out graph repeats."""
+    target, left_out, kept = URIRef(EX + "target"), Graph(), Graph()
+    left_out.add((URIRef(EX + "derived"), URIRef(EX + "p"), target))
+    left_out.add((URIRef(EX + "both"), URIRef(EX + "p"), target))
+    kept.add((URIRef(EX + "both"), URIRef(EX + "p"), target))
+    kept.add((URIRef(EX + "data"), URIRef(EX + "q"), target))
+    view = _view_of({EX + "left-out": left_out, EX + "kept": kept})
+    assert sorted(subject_predicates_outside(view, target, EX + "left-out")) == [
+        (URIRef(EX + "both"), URIRef(EX + "p")), (URIRef(EX + "data"), URIRef(EX + "q"))]
+    assert len(list(subject_predicates_outside(view, target, EX + "none"))) == 3
+    plain = Graph() + view  # not a view of the store: every link, for the caller to filter
+    assert len(list(subject_predicates_outside(plain, target, EX + "left-out"))) == 3
 
 
 def test_the_view_is_read_only() -> None:

@@ -103,6 +103,17 @@ class OxigraphUnionStore(Store):
             yield ((_to_rdflib(quad.subject, iris), _to_rdflib(quad.predicate, iris),
                     _to_rdflib(quad.object, iris)), iter(()))
 
+    def subject_predicates_outside(self, obj, excluded: str) -> Iterator[tuple]:
+        """The (subject, predicate) of every triple with object ``obj``, each once, leaving out
+        graph ``excluded``: read graph by graph, so the left-out triples are never read."""
+        store, iris, seen = self._store.engine, self._iris, set()
+        for name in (ox.DefaultGraph(), *(ox.NamedNode(g) for g in self._store.graph_names
+                                          if g != excluded)):
+            for quad in store.quads_for_pattern(None, None, _to_oxigraph(obj), name):
+                if (quad.subject, quad.predicate) not in seen:
+                    seen.add((quad.subject, quad.predicate))
+                    yield _to_rdflib(quad.subject, iris), _to_rdflib(quad.predicate, iris)
+
     def __len__(self, context=None) -> int:
         return self._store.size()
 
@@ -137,6 +148,15 @@ class OxigraphUnionStore(Store):
 
     def remove(self, triple, context=None) -> None:
         raise TypeError("the published graph is read-only")
+
+
+def subject_predicates_outside(graph: Graph, obj, excluded: str) -> Iterator[tuple]:
+    """``graph.subject_predicates(obj)``, without reading graph ``excluded`` when ``graph`` is a
+    view of the store (``graph_over``). Another graph may repeat what ``excluded`` holds, and a
+    graph that is not a view reads it all: callers still drop what they do not want."""
+    if isinstance(graph.store, OxigraphUnionStore):
+        return graph.store.subject_predicates_outside(obj, excluded)
+    return graph.subject_predicates(obj)
 
 
 def graph_over(store: TripleStore) -> Graph:

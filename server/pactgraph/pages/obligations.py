@@ -106,7 +106,9 @@ def sparql(question: Question) -> str:
     """The one query behind the API, the CSV, the state pages and the network."""
     day = f'"{question.date}"^^xsd:date'
     since = f'"{question.since or question.date}"^^xsd:date'
-    narrow = "".join(f"VALUES ?{name} {{ <{iri}> }}\n" for name, iri in (
+    # Inside the GRAPH block: Oxigraph then starts from the named party or treaty (NATO's page,
+    # 992 pairs: 102 -> 78 ms); outside it, it joined them after reading the block.
+    narrow = "".join(f"VALUES ?{name} {{ <{iri}> }}\n    " for name, iri in (
         ("protected", question.protected), ("guarantor", question.guarantor),
         ("commitment", question.treaty)) if iri)
     return f"""
@@ -114,8 +116,8 @@ SELECT ?obligation ?guarantor ?guarantorLabel ?protected ?protectedLabel ?commit
        ?commitmentLabel ?clause ?certainFrom ?certainUntil ?possibleFrom ?possibleUntil
        ?disputed ?caveat (GROUP_CONCAT(DISTINCT STR(?source); SEPARATOR="{SEPARATOR}") AS ?sources)
 WHERE {{
-  {narrow}GRAPH <{graph_iri("obligations")}> {{
-    ?obligation pg:guarantor ?guarantor ; pg:protectedParty ?protected ;
+  GRAPH <{graph_iri("obligations")}> {{
+    {narrow}?obligation pg:guarantor ?guarantor ; pg:protectedParty ?protected ;
                 pg:underCommitment ?commitment ; pg:possibleFrom ?possibleFrom ;
                 pg:endDisputed ?disputed .
     OPTIONAL {{ ?obligation pg:possibleUntil ?possibleUntil }}

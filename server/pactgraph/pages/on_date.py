@@ -14,6 +14,45 @@ from dataclasses import dataclass
 
 from pactgraph.pages.obligations import Question, as_rows, fetch, holds, rows
 
+# Above this many pairs a page lists them by protected party, one row each, instead of one row a
+# pair: NATO binds 992 pairs on a day, a table of 550 KB that took most of its page's time to
+# render and no reader scrolls through. Each pair's dates and evidence stay in the JSON and CSV.
+PAIRS_IN_FULL = 60
+
+
+@dataclass(frozen=True)
+class Guarantor:
+    iri: str
+    label: str
+    note: str = ""   # a caveat on the pair, or that its end is disputed
+
+
+@dataclass(frozen=True)
+class Defenders:
+    """The guarantors bound to defend one protected party under one clause on the day."""
+
+    protected: str
+    protected_label: str
+    commitment: str
+    commitment_label: str
+    article: str
+    strength_label: str
+    certain: tuple[Guarantor, ...]
+    possible: tuple[Guarantor, ...]
+
+
+def by_protected(rows: tuple[dict, ...]) -> tuple[Defenders, ...]:
+    """The rows (already in protected party's order) gathered by protected party and clause."""
+    groups: dict[tuple, dict[str, list[Guarantor]]] = {}
+    for r in rows:
+        key = (r["protected"], r["protected_label"], r["commitment"], r["commitment_label"],
+               r["article"], r["strength_label"])
+        note = r["caveat"] or ("end disputed" if r["end_disputed"] else "")
+        groups.setdefault(key, {"certain": [], "possible": []})[r["certainty"]].append(
+            Guarantor(r["guarantor"], r["guarantor_label"], note))
+    return tuple(Defenders(*key, tuple(g["certain"]), tuple(g["possible"]))
+                 for key, g in groups.items())
+
 
 @dataclass(frozen=True)
 class OnDate:
@@ -25,6 +64,14 @@ class OnDate:
     began: tuple[dict, ...]
     ended: tuple[dict, ...]
     statements: tuple[dict, ...] = ()  # unilateral statements about the state, never obligations
+
+    @property
+    def grouped(self) -> tuple[Defenders, ...]:
+        """The rows by protected party when there are too many for a row a pair and more than
+        one protected party (a treaty's page; a state's page protects one), else ()."""
+        if len(self.rows) <= PAIRS_IN_FULL or len({r["protected"] for r in self.rows}) < 2:
+            return ()
+        return by_protected(self.rows)
 
 
 def day_before(day: str) -> str:

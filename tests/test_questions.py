@@ -245,8 +245,12 @@ def test_pacts_ever_invoked(store: TripleStore) -> None:
     # thirteenth: the Anglo-Portuguese Alliance (the UK's request for the Azores, 1943); the
     # fourteenth: the Australia-Solomon Islands treaty (Solomon Islands' request of November 2021);
     # the fifteenth: Pakistan's appeal of 8 December 1971 under the 1959 agreement with the US;
-    # the sixteenth: Egypt's mobilisation of 14 May 1967 citing its 1966 defence pact with Syria
-    assert len(invoked) == 16
+    # the sixteenth: Egypt's mobilisation of 14 May 1967 citing its 1966 defence pact with Syria;
+    # the seventeenth: the Budapest Memorandum (Ukraine's requests for consultations under
+    # paragraph 6 in 2014, 2018 and 2022)
+    assert len(invoked) == 17
+    assert ("Memorandum on Security Assurances in connection with Ukraine's Accession to the Treaty"
+            " on the Non-Proliferation of Nuclear Weapons") in invoked
     assert ("Joint Defence Agreement between the United Arab Republic and the Syrian Arab Republic"
             in invoked)
     assert "Anglo-Portuguese Alliance (Treaty of London, 1373)" in invoked

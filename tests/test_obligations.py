@@ -377,7 +377,7 @@ def test_what_changed_on_a_day_is_read_from_one_query_as_from_two(app, day) -> N
     assert list(found.rows) == now
     assert {key(r) for r in found.began} == {key(r) for r in now} - {key(r) for r in before}
     assert {key(r) for r in found.ended} == {key(r) for r in before} - {key(r) for r in now}
-    assert len(queries) <= 2  # the pairs, and what their clauses say
+    assert len(queries) <= 3  # the pairs, what their clauses say, and the names
 
 
 def test_a_treaty_page_tells_which_pairs_began_on_its_entry_into_force(client) -> None:

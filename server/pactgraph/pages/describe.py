@@ -53,18 +53,21 @@ def derived_test(graph: Graph) -> Callable[[Any], bool]:
     return functools.cache(lambda node: derived(graph, node))
 
 
-def described_parts(graph: Graph, iri: URIRef, owned: Iterable[URIRef]) -> list[URIRef]:
+def described_parts(graph: Graph, iri: URIRef, owned: Iterable[URIRef],
+                    is_derived: Callable[[Any], bool] | None = None) -> list[URIRef]:
     """The sub-resources a document of ``iri`` describes: those it owns, less the derived
     obligations. NATO's Article 5 owns 252 of them (one per protected party and period, each
     listing every guarantor and the membership it rests on), which made its page a megabyte that
     took seconds to build; each has its own document, and who must defend whom on a date is the
     page's obligations section and ``/api/obligations``."""
-    if derived(graph, iri):
+    is_derived = is_derived or (lambda node: derived(graph, node))
+    if is_derived(iri):
         return list(owned)
-    return [node for node in owned if not derived(graph, node)]
+    return [node for node in owned if not is_derived(node)]
 
 
-def description(graph: Graph, iri: URIRef, owned: Iterable[URIRef] = ()) -> Graph:
+def description(graph: Graph, iri: URIRef, owned: Iterable[URIRef] = (),
+                is_derived: Callable[[Any], bool] | None = None) -> Graph:
     """The graph served about ``iri``; ``owned`` are its sub-resources (``described_parts``).
 
     A derived obligation's triples pointing at ``iri`` itself are kept (a link to each obligation
@@ -72,7 +75,7 @@ def description(graph: Graph, iri: URIRef, owned: Iterable[URIRef] = ()) -> Grap
     every membership it rests on, and those belong to the obligation's own document."""
     out = bind_prefixes(Graph())
     focus = {iri, *owned}
-    is_derived = derived_test(graph)
+    is_derived = is_derived or derived_test(graph)
     for node in focus:
         for triple in graph.triples((node, None, None)):
             out.add(triple)

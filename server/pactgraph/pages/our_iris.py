@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING
 
 from rdflib import URIRef
 
+from pactgraph.namespaces import PG
+
 if TYPE_CHECKING:
     from pactgraph.engine.store import TripleStore
 
@@ -47,9 +49,13 @@ class IriMap:
 class ResourceIndex:
     """The IRIs of our namespace found in the published graph (as subject or object)."""
 
-    def __init__(self, known: Iterable[str], subjects: Iterable[str]) -> None:
+    def __init__(self, known: Iterable[str], subjects: Iterable[str],
+                 derived: Iterable[str] = ()) -> None:
         self.known: frozenset[str] = frozenset(known)
         self.subjects: tuple[str, ...] = tuple(sorted(subjects))
+        # The derived obligations, which a page leaves to their own documents: found once here,
+        # not asked of the store for each of the hundreds a large pact's page meets.
+        self.derived: frozenset[str] = frozenset(derived)
 
     @classmethod
     def of_store(cls, store: TripleStore, base_iri: str) -> ResourceIndex:
@@ -60,7 +66,12 @@ class ResourceIndex:
                      f"STRSTARTS(STR(?iri), {json.dumps(base_iri)})) }}")
             return [solution["iri"].value for solution in store.query(query).value]
         subjects = iris("?iri ?p ?o")
-        return cls([*subjects, *iris("?s ?p ?iri")], subjects)
+        return cls([*subjects, *iris("?s ?p ?iri")], subjects,
+                   iris(f"?iri a <{PG.DefenseObligation}>"))
+
+    def is_derived(self, node: object) -> bool:
+        """Whether ``node`` is a derived obligation (describe.derived, answered from the index)."""
+        return str(node) in self.derived
 
     def __contains__(self, iri: str) -> bool:
         return iri in self.known

@@ -8,7 +8,9 @@ as sections or, when there are many, as one table.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
@@ -90,12 +92,12 @@ def _groups(graph: Graph, focus: URIRef, owned: list[URIRef], labels: Labeller) 
     return groups
 
 
-def resource_view(graph: Graph, focus: URIRef, owned: list[URIRef],
-                  labels: Labeller) -> ResourceView:
+def resource_view(graph: Graph, focus: URIRef, owned: list[URIRef], labels: Labeller,
+                  is_derived: Callable[[Any], bool] | None = None) -> ResourceView:
     """What the HTML page of ``focus`` shows."""
     family = {focus, *owned}
     # Derived obligations are left to the page's obligations section (pages/describe.py says why).
-    is_derived = derived_test(graph)
+    is_derived = is_derived or derived_test(graph)
     mine = is_derived(focus)
     # The derived obligations' own graph is not read for a page that does not show them: NATO's
     # 2,314 triples pointing into its treaty's family are nearly all theirs, 21 are shown.

@@ -99,19 +99,19 @@ def document(rest: str) -> Response:
         return not_found(iri)
     graph = publication().graph
     focus = URIRef(iri)
-    owned = described_parts(graph, focus, index.owned(iri))
+    owned = described_parts(graph, focus, index.owned(iri), index.is_derived)
     doc_path = url_for("resources.document", rest=rest)
 
     def html() -> str:
         labels = labeller()
-        view = resource_view(graph, focus, owned, labels)
+        view = resource_view(graph, focus, owned, labels, index.is_derived)
         summary = summary_of(focus, labels)
         return render_template("resource.html", view=view, doc_path=doc_path,
                                formats=BY_EXTENSION, summary=summary,
                                on_date=dated_obligations(focus, summary))
 
-    response = profiled_document(focus, lambda: description(graph, focus, owned), html,
-                                 doc_path, extension)
+    response = profiled_document(focus, lambda: description(graph, focus, owned, index.is_derived),
+                                 html, doc_path, extension)
     if response.mimetype == HTML and not request.args.get("date"):
         kept_until_tomorrow(response, publication().settings)  # on "today", which moves
     return response

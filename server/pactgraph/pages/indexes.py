@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rdflib import Graph
+from rdflib.namespace import RDF
 
 from pactgraph.namespaces import PG
 from pactgraph.pages.commitment import commitments
@@ -59,7 +60,7 @@ def state_rows(graph: Graph, who_must_help: Iterable[dict[str, Any]]) -> list[St
             bound.setdefault(state, set()).add(commitment)
     return [StateRow(str(s), label_or_iri(graph, s), text_of(graph, s, PG.iso3166Alpha3),
                      len(bound.get(s, ())), len(helpers.get(str(s), ())))
-            for s in graph.subjects(PG.iso3166Alpha3, None)]
+            for s in graph.subjects(RDF.type, PG.State)]
 
 
 def commitment_rows(graph: Graph, labels: Labeller) -> list[CommitmentRow]:

@@ -19,6 +19,9 @@ from pactgraph.namespaces import CANONICAL_BASE
 STATE = CANONICAL_BASE + "id/state/"
 TREATY = CANONICAL_BASE + "id/treaty/"
 CODE = re.compile(r"^[A-Z]{3}$")
+# A state with limited recognition (south-ossetia): its first word has four letters or more, so
+# that an ISO code typed in lower case (phl) is told what a code is rather than looked up.
+STATE_SLUG = re.compile(r"^[a-z]{4,}(-[a-z]+)*$")
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,120}$")
 SEPARATOR = " | "
 
@@ -75,10 +78,13 @@ class Question:
 
 
 def state_iri(value: str) -> str | None:
-    """A state's IRI from its ISO 3166 alpha-3 code or its IRI; None if it is neither."""
-    if CODE.match(value):
+    """A state's IRI from its ISO 3166 alpha-3 code, its slug (a state with limited recognition,
+    south-ossetia) or its IRI; None if it is none of these."""
+    def names_a_state(key: str) -> bool:
+        return bool(CODE.match(key) or STATE_SLUG.match(key))
+    if names_a_state(value):
         return STATE + value
-    return value if value.startswith(STATE) and CODE.match(value[len(STATE):]) else None
+    return value if value.startswith(STATE) and names_a_state(value[len(STATE):]) else None
 
 
 def treaty_iri(value: str) -> str | None:

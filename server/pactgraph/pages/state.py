@@ -87,6 +87,7 @@ def in_sentence(name: str) -> str:
 class StateView:
     title: str
     iso: str
+    key: str   # what the API takes for the state: its ISO code, or its slug when it has none
     cow: str
     wikidata: tuple[Link, ...]
     helpers: tuple[HelpGroup, ...]
@@ -169,6 +170,7 @@ def state_view(graph: Graph, state: URIRef, labels: Labeller,
 
     return StateView(
         title=labels.text(state), iso=text_of(graph, state, PG.iso3166Alpha3),
+        key=str(state).rsplit("/", 1)[-1],
         cow=text_of(graph, state, PG.cowStateCode),
         wikidata=tuple(wikidata_links(graph, state, labels)),
         helpers=tuple(help_groups(who_must_help, str(state), labels)),

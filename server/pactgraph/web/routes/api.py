@@ -74,7 +74,8 @@ def _named(name: str, kind: str, to_iri, rdf_type, form: str) -> str | None:
 
 def _party(name: str) -> str | None:
     return _named(name, "state", state_iri, PG.Signatory,
-                  "its ISO 3166 alpha-3 code (PHL) or its IRI")
+                  "its ISO 3166 alpha-3 code (PHL), its IRI, or for a state with limited"
+                  " recognition the last part of its IRI (south-ossetia)")
 
 
 def _treaty() -> str | None:

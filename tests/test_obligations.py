@@ -99,7 +99,8 @@ def _page_pairs(client, state: str, day: str) -> dict[str, str]:
     section = section[:section.find("</section>")]
     found: dict[str, str] = {}
     for row in re.findall(r"<tr>(.*?)</tr>", section, re.S)[1:]:
-        guarantor = re.search(r'href="[^"]*/state/([A-Z]{3})"', row).group(1)
+        # an ISO 3166 code, or the slug of a state with limited recognition (state/abkhazia)
+        guarantor = re.search(r'href="[^"]*/state/([A-Z]{3}|[a-z]+(?:-[a-z]+)*)"', row).group(1)
         certainty = re.search(r'class="certainty (\w+)"', row).group(1)
         found[guarantor] = "certain" if "certain" in (found.get(guarantor), certainty) \
             else certainty

@@ -106,10 +106,10 @@ class OxigraphUnionStore(Store):
     def subject_predicates_outside(self, obj, excluded: str) -> Iterator[tuple]:
         """The (subject, predicate) of every triple with object ``obj``, each once, leaving out
         graph ``excluded``: read graph by graph, so the left-out triples are never read."""
-        store, iris, seen = self._store.engine, self._iris, set()
+        store, iris, seen, target = self._store.engine, self._iris, set(), _to_oxigraph(obj)
         for name in (ox.DefaultGraph(), *(ox.NamedNode(g) for g in self._store.graph_names
                                           if g != excluded)):
-            for quad in store.quads_for_pattern(None, None, _to_oxigraph(obj), name):
+            for quad in store.quads_for_pattern(None, None, target, name):
                 if (quad.subject, quad.predicate) not in seen:
                     seen.add((quad.subject, quad.predicate))
                     yield _to_rdflib(quad.subject, iris), _to_rdflib(quad.predicate, iris)

@@ -53,14 +53,13 @@ def derived_test(graph: Graph) -> Callable[[Any], bool]:
     return functools.cache(lambda node: derived(graph, node))
 
 
-def described_parts(graph: Graph, iri: URIRef, owned: Iterable[URIRef],
-                    is_derived: Callable[[Any], bool] | None = None) -> list[URIRef]:
+def described_parts(iri: URIRef, owned: Iterable[URIRef],
+                    is_derived: Callable[[Any], bool]) -> list[URIRef]:
     """The sub-resources a document of ``iri`` describes: those it owns, less the derived
-    obligations. NATO's Article 5 owns 252 of them (one per protected party and period, each
-    listing every guarantor and the membership it rests on), which made its page a megabyte that
-    took seconds to build; each has its own document, and who must defend whom on a date is the
-    page's obligations section and ``/api/obligations``."""
-    is_derived = is_derived or (lambda node: derived(graph, node))
+    obligations (``is_derived``: the resource index's test). NATO's Article 5 owns 252 of them
+    (one per protected party and period, each listing every guarantor and the membership it rests
+    on), which made its page a megabyte that took seconds to build; each has its own document, and
+    who must defend whom on a date is the page's obligations section and ``/api/obligations``."""
     if is_derived(iri):
         return list(owned)
     return [node for node in owned if not is_derived(node)]

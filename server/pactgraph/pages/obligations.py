@@ -152,6 +152,9 @@ GROUP BY ?clause ?article ?strength ?strengthLabel ?rank ?trigger ?scope
 """
 
 
+NAMED = ("guarantor", "protected", "commitment")  # the rows' nodes whose names label_sparql asks
+
+
 def label_sparql(nodes: list[str]) -> str:
     """The names of the parties and pacts of the rows (asked apart, as the clauses are: joined
     into the query above, once a row, they were a quarter of its time for NATO's 992 pairs)."""
@@ -179,11 +182,10 @@ def fetch(question: Question, select: Callable[[str], list[dict[str, str]]]) -> 
     asked = select(sparql(question))
     clauses = sorted({row["clause"] for row in asked if row.get("clause")})
     said = {r["clause"]: r for r in select(clause_sparql(clauses))} if clauses else {}
-    named = sorted({row[n] for row in asked for n in ("guarantor", "protected", "commitment")})
+    named = sorted({row[n] for row in asked for n in NAMED})
     names = {r["node"]: r["label"] for r in select(label_sparql(named))} if named else {}
     return [{**said.get(row.get("clause", ""), {}), **row,
-             **{f"{n}Label": names[row[n]] for n in ("guarantor", "protected", "commitment")
-                if row[n] in names}}
+             **{f"{n}Label": names[row[n]] for n in NAMED if row[n] in names}}
             for row in asked]
 
 

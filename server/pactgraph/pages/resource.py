@@ -101,7 +101,7 @@ def resource_view(graph: Graph, focus: URIRef, owned: list[URIRef], labels: Labe
     mine = is_derived(focus)
     # The derived obligations' own graph is not read for a page that does not show them: NATO's
     # 2,314 triples pointing into its treaty's family are nearly all theirs, 21 are shown.
-    pointing = ((lambda node: graph.subject_predicates(node)) if mine else
+    pointing = (graph.subject_predicates if mine else
                 (lambda node: subject_predicates_outside(graph, node, graph_iri("obligations"))))
     incoming = sorted(
         (Incoming(labels.term(s), labels.prop(p), None if node == focus else labels.term(node))

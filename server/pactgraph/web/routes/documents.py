@@ -99,7 +99,7 @@ def document(rest: str) -> Response:
         return not_found(iri)
     graph = publication().graph
     focus = URIRef(iri)
-    owned = described_parts(graph, focus, index.owned(iri), index.is_derived)
+    owned = described_parts(focus, index.owned(iri), index.is_derived)
     doc_path = url_for("resources.document", rest=rest)
 
     def html() -> str:

@@ -53,6 +53,9 @@ class Engine(ABC):
     """A read-only SPARQL engine over the published graphs (named graphs ``graph_names``)."""
 
     graph_names: tuple[str, ...]
+    # Whether ``run`` waits without holding up the event loop when called on it
+    # (engine/cooperative.py); the web layer calls any other engine's ``run`` on a waiting thread.
+    cooperative: bool = False
 
     @abstractmethod
     def run(self, job: Job) -> Answer:

@@ -14,6 +14,8 @@ from pactgraph.engine.store import TripleStore
 
 
 class EmbeddedEngine(Engine):
+    cooperative = True  # the pool waits for its workers on the event loop when called there
+
     def __init__(self, store: TripleStore, pool: QueryExecutor) -> None:
         self.store = store
         self.pool = pool

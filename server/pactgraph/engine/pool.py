@@ -25,41 +25,29 @@ from __future__ import annotations
 import atexit
 import logging
 import os
-import queue
 import threading
 import time
 import weakref
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from pactgraph.engine import worker_exit as ending
 from pactgraph.engine.base import Answer, Job
-from pactgraph.engine.processes import Loader, Worker, await_ready, kill_all, launch_loader
+from pactgraph.engine.cooperative import blocking, readable
+from pactgraph.engine.idle import WaitingLine
+from pactgraph.engine.processes import (
+    Limits,
+    Loader,
+    Worker,
+    await_ready,
+    kill_all,
+    launch_loader,
+)
 from pactgraph.engine.restarts import Restarts
 from pactgraph.engine.sandbox import ISOLATED
 from pactgraph.engine.syntax_check import CHECK_AFTER_SECONDS, checker_for
 from pactgraph.errors import LimitExceeded, QueryEngineUnavailable, QueryError
-from pactgraph.settings import DEFAULTS
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Limits:
-    time_limit_ms: int
-    max_rows: int
-    memory_mb: int
-    workers: int
-    queue_ms: int
-    max_bytes: int = DEFAULTS["max_result_bytes"]
-
-    @classmethod
-    def from_settings(cls, settings: dict[str, Any]) -> Limits:
-        return cls(int(settings["query_time_limit_ms"]), int(settings["max_result_rows"]),
-                   int(settings["query_memory_limit_mb"]), max(1, int(settings["query_workers"])),
-                   int(settings["query_queue_time_limit_ms"]),
-                   int(settings["max_result_bytes"]))
 
 
 # --- The pool ------------------------------------------------------------------------------------
@@ -76,7 +64,7 @@ class QueryExecutor:
         self._lock = threading.Lock()
         self._loader_lock = threading.Lock()
         self._owner = -1  # pid of the process the pool was started in
-        self._idle: queue.Queue[Worker] = queue.Queue()
+        self._idle: WaitingLine[Worker] = WaitingLine()
         # One set of each for the executor's life: see kill_all.
         self._workers: set[Worker] = set()
         self._loaders: set[Loader] = set()
@@ -98,7 +86,7 @@ class QueryExecutor:
             if self._owner == os.getpid():
                 return
             # Processes inherited through a fork belong to the parent process: forget them.
-            self._idle = queue.Queue()
+            self._idle = WaitingLine()
             self._workers.clear()
             self._loaders.clear()
             self._loader = None
@@ -180,7 +168,7 @@ class QueryExecutor:
         self.checker.close()
         kill_all(self._workers, self._loaders)
         self._loader = None
-        self._idle = queue.Queue()
+        self._idle = WaitingLine()
 
     def pids(self) -> list[int]:
         """The process ids of the live workers (for tests and the soak run)."""
@@ -193,17 +181,21 @@ class QueryExecutor:
     # -- answering
 
     def run(self, job: Job) -> Answer:
-        """Answer ``job`` in a worker within the time limit, or raise the error saying why not."""
-        self.start()
+        """Answer ``job`` in a worker within the time limit, or raise the error saying why not.
+        On the event loop (engine/cooperative.py) the loop waits for the answer, not a thread."""
+        if self._owner != os.getpid():
+            blocking(self.start)
         limits = self.limits
         if not self._workers and self.loader_starts.cause:  # all died, none could start again
             raise QueryEngineUnavailable(self.loader_starts.cause)
         worker = self._take_worker(job)
         owner = self._owner
         deadline = time.monotonic() + limits.time_limit_ms / 1000
+        sent = False
         try:
             worker.conn.send((job, limits.time_limit_ms))
-            if not worker.conn.poll(max(0.0, deadline - time.monotonic())):
+            sent = True
+            if not readable(worker.conn, max(0.0, deadline - time.monotonic())):
                 self._replace(worker)
                 raise ending.overrun_error(limits.time_limit_ms)
             reply, retire = worker.conn.recv()
@@ -214,8 +206,10 @@ class QueryExecutor:
             code = worker.exitcode()
             raise ending.death_error(code, limits.time_limit_ms, limits.memory_mb, job) from None
         except BaseException:
-            if worker in self._workers and worker.alive():
-                self._idle.put(worker)
+            if worker in self._workers:  # not replaced already (at the time limit)
+                # Interrupted (a cancelled request on the loop, ^C): a worker given the job may
+                # still answer it, and the answer would be read as the next job's.
+                self._replace(worker) if sent or not worker.alive() else self._idle.put(worker)
             raise
         # One that asks to retire keeps the memory of a large answer: a fresh fork replaces it.
         self._replace(worker) if retire else self._idle.put(worker)
@@ -225,19 +219,19 @@ class QueryExecutor:
         """An idle worker. When none is free soon, a malformed query is refused first (the
         syntax checker, engine/syntax_check.py), and only then does the query wait its turn."""
         queue_until = time.monotonic() + self.limits.queue_ms / 1000
-        try:
-            return self._idle.get(timeout=min(CHECK_AFTER_SECONDS, self.limits.queue_ms / 1000))
-        except queue.Empty:
-            syntax_error = self.checker.error_in(job.query)
+        worker = self._idle.get(min(CHECK_AFTER_SECONDS, self.limits.queue_ms / 1000))
+        if worker is not None:
+            return worker
+        syntax_error = blocking(self.checker.error_in, job.query)
         if syntax_error is not None:
             raise QueryError(syntax_error)
-        try:
-            return self._idle.get(timeout=max(0.0, queue_until - time.monotonic()))
-        except queue.Empty:
+        worker = self._idle.get(max(0.0, queue_until - time.monotonic()))
+        if worker is None:
             raise LimitExceeded(
                 "query_queue_time_limit_ms",
                 f"all {self.limits.workers} query workers of this server process stayed busy for "
-                f"{self.limits.queue_ms} ms; try again in a few seconds") from None
+                f"{self.limits.queue_ms} ms; try again in a few seconds")
+        return worker
 
 
 @atexit.register

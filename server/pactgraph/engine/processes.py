@@ -1,6 +1,6 @@
 """The query pool's child processes, as the pool sees them: the loader that holds the store's
 in-memory copy and forks workers (engine/worker.py), and each worker, with how to wait for one to
-be ready, ask why one died, and kill them.
+be ready, ask why one died, and kill them; and the limits they work under.
 """
 
 from __future__ import annotations
@@ -12,16 +12,36 @@ import socket
 import subprocess
 import sys
 import threading
+from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.reduction import send_handle
 from pathlib import Path
+from typing import Any
 
 from pactgraph.errors import QueryEngineUnavailable
+from pactgraph.settings import DEFAULTS
 
 # How a process that went over its address-space limit ends: Rust aborts when an allocation
 # fails; the kernel's OOM killer sends SIGKILL; a failed allocation may surface as SIGSEGV/SIGBUS.
 MEMORY_DEATHS = (-signal.SIGABRT, -signal.SIGKILL, -signal.SIGSEGV, -signal.SIGBUS)
 STARTUP_SECONDS = 120  # how long a new worker may take to load its copy of the store
+
+
+@dataclass(frozen=True)
+class Limits:
+    time_limit_ms: int
+    max_rows: int
+    memory_mb: int
+    workers: int
+    queue_ms: int
+    max_bytes: int = DEFAULTS["max_result_bytes"]
+
+    @classmethod
+    def from_settings(cls, settings: dict[str, Any]) -> Limits:
+        return cls(int(settings["query_time_limit_ms"]), int(settings["max_result_rows"]),
+                   int(settings["query_memory_limit_mb"]), max(1, int(settings["query_workers"])),
+                   int(settings["query_queue_time_limit_ms"]),
+                   int(settings["max_result_bytes"]))
 
 
 class Loader:

@@ -26,9 +26,11 @@ from typing import Any
 
 from granian.rsgi import ProtocolClosed, ProtocolError
 
+from pactgraph.engine.cooperative import run_on_loop
 from pactgraph.web.app import Remembered
 from pactgraph.web.errors import ALLOW_ANY_ORIGIN
 from pactgraph.web.headers import SECURITY_HEADERS
+from pactgraph.web.middleware.lean_sparql import plain_operation
 
 log = logging.getLogger(__name__)
 
@@ -90,8 +92,13 @@ class BufferingFront:
             except (ProtocolClosed, ProtocolError):  # the client went away while sending
                 return
             environ = wsgi_environ(scope, body)
-        loop = asyncio.get_running_loop()
-        status, headers, answer = await loop.run_in_executor(self.threads, self._call, environ)
+        if _plain_query(environ):
+            # Answered on the event loop: its wait for a query worker is the loop's, not a
+            # thread's (engine/cooperative.py).
+            status, headers, answer = await run_on_loop(self._call, environ)
+        else:
+            loop = asyncio.get_running_loop()
+            status, headers, answer = await loop.run_in_executor(self.threads, self._call, environ)
         proto.response_bytes(status, headers, answer)
 
     async def _body(self, scope: Any, proto: Any) -> bytes:
@@ -129,6 +136,14 @@ class BufferingFront:
             refusal = Refusal(500, "Internal Server Error", "the server failed to answer this "
                               "request. The fault is ours, not yours; it has been logged.")
             return 500, _plain_headers(), _text(refusal)
+
+
+def _plain_query(environ: dict[str, Any]) -> bool:
+    """Whether a request goes to the lean path (web/middleware/lean_sparql.py), which plans it on
+    the loop and lets the loop wait while a query worker evaluates it. Flask, which answers every
+    other request, would hold up the loop for a whole page: the lean path hands it what it does
+    not answer itself on a waiting thread."""
+    return plain_operation(environ) is not None
 
 
 def _bodiless(scope: Any) -> bool:

@@ -24,6 +24,7 @@ import threading
 from collections.abc import Callable
 
 from pactgraph.engine.base import Answer, Job
+from pactgraph.engine.cooperative import blocking
 from pactgraph.errors import LimitExceeded
 from pactgraph.web.caching import is_cacheable_query
 
@@ -53,8 +54,9 @@ class Flight:
         self._landed.set()
 
     def outcome(self, wait_seconds: float) -> Answer:
-        """The leader's answer, or its error raised; after ``wait_seconds``, the time limit's."""
-        if not self._landed.wait(wait_seconds):
+        """The leader's answer, or its error raised; after ``wait_seconds``, the time limit's.
+        (On the event loop a waiting thread waits, and the loop goes on: engine/cooperative.py.)"""
+        if not blocking(self._landed.wait, wait_seconds):
             raise LimitExceeded("query_time_limit_ms",
                                 f"the same query, asked by another request, was still being "
                                 f"evaluated after {wait_seconds:.0f} s; try again later")

@@ -22,6 +22,7 @@ The count is per server process (each granian worker keeps its own), so a client
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import threading
 from collections.abc import Iterator
@@ -29,6 +30,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from pactgraph.engine.base import Answer, Job
+from pactgraph.engine.cooperative import blocking
 from pactgraph.errors import LimitExceeded, SettingError
 from pactgraph.web import metrics
 from pactgraph.web.coalescing import Coalescer, shared_key
@@ -145,9 +147,12 @@ def run_query(app: Any, environ: dict[str, Any], job: Job) -> Answer:
     try:
         with limiter_for(app).slot(environ):
             engine = publication_of(app).engine
+            # On the event loop (web/buffering_front.py), an engine that would block it (a remote
+            # store's HTTP round trip) is waited for on a thread instead (engine/cooperative.py).
+            run = engine.run if engine.cooperative else functools.partial(blocking, engine.run)
 
             def evaluate() -> Answer:
-                return metrics.timed(lambda: engine.run(job), _limit_of)
+                return metrics.timed(lambda: run(job), _limit_of)
 
             return evaluate() if key is None else coalescer.lead(key, evaluate)
     except LimitExceeded as error:

@@ -101,6 +101,9 @@ def for_flask_only(environ: dict[str, Any]) -> bool:
     return False
 
 
+KEY_IN_ENVIRON = "pactgraph.front_key"
+
+
 def front_key(environ: dict[str, Any]) -> FrontKey | None:
     """The key of a GET or HEAD that may be answered from memory; None for one Flask must see.
 
@@ -146,10 +149,15 @@ class FrontCache:
         return stored if isinstance(stored, CachedResponse) else None
 
     def _key(self, environ: dict[str, Any]) -> FrontKey | None:
-        """The key of a request this layer may answer, or None for one it passes on."""
-        if environ.get("REQUEST_METHOD") not in ("GET", "HEAD") or self.cache.max_entries == 0:
-            return None
-        return front_key(environ)
+        """The key of a request this layer may answer, or None for one it passes on (kept in
+        ``environ``: the buffering front asks ``remembered`` first, then calls this layer)."""
+        if KEY_IN_ENVIRON in environ:
+            return environ[KEY_IN_ENVIRON]
+        key = None
+        if environ.get("REQUEST_METHOD") in ("GET", "HEAD") and self.cache.max_entries:
+            key = front_key(environ)
+        environ[KEY_IN_ENVIRON] = key
+        return key
 
     def _answer_and_keep(self, key: FrontKey, environ: dict[str, Any],
                          start_response: StartResponse) -> Iterable[bytes]:

@@ -30,6 +30,7 @@ from werkzeug.wsgi import get_current_url
 
 from pactgraph.build.memory import CachedAnswer
 from pactgraph.engine.base import Answer, Job
+from pactgraph.engine.cooperative import blocking
 from pactgraph.web.context import publication_of
 from pactgraph.web.fair_share import run_query
 from pactgraph.web.middleware.front_cache import (
@@ -104,17 +105,22 @@ class QueryPath:
         self.app = app
         self.flask_app = flask_app
 
+    def _flask(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        """Flask's answer; on the event loop, from a waiting thread: a page or an error answer
+        would hold up the loop (engine/cooperative.py)."""
+        return blocking(self.app, environ, start_response)
+
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         operation = plain_operation(environ)
         if operation is None:
-            return self.app(environ, start_response)
+            return self._flask(environ, start_response)
         try:
             plan = plan_query(operation, None, environ.get("HTTP_ACCEPT"),
                               plan_facts(self.flask_app), url_root(environ))
         except Exception:  # a refusal (or a bug): the endpoint meets it too, and answers it
-            return self.app(environ, start_response)
+            return self._flask(environ, start_response)
         if not plan.remember:
-            return self.app(environ, start_response)
+            return self._flask(environ, start_response)
         answers = publication_of(self.flask_app).answers
         kept = answers.get(plan.key)
         if not isinstance(kept, CachedAnswer):
@@ -123,10 +129,10 @@ class QueryPath:
                 answer = run_query(self.flask_app, environ, job)
             except Exception as error:  # answered by the endpoint's error handlers
                 hand_over(environ, job, error)
-                return self.app(environ, start_response)
+                return self._flask(environ, start_response)
             if answer.truncated:  # the endpoint adds the signals of a cut answer
                 hand_over(environ, job, answer)
-                return self.app(environ, start_response)
+                return self._flask(environ, start_response)
             kept = plan.remembered(answer)
             answers.put(plan.key, kept)
         mark_reusable(environ)  # the front cache answers the same request next time
@@ -134,8 +140,18 @@ class QueryPath:
         return [kept.body]
 
 
+OPERATION_IN_ENVIRON = "pactgraph.plain_operation"
+
+
 def plain_operation(environ: dict[str, Any]) -> Operation | None:
-    """The operation of a plain request (see the module's docstring), else None."""
+    """The operation of a plain request (see the module's docstring), else None. Kept in
+    ``environ``: the buffering front asks first, to choose the event loop for it."""
+    if OPERATION_IN_ENVIRON not in environ:
+        environ[OPERATION_IN_ENVIRON] = _plain_operation(environ)
+    return environ[OPERATION_IN_ENVIRON]
+
+
+def _plain_operation(environ: dict[str, Any]) -> Operation | None:
     if environ.get("REQUEST_METHOD") != "GET" or environ.get("PATH_INFO") != "/sparql":
         return None
     raw = environ.get("QUERY_STRING", "")

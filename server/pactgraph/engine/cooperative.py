@@ -1,0 +1,98 @@
+"""Synchronous code run on granian's event loop: its waits become the loop's, not a thread's.
+
+A query asked for the first time spends most of its web-side time waiting for a query worker
+(engine/pool.py). Waiting on a thread of the buffering front (web/buffering_front.py) cost two
+hand-overs between threads per request, each a wake-up and a turn of the GIL: on two cores, about
+as much processor time as the evaluation itself (README, "Speed, second round"). The code that
+answers a plain SPARQL GET is synchronous from the front cache down to the pool, and rewriting it
+as coroutines would give every layer two copies. So ``run_on_loop`` runs it unchanged in a
+greenlet (the library SQLAlchemy uses to the same end): where it would wait, it hands the loop
+something to await and is resumed with the outcome, and the loop serves other connections
+meanwhile.
+
+Outside such a greenlet (in a thread, in tests, in the command line) every function here does
+what it says plainly and blocks. Inside one, nothing may block the loop's thread:
+
+- ``readable`` waits for a file descriptor with the loop's own selector (the hot path: the
+  worker's answer);
+- ``blocking`` runs a call that may wait (an idle worker, another request's evaluation) on a
+  thread of its own and suspends the greenlet meanwhile;
+- a ``threading.Lock`` may be taken only around work that never waits: two greenlets share one
+  thread, so one that waited while holding a lock would stop the other, and the loop with it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from multiprocessing.connection import Connection
+from typing import Any, TypeVar
+
+import greenlet
+
+T = TypeVar("T")
+
+# Threads that only wait (for a worker to be free, for a shared evaluation): they hold no
+# connection, so a generous number costs little, and a wait never queues behind another.
+_WAITERS = ThreadPoolExecutor(max_workers=64, thread_name_prefix="pactgraph-wait")
+
+
+class _OnLoop(greenlet.greenlet):
+    """A greenlet started by ``run_on_loop``: its parent is the coroutine awaiting for it."""
+
+
+def on_loop() -> bool:
+    """Whether the caller runs in a greenlet on the event loop (so must not block)."""
+    return isinstance(greenlet.getcurrent(), _OnLoop)
+
+
+async def run_on_loop(function: Callable[..., T], *args: Any) -> T:
+    """``function(*args)`` run in a greenlet on the running loop; what it hands over with
+    ``suspend`` is awaited here and its outcome sent back to it."""
+    child = _OnLoop(function, parent=greenlet.getcurrent())
+    handed = child.switch(*args)
+    while not child.dead:
+        try:
+            outcome = await handed
+        except BaseException as error:  # noqa: BLE001  # raised where the greenlet waited
+            handed = child.throw(error)
+        else:
+            handed = child.switch(outcome)
+    return handed
+
+
+def suspend(awaitable: Awaitable[T]) -> T:
+    """Give ``awaitable`` to ``run_on_loop`` and wait for its outcome (raised if an error)."""
+    return greenlet.getcurrent().parent.switch(awaitable)
+
+
+def blocking(function: Callable[..., T], *args: Any) -> T:
+    """``function(*args)``, which may wait: on a waiting thread when called on the loop."""
+    if not on_loop():
+        return function(*args)
+    loop = asyncio.get_running_loop()
+    return suspend(loop.run_in_executor(_WAITERS, functools.partial(function, *args)))
+
+
+def readable(conn: Connection, timeout: float) -> bool:
+    """Whether ``conn`` has something to read within ``timeout`` seconds (``Connection.poll``);
+    on the loop, the loop's selector watches it."""
+    if not on_loop():
+        return conn.poll(timeout)
+    loop = asyncio.get_running_loop()
+    outcome: asyncio.Future[bool] = loop.create_future()
+
+    def settle(value: bool) -> None:
+        if not outcome.done():
+            outcome.set_result(value)
+
+    fd = conn.fileno()
+    loop.add_reader(fd, settle, True)
+    timer = loop.call_later(timeout, settle, False)
+    try:
+        return suspend(outcome)
+    finally:
+        loop.remove_reader(fd)
+        timer.cancel()

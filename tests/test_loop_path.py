@@ -1,0 +1,201 @@
+"""A plain SPARQL GET answered on the event loop (engine/cooperative.py, web/buffering_front.py).
+
+The waits of such a request (for the query worker's answer, for an idle worker, for another
+request's evaluation of the same query) are the loop's, not a thread's. What must still hold, each
+proved here through the buffering front on a loop of its own, as granian runs it: the time limit,
+the memory limit, nobody else's request lost while a query runs away, one evaluation for identical
+requests, and a request interrupted while its worker evaluates leaves no answer behind for the next
+one. No assertion on wall-clock time: a wait that held up the loop would deadlock these tests, not
+slow them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from multiprocessing import Pipe
+from urllib.parse import urlencode
+
+import pytest
+from test_buffering_front import Protocol, Scope
+from test_coalescing import SRJ, N, coalescing_app, gated  # noqa: F401  (fixtures)
+from test_limits import LIMIT_SETTINGS, PATHOLOGICAL, limited_app  # noqa: F401  (a fixture)
+
+from pactgraph.engine.cooperative import blocking, on_loop, readable, run_on_loop
+from pactgraph.web.buffering_front import BufferingFront
+from pactgraph.web.context import executor_for
+from pactgraph.web.fair_share import coalescer_for
+
+RUNAWAY = PATHOLOGICAL["cartesian product with ORDER BY"]
+
+
+# --- engine/cooperative.py on its own -----------------------------------------------------------
+
+def test_off_the_loop_every_wait_is_a_plain_one():
+    ours, theirs = Pipe()
+    assert not on_loop()
+    assert readable(ours, 0.01) is False
+    theirs.send("x")
+    assert readable(ours, 0.01) is True
+    assert blocking(lambda a, b: a + b, 2, 3) == 5
+
+
+def test_a_wait_for_a_socket_lets_the_loop_serve_whoever_will_answer_it():
+    """The greenlet waits for data that only another task on the same loop sends: had its wait
+    held the loop, the data would never come and it would time out."""
+    ours, theirs = Pipe()
+
+    def wait_in_greenlet() -> tuple[bool, bool, object]:
+        return on_loop(), readable(ours, 30), ours.recv()
+
+    async def main():
+        waiting = asyncio.ensure_future(run_on_loop(wait_in_greenlet))
+        await asyncio.sleep(0)
+        theirs.send("the answer")
+        return await waiting
+
+    assert asyncio.run(main()) == (True, True, "the answer")
+
+
+def test_a_wait_for_a_socket_ends_at_its_deadline_and_leaves_no_reader():
+    ours, _theirs = Pipe()
+
+    async def main():
+        got = await run_on_loop(readable, ours, 0.05)
+        loop = asyncio.get_running_loop()
+        return got, loop.remove_reader(ours.fileno())  # False: none was left registered
+
+    assert asyncio.run(main()) == (False, False)
+
+
+def test_a_blocking_call_waits_on_a_thread_while_the_loop_goes_on():
+    """The blocking call can only return once a task on the loop has run."""
+    released = threading.Event()
+
+    async def main():
+        waiting = asyncio.ensure_future(run_on_loop(blocking, released.wait, 30))
+        await asyncio.sleep(0)
+        released.set()
+        return await waiting
+
+    assert asyncio.run(main()) is True
+
+
+def test_errors_raised_where_the_greenlet_waited_reach_its_caller():
+    def fails() -> None:
+        blocking(int, "not a number")
+
+    async def main():
+        await run_on_loop(fails)
+
+    with pytest.raises(ValueError, match="not a number"):
+        asyncio.run(main())
+
+
+# --- through the buffering front, with real query workers ---------------------------------------
+
+def sparql(query: str, client: str = "192.0.2.7") -> Scope:
+    scope = Scope(path="/sparql", query=urlencode({"query": query}), headers=[("accept", SRJ)])
+    scope.client = f"{client}:50000"
+    return scope
+
+
+async def served(front: BufferingFront, scope: Scope) -> tuple[int, str]:
+    protocol = Protocol()
+    await front.__rsgi__(scope, protocol)
+    status, _headers, body = protocol.answer
+    return status, body.decode()
+
+
+def on_a_loop(app, main) -> object:
+    """``main(front)`` run to its end on a new loop, the app behind a new buffering front."""
+    front = BufferingFront(app, threads=2, max_body_bytes=100_000)
+    try:
+        return asyncio.run(main(front))
+    finally:
+        front.threads.shutdown()
+
+
+def test_a_runaway_is_stopped_at_its_limit_and_others_are_served_meanwhile(
+        limited_app, full_pool):  # noqa: F811
+    executor = executor_for(limited_app)
+    full_pool(executor)
+    before = set(executor.pids())
+
+    async def main(front):
+        runaway = asyncio.ensure_future(served(front, sparql(RUNAWAY, "192.0.2.1")))
+        others, still_running = [], False
+        while not runaway.done() and len(others) < 5:
+            others.append(await served(front, sparql(f"ASK {{}} # {len(others)}", "192.0.2.2")))
+            still_running = not runaway.done()
+        return await runaway, others, still_running
+
+    (status, text), others, still_running = on_a_loop(limited_app, main)
+    assert status == 503 and any(f"'{setting}' setting" in text for setting in LIMIT_SETTINGS)
+    assert others and all((status, json.loads(text)["boolean"]) == (200, True)
+                          for status, text in others)
+    assert still_running or len(others) == 5
+    assert before - set(full_pool(executor))  # the runaway's worker was killed and replaced
+
+
+def test_the_memory_limit_holds_on_the_loop(small_site, full_pool):
+    """Doubling a string until it passes 512 MB: stopped by the memory limit, not the time
+    limit (two minutes)."""
+    app = small_site(query_workers=1, query_memory_limit_mb=512, query_time_limit_ms=120_000)
+    doubling = PATHOLOGICAL["string doubling by nested BINDs"]
+    try:
+        status, text = on_a_loop(app, lambda front: served(front, sparql(doubling)))
+        assert status == 503 and "'query_memory_limit_mb' setting" in text, text
+        full_pool(executor_for(app))
+        status, text = on_a_loop(app, lambda front: served(front, sparql("ASK {}")))
+        assert (status, json.loads(text)["boolean"]) == (200, True)
+    finally:
+        executor_for(app).close()
+
+
+def test_identical_requests_on_the_loop_cost_one_evaluation(gated):  # noqa: F811
+    app, engine = gated
+    query = "ASK { ?s ?p ?o } # shared on the loop"
+
+    async def main(front):
+        requests = [asyncio.ensure_future(served(front, sparql(query, f"192.0.2.{i + 1}")))
+                    for i in range(N)]
+        while coalescer_for(app).followers() < N - 1:
+            await asyncio.sleep(0.005)
+        engine.gate.set()
+        return await asyncio.gather(*requests)
+
+    answers = on_a_loop(app, main)
+    assert engine.runs[query] == 1
+    assert [(status, json.loads(text)["boolean"]) for status, text in answers] == [(200, True)] * N
+
+
+def test_a_request_interrupted_while_its_worker_evaluates_leaves_nothing_for_the_next(
+        limited_app, full_pool):  # noqa: F811
+    """Cancelled while its worker evaluates, a request must not leave that worker in the pool:
+    the worker's answer, when it came, would be read as the next job's."""
+    executor = executor_for(limited_app)
+    full_pool(executor)
+    before = set(executor.pids())
+
+    async def main(front):
+        runaway = asyncio.ensure_future(served(front, sparql(RUNAWAY + " # cancelled")))
+        while executor.idle_workers() == len(before):
+            await asyncio.sleep(0.005)
+        runaway.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await runaway
+        return executor.idle_workers()
+
+    idle = on_a_loop(limited_app, main)
+    assert idle == len(before) - 1  # the busy worker was not put back
+    assert len(before - set(full_pool(executor))) == 1  # it was killed and replaced
+
+    async def two_more(front):
+        return await asyncio.gather(*(served(front, sparql(f"SELECT ({n} AS ?n) {{}}",
+                                                           f"192.0.2.{n}")) for n in (1, 2)))
+
+    answers = on_a_loop(limited_app, two_more)
+    assert [json.loads(text)["results"]["bindings"][0]["n"]["value"] for _, text in answers] \
+        == ["1", "2"]

@@ -23,6 +23,7 @@ from test_coalescing import SRJ, N, coalescing_app, gated  # noqa: F401  (fixtur
 from test_limits import LIMIT_SETTINGS, PATHOLOGICAL, limited_app  # noqa: F401  (a fixture)
 
 from pactgraph.engine.cooperative import blocking, on_loop, readable, run_on_loop
+from pactgraph.engine.idle import WaitingLine
 from pactgraph.web.buffering_front import BufferingFront
 from pactgraph.web.context import executor_for
 from pactgraph.web.fair_share import coalescer_for
@@ -91,6 +92,44 @@ def test_errors_raised_where_the_greenlet_waited_reach_its_caller():
 
     with pytest.raises(ValueError, match="not a number"):
         asyncio.run(main())
+
+
+def wait_until(condition) -> None:
+    for _ in range(6000):
+        if condition():
+            return
+        threading.Event().wait(0.005)
+    raise AssertionError("timed out waiting")
+
+
+def test_the_line_serves_whoever_asked_first_threads_and_greenlets_alike():
+    line: WaitingLine[str] = WaitingLine()
+    got: list[tuple[str, str | None]] = []
+
+    async def greenlet_first():
+        got.append(("greenlet", await run_on_loop(line.get, 30)))
+
+    loop_thread = threading.Thread(target=asyncio.run, args=(greenlet_first(),))
+    loop_thread.start()
+    wait_until(lambda: line.waiting() == 1)
+    thread = threading.Thread(target=lambda: got.append(("thread", line.get(30))))
+    thread.start()
+    wait_until(lambda: line.waiting() == 2)
+    line.put("first")
+    assert line.get(0) is None  # a newcomer does not take what the line is owed
+    line.put("second")
+    loop_thread.join(30)
+    thread.join(30)
+    assert sorted(got) == [("greenlet", "first"), ("thread", "second")]
+    assert (line.waiting(), line.qsize()) == (0, 0)
+
+
+def test_one_not_served_in_time_leaves_the_line():
+    line: WaitingLine[str] = WaitingLine()
+    assert line.get(0.01) is None and line.waiting() == 0
+    assert asyncio.run(run_on_loop(line.get, 0.01)) is None and line.waiting() == 0
+    line.put("idle")
+    assert (line.qsize(), line.get(0)) == (1, "idle")
 
 
 # --- through the buffering front, with real query workers ---------------------------------------

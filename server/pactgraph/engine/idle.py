@@ -89,3 +89,8 @@ class WaitingLine(Generic[T]):
         """How many items are idle now."""
         with self._lock:
             return len(self._items)
+
+    def waiting(self) -> int:
+        """How many callers wait in line now (for tests)."""
+        with self._lock:
+            return len(self._waiting)

@@ -247,8 +247,11 @@ def test_pacts_ever_invoked(store: TripleStore) -> None:
     # the fifteenth: Pakistan's appeal of 8 December 1971 under the 1959 agreement with the US;
     # the sixteenth: Egypt's mobilisation of 14 May 1967 citing its 1966 defence pact with Syria;
     # the seventeenth: the Budapest Memorandum (Ukraine's requests for consultations under
-    # paragraph 6 in 2014, 2018 and 2022)
-    assert len(invoked) == 17
+    # paragraph 6 in 2014, 2018 and 2022); the eighteenth: the France-UAE defence agreement of
+    # 2009 (the UAE's activation of February 2022 after the Houthi attacks)
+    assert len(invoked) == 18
+    assert ("Agreement between the Government of the French Republic and the Government of the"
+            " United Arab Emirates on defence cooperation") in invoked
     assert ("Memorandum on Security Assurances in connection with Ukraine's Accession to the Treaty"
             " on the Non-Proliferation of Nuclear Weapons") in invoked
     assert ("Joint Defence Agreement between the United Arab Republic and the Syrian Arab Republic"

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import threading
 from multiprocessing import Pipe
 from urllib.parse import urlencode
@@ -238,3 +239,11 @@ def test_a_request_interrupted_while_its_worker_evaluates_leaves_nothing_for_the
     answers = on_a_loop(limited_app, two_more)
     assert [json.loads(text)["results"]["bindings"][0]["n"]["value"] for _, text in answers] \
         == ["1", "2"]
+
+
+def test_workers_woken_by_a_job_do_not_preempt_the_server_that_wrote_it(limited_app, full_pool):  # noqa: F811
+    """SCHED_BATCH (engine/process_limits.py): under the default policy the worker took over the
+    server's core in the middle of its write(), and the event loop stood still meanwhile."""
+    pids = full_pool(executor_for(limited_app))
+    assert [os.sched_getscheduler(pid) for pid in pids] == [os.SCHED_BATCH] * len(pids)
+    assert os.sched_getscheduler(0) == os.SCHED_OTHER  # the server keeps the default

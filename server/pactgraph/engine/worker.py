@@ -22,9 +22,7 @@ a worker that died (``("reap", pid)``), which says why (engine/worker_exit.py).
 
 from __future__ import annotations
 
-import math
 import os
-import resource
 import sys
 from multiprocessing.connection import Connection
 from multiprocessing.reduction import recv_handle
@@ -34,6 +32,7 @@ from pathlib import Path
 # were loaded again by each new worker on its first query.
 import pyoxigraph as ox
 
+from pactgraph.engine import process_limits
 from pactgraph.engine.answers import answer
 from pactgraph.engine.base import Answer
 from pactgraph.engine.cuts import BYTES
@@ -42,50 +41,6 @@ from pactgraph.engine.sandbox import isolate
 from pactgraph.engine.store import load_in_memory
 from pactgraph.errors import LimitExceeded, QueryError, UnsupportedOperation
 from pactgraph.namespaces import PREFIXES
-
-
-def _limit_memory(memory_mb: int) -> None:
-    if memory_mb > 0:
-        limit = memory_mb * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-
-
-STACK_MB = 64
-
-
-def _deepen_stack(stack_mb: int = STACK_MB) -> None:
-    """Let the stack grow to ``stack_mb`` MB (8 by default): pyoxigraph's parser recurses once per
-    level of nesting, and at 8 MB 4,700 nested parentheses (9,400 characters, well within
-    ``max_query_length``) overflowed it, which kills the worker with SIGSEGV. At 64 MB it takes
-    eight times as many (37,000 parentheses, 17,000 braces): more than the default
-    ``max_query_length`` of 20,000 characters holds. Stack pages count against the address-space
-    limit like any memory, once touched; Linux leaves at least 128 MB below the main thread's
-    stack for it to grow into."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_STACK)
-    wanted = stack_mb * 1024 * 1024
-    if soft == resource.RLIM_INFINITY or soft >= wanted:
-        return
-    if hard != resource.RLIM_INFINITY:
-        wanted = min(wanted, hard)
-    resource.setrlimit(resource.RLIMIT_STACK, (wanted, hard))
-
-
-def _limit_cpu(time_limit_ms: int) -> None:
-    """A CPU-time backstop: the kernel sends SIGXCPU (which ends the process) shortly after the
-    wall-clock deadline even if the parent never gets to kill this worker (say it was killed
-    itself). An idle worker whose pool is gone ends at once: its socket reads end-of-file.
-    (Not PR_SET_PDEATHSIG: it fires when the *thread* that started the worker ends, and
-    replacements are started from short-lived threads.)"""
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    used = usage.ru_utime + usage.ru_stime
-    soft = math.ceil(used + time_limit_ms / 1000) + 2
-    _, hard = resource.getrlimit(resource.RLIMIT_CPU)
-    resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
-
-
-def _unlimit_cpu() -> None:
-    _, hard = resource.getrlimit(resource.RLIMIT_CPU)
-    resource.setrlimit(resource.RLIMIT_CPU, (hard, hard))
 
 
 def _answer(store, job, caps: tuple[int, int]) -> tuple:
@@ -134,7 +89,7 @@ def serve_jobs(conn: Connection, store, caps: tuple[int, int]) -> None:
             job, time_limit_ms = conn.recv()
         except (EOFError, OSError):
             return  # the pool is gone
-        _limit_cpu(time_limit_ms)
+        process_limits.limit_cpu(time_limit_ms)
         try:
             reply = _answer(store, job, caps)
         except LimitExceeded as error:  # max_result_bytes: the first row alone is over it
@@ -147,7 +102,7 @@ def serve_jobs(conn: Connection, store, caps: tuple[int, int]) -> None:
             reply = ("error", "UnsupportedOperation", FEDERATION_REFUSED)
         except Exception as error:  # a bug: reported to the pool, which logs it
             reply = ("internal", f"{type(error).__name__}: {error}")
-        _unlimit_cpu()
+        process_limits.unlimit_cpu()
         retire = should_retire(reply, caps[1], resident_bytes() - baseline)
         try:
             conn.send((reply, retire))
@@ -167,7 +122,7 @@ def serve_checks(conn: Connection) -> None:
             query = conn.recv()
         except (EOFError, OSError):
             return
-        _limit_cpu(1000)
+        process_limits.limit_cpu(1000)
         try:
             empty.query(query, prefixes=PREFIXES, use_default_graph_as_union=True)
             reply = None
@@ -175,7 +130,7 @@ def serve_checks(conn: Connection) -> None:
             reply = f"SPARQL syntax error: {error}"
         except Exception:  # not a syntax error: a query worker will say what it is
             reply = None
-        _unlimit_cpu()
+        process_limits.unlimit_cpu()
         conn.send(reply)
 
 
@@ -214,10 +169,11 @@ def loader_main(fd: int) -> None:
     # A query stopped at the memory limit makes Rust print "memory allocation of N bytes failed"
     # and, under RUST_BACKTRACE=1, a backtrace of 60 lines: a client could fill the log at will.
     os.environ["RUST_BACKTRACE"] = "0"
-    _deepen_stack()
+    process_limits.deepen_stack()
+    process_limits.yield_on_wake_up()
     control = Connection(fd)
     memory_mb, caps, quads_path = control.recv()
-    _limit_memory(memory_mb)
+    process_limits.limit_memory(memory_mb)
     try:
         store = load_in_memory(Path(quads_path))
     except MemoryError:

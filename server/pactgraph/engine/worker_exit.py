@@ -3,15 +3,17 @@
 The loader reaps every worker and reports its exit code in subprocess's convention, -N for "ended
 by signal N" (engine/worker.py). What each ending means, as measured on Linux with pyoxigraph 0.5:
 
-- SIGXCPU: the CPU-time backstop of ``query_time_limit_ms`` (``_limit_cpu`` in engine/worker.py).
+- SIGXCPU: the CPU-time backstop of ``query_time_limit_ms`` (``limit_cpu``,
+  engine/process_limits.py).
 - SIGABRT: an allocation failed under the address-space limit, ``query_memory_limit_mb``: Rust
   prints "memory allocation of N bytes failed" and aborts. (Python raises MemoryError instead,
   which the worker reports itself.) These two are the only limit cases.
 - SIGSEGV: a crash. pyoxigraph's parser recurses once per level of nesting, and a stack overflow
   is a SIGSEGV, with no message: on the default 8 MB stack at 4,700 nested parentheses, 2,200
   nested braces, 9,400 chained ``!`` or ``+``, a 4,200-item collection. The loader lets the stack
-  grow to 64 MB (``_deepen_stack``), deeper than a query within the default
-  ``max_query_length`` can nest, so a crash now means a longer query or a fault of the engine.
+  grow to 64 MB (``deepen_stack``, engine/process_limits.py), deeper than a query within the
+  default ``max_query_length`` can nest, so a crash now means a longer query or a fault of the
+  engine.
 - SIGKILL: from outside the server. The pool itself kills a worker at the time limit, and says
   so before it asks why the worker ended, or when it is closed (the server is shutting down);
   the kernel's out-of-memory killer sends SIGKILL when the machine (not the worker's limit) runs

@@ -15,6 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from pactgraph.engine import federation
 from pactgraph.engine.base import Job
 from pactgraph.engine.federation import mentions_service
 from pactgraph.engine.pool import QueryExecutor
@@ -159,6 +160,28 @@ def test_no_generated_spelling_that_passes_the_check_connects(query, listener):
     query = _with_target(query, listener)
     if not mentions_service(query):
         assert not _connects(query, listener), query
+
+
+_head_line = st.one_of(
+    st.sampled_from(["", "   ", "# a comment", "# '''", '# """ SERVICE', "#", "BASE <http://e/>"]),
+    st.builds(lambda space, name, iri, tail: f"{space}PREFIX {name}: <{iri}>{tail}",
+              st.sampled_from(["", " ", "\t"]),
+              st.sampled_from(["", "e", "sd", "my-service", "s.t"]),
+              st.one_of(st.text("htp:/.e#'\"()<{}x-servic", max_size=24),
+                        st.sampled_from(["'''", '"""', "x#'''", 'x"""#', "('", "x)'''"])),
+              st.sampled_from(["", " ", " '''", ' """', " # x", " SERVICE <T> {"])))
+_heads = st.lists(st.tuples(_head_line, st.sampled_from(LINE_ENDS)), max_size=5).map(
+    lambda lines: "".join(line + end for line, end in lines))
+
+
+@settings(max_examples=400, deadline=None)
+@given(head=_heads, body=st.one_of(service_spellings(), st.sampled_from(NOT_SERVICE)))
+def test_skipping_the_plain_head_decides_as_lexing_it(head, body):
+    """The lexer starts after the prologue's plain lines (``head_end``): every query decides the
+    same as when lexed from its first character, whatever the head's lines hold."""
+    query = head + body
+    assert federation._lexes_to_service(query, federation.head_end(query)) \
+        == federation._lexes_to_service(query), query
 
 
 # --- The second fence: query workers have no network ---------------------------------------------

@@ -12,6 +12,7 @@ from rdflib.namespace import DCTERMS, RDF, RDFS
 from pactgraph.namespaces import ELI, ID, PG
 
 PHL = ID["state/PHL"]
+TWN = ID["state/TWN"]
 
 
 def page(client, iri: URIRef) -> lxml.html.HtmlElement:
@@ -49,15 +50,16 @@ def test_a_declined_invocation_does_not_say_invoked_by(client, published_graph):
 
 
 def test_dates_a_state_does_not_own_say_whose_they_are(client, published_graph):
-    """The Philippines joined the Manila Pact with no membership of its own in the data: its row
+    """Taiwan was a party to the US-ROC treaty with no membership of its own in the data: its row
     shows the treaty's dates, and says so, and that the end is one reading of several."""
-    manila = ID["treaty/manila-pact-1954"]
-    assert not [m for m in published_graph.subjects(PG.member, PHL)
-                if published_graph.value(m, PG.membershipOf) == manila]
-    cells = row_for(page(client, PHL), "commitments", label(published_graph, manila))
-    in_force = published_graph.value(manila, ELI.first_date_entry_in_force)
+    treaty = ID["treaty/us-roc-mdt-1954"]
+    assert not [m for m in published_graph.subjects(PG.member, TWN)
+                if published_graph.value(m, PG.membershipOf) == treaty]
+    assert published_graph.value(treaty, ELI.date_no_longer_in_force) is None
+    cells = row_for(page(client, TWN), "commitments", label(published_graph, treaty))
+    in_force = published_graph.value(treaty, ELI.first_date_entry_in_force)
     start = f"{in_force} (treaty in force)" if in_force else \
-        f"{published_graph.value(manila, ELI.date_document)} (treaty signed)"
+        f"{published_graph.value(treaty, ELI.date_document)} (treaty signed)"
     assert cells[2] == start
     assert "one reading, sources differ" in cells[3]
 

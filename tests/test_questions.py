@@ -132,9 +132,13 @@ def test_frozen_and_suspended_obligations_carry_a_caveat(store: TripleStore) -> 
     bilateral = [r for r in armenia if r["commitment"] == ID + "treaty/russia-armenia-treaty-1997"]
     assert bilateral and all(r["caveat"] == "" and r["helper"] == ID + "state/RUS"
                              for r in bilateral)
+    # The 1986 suspension is of the US obligations to New Zealand under ANZUS; the Manila Pact,
+    # in force and not suspended between them, still binds the United States to New Zealand.
     new_zealand_by_us = [r for r in rows if r["attacked"] == ID + "state/NZL"
                          and r["helper"] == ID + "state/USA"]
-    assert new_zealand_by_us and all("suspended" in r["caveat"] for r in new_zealand_by_us)
+    under_anzus = [r for r in new_zealand_by_us if r["commitment"] == ID + "treaty/anzus-1951"]
+    assert under_anzus and all("suspended" in r["caveat"] for r in under_anzus)
+    assert all(r["caveat"] == "" for r in new_zealand_by_us if r not in under_anzus)
     australia_for_nz = [r for r in rows if r["attacked"] == ID + "state/NZL"
                         and r["helper"] == ID + "state/AUS"]
     assert australia_for_nz and all(r["caveat"] == "" for r in australia_for_nz)

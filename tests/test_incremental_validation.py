@@ -104,7 +104,7 @@ def test_the_reach_of_a_sparql_constraint(select, reach):
 
 
 def test_every_shape_of_ours_has_a_bounded_reach():
-    """Written down in the README: if a shape loses its bound, every edit validates everything
+    """Written down in bench/README.md: if a shape loses its bound, every edit validates everything
     again, and that should be a decision, not an accident."""
     shapes = Graph().parse(ROOT / "shapes" / "pactgraph-shapes.ttl")
     table = dict(reach_table(shapes))

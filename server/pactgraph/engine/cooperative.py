@@ -3,12 +3,12 @@
 A query asked for the first time spends most of its web-side time waiting for a query worker
 (engine/pool.py). Waiting on a thread of the buffering front (web/buffering_front.py) cost two
 hand-overs between threads per request, each a wake-up and a turn of the GIL: on two cores, about
-as much processor time as the evaluation itself (README, "Speed, second round"). The code that
-answers a plain SPARQL GET is synchronous from the front cache down to the pool, and rewriting it
-as coroutines would give every layer two copies. So ``run_on_loop`` runs it unchanged in a
-greenlet (the library SQLAlchemy uses to the same end): where it would wait, it hands the loop
-something to await and is resumed with the outcome, and the loop serves other connections
-meanwhile.
+as much processor time as the evaluation itself (bench/README.md, "The wait on the event loop").
+The code that answers a plain SPARQL GET is synchronous from the front cache down to the pool, and
+rewriting it as coroutines would give every layer two copies. So ``run_on_loop`` runs it
+unchanged in a greenlet (the library SQLAlchemy uses to the same end): where it would wait, it
+hands the loop something to await and is resumed with the outcome, and the loop serves other
+connections meanwhile.
 
 Outside such a greenlet (in a thread, in tests, in the command line) every function here does
 what it says plainly and blocks. Inside one, nothing may block the loop's thread:

@@ -5,7 +5,7 @@ queries it waited ``query_queue_time_limit_ms`` and got 503, not the 400 it dese
 query in the server process would cost each query the parse, and where: pyoxigraph opens a
 SERVICE connection as soon as ``query()`` is called, so it may never parse in a process that can
 reach the network, and rdflib's parser (2.6 ms a query) accepts a grammar of its own, not
-pyoxigraph's. What was chosen (measured on this 2-core machine, README "Performance"):
+pyoxigraph's. What was chosen (measured on this 2-core machine, bench/README.md):
 
 - the check runs only when no worker is free within ``CHECK_AFTER_SECONDS``: a query that gets
   one goes to it, which reports a syntax error as before, so a first-time query pays nothing for

@@ -167,9 +167,10 @@ _head_line = st.one_of(
     st.builds(lambda space, name, iri, tail: f"{space}PREFIX {name}: <{iri}>{tail}",
               st.sampled_from(["", " ", "\t"]),
               st.sampled_from(["", "e", "sd", "my-service", "s.t"]),
-              st.one_of(st.text("htp:/.e#'\"()<{}x-servic", max_size=24),
+              st.one_of(st.text("htp:/.e#'\"()<{}x-servicſı", max_size=24),
                         st.sampled_from(["'''", '"""', "x#'''", 'x"""#', "('", "x)'''"])),
-              st.sampled_from(["", " ", " '''", ' """', " # x", " SERVICE <T> {"])))
+              st.sampled_from(["", " ", " '''", ' """', " # x", " SERVICE <T> {",
+                               " ſERVICE <T> {"])))
 _heads = st.lists(st.tuples(_head_line, st.sampled_from(LINE_ENDS)), max_size=5).map(
     lambda lines: "".join(line + end for line, end in lines))
 

@@ -12,6 +12,7 @@ slow them.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import threading
@@ -23,13 +24,18 @@ from test_buffering_front import Protocol, Scope
 from test_coalescing import SRJ, N, coalescing_app, gated  # noqa: F401  (fixtures)
 from test_limits import LIMIT_SETTINGS, PATHOLOGICAL, limited_app  # noqa: F401  (a fixture)
 
+from pactgraph.engine import cooperative, processes
+from pactgraph.engine.base import Answer
 from pactgraph.engine.cooperative import blocking, on_loop, readable, run_on_loop
 from pactgraph.engine.idle import WaitingLine
+from pactgraph.errors import QueryEngineUnavailable
 from pactgraph.web.buffering_front import BufferingFront
+from pactgraph.web.coalescing import Coalescer
 from pactgraph.web.context import executor_for
 from pactgraph.web.fair_share import coalescer_for
 
 RUNAWAY = PATHOLOGICAL["cartesian product with ORDER BY"]
+LOOP_THREAD = "the event loop"
 
 
 def apart(main) -> object:
@@ -43,7 +49,7 @@ def apart(main) -> object:
         except BaseException as error:  # handed to the test's thread
             outcome["error"] = error
 
-    thread = threading.Thread(target=run)
+    thread = threading.Thread(target=run, name=LOOP_THREAD)
     thread.start()
     thread.join(120)
     if "error" in outcome:
@@ -156,6 +162,102 @@ def test_one_not_served_in_time_leaves_the_line():
     assert (line.qsize(), line.get(0)) == (1, "idle")
 
 
+class NoThreads:
+    """A stand-in for the waiting threads that refuses every call: what must not take one."""
+
+    def submit(self, *args, **kwargs):
+        raise AssertionError("a waiting thread was taken")
+
+
+def test_one_cancelled_in_line_takes_no_worker_with_it():
+    """Cancelled while in line, or after a worker was handed to it but before it ran: the line
+    is left, and the worker goes to the next in line or back to the idle ones."""
+    line: WaitingLine[str] = WaitingLine()
+
+    async def main():
+        first = asyncio.ensure_future(run_on_loop(line.get, 30))
+        while line.waiting() == 0:
+            await asyncio.sleep(0.001)
+        first.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await first
+        left = (line.waiting(), line.qsize())
+        second = asyncio.ensure_future(run_on_loop(line.get, 30))
+        while line.waiting() == 0:
+            await asyncio.sleep(0.001)
+        line.put("worker")  # handed to the second, which has not run since
+        second.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await second
+        return left, line.qsize(), line.get(0)
+
+    assert apart(main) == ((0, 0), 1, "worker")
+
+
+def test_followers_on_the_loop_take_no_waiting_thread(monkeypatch):
+    """A follower waits on the loop: had it taken a waiting thread, a hundred followers could
+    take them all from the leader, which may need one (its syntax check, a remote engine)."""
+    monkeypatch.setattr(cooperative, "_WAITERS", NoThreads())
+    coalescer = Coalescer(30)
+    answer = Answer("ask", SRJ, b'{"head":{},"boolean":true}', 1, False)
+    release = threading.Event()
+    leader = threading.Thread(target=coalescer.lead,
+                              args=("key", lambda: release.wait(30) and answer))
+    leader.start()
+    wait_until(lambda: coalescer.in_flight() == 1)
+
+    async def main():
+        followers = [asyncio.ensure_future(run_on_loop(coalescer.joined, "key"))
+                     for _ in range(100)]
+        while coalescer.followers() < 100:
+            await asyncio.sleep(0.001)
+        release.set()
+        return await asyncio.gather(*followers)
+
+    try:
+        assert apart(main) == [answer] * 100
+    finally:
+        release.set()
+        leader.join(30)
+
+
+class Interrupted(BaseException):
+    """Like a cancellation or ^C: not an Exception, so no error handler expects it."""
+
+
+def test_a_leader_interrupted_tells_its_followers_to_ask_again():
+    coalescer = Coalescer(30)
+    release = threading.Event()
+
+    def interrupted():
+        release.wait(30)
+        raise Interrupted
+
+    def lead():
+        with contextlib.suppress(Interrupted):
+            coalescer.lead("key", interrupted)
+
+    leader = threading.Thread(target=lead)
+    leader.start()
+    wait_until(lambda: coalescer.in_flight() == 1)
+    follower: list[BaseException] = []
+
+    def follow():
+        try:
+            coalescer.joined("key")
+        except BaseException as error:  # noqa: BLE001  # what the follower meets is the point
+            follower.append(error)
+
+    thread = threading.Thread(target=follow)
+    thread.start()
+    wait_until(lambda: coalescer.followers() == 1)
+    release.set()
+    thread.join(30)
+    leader.join(30)
+    assert [type(error) for error in follower] == [QueryEngineUnavailable]
+    assert "send the query again" in str(follower[0])
+
+
 # --- through the buffering front, with real query workers ---------------------------------------
 
 def sparql(query: str, client: str = "192.0.2.7") -> Scope:
@@ -181,10 +283,14 @@ def on_a_loop(app, main) -> object:
 
 
 def test_a_runaway_is_stopped_at_its_limit_and_others_are_served_meanwhile(
-        limited_app, full_pool):  # noqa: F811
+        limited_app, full_pool, monkeypatch):  # noqa: F811
     executor = executor_for(limited_app)
     full_pool(executor)
     before = set(executor.pids())
+    killed_on: list[str] = []  # the threads workers are killed on: never the loop's (it waits)
+    kill = processes.Worker.kill
+    monkeypatch.setattr(processes.Worker, "kill", lambda worker: (
+        killed_on.append(threading.current_thread().name), kill(worker))[-1])
 
     async def main(front):
         runaway = asyncio.ensure_future(served(front, sparql(RUNAWAY, "192.0.2.1")))
@@ -200,6 +306,7 @@ def test_a_runaway_is_stopped_at_its_limit_and_others_are_served_meanwhile(
                           for status, text in others)
     assert still_running or len(others) == 5
     assert before - set(full_pool(executor))  # the runaway's worker was killed and replaced
+    assert killed_on and LOOP_THREAD not in killed_on
 
 
 def test_the_memory_limit_holds_on_the_loop(small_site, full_pool):

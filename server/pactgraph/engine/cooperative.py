@@ -14,7 +14,8 @@ Outside such a greenlet (in a thread, in tests, in the command line) every funct
 what it says plainly and blocks. Inside one, nothing may block the loop's thread:
 
 - ``readable`` waits for a file descriptor with the loop's own selector (the hot path: the
-  worker's answer);
+  worker's answer), and a ``Handoff`` for a value another request hands over (an idle worker,
+  a shared evaluation's outcome), the loop waking the greenlet;
 - ``blocking`` runs a call that may wait (an idle worker, another request's evaluation) on a
   thread of its own and suspends the greenlet meanwhile;
 - a ``threading.Lock`` may be taken only around work that never waits: two greenlets share one
@@ -25,10 +26,11 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import threading
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from multiprocessing.connection import Connection
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 import greenlet
 
@@ -96,3 +98,39 @@ def readable(conn: Connection, timeout: float) -> bool:
     finally:
         loop.remove_reader(fd)
         timer.cancel()
+
+
+class Handoff(Generic[T]):
+    """One value handed over once, from any thread, to one waiter: a thread, by an event, or a
+    greenlet on the loop, by its loop. Whoever owns the line of waiters calls ``give`` and reads
+    ``given`` under its own lock. ``give`` raises RuntimeError when the waiter's loop has closed
+    (the waiter is gone: hand the value to the next)."""
+
+    def __init__(self) -> None:
+        self.given = False
+        self.value: T | None = None
+        self._loop = asyncio.get_running_loop() if on_loop() else None
+        self._woken = None if self._loop is None else self._loop.create_future()
+        self._event = threading.Event() if self._loop is None else None
+
+    def give(self, value: T) -> None:
+        self.value, self.given = value, True
+        if self._event is not None:
+            self._event.set()
+        else:
+            self._loop.call_soon_threadsafe(self._wake)
+
+    def _wake(self) -> None:
+        if not self._woken.done():
+            self._woken.set_result(None)
+
+    def wait(self, timeout: float) -> None:
+        """Until the value is given or ``timeout`` seconds have passed."""
+        if self._event is not None:
+            self._event.wait(timeout)
+            return
+        timer = self._loop.call_later(timeout, self._wake)
+        try:
+            suspend(self._woken)
+        finally:
+            timer.cancel()

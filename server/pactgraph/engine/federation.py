@@ -64,10 +64,12 @@ _TOKEN = re.compile(
     rf"|(?P<name>[{_PN_CHARS}]+)"
     r"|(?P<char>.)", re.DOTALL)
 
-_KEYWORD_IN_NAME = re.compile(r"(?<!-)service", re.IGNORECASE)
+# ASCII case only, as pyoxigraph matches keywords (and as ``str.lower`` in ``head_end`` folds):
+# Python's Unicode folding would read 'ſ' (U+017F) as 's', a spelling pyoxigraph refuses anyway.
+_KEYWORD_IN_NAME = re.compile(r"(?<!-)service", re.IGNORECASE | re.ASCII)
 # In a local name the first run of name characters is one token; what follows a '.', ':' or an
 # escape is checked as if it could begin a token of its own.
-_LOCAL_TAIL = re.compile(r"[.:%\\].*service", re.IGNORECASE | re.DOTALL)
+_LOCAL_TAIL = re.compile(r"[.:%\\].*service", re.IGNORECASE | re.DOTALL | re.ASCII)
 _CODE_IN_IRI = re.compile(r"[)'#]")
 _ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 

@@ -5,56 +5,22 @@ A ``queue.Queue`` served the threads. On the loop, a request that found no worke
 one on a thread of its own, and a request arriving as a worker came back took that worker at once,
 ahead of the threads already waiting: under 16 clients and two workers, some waited past the queue
 limit (503) while others never waited at all. Here whoever asks while others wait joins the end
-of the line, and a worker put back goes straight to the first in line: to a thread by an event, to
-a greenlet by its loop, which wakes it. The line's one lock is never held while anyone waits.
+of the line, and a worker put back goes straight to the first in line (``Handoff``: to a thread by
+an event, to a greenlet by its loop). The line's one lock is never held while anyone waits.
+
+A waiter that leaves the line in any other way than with a worker (its time is up, its request was
+cancelled, its loop closed) takes nothing with it: what it was handed meanwhile goes to the next.
 """
 
 from __future__ import annotations
 
-import asyncio
 import threading
 from collections import deque
 from typing import Generic, TypeVar
 
-from pactgraph.engine.cooperative import on_loop, suspend
+from pactgraph.engine.cooperative import Handoff
 
 T = TypeVar("T")
-
-
-class _Waiter(Generic[T]):
-    """One caller waiting in line, and the item handed to it (under the line's lock)."""
-
-    def __init__(self) -> None:
-        self.item: T | None = None
-        if on_loop():
-            self.loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
-            self.woken: asyncio.Future[None] | None = self.loop.create_future()
-            self.event = None
-        else:
-            self.loop = self.woken = None
-            self.event = threading.Event()
-
-    def hand(self, item: T) -> None:
-        self.item = item
-        if self.event is not None:
-            self.event.set()
-        else:
-            self.loop.call_soon_threadsafe(self._wake)
-
-    def _wake(self) -> None:
-        if not self.woken.done():
-            self.woken.set_result(None)
-
-    def wait(self, timeout: float) -> None:
-        """Until an item is handed over or ``timeout`` seconds have passed."""
-        if self.event is not None:
-            self.event.wait(timeout)
-            return
-        timer = self.loop.call_later(timeout, self._wake)
-        try:
-            suspend(self.woken)
-        finally:
-            timer.cancel()
 
 
 class WaitingLine(Generic[T]):
@@ -63,27 +29,40 @@ class WaitingLine(Generic[T]):
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._items: deque[T] = deque()
-        self._waiting: deque[_Waiter[T]] = deque()
+        self._waiting: deque[Handoff[T]] = deque()
 
     def put(self, item: T) -> None:
         with self._lock:
-            if self._waiting:
-                self._waiting.popleft().hand(item)
-            else:
-                self._items.append(item)
+            while self._waiting:
+                try:
+                    self._waiting.popleft().give(item)
+                    return
+                except RuntimeError:  # that waiter's loop has closed: it is gone
+                    continue
+            self._items.append(item)
 
     def get(self, timeout: float) -> T | None:
         """An item, within ``timeout`` seconds, or None."""
         with self._lock:
             if self._items:  # then nobody waits: a worker put back goes to the first in line
                 return self._items.popleft()
-            waiter: _Waiter[T] = _Waiter()
+            waiter: Handoff[T] = Handoff()
             self._waiting.append(waiter)
-        waiter.wait(timeout)
+        try:
+            waiter.wait(timeout)
+        except BaseException:  # cancelled in line: what it was handed goes to the next
+            handed = self._leave(waiter)
+            if handed is not None:
+                self.put(handed)
+            raise
+        return self._leave(waiter)
+
+    def _leave(self, waiter: Handoff[T]) -> T | None:
         with self._lock:
-            if waiter.item is None:  # not served in time: leave the line
+            if not waiter.given:  # not served: leave the line
                 self._waiting.remove(waiter)
-            return waiter.item
+                return None
+            return waiter.value
 
     def qsize(self) -> int:
         """How many items are idle now."""

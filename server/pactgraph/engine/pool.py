@@ -136,12 +136,13 @@ class QueryExecutor:
         return worker
 
     def _replace(self, dead: Worker) -> None:
-        """Kill ``dead`` and put a fresh worker in its place, in the background."""
-        dead.kill()
+        """Kill ``dead`` and put a fresh worker in its place, in the background: the kill waits
+        for the loader to reap it (30-115 ms at 256 MB-1 GB), never on the event loop."""
         self._workers.discard(dead)
         owner = self._owner
 
         def refill() -> None:
+            dead.kill()
             try:
                 worker = self._spawn()
                 await_ready(worker, worker.conn, "a query worker")
@@ -202,6 +203,7 @@ class QueryExecutor:
         except (EOFError, OSError):
             if self._owner != owner:  # closed meanwhile: the server is stopping, not the query
                 raise ending.closed_error() from None
+            blocking(worker.kill)  # reaped now: its exit status says why it ended
             self._replace(worker)
             code = worker.exitcode()
             raise ending.death_error(code, limits.time_limit_ms, limits.memory_mb, job) from None

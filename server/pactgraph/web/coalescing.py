@@ -20,12 +20,13 @@ it then gives up with the time limit's error, so a leader stuck by a bug holds n
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable
 
 from pactgraph.engine.base import Answer, Job
-from pactgraph.engine.cooperative import blocking
-from pactgraph.errors import LimitExceeded
+from pactgraph.engine.cooperative import Handoff
+from pactgraph.errors import LimitExceeded, QueryEngineUnavailable
 from pactgraph.web.caching import is_cacheable_query
 
 SharedKey = tuple
@@ -41,29 +42,47 @@ def shared_key(job: Job) -> SharedKey | None:
 
 
 class Flight:
-    """One evaluation in progress, and its outcome once it lands."""
+    """One evaluation in progress, and its outcome once it lands. A follower waits for it with a
+    ``Handoff`` (engine/cooperative.py): on the event loop, the loop wakes it; a follower never
+    takes a waiting thread, which the leader may need (its syntax check, a remote engine)."""
 
     def __init__(self) -> None:
-        self._landed = threading.Event()
-        self._answer: Answer | None = None
-        self._error: BaseException | None = None
+        self._lock = threading.Lock()  # held only to read or change the fields below
+        self._outcome: tuple[Answer | None, BaseException | None] | None = None
+        self._waiting: list[Handoff[None]] = []
         self.followers = 0  # how many requests joined (for tests and the soak run)
 
     def land(self, answer: Answer | None, error: BaseException | None) -> None:
-        self._answer, self._error = answer, error
-        self._landed.set()
+        with self._lock:
+            self._outcome = (answer, error)
+            waiting, self._waiting = self._waiting, []
+            for waiter in waiting:
+                with contextlib.suppress(RuntimeError):  # that follower's loop has closed
+                    waiter.give(None)
 
     def outcome(self, wait_seconds: float) -> Answer:
-        """The leader's answer, or its error raised; after ``wait_seconds``, the time limit's.
-        (On the event loop a waiting thread waits, and the loop goes on: engine/cooperative.py.)"""
-        if not blocking(self._landed.wait, wait_seconds):
+        """The leader's answer, or its error raised; after ``wait_seconds``, the time limit's."""
+        waiter = None
+        with self._lock:
+            if self._outcome is None:
+                waiter = Handoff()
+                self._waiting.append(waiter)
+        if waiter is not None:
+            try:
+                waiter.wait(wait_seconds)
+            finally:
+                with self._lock:
+                    if not waiter.given:
+                        self._waiting.remove(waiter)
+        if self._outcome is None:
             raise LimitExceeded("query_time_limit_ms",
                                 f"the same query, asked by another request, was still being "
                                 f"evaluated after {wait_seconds:.0f} s; try again later")
-        if self._error is not None:
-            raise self._error
-        assert self._answer is not None
-        return self._answer
+        answer, error = self._outcome
+        if error is not None:
+            raise error
+        assert answer is not None
+        return answer
 
 
 class Coalescer:
@@ -99,7 +118,11 @@ class Coalescer:
         try:
             answer = evaluate()
         except BaseException as error:
-            self._landed(key, flight, None, error)
+            # An interruption (a cancelled request) is the leader's own: its followers are told
+            # to ask again, not handed a CancelledError that no error handler expects.
+            self._landed(key, flight, None, error if isinstance(error, Exception) else
+                         QueryEngineUnavailable("the request evaluating this same query was "
+                                                "interrupted; send the query again"))
             raise
         self._landed(key, flight, answer, None)
         return answer

@@ -36,8 +36,9 @@ import greenlet
 
 T = TypeVar("T")
 
-# Threads that only wait (for a worker to be free, for a shared evaluation): they hold no
-# connection, so a generous number costs little, and a wait never queues behind another.
+# Threads for the calls that may block (``blocking``: Flask's answers, the syntax checker, a remote
+# engine, a worker's reaping): they hold no connection, so a generous number costs little. Waits
+# for a worker or a shared evaluation take none (``Handoff``).
 _WAITERS = ThreadPoolExecutor(max_workers=64, thread_name_prefix="pactgraph-wait")
 
 
@@ -85,18 +86,26 @@ def readable(conn: Connection, timeout: float) -> bool:
         return conn.poll(timeout)
     loop = asyncio.get_running_loop()
     outcome: asyncio.Future[bool] = loop.create_future()
-
-    def settle(value: bool) -> None:
-        if not outcome.done():
-            outcome.set_result(value)
-
     fd = conn.fileno()
-    loop.add_reader(fd, settle, True)
-    timer = loop.call_later(timeout, settle, False)
+    loop.add_reader(fd, _settle, outcome, True)
     try:
-        return suspend(outcome)
+        return _suspend_until(outcome, timeout, False)
     finally:
         loop.remove_reader(fd)
+
+
+def _settle(future: asyncio.Future[T], value: T) -> None:
+    if not future.done():  # the first of the outcome and the deadline wins
+        future.set_result(value)
+
+
+def _suspend_until(future: asyncio.Future[T], timeout: float, at_deadline: T) -> T:
+    """``suspend`` until ``future`` is settled, or settle it with ``at_deadline`` after
+    ``timeout`` seconds."""
+    timer = future.get_loop().call_later(timeout, _settle, future, at_deadline)
+    try:
+        return suspend(future)
+    finally:
         timer.cancel()
 
 
@@ -118,19 +127,11 @@ class Handoff(Generic[T]):
         if self._event is not None:
             self._event.set()
         else:
-            self._loop.call_soon_threadsafe(self._wake)
-
-    def _wake(self) -> None:
-        if not self._woken.done():
-            self._woken.set_result(None)
+            self._loop.call_soon_threadsafe(_settle, self._woken, None)
 
     def wait(self, timeout: float) -> None:
         """Until the value is given or ``timeout`` seconds have passed."""
         if self._event is not None:
             self._event.wait(timeout)
-            return
-        timer = self._loop.call_later(timeout, self._wake)
-        try:
-            suspend(self._woken)
-        finally:
-            timer.cancel()
+        else:
+            _suspend_until(self._woken, timeout, None)

@@ -104,6 +104,14 @@ def for_flask_only(environ: dict[str, Any]) -> bool:
 KEY_IN_ENVIRON = "pactgraph.front_key"
 
 
+def kept_in_environ(environ: dict[str, Any], name: str, compute: Callable[[], Any]) -> Any:
+    """``compute()``, kept in ``environ`` under ``name``: what the buffering front works out on
+    the event loop to route a request is not worked out again by the layer that acts on it."""
+    if name not in environ:
+        environ[name] = compute()
+    return environ[name]
+
+
 def front_key(environ: dict[str, Any]) -> FrontKey | None:
     """The key of a GET or HEAD that may be answered from memory; None for one Flask must see.
 
@@ -151,13 +159,12 @@ class FrontCache:
     def _key(self, environ: dict[str, Any]) -> FrontKey | None:
         """The key of a request this layer may answer, or None for one it passes on (kept in
         ``environ``: the buffering front asks ``remembered`` first, then calls this layer)."""
-        if KEY_IN_ENVIRON in environ:
-            return environ[KEY_IN_ENVIRON]
-        key = None
-        if environ.get("REQUEST_METHOD") in ("GET", "HEAD") and self.cache.max_entries:
-            key = front_key(environ)
-        environ[KEY_IN_ENVIRON] = key
-        return key
+        def key() -> FrontKey | None:
+            if environ.get("REQUEST_METHOD") not in ("GET", "HEAD") or self.cache.max_entries == 0:
+                return None
+            return front_key(environ)
+
+        return kept_in_environ(environ, KEY_IN_ENVIRON, key)
 
     def _answer_and_keep(self, key: FrontKey, environ: dict[str, Any],
                          start_response: StartResponse) -> Iterable[bytes]:

@@ -37,6 +37,7 @@ from pactgraph.web.middleware.front_cache import (
     StartResponse,
     WSGIApp,
     for_flask_only,
+    kept_in_environ,
     mark_reusable,
 )
 from pactgraph.web.plan import Operation, plan_facts, plan_query
@@ -146,9 +147,7 @@ OPERATION_IN_ENVIRON = "pactgraph.plain_operation"
 def plain_operation(environ: dict[str, Any]) -> Operation | None:
     """The operation of a plain request (see the module's docstring), else None. Kept in
     ``environ``: the buffering front asks first, to choose the event loop for it."""
-    if OPERATION_IN_ENVIRON not in environ:
-        environ[OPERATION_IN_ENVIRON] = _plain_operation(environ)
-    return environ[OPERATION_IN_ENVIRON]
+    return kept_in_environ(environ, OPERATION_IN_ENVIRON, lambda: _plain_operation(environ))
 
 
 def _plain_operation(environ: dict[str, Any]) -> Operation | None:

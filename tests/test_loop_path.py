@@ -15,6 +15,9 @@ import asyncio
 import contextlib
 import json
 import os
+import pickle
+import socket
+import struct
 import threading
 from multiprocessing import Pipe
 from urllib.parse import urlencode
@@ -26,7 +29,7 @@ from test_limits import LIMIT_SETTINGS, PATHOLOGICAL, limited_app  # noqa: F401 
 
 from pactgraph.engine import cooperative, processes
 from pactgraph.engine.base import Answer
-from pactgraph.engine.cooperative import blocking, on_loop, readable, run_on_loop
+from pactgraph.engine.cooperative import TIMED_OUT, blocking, on_loop, receive, run_on_loop
 from pactgraph.engine.idle import WaitingLine
 from pactgraph.errors import QueryEngineUnavailable
 from pactgraph.web.buffering_front import BufferingFront
@@ -62,9 +65,9 @@ def apart(main) -> object:
 def test_off_the_loop_every_wait_is_a_plain_one():
     ours, theirs = Pipe()
     assert not on_loop()
-    assert readable(ours, 0.01) is False
+    assert receive(ours, 0.01) is TIMED_OUT
     theirs.send("x")
-    assert readable(ours, 0.01) is True
+    assert receive(ours, 0.01) == "x"
     assert blocking(lambda a, b: a + b, 2, 3) == 5
 
 
@@ -73,8 +76,8 @@ def test_a_wait_for_a_socket_lets_the_loop_serve_whoever_will_answer_it():
     held the loop, the data would never come and it would time out."""
     ours, theirs = Pipe()
 
-    def wait_in_greenlet() -> tuple[bool, bool, object]:
-        return on_loop(), readable(ours, 30), ours.recv()
+    def wait_in_greenlet() -> tuple[bool, object]:
+        return on_loop(), receive(ours, 30)
 
     async def main():
         waiting = asyncio.ensure_future(run_on_loop(wait_in_greenlet))
@@ -82,18 +85,68 @@ def test_a_wait_for_a_socket_lets_the_loop_serve_whoever_will_answer_it():
         theirs.send("the answer")
         return await waiting
 
-    assert apart(main) == (True, True, "the answer")
+    assert apart(main) == (True, "the answer")
 
 
 def test_a_wait_for_a_socket_ends_at_its_deadline_and_leaves_no_reader():
     ours, _theirs = Pipe()
 
     async def main():
-        got = await run_on_loop(readable, ours, 0.05)
+        got = await run_on_loop(receive, ours, 0.05)
         loop = asyncio.get_running_loop()
         return got, loop.remove_reader(ours.fileno())  # False: none was left registered
 
-    assert apart(main) == (False, False)
+    assert apart(main) == (TIMED_OUT, False)
+
+
+def test_a_large_message_is_read_while_the_loop_serves_others():
+    """The sender writes the first part of a 20 MB answer, then waits for a task on the loop
+    before it writes the rest: read in one go, as ``Connection.recv`` reads, it would never
+    come (the loop would be held by the read), and the test would time out."""
+    ours, theirs = Pipe()
+    answer = {"body": os.urandom(20_000_000)}
+    framed = memoryview(pickle.dumps(answer))
+    framed = b"".join([struct.pack("!i", len(framed)), framed])
+    loop_ran = threading.Event()
+
+    def send() -> None:
+        theirs_socket = socket.socket(fileno=os.dup(theirs.fileno()))
+        with theirs_socket:
+            theirs_socket.sendall(framed[:100_000])
+            if loop_ran.wait(30):
+                theirs_socket.sendall(framed[100_000:])
+
+    async def main():
+        sender = threading.Thread(target=send)
+        sender.start()
+        receiving = asyncio.ensure_future(run_on_loop(receive, ours, 30))
+        while not receiving.done():
+            await asyncio.sleep(0.001)
+            loop_ran.set()
+        sender.join(30)
+        return await receiving
+
+    assert apart(main) == answer
+
+
+def test_a_connection_closed_by_another_thread_ends_the_wait_at_once():
+    """The pool closed at shutdown while a greenlet waits for its worker: the worker's end
+    closes as the worker is killed, and the wait ends with it, not at its deadline (30 s,
+    after which it would report TIMED_OUT instead of raising)."""
+    ours, theirs = Pipe()
+
+    def close_both() -> None:
+        ours.close()  # as Worker.kill does, after the kill
+        theirs.close()
+
+    async def main():
+        waiting = asyncio.ensure_future(run_on_loop(receive, ours, 30))
+        await asyncio.sleep(0.05)
+        threading.Thread(target=close_both).start()
+        return await waiting
+
+    with pytest.raises(EOFError):
+        apart(main)
 
 
 def test_a_blocking_call_waits_on_a_thread_while_the_loop_goes_on():
@@ -160,6 +213,41 @@ def test_one_not_served_in_time_leaves_the_line():
     assert apart(on_the_loop) is None and line.waiting() == 0
     line.put("idle")
     assert (line.qsize(), line.get(0)) == (1, "idle")
+
+
+def test_a_query_checked_while_it_waits_keeps_its_place_in_line():
+    """The syntax check runs with the query still in line: a worker put back meanwhile is
+    owed to it, not to whoever joined the line during the check; a check that refuses the
+    query leaves the line and hands on what it was given."""
+    line: WaitingLine[str] = WaitingLine()
+    second_joined = threading.Event()
+    got: dict[str, str | None] = {}
+
+    def check_while_another_joins() -> None:
+        threading.Thread(target=lambda: got.update(second=line.get(30))).start()
+        wait_until(lambda: line.waiting() == 2)
+        second_joined.set()
+
+    first = threading.Thread(target=lambda: got.update(
+        first=line.get(30, meanwhile=(0.01, check_while_another_joins))))
+    first.start()
+    assert second_joined.wait(30)
+    line.put("worker")
+    first.join(30)
+    line.put("next worker")
+    wait_until(lambda: "second" in got)
+    assert got == {"first": "worker", "second": "next worker"}
+
+    def refused() -> None:
+        line.put("handed during the check")
+        raise ValueError("malformed")
+
+    async def on_the_loop():
+        return await run_on_loop(lambda: line.get(30, meanwhile=(0.01, refused)))
+
+    with pytest.raises(ValueError, match="malformed"):
+        apart(on_the_loop)
+    assert (line.waiting(), line.get(0)) == (0, "handed during the check")
 
 
 class NoThreads:

@@ -13,7 +13,7 @@ connections meanwhile.
 Outside such a greenlet (in a thread, in tests, in the command line) every function here does
 what it says plainly and blocks. Inside one, nothing may block the loop's thread:
 
-- ``readable`` waits for a file descriptor with the loop's own selector (the hot path: the
+- ``receive`` waits for a message on a socket with the loop's own selector (the hot path: the
   worker's answer), and a ``Handoff`` for a value another request hands over (an idle worker,
   a shared evaluation's outcome), the loop waking the greenlet;
 - ``blocking`` runs a call that may wait (an idle worker, another request's evaluation) on a
@@ -26,6 +26,9 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import pickle
+import socket
+import struct
 import threading
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -79,19 +82,58 @@ def blocking(function: Callable[..., T], *args: Any) -> T:
     return suspend(loop.run_in_executor(_WAITERS, functools.partial(function, *args)))
 
 
-def readable(conn: Connection, timeout: float) -> bool:
-    """Whether ``conn`` has something to read within ``timeout`` seconds (``Connection.poll``);
-    on the loop, the loop's selector watches it."""
+# ``receive``'s outcome when nothing came within its time.
+TIMED_OUT = object()
+_MORE_SECONDS = 5.0  # once a message has begun, how long each further part may take to come
+
+
+def receive(conn: Connection, timeout: float) -> Any:
+    """The next message on ``conn`` (a socket's ``Connection``, as the pool's are), or
+    ``TIMED_OUT`` if none begins within ``timeout`` seconds; EOFError if the other end closes.
+
+    On the loop, the loop's selector watches the socket, and the message is read a part at a
+    time, as much as has arrived, never waiting in a read: a query worker's answer may be tens
+    of megabytes, which ``Connection.recv`` would read with the loop's every connection held up.
+    It reads from a duplicate of the socket: the pool may close ``conn`` meanwhile, from another
+    thread (at shutdown), and a descriptor closed under the selector would leave this wait blind
+    until its deadline, its number free to be reused and watched by another; the duplicate keeps
+    the socket open, and the worker killed with it makes it readable (end of file)."""
     if not on_loop():
-        return conn.poll(timeout)
+        return conn.recv() if conn.poll(timeout) else TIMED_OUT
+    with socket.fromfd(conn.fileno(), socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        if not _readable(sock, timeout):
+            return TIMED_OUT
+        (size,) = struct.unpack("!i", _read(sock, 4))
+        if size == -1:  # over 2 GiB: the length follows in eight bytes (multiprocessing's framing)
+            (size,) = struct.unpack("!Q", _read(sock, 8))
+        return pickle.loads(_read(sock, size))
+
+
+def _read(sock: socket.socket, size: int) -> bytearray:
+    """``size`` bytes from ``sock``: what has arrived, then each further part once it has."""
+    message = bytearray(size)
+    view, got = memoryview(message), 0
+    while got < size:
+        try:
+            count = sock.recv_into(view[got:], size - got, socket.MSG_DONTWAIT)
+        except BlockingIOError:
+            if not _readable(sock, _MORE_SECONDS):
+                raise EOFError(f"a message stopped after {got} of {size} bytes") from None
+            continue
+        if count == 0:
+            raise EOFError("the other end closed the connection")
+        got += count
+    return message
+
+
+def _readable(sock: socket.socket, timeout: float) -> bool:
     loop = asyncio.get_running_loop()
     outcome: asyncio.Future[bool] = loop.create_future()
-    fd = conn.fileno()
-    loop.add_reader(fd, _settle, outcome, True)
+    loop.add_reader(sock, _settle, outcome, True)
     try:
         return _suspend_until(outcome, timeout, False)
     finally:
-        loop.remove_reader(fd)
+        loop.remove_reader(sock)
 
 
 def _settle(future: asyncio.Future[T], value: T) -> None:
@@ -127,11 +169,17 @@ class Handoff(Generic[T]):
         if self._event is not None:
             self._event.set()
         else:
-            self._loop.call_soon_threadsafe(_settle, self._woken, None)
+            self._loop.call_soon_threadsafe(self._wake)
+
+    def _wake(self) -> None:  # on the waiter's loop, as ``wait`` is: the future read is current
+        _settle(self._woken, None)
 
     def wait(self, timeout: float) -> None:
-        """Until the value is given or ``timeout`` seconds have passed."""
+        """Until the value is given or ``timeout`` seconds have passed; may be called again
+        after a wait that timed out."""
         if self._event is not None:
             self._event.wait(timeout)
-        else:
+        elif not self.given:
+            if self._woken.done():  # settled by an earlier wait's deadline
+                self._woken = self._loop.create_future()
             _suspend_until(self._woken, timeout, None)

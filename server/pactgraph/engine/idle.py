@@ -9,13 +9,17 @@ of the line, and a worker put back goes straight to the first in line (``Handoff
 an event, to a greenlet by its loop). The line's one lock is never held while anyone waits.
 
 A waiter that leaves the line in any other way than with a worker (its time is up, its request was
-cancelled, its loop closed) takes nothing with it: what it was handed meanwhile goes to the next.
+cancelled, its loop closed, its query was found malformed) takes nothing with it: what it was
+handed meanwhile goes to the next. A query checked for syntax while it waits keeps its place: it
+used to leave the line for the check and join its end again, behind everyone who came meanwhile.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections import deque
+from collections.abc import Callable
 from typing import Generic, TypeVar
 
 from pactgraph.engine.cooperative import Handoff
@@ -41,15 +45,24 @@ class WaitingLine(Generic[T]):
                     continue
             self._items.append(item)
 
-    def get(self, timeout: float) -> T | None:
-        """An item, within ``timeout`` seconds, or None."""
+    def get(self, timeout: float,
+            meanwhile: tuple[float, Callable[[], object]] | None = None) -> T | None:
+        """An item, within ``timeout`` seconds, or None. ``meanwhile``, ``(after, call)``: if
+        no item came within ``after`` seconds, ``call()`` runs with the caller still in its
+        place (an item handed over meanwhile waits for it); an error it raises leaves the line."""
         with self._lock:
             if self._items:  # then nobody waits: a worker put back goes to the first in line
                 return self._items.popleft()
             waiter: Handoff[T] = Handoff()
             self._waiting.append(waiter)
+        deadline = time.monotonic() + timeout
         try:
-            waiter.wait(timeout)
+            if meanwhile is not None:
+                after, call = meanwhile
+                waiter.wait(min(after, timeout))
+                if not waiter.given:
+                    call()
+            waiter.wait(max(0.0, deadline - time.monotonic()))
         except BaseException:  # cancelled in line: what it was handed goes to the next
             handed = self._leave(waiter)
             if handed is not None:

@@ -32,7 +32,7 @@ from pathlib import Path
 
 from pactgraph.engine import worker_exit as ending
 from pactgraph.engine.base import Answer, Job
-from pactgraph.engine.cooperative import blocking, readable
+from pactgraph.engine.cooperative import TIMED_OUT, blocking, receive
 from pactgraph.engine.idle import WaitingLine
 from pactgraph.engine.processes import (
     Limits,
@@ -196,10 +196,11 @@ class QueryExecutor:
         try:
             worker.conn.send((job, limits.time_limit_ms))
             sent = True
-            if not readable(worker.conn, max(0.0, deadline - time.monotonic())):
+            message = receive(worker.conn, max(0.0, deadline - time.monotonic()))
+            if message is TIMED_OUT:
                 self._replace(worker)
                 raise ending.overrun_error(limits.time_limit_ms)
-            reply, retire = worker.conn.recv()
+            reply, retire = message
         except (EOFError, OSError):
             if self._owner != owner:  # closed meanwhile: the server is stopping, not the query
                 raise ending.closed_error() from None
@@ -218,16 +219,15 @@ class QueryExecutor:
         return ending.answer_from(reply, job, self.limits.memory_mb)
 
     def _take_worker(self, job: Job) -> Worker:
-        """An idle worker. When none is free soon, a malformed query is refused first (the
-        syntax checker, engine/syntax_check.py), and only then does the query wait its turn."""
-        queue_until = time.monotonic() + self.limits.queue_ms / 1000
-        worker = self._idle.get(min(CHECK_AFTER_SECONDS, self.limits.queue_ms / 1000))
-        if worker is not None:
-            return worker
-        syntax_error = blocking(self.checker.error_in, job.query)
-        if syntax_error is not None:
-            raise QueryError(syntax_error)
-        worker = self._idle.get(max(0.0, queue_until - time.monotonic()))
+        """An idle worker. When none is free soon, a malformed query is refused (the syntax
+        checker, engine/syntax_check.py) while it keeps its place in line."""
+        def refuse_if_malformed() -> None:
+            syntax_error = blocking(self.checker.error_in, job.query)
+            if syntax_error is not None:
+                raise QueryError(syntax_error)
+
+        worker = self._idle.get(self.limits.queue_ms / 1000,
+                                meanwhile=(CHECK_AFTER_SECONDS, refuse_if_malformed))
         if worker is None:
             raise LimitExceeded(
                 "query_queue_time_limit_ms",

@@ -26,8 +26,8 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import os
 import pickle
-import socket
 import struct
 import threading
 from collections.abc import Awaitable, Callable
@@ -85,55 +85,66 @@ def blocking(function: Callable[..., T], *args: Any) -> T:
 # ``receive``'s outcome when nothing came within its time.
 TIMED_OUT = object()
 _MORE_SECONDS = 5.0  # once a message has begun, how long each further part may take to come
+_HEADER, _LONG_HEADER = struct.Struct("!i"), struct.Struct("!Q")  # multiprocessing.Connection's
+_FIRST_READ = 65_536  # most answers are whole in the first read
+_LARGEST_READ = 1 << 20
 
 
 def receive(conn: Connection, timeout: float) -> Any:
-    """The next message on ``conn`` (a socket's ``Connection``, as the pool's are), or
-    ``TIMED_OUT`` if none begins within ``timeout`` seconds; EOFError if the other end closes.
+    """The next message on ``conn``, or ``TIMED_OUT`` if none begins within ``timeout``
+    seconds; EOFError if the other end closes.
 
-    On the loop, the loop's selector watches the socket, and the message is read a part at a
-    time, as much as has arrived, never waiting in a read: a query worker's answer may be tens
+    On the loop, the loop's selector watches the connection, and the message is read a part at
+    a time, as much as has arrived, never waiting in a read: a query worker's answer may be tens
     of megabytes, which ``Connection.recv`` would read with the loop's every connection held up.
-    It reads from a duplicate of the socket: the pool may close ``conn`` meanwhile, from another
-    thread (at shutdown), and a descriptor closed under the selector would leave this wait blind
-    until its deadline, its number free to be reused and watched by another; the duplicate keeps
-    the socket open, and the worker killed with it makes it readable (end of file)."""
+    It reads from a duplicate of the descriptor: the pool may close ``conn`` meanwhile, from
+    another thread (at shutdown), and a descriptor closed under the selector would leave this
+    wait blind until its deadline, its number free to be reused and watched by another; the
+    duplicate keeps the socket open, and the worker killed with it makes it readable (end of
+    file). Plain descriptors, not socket objects: asyncio formats the repr of what it is given
+    to watch (a KeyError's message), and a socket's repr cost a fifth of this function."""
     if not on_loop():
         return conn.recv() if conn.poll(timeout) else TIMED_OUT
-    with socket.fromfd(conn.fileno(), socket.AF_UNIX, socket.SOCK_STREAM) as sock:
-        if not _readable(sock, timeout):
+    fd = os.dup(conn.fileno())
+    try:
+        if not _readable(fd, timeout):
             return TIMED_OUT
-        (size,) = struct.unpack("!i", _read(sock, 4))
-        if size == -1:  # over 2 GiB: the length follows in eight bytes (multiprocessing's framing)
-            (size,) = struct.unpack("!Q", _read(sock, 8))
-        return pickle.loads(_read(sock, size))
+        received = bytearray(os.read(fd, _FIRST_READ))  # the selector said it would not wait
+        while (frame := _frame(received)) is None or len(received) < frame[1]:
+            if not _readable(fd, _MORE_SECONDS):
+                raise EOFError(f"a message stopped after {len(received)} bytes")
+            wanted = (frame[1] if frame else _HEADER.size + _LONG_HEADER.size) - len(received)
+            part = os.read(fd, min(wanted, _LARGEST_READ))
+            if not part:
+                raise EOFError("the other end closed the connection")
+            received += part
+        return pickle.loads(memoryview(received)[frame[0]:frame[1]])
+    finally:
+        os.close(fd)
 
 
-def _read(sock: socket.socket, size: int) -> bytearray:
-    """``size`` bytes from ``sock``: what has arrived, then each further part once it has."""
-    message = bytearray(size)
-    view, got = memoryview(message), 0
-    while got < size:
-        try:
-            count = sock.recv_into(view[got:], size - got, socket.MSG_DONTWAIT)
-        except BlockingIOError:
-            if not _readable(sock, _MORE_SECONDS):
-                raise EOFError(f"a message stopped after {got} of {size} bytes") from None
-            continue
-        if count == 0:
-            raise EOFError("the other end closed the connection")
-        got += count
-    return message
+def _frame(received: bytearray) -> tuple[int, int] | None:
+    """Where the message in ``received`` begins and ends, once its length has arrived
+    (multiprocessing.Connection's framing: four bytes, or eight after -1 for over 2 GiB)."""
+    if len(received) < _HEADER.size:
+        return None
+    (size,) = _HEADER.unpack_from(received)
+    if size != -1:
+        return _HEADER.size, _HEADER.size + size
+    if len(received) < _HEADER.size + _LONG_HEADER.size:
+        return None
+    (size,) = _LONG_HEADER.unpack_from(received, _HEADER.size)
+    return _HEADER.size + _LONG_HEADER.size, _HEADER.size + _LONG_HEADER.size + size
 
 
-def _readable(sock: socket.socket, timeout: float) -> bool:
+def _readable(fd: int, timeout: float) -> bool:
     loop = asyncio.get_running_loop()
     outcome: asyncio.Future[bool] = loop.create_future()
-    loop.add_reader(sock, _settle, outcome, True)
+    loop.add_reader(fd, _settle, outcome, True)
     try:
         return _suspend_until(outcome, timeout, False)
     finally:
-        loop.remove_reader(sock)
+        loop.remove_reader(fd)
 
 
 def _settle(future: asyncio.Future[T], value: T) -> None:

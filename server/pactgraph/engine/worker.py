@@ -23,6 +23,7 @@ a worker that died (``("reap", pid)``), which says why (engine/worker_exit.py).
 from __future__ import annotations
 
 import os
+import resource
 import sys
 from multiprocessing.connection import Connection
 from multiprocessing.reduction import recv_handle
@@ -54,14 +55,16 @@ def _answer(store, job, caps: tuple[int, int]) -> tuple:
                              written.truncated))
 
 
-# A worker that holds this much more memory than when it was forked asks to be replaced.
+# A worker whose memory has grown by this much since it was forked asks to be replaced.
 RECYCLE_GROWTH_BYTES = 64 * 1024 * 1024
 
 
 def resident_bytes() -> int:
-    """This process's resident memory (the pages of the store's copy it shares included)."""
-    with open("/proc/self/statm", "rb") as statm:
-        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    """The most resident memory this process has held (the pages of the store's copy it shares
+    included; a forked child starts from its size at the fork). Its peak, not its size now:
+    memory a query used mostly stays with the process anyway (``should_retire``), and one
+    system call costs a tenth of reading /proc/self/statm (1.4 against 15 us), on every job."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # reported in KiB
 
 
 def should_retire(reply: tuple, max_bytes: int, grown: int) -> bool:

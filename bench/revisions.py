@@ -1,6 +1,7 @@
 """Two or more git revisions of pactgraph side by side, in one sitting: did a change cost speed?
 
     .venv/bin/python bench/revisions.py 62c0c82 13079d1 HEAD --rounds 3 --duration 10
+    .venv/bin/python bench/revisions.py 32dec9c HEAD --mixes cheap,join
 
 Each revision is checked out (``git worktree add --detach``) into a temporary folder and served
 by this checkout's virtualenv with that revision's ``server/`` first on ``PYTHONPATH``, so only
@@ -65,6 +66,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--mixes", default=",".join(run.MIXES),
+                        help="the mixes to run, comma-separated (bench/run.py's)")
     parser.add_argument("--output", type=Path, default=run.BENCH / "results" / "revisions.json")
     args = parser.parse_args(argv)
     samples: dict[str, dict[str, list[float]]] = {}
@@ -78,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
                     store.mkdir(parents=True, exist_ok=True)
                     system = serve(short, tree, work, store)
                     try:
-                        for mix in run.MIXES:
+                        for mix in args.mixes.split(","):
                             problems = run.check_answers(system, run.MIXES[mix](system))
                             if problems:
                                 raise SystemExit("\n".join(problems))

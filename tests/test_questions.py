@@ -252,8 +252,12 @@ def test_pacts_ever_invoked(store: TripleStore) -> None:
     # the sixteenth: Egypt's mobilisation of 14 May 1967 citing its 1966 defence pact with Syria;
     # the seventeenth: the Budapest Memorandum (Ukraine's requests for consultations under
     # paragraph 6 in 2014, 2018 and 2022); the eighteenth: the France-UAE defence agreement of
-    # 2009 (the UAE's activation of February 2022 after the Houthi attacks)
-    assert len(invoked) == 18
+    # 2009 (the UAE's activation of February 2022 after the Houthi attacks); the nineteenth: the
+    # Saudi-Pakistan Strategic Mutual Defence Agreement (the Saudi defence ministry's statement of
+    # 11 April 2026 that a Pakistani force had arrived under the joint defence agreement)
+    assert len(invoked) == 19
+    assert ("Strategic Mutual Defence Agreement between the Kingdom of Saudi Arabia and the Islamic"
+            " Republic of Pakistan") in invoked
     assert ("Agreement between the Government of the French Republic and the Government of the"
             " United Arab Emirates on defence cooperation") in invoked
     assert ("Memorandum on Security Assurances in connection with Ukraine's Accession to the Treaty"

@@ -178,11 +178,13 @@ _heads = st.lists(st.tuples(_head_line, st.sampled_from(LINE_ENDS)), max_size=5)
 @settings(max_examples=400, deadline=None)
 @given(head=_heads, body=st.one_of(service_spellings(), st.sampled_from(NOT_SERVICE)))
 def test_skipping_the_plain_head_decides_as_lexing_it(head, body):
-    """The lexer starts after the prologue's plain lines (``head_end``): every query decides the
-    same as when lexed from its first character, whatever the head's lines hold."""
+    """The lexer starts after the prologue's plain lines (``head_end``) and stops past the last
+    ``service``: every query decides the same as when lexed from its first character to its
+    end, whatever the head's lines hold."""
     query = head + body
-    assert federation._lexes_to_service(query, federation.head_end(query)) \
-        == federation._lexes_to_service(query), query
+    last = query.lower().rfind("service")
+    assert federation._lexes_to_service(query, federation.head_end(query), last) \
+        == federation._lexes_to_service(query, 0, len(query)), query
 
 
 # --- The second fence: query workers have no network ---------------------------------------------

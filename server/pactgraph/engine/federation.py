@@ -85,12 +85,13 @@ _PLAIN_HEAD_LINE = re.compile(
 
 def mentions_service(query: str) -> bool:
     """Whether ``query`` may contain the SERVICE keyword under any reading of its text."""
-    if "service" in query.lower() and _lexes_to_service(query, head_end(query)):
+    lowered = query.lower()
+    if "service" in lowered and _lexes_to_service(query, head_end(query), lowered.rfind("service")):
         return True
     if "\\u" in query or "\\U" in query:
         decoded = _ESCAPE.sub(_decode_escape, query)
         return decoded != query and "service" in decoded.lower() \
-            and _lexes_to_service(decoded, head_end(decoded))
+            and _lexes_to_service(decoded, head_end(decoded), decoded.lower().rfind("service"))
     return False
 
 
@@ -107,13 +108,14 @@ def _decode_escape(match: re.Match) -> str:
     return chr(code) if code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else match.group(0)
 
 
-def _lexes_to_service(text: str, start: int = 0) -> bool:
+def _lexes_to_service(text: str, start: int, last: int) -> bool:
     """Lex ``text`` from ``start`` (a line's start, in code) along every reading; True if any
     reading meets the keyword.
-    A reading stops past the last ``service`` in the text: no later token can hold the letters
-    (a query's prologue often names them, in the service description's prefix, and its body
-    was lexed for nothing: a quarter of the web process's time for the bench's join query)."""
-    last = text.lower().rfind("service")
+    A reading stops past ``last``, where the last ``service`` of the lower-cased text begins: no
+    later token can hold the letters (a query's prologue often names them, in the service
+    description's prefix, and its body was lexed for nothing: a quarter of the web process's
+    time for the bench's join query). Lower-casing never shortens a text (it may lengthen one:
+    'İ' becomes two characters), so ``last`` is never before the letters in ``text``."""
     pending: list[int] = [start]
     lexed: set[int] = set()  # where tokens began: a reading that gets there goes on as before
     while pending:

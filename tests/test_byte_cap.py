@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 
 import pyoxigraph as ox
 import pytest
@@ -162,3 +163,36 @@ def test_a_worker_that_grew_asks_to_retire_whatever_it_answered():
     assert should_retire(small, MAX_BYTES, grown=RECYCLE_GROWTH_BYTES + 1)
     assert should_retire(("memory",), MAX_BYTES, grown=0)
     assert not should_retire(("error", "QueryError", "syntax"), MAX_BYTES, grown=0)
+
+
+def test_a_worker_retires_for_memory_it_holds_not_for_memory_it_gave_back():
+    """``grown_since`` reads the cheap peak first: a 100 MB buffer freed within the job raised
+    the peak, but the worker no longer holds it, so it is not retired for it (in a forked
+    child, as a worker is, whose peak starts where its memory stood at the fork)."""
+    from pactgraph.engine.worker import RECYCLE_GROWTH_BYTES, grown_since, resident_bytes
+
+    def touched(size: int) -> bytearray:
+        buffer = bytearray(size)
+        for at in range(0, size, 4096):
+            buffer[at] = 1
+        return buffer
+
+    ours, theirs = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: measure, report, leave without running pytest's exit handlers
+        try:
+            held = resident_bytes()
+            transient = touched(100 * 1024 * 1024)
+            del transient
+            gave_back = grown_since(held)
+            kept = touched(100 * 1024 * 1024)
+            holding = grown_since(held)
+            os.write(theirs, f"{gave_back} {holding} {len(kept)}".encode())
+        finally:
+            os._exit(0)
+    os.close(theirs)
+    report = os.read(ours, 200).decode().split()
+    os.waitpid(pid, 0)
+    os.close(ours)
+    gave_back, holding = int(report[0]), int(report[1])
+    assert gave_back <= RECYCLE_GROWTH_BYTES < holding

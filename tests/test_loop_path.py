@@ -29,7 +29,14 @@ from test_limits import LIMIT_SETTINGS, PATHOLOGICAL, limited_app  # noqa: F401 
 
 from pactgraph.engine import cooperative, processes
 from pactgraph.engine.base import Answer
-from pactgraph.engine.cooperative import TIMED_OUT, blocking, on_loop, receive, run_on_loop
+from pactgraph.engine.cooperative import (
+    TIMED_OUT,
+    Handoff,
+    blocking,
+    on_loop,
+    receive,
+    run_on_loop,
+)
 from pactgraph.engine.idle import WaitingLine
 from pactgraph.errors import QueryEngineUnavailable
 from pactgraph.web.buffering_front import BufferingFront
@@ -248,6 +255,20 @@ def test_a_query_checked_while_it_waits_keeps_its_place_in_line():
     with pytest.raises(ValueError, match="malformed"):
         apart(on_the_loop)
     assert (line.waiting(), line.get(0)) == (0, "handed during the check")
+
+
+def test_a_handoff_to_a_closed_loop_gives_nothing():
+    """A waiter whose loop has closed cannot be woken: ``give`` raises, and the handoff says
+    nothing was given, so the line's later clean-up of that waiter (its coroutine closed at
+    shutdown) does not hand the same worker on a second time."""
+
+    async def main():
+        return await run_on_loop(Handoff)
+
+    handoff = apart(main)
+    with pytest.raises(RuntimeError):
+        handoff.give("worker")
+    assert (handoff.given, handoff.value) == (False, None)
 
 
 class NoThreads:

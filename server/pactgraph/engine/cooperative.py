@@ -179,8 +179,12 @@ class Handoff(Generic[T]):
         self.value, self.given = value, True
         if self._event is not None:
             self._event.set()
-        else:
+            return
+        try:
             self._loop.call_soon_threadsafe(self._wake)
+        except RuntimeError:  # its loop has closed: nothing was given (the line hands it on)
+            self.value, self.given = None, False
+            raise
 
     def _wake(self) -> None:  # on the waiter's loop, as ``wait`` is: the future read is current
         _settle(self._woken, None)

@@ -60,11 +60,20 @@ RECYCLE_GROWTH_BYTES = 64 * 1024 * 1024
 
 
 def resident_bytes() -> int:
-    """The most resident memory this process has held (the pages of the store's copy it shares
-    included; a forked child starts from its size at the fork). Its peak, not its size now:
-    memory a query used mostly stays with the process anyway (``should_retire``), and one
-    system call costs a tenth of reading /proc/self/statm (1.4 against 15 us), on every job."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # reported in KiB
+    """This process's resident memory (the pages of the store's copy it shares included)."""
+    with open("/proc/self/statm", "rb") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def grown_since(held: int) -> int:
+    """How much more resident memory this process holds than ``held`` bytes (``resident_bytes``
+    when it was forked), as far as ``should_retire`` needs to know: the peak of its resident
+    memory (getrusage, one system call: 1.4 us) bounds what it holds now, so /proc/self/statm
+    (15 us, on every job) is read only when the peak has risen by more than
+    RECYCLE_GROWTH_BYTES. The peak alone would retire a worker for memory it gave back (a
+    second review: a 100 MB buffer freed within the job)."""
+    bound = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - held  # KiB on Linux
+    return bound if bound <= RECYCLE_GROWTH_BYTES else resident_bytes() - held
 
 
 def should_retire(reply: tuple, max_bytes: int, grown: int) -> bool:
@@ -106,7 +115,7 @@ def serve_jobs(conn: Connection, store, caps: tuple[int, int]) -> None:
         except Exception as error:  # a bug: reported to the pool, which logs it
             reply = ("internal", f"{type(error).__name__}: {error}")
         process_limits.unlimit_cpu()
-        retire = should_retire(reply, caps[1], resident_bytes() - baseline)
+        retire = should_retire(reply, caps[1], grown_since(baseline))
         try:
             conn.send((reply, retire))
         except MemoryError:

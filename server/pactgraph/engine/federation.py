@@ -85,14 +85,19 @@ _PLAIN_HEAD_LINE = re.compile(
 
 def mentions_service(query: str) -> bool:
     """Whether ``query`` may contain the SERVICE keyword under any reading of its text."""
-    lowered = query.lower()
-    if "service" in lowered and _lexes_to_service(query, head_end(query), lowered.rfind("service")):
+    if _may_meet_service(query):
         return True
     if "\\u" in query or "\\U" in query:
         decoded = _ESCAPE.sub(_decode_escape, query)
-        return decoded != query and "service" in decoded.lower() \
-            and _lexes_to_service(decoded, head_end(decoded), decoded.lower().rfind("service"))
+        return decoded != query and _may_meet_service(decoded)
     return False
+
+
+def _may_meet_service(text: str) -> bool:
+    """Whether ``text`` holds the letters and a reading of it meets them as the keyword (the
+    text lower-cased once: its last ``service`` is where every reading may stop)."""
+    last = text.lower().rfind("service")
+    return last >= 0 and _lexes_to_service(text, head_end(text), last)
 
 
 def head_end(text: str) -> int:

@@ -13,21 +13,23 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rdflib import Graph
 
-from pactgraph.build import manifest
+from pactgraph.build import manifest, store_dumps
 from pactgraph.build.jsonld_context import build_context
 from pactgraph.build.memory import bytes_etag
 from pactgraph.build.serialization import serialize
 from pactgraph.formats import RDFLIB_FORMAT
+from pactgraph.knowledge.sources import SourceGraphs
 
 if TYPE_CHECKING:
     from pactgraph.build.publication import Publication
+    from pactgraph.engine.store import TripleStore
 
 log = logging.getLogger(__name__)
 
@@ -50,9 +52,27 @@ DUMP_FILES: dict[str, tuple[str, str, str]] = {
 
 
 def dump_bytes(graph: Graph, media_type: str, context: dict) -> bytes:
-    """A download's bytes. A dump is a file people keep: its JSON-LD embeds the @context rather
-    than naming a host."""
+    """A download's bytes, written by rdflib. A dump is a file people keep: its JSON-LD embeds
+    the @context rather than naming a host."""
     return serialize(graph, RDFLIB_FORMAT[media_type], embedded_context=context)
+
+
+def written_dumps(names: Iterable[str], store: TripleStore,
+                  graphs: dict[str, Callable[[], Graph]], context: dict
+                  ) -> Iterator[tuple[str, bytes]]:
+    """Each download of ``names`` with its bytes: everything published, but for JSON-LD, written
+    by Oxigraph from ``store`` (build/store_dumps.py, its triples sorted once for all); the rest
+    by rdflib from ``graphs[which]()``. The one way every dump is written: by a build, by a
+    release, and again when one is lost."""
+    triples = None
+    for name in names:
+        _, which, media_type = DUMP_FILES[name]
+        if which == "published" and media_type in store_dumps.FORMATS:
+            if triples is None:
+                triples = store_dumps.published_triples(store.engine)
+            yield name, store_dumps.published_bytes(store.engine, media_type, triples)
+        else:
+            yield name, dump_bytes(graphs[which](), media_type, context)
 
 
 def _as_built(folder: Path, name: str, body: bytes) -> bool:
@@ -102,13 +122,17 @@ class Dump:
 
 def dump_body(p: Publication, filename: str) -> bytes:
     """The bytes of download ``filename``, as written when the store was built."""
-    _, which, media_type = DUMP_FILES[filename]
-    graph = {"published": p.graph, "ontology": p.ontology, "shapes": p.shapes}[which]
-
     def write() -> bytes:
         # Only for a folder whose dumps were removed: the copy in memory spares the serialisers
-        # a store look-up per pattern (engine/graph_view.py).
-        return dump_bytes(Graph() + graph, media_type, build_context(p.ontology))
+        # a store look-up per pattern (engine/graph_view.py). The ontology and the shapes are
+        # parsed again as the build parsed them: rdflib's Turtle nests blank nodes in the order
+        # of their labels, and the publication's copies are labelled otherwise (their bytes
+        # differed from the build's, so a lost shapes.ttl came back unlike the manifest's).
+        graphs = {"published": lambda: Graph() + p.graph,
+                  "ontology": lambda: SourceGraphs.load(p.settings["ontology_paths"]).graph,
+                  "shapes": lambda: SourceGraphs.load(p.settings["shapes_paths"]).graph}
+        [(_, body)] = written_dumps([filename], p.store, graphs, build_context(p.ontology))
+        return body
     return write() if p.folder is None else kept_bytes(p.folder, filename, write)
 
 

@@ -43,7 +43,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pactgraph.build import manifest, search_index, tables
-from pactgraph.build.downloads import DUMP_FILES, DUMPS, dump_bytes
+from pactgraph.build.downloads import DUMP_FILES, DUMPS, written_dumps
 from pactgraph.build.jsonld_context import build_context
 from pactgraph.engine.store import TripleStore, published_graphs, write_store
 from pactgraph.errors import StoreDamaged
@@ -87,8 +87,8 @@ BUILDING_MODULES = ("build/prebuilt.py", "build/manifest.py", "build/downloads.p
                     "knowledge/sources.py", "knowledge/rdf_files.py", "knowledge/derivation.py",
                     "knowledge/obligations.py", "knowledge/intervals.py",
                     "knowledge/obligation_triples.py", "knowledge/spans.py", "engine/store.py",
-                    "build/from_engine.py",
-                    "build/serialization.py", "build/jsonld_context.py", "build/search_index.py",
+                    "build/from_engine.py", "build/serialization.py", "build/store_dumps.py",
+                    "build/jsonld_context.py", "build/search_index.py",
                     "build/tables.py", "build/revalidation.py", "knowledge/incremental.py",
                     "knowledge/reach.py", "knowledge/chains.py",
                     "formats.py", "namespaces.py")
@@ -219,13 +219,14 @@ def _build(knowledge: Knowledge, report_text: str, folder: Path,
            keep: Callable[[Path], None] | None = None) -> None:
     write_store(published_graphs(knowledge), folder / ENGINE, folder / QUADS)
     (folder / DUMPS).mkdir()
-    graphs = {"published": knowledge.published(), "ontology": knowledge.ontology.graph,
-              "shapes": knowledge.shapes.graph}
+    store, published = TripleStore.open(folder / ENGINE), knowledge.published()
+    graphs = {"published": lambda: published, "ontology": lambda: knowledge.ontology.graph,
+              "shapes": lambda: knowledge.shapes.graph}
     context = build_context(knowledge.ontology.graph)
-    for name, (_, which, media_type) in DUMP_FILES.items():
-        (folder / DUMPS / name).write_bytes(dump_bytes(graphs[which], media_type, context))
-    tables.write_files(TripleStore.open(folder / ENGINE), graphs["published"], folder / DUMPS)
-    search_index.write(graphs["published"], folder)
+    for name, body in written_dumps(DUMP_FILES, store, graphs, context):
+        (folder / DUMPS / name).write_bytes(body)
+    tables.write_files(store, published, folder / DUMPS)
+    search_index.write(published, folder)
     (folder / CONFORMS).write_text(report_text + "\n", encoding="utf-8")
     if keep is not None:
         keep(folder)

@@ -26,7 +26,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, OWL, RDF
 
 from pactgraph.build import changelog, tables
-from pactgraph.build.downloads import DUMP_FILES, Dump, dump_bytes
+from pactgraph.build.downloads import DUMP_FILES, Dump, written_dumps
 from pactgraph.build.jsonld_context import build_context
 from pactgraph.build.memory import bytes_etag
 from pactgraph.build.serialization import serialize
@@ -143,10 +143,9 @@ def _write(version: str, folder: Path, previous: Path | None) -> None:
     store = TripleStore(published_graphs(knowledge))
     published = knowledge.published()
     context = build_context(knowledge.ontology.graph)
-    graphs = {"published": published, "ontology": knowledge.ontology.graph,
-              "shapes": knowledge.shapes.graph}
-    files: dict[str, bytes] = {name: dump_bytes(graphs[which], media, context)
-                               for name, (_, which, media) in DUMP_FILES.items()}
+    graphs = {"published": lambda: published, "ontology": lambda: knowledge.ontology.graph,
+              "shapes": lambda: knowledge.shapes.graph}
+    files: dict[str, bytes] = dict(written_dumps(DUMP_FILES, store, graphs, context))
     for table in tables.TABLES:
         files[f"tables/{table.filename}"] = tables.csv_bytes(store, table)
         files[f"tables/{table.schema_filename}"] = tables.schema_bytes(table)

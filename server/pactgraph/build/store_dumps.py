@@ -1,0 +1,62 @@
+"""The big downloads (Turtle, N-Triples, RDF/XML of everything published), written by Oxigraph.
+
+rdflib's serialisers took 260 of the 440 processor seconds a build spent at 20x the bundled data
+(Turtle alone 170 s, behind a sorted copy of every triple held in memory), and a build after an
+edit of one file writes every dump again. Oxigraph writes the same triples from the prebuilt
+store in about a second at 5x the data (bench/README.md, "Dumps written by Oxigraph"). The
+JSON-LD dump stays rdflib's: it is compacted with pactgraph's @context, which Oxigraph's writer
+does not do. The ontology and shapes dumps stay rdflib's too: small, and read by people.
+
+Equal stores give equal bytes: the triples are sorted (each subject's ``rdf:type`` first), and
+Oxigraph's Turtle is laid out as rdflib's was, a blank line between subjects and four spaces in.
+"""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+
+from pactgraph.namespaces import PREFIXES
+
+FORMATS = {"text/turtle": ox.RdfFormat.TURTLE,
+           "application/n-triples": ox.RdfFormat.N_TRIPLES,
+           "application/rdf+xml": ox.RdfFormat.RDF_XML}
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+# Not ``id:``: its local names hold slashes, which Oxigraph writes escaped (``id:treaty\/x``);
+# a full IRI reads better, and is what rdflib wrote.
+_PREFIXES = {prefix: iri for prefix, iri in sorted(PREFIXES.items()) if prefix != "id"}
+
+
+def published_triples(store: ox.Store) -> list[ox.Triple]:
+    """Every distinct triple of every graph of ``store``, sorted."""
+    return sorted({quad.triple for quad in store},
+                  key=lambda t: (str(t.subject), t.predicate != RDF_TYPE, str(t.predicate),
+                                 str(t.object)))
+
+
+def published_bytes(store: ox.Store, media_type: str,
+                    triples: list[ox.Triple] | None = None) -> bytes:
+    """The triples of ``store`` (or ``triples``, already ``published_triples(store)``) as the
+    download in ``media_type``, one of ``FORMATS``."""
+    rdf_format = FORMATS[media_type]
+    prefixes = None if rdf_format == ox.RdfFormat.N_TRIPLES else _PREFIXES
+    body = ox.serialize(published_triples(store) if triples is None else triples,
+                        format=rdf_format, prefixes=prefixes)
+    return _laid_out(body) if rdf_format == ox.RdfFormat.TURTLE else body
+
+
+def _laid_out(turtle: bytes) -> bytes:
+    """Oxigraph's Turtle with a blank line before each subject and spaces for its tabs.
+
+    Its writer starts a subject at the start of a line and each further predicate on a line of
+    its own after one tab; a literal's line breaks are written as ``\\n``, so no other line starts
+    with a tab or holds a subject."""
+    lines = turtle.split(b"\n")
+    laid: list[bytes] = []
+    for line in lines:
+        if line.startswith(b"\t"):
+            laid.append(b"    " * (len(line) - len(line.lstrip(b"\t"))) + line.lstrip(b"\t"))
+        elif line and not line.startswith(b"@prefix"):
+            laid.extend((b"", line))
+        else:
+            laid.append(line)
+    return b"\n".join(laid)

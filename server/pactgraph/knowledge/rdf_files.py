@@ -120,8 +120,13 @@ def read(source: RdfFile) -> dict[str | None, Graph]:
     graphs: dict[str | None, Graph] = {}
     for name, graph in parsed:
         if len(graph):
-            target = graphs.setdefault(name if name is not None else source.graph, Graph())
-            target += graph
+            key = name if name is not None else source.graph
+            if key not in graphs and source.media_type not in QUADS:
+                graphs[key] = graph  # a graph of its own, as parsed: not copied
+                continue
+            # a quads file's graphs live in its dataset's store: copied into graphs of their own
+            graphs.setdefault(key, Graph())
+            graphs[key] += graph
     return graphs
 
 

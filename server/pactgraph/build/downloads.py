@@ -60,9 +60,9 @@ def dump_bytes(graph: Graph, media_type: str, context: dict) -> bytes:
 def written_dumps(names: Iterable[str], store: TripleStore,
                   graphs: dict[str, Callable[[], Graph]], context: dict
                   ) -> Iterator[tuple[str, bytes]]:
-    """Each download of ``names`` with its bytes: everything published, but for JSON-LD, written
-    by Oxigraph from ``store`` (build/store_dumps.py, its triples sorted once for all); the rest
-    by rdflib from ``graphs[which]()``. The one way every dump is written: by a build, by a
+    """Each download of ``names`` with its bytes: everything published written from ``store``
+    (build/store_dumps.py, its triples sorted once for all); the ontology and the shapes by
+    rdflib from ``graphs[which]()``. The one way every dump is written: by a build, by a
     release, and again when one is lost."""
     triples = None
     for name in names:
@@ -70,7 +70,7 @@ def written_dumps(names: Iterable[str], store: TripleStore,
         if which == "published" and media_type in store_dumps.FORMATS:
             if triples is None:
                 triples = store_dumps.published_triples(store.engine)
-            yield name, store_dumps.published_bytes(store.engine, media_type, triples)
+            yield name, store_dumps.published_bytes(store.engine, media_type, context, triples)
         else:
             yield name, dump_bytes(graphs[which](), media_type, context)
 
@@ -123,13 +123,11 @@ class Dump:
 def dump_body(p: Publication, filename: str) -> bytes:
     """The bytes of download ``filename``, as written when the store was built."""
     def write() -> bytes:
-        # Only for a folder whose dumps were removed: the copy in memory spares the serialisers
-        # a store look-up per pattern (engine/graph_view.py). The ontology and the shapes are
-        # parsed again as the build parsed them: rdflib's Turtle nests blank nodes in the order
-        # of their labels, and the publication's copies are labelled otherwise (their bytes
+        # Only for a folder whose dumps were removed. The ontology and the shapes are parsed
+        # again as the build parsed them: rdflib's Turtle nests blank nodes in the order of
+        # their labels, and the publication's copies are labelled otherwise (their bytes
         # differed from the build's, so a lost shapes.ttl came back unlike the manifest's).
-        graphs = {"published": lambda: Graph() + p.graph,
-                  "ontology": lambda: SourceGraphs.load(p.settings["ontology_paths"]).graph,
+        graphs = {"ontology": lambda: SourceGraphs.load(p.settings["ontology_paths"]).graph,
                   "shapes": lambda: SourceGraphs.load(p.settings["shapes_paths"]).graph}
         [(_, body)] = written_dumps([filename], p.store, graphs, build_context(p.ontology))
         return body

@@ -42,6 +42,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from rdflib.graph import ReadOnlyGraphAggregate
+
 from pactgraph.build import manifest, search_index, tables
 from pactgraph.build.downloads import DUMP_FILES, DUMPS, written_dumps
 from pactgraph.build.jsonld_context import build_context
@@ -88,6 +90,7 @@ BUILDING_MODULES = ("build/prebuilt.py", "build/manifest.py", "build/downloads.p
                     "knowledge/obligations.py", "knowledge/intervals.py",
                     "knowledge/obligation_triples.py", "knowledge/spans.py", "engine/store.py",
                     "build/from_engine.py", "build/serialization.py", "build/store_dumps.py",
+                    "build/jsonld_writer.py",
                     "build/jsonld_context.py", "build/search_index.py",
                     "build/tables.py", "build/revalidation.py", "knowledge/incremental.py",
                     "knowledge/reach.py", "knowledge/chains.py",
@@ -219,12 +222,16 @@ def _build(knowledge: Knowledge, report_text: str, folder: Path,
            keep: Callable[[Path], None] | None = None) -> None:
     write_store(published_graphs(knowledge), folder / ENGINE, folder / QUADS)
     (folder / DUMPS).mkdir()
-    store, published = TripleStore.open(folder / ENGINE), knowledge.published()
-    graphs = {"published": lambda: published, "ontology": lambda: knowledge.ontology.graph,
+    store = TripleStore.open(folder / ENGINE)
+    graphs = {"ontology": lambda: knowledge.ontology.graph,
               "shapes": lambda: knowledge.shapes.graph}
     context = build_context(knowledge.ontology.graph)
     for name, body in written_dumps(DUMP_FILES, store, graphs, context):
         (folder / DUMPS / name).write_bytes(body)
+    # Read through the parts, not from a merged copy (as long to make as the dumps to write).
+    published = ReadOnlyGraphAggregate([knowledge.ontology.graph, knowledge.data.graph,
+                                        knowledge.derived.obligation_graph,
+                                        knowledge.derived.entailed])
     tables.write_files(store, published, folder / DUMPS)
     search_index.write(published, folder)
     (folder / CONFORMS).write_text(report_text + "\n", encoding="utf-8")

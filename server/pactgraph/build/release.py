@@ -143,7 +143,7 @@ def _write(version: str, folder: Path, previous: Path | None) -> None:
     store = TripleStore(published_graphs(knowledge))
     published = knowledge.published()
     context = build_context(knowledge.ontology.graph)
-    graphs = {"published": lambda: published, "ontology": lambda: knowledge.ontology.graph,
+    graphs = {"ontology": lambda: knowledge.ontology.graph,
               "shapes": lambda: knowledge.shapes.graph}
     files: dict[str, bytes] = dict(written_dumps(DUMP_FILES, store, graphs, context))
     for table in tables.TABLES:

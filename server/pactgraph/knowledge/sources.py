@@ -1,8 +1,7 @@
 """Load the ontology, the data and the shapes with rdflib, and validate the data with pySHACL.
 
 With knowledge/rdf_files.py (which parses each file, in any RDF format), the only module that
-reads RDF files. It runs once, at start-up or on
-``pactgraph validate``; nothing on the request path parses files or validates shapes.
+reads RDF files: once, at start-up or on ``pactgraph validate``, never on the request path.
 """
 
 from __future__ import annotations
@@ -19,6 +18,7 @@ from rdflib.namespace import RDF
 from pactgraph.errors import PactgraphError
 from pactgraph.knowledge.pyshacl_focus import focus_nodes_in_a_set
 from pactgraph.knowledge.rdf_files import RdfFile, graph_files, rdf_files, read
+from pactgraph.knowledge.sparql_constraints import sparql_constraints_on_oxigraph
 from pactgraph.knowledge.sparql_once import parse_each_sparql_query_once
 from pactgraph.namespaces import PREFIXES, SH, SHAPES
 
@@ -189,7 +189,8 @@ class Knowledge:
                focus: list | None = None) -> list[Finding]:
         """SHACL findings on ``data`` (with the shapes ``only``, and the nodes ``focus``, if
         given)."""
-        with parse_each_sparql_query_once(), focus_nodes_in_a_set():
+        with parse_each_sparql_query_once(), focus_nodes_in_a_set(), \
+                sparql_constraints_on_oxigraph():
             _, results, _ = pyshacl.validate(
                 data, use_shapes=only, focus_nodes=focus,
                 # a copy: pySHACL adds RDFS/OWL axioms to the shapes graph it is given, and the
@@ -212,12 +213,10 @@ class Knowledge:
             where = self.data.file_defining(focus)
             yield Finding(
                 severity=str(results.value(result, SH.resultSeverity)).rsplit("#", 1)[-1],
-                focus=str(focus),
-                path=_compact(results, path),
+                focus=str(focus), path=_compact(results, path),
                 message=str(results.value(result, SH.resultMessage) or "constraint not met"),
                 value=None if value is None else str(value),
-                file=None if where is None else str(where),
-            )
+                file=None if where is None else str(where))
 
 
 def _merged(parts: list[Graph]) -> Graph:

@@ -20,7 +20,8 @@ from rdflib.namespace import RDF
 from pactgraph import clock
 from pactgraph.build.examples import load_examples
 from pactgraph.build.memory import ResponseCache
-from pactgraph.knowledge.derivation import derive_graphs
+from pactgraph.knowledge.derivation import commitments_of
+from pactgraph.knowledge.obligations import derive
 from pactgraph.knowledge.sources import Knowledge, SourceGraphs
 from pactgraph.namespaces import PG
 from pactgraph.pages.obligations import COLUMNS
@@ -330,9 +331,9 @@ def test_derivation_on_the_bundled_data_lists_no_obligation_of_a_statement() -> 
     resolved = settings.resolve()
     ontology = SourceGraphs.load(resolved["ontology_paths"]).graph
     data = SourceGraphs.load(resolved["data_paths"]).graph
-    derived = derive_graphs(ontology, data)
-    assert derived.obligations
-    assert not [o for o in derived.obligations
+    obligations = derive(ontology + data, commitments_of(data))
+    assert obligations
+    assert not [o for o in obligations
                 if (o.commitment, RDF.type, PG.Statute) in data
                 or (o.commitment, RDF.type, PG.Declaration) in data]
 

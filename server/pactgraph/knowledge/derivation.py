@@ -24,13 +24,14 @@ from rdflib.graph import ReadOnlyGraphAggregate
 from rdflib.namespace import RDF, RDFS
 
 from pactgraph.knowledge.obligation_triples import grouped, obligation_graph
-from pactgraph.knowledge.obligations import Derived, derive
+from pactgraph.knowledge.obligations import derive
 from pactgraph.namespaces import PG
 
 
 @dataclass(frozen=True)
 class DerivedGraphs:
-    obligations: list[Derived]
+    # Only the graphs: the obligations as ``Derived`` (millions at 400x the data) are let go
+    # once written as triples, not kept for the rest of the build.
     obligation_graph: Graph
     entailed: Graph
 
@@ -91,12 +92,12 @@ def derive_graphs(ontology: Graph, data: Graph) -> DerivedGraphs:
     # Read through both, not from a copy of both: copying the data took longer than deriving.
     # The same obligations in another order, and ``grouped`` sorts them.
     both = ReadOnlyGraphAggregate([data, ontology])
-    obligations = derive(both, commitments_of(data))
-    groups = grouped(obligations)
+    groups = grouped(derive(both, commitments_of(data)))
     labels = {s: str(o) for s, o in data.subject_objects(RDFS.label)
               if isinstance(o, Literal) and o.language in (None, "en")}
     triples = obligation_graph(groups, labels)
-    return DerivedGraphs(obligations, triples, entailed(ontology, (data, triples)))
+    del groups  # their obligations, millions at 400x: let go before the entailments
+    return DerivedGraphs(triples, entailed(ontology, (data, triples)))
 
 
 def hand_written_obligations(data: Graph) -> list[URIRef]:

@@ -12,10 +12,11 @@ import pytest
 from pyshacl.shape import Shape
 from pyshacl.shapes_graph import ShapesGraph
 from rdflib import Graph, URIRef
+from rdflib.graph import ReadOnlyGraphAggregate
 from rdflib.namespace import RDF
 
 from pactgraph.knowledge.chains import shape_steps
-from pactgraph.knowledge.incremental import affected_nodes, distances, revalidate
+from pactgraph.knowledge.incremental import _changed, affected_nodes, distances, revalidate
 from pactgraph.knowledge.pyshacl_focus import _targets_among
 from pactgraph.knowledge.reach import reach_table, sparql_reach
 from pactgraph.knowledge.sources import Knowledge
@@ -266,3 +267,23 @@ def test_edits_the_walk_cannot_follow_are_validated_in_full(tmp_path, first, the
     assert affected is None  # everything validated again
     full = after.validate()
     assert incremental == full and not full.conforms
+
+
+def test_the_edited_files_alone_give_the_changes_of_the_whole_data() -> None:
+    """A build after an edit looks only at the edited files' triples (build/revalidation.py):
+    one an edited file dropped that another file still holds, or gained that another held
+    already, is no change to the data, as the difference of the whole graphs says."""
+    ex = "http://example.org/"
+
+    def graph(*names: str) -> Graph:
+        found = Graph()
+        for name in names:
+            found.add((URIRef(ex + name), URIRef(ex + "p"), URIRef(ex + "o")))
+        return found
+    other = graph("shared", "also-elsewhere")          # an unchanged file
+    old, new = graph("shared", "dropped", "kept"), graph("kept", "added", "also-elsewhere")
+    before, after = other + old, other + new
+    whole = set(_changed(before, after, None))
+    assert whole == set(graph("dropped", "added"))
+    assert set(_changed(before, after, (old, new))) == whole
+    assert set(_changed(ReadOnlyGraphAggregate([other, old]), after, (old, new))) == whole

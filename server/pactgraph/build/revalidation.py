@@ -30,6 +30,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from rdflib import Graph
+from rdflib.graph import ReadOnlyGraphAggregate
 
 from pactgraph.build import prebuilt
 from pactgraph.errors import DataNotConforming, PactgraphError
@@ -150,14 +151,14 @@ def validate_edit(base: Path, knowledge: Knowledge, today: dict[str, str]
         recorded = json.loads((base / BASIS / "basis.json").read_text(encoding="utf-8"))
         findings = json.loads((base / BASIS / "report.json").read_text(encoding="utf-8"))
         report = ValidationReport(tuple(Finding(**finding) for finding in findings))
-        before, changed = _before(base, recorded["files"], knowledge, today)
+        before, edit, changed = _before(base, recorded["files"], knowledge, today)
     except (OSError, ValueError, KeyError, TypeError, PactgraphError) as error:
         log.warning("validating in full: the last build's basis in %s cannot be used (%s)",
                     base, error)
         return None
     if not changed:
         return report
-    merged, affected = revalidate(before, report, knowledge)
+    merged, affected = revalidate(before, report, knowledge, edit)
     if affected is None:
         log.info("validated in full after an edit of %d file(s)", len(changed))
     else:
@@ -167,21 +168,29 @@ def validate_edit(base: Path, knowledge: Knowledge, today: dict[str, str]
 
 
 def _before(base: Path, entries: list[dict], knowledge: Knowledge, digests: dict[str, str]
-            ) -> tuple[Graph, list[str]]:
-    """The data graph the files of ``entries`` made, and the paths that differ today."""
+            ) -> tuple[Graph, tuple[Graph, Graph], list[str]]:
+    """The data graph the files of ``entries`` made, read through today's graphs of the files
+    that did not change and the copies of those that did (copying them all into one graph was a
+    pass of rdflib over all the data); the changed files' triples then and now; their paths."""
     today = {str(path.resolve()): graph for path, graph in knowledge.data.files.items()}
-    before, changed = Graph(), []
+    parts, old, new, changed = [], Graph(), Graph(), []
     for entry in entries:
         path, digest = entry["path"], entry["sha256"]
         graph = today.pop(path, None)
         if graph is not None and digests.get(path) == digest:
-            before += graph
+            parts.append(graph)
             continue
         changed.append(path)
-        before += _read_copy(base / BASIS / "files" / f"{digest}.gz", Path(path),
-                             entry["media_type"], entry["graph"])
-    changed.extend(today)  # files that are new since the last build
-    return before, changed
+        then = _read_copy(base / BASIS / "files" / f"{digest}.gz", Path(path),
+                          entry["media_type"], entry["graph"])
+        parts.append(then)
+        old += then
+        if graph is not None:
+            new += graph
+    for path, graph in today.items():  # files that are new since the last build
+        changed.append(path)
+        new += graph
+    return ReadOnlyGraphAggregate(parts or [Graph()]), (old, new), changed
 
 
 def _read_copy(copy: Path, original: Path, media_type: str, graph: str | None) -> Graph:

@@ -100,10 +100,27 @@ def affected_nodes(before: Graph, after: Graph, shapes: Graph,
     return None if walked is None else walked[0]
 
 
-def _walk(before: Graph, after: Graph, shapes: Graph, ontology: Graph | None
-          ) -> tuple[set, set] | None:
+def _changed(before: Graph, after: Graph, edit: tuple[Graph, Graph] | None) -> Graph:
+    """The triples in one data graph and not the other. Given ``edit`` (the edited files' triples
+    before and after), only those are looked at: every other file is in both graphs, and taking
+    the difference of the whole graphs was a pass of rdflib over all the data."""
+    if edit is None:
+        return (before - after) + (after - before)
+    old, new = edit
+    changed = Graph()
+    for triple in old:
+        if triple not in new and triple not in after:
+            changed.add(triple)
+    for triple in new:
+        if triple not in old and triple not in before:
+            changed.add(triple)
+    return changed
+
+
+def _walk(before: Graph, after: Graph, shapes: Graph, ontology: Graph | None,
+          edit: tuple[Graph, Graph] | None = None) -> tuple[set, set] | None:
     """``affected_nodes``, with every node the walks reached (targeted or not)."""
-    changed = (before - after) + (after - before)
+    changed = _changed(before, after, edit)
     if not changed:
         return set(), set()
     if _beyond_the_walk(changed, before, after):
@@ -146,13 +163,14 @@ def _beyond_the_walk(changed: Graph, before: Graph, after: Graph) -> bool:
     return any((None, RDF.type, node) in data for node in described for data in (before, after))
 
 
-def revalidate(before: Graph, report: ValidationReport, knowledge: Knowledge
-               ) -> tuple[ValidationReport, set | None]:
+def revalidate(before: Graph, report: ValidationReport, knowledge: Knowledge,
+               edit: tuple[Graph, Graph] | None = None) -> tuple[ValidationReport, set | None]:
     """The report of validating ``knowledge`` (its data edited from ``before``, whose report was
     ``report``; ontology and shapes unchanged), validating only the nodes the edit can affect.
-    Returns it with those nodes (None: everything was validated again)."""
+    ``edit``, if known: the triples of the edited files before and after. Returns the report with
+    the nodes validated again (None: everything was)."""
     walked = _walk(before, knowledge.data.graph, knowledge.shapes.graph,
-                   knowledge.ontology.graph)
+                   knowledge.ontology.graph, edit)
     if walked is None or any(isinstance(node, BNode) for node in walked[0]):
         return knowledge.validate(), None  # pySHACL takes focus nodes by IRI only
     affected, reached = walked

@@ -14,7 +14,7 @@ import logging
 import pytest
 from rdflib import Graph
 
-from pactgraph.knowledge import sources
+from pactgraph.knowledge import sources, sparql_constraints
 from pactgraph.knowledge.rdf_files import _lexical_forms_kept
 from pactgraph.knowledge.sources import Knowledge, SourceGraphs
 
@@ -77,3 +77,21 @@ def test_a_query_oxigraph_cannot_substitute_is_read_by_rdflib() -> None:
     found = _findings(shapes, data)
     assert found == [("http://example.org/a", "found 3", "http://example.org/a")]
     assert found == _findings(shapes, data, patched=False)
+
+
+def test_a_few_evaluations_on_a_large_graph_are_rdflibs(monkeypatch) -> None:
+    """An edit validates a few nodes again: copying all the data for Oxigraph would cost more
+    than rdflib answering them, so the copy waits until enough evaluations have come."""
+    copies = []
+    monkeypatch.setattr(sparql_constraints, "_copy",
+                        lambda graph: copies.append(graph) or None)
+    shapes = _shape("SELECT $this ?n WHERE { $this ex:n ?n FILTER (?n > 2) }")
+    many = " ".join(f"ex:other{n} ex:n {n} ." for n in range(100))
+    data = f"ex:a a ex:Thing ; ex:n 3 .  ex:b a ex:Thing ; ex:n 1 . {many}"
+    monkeypatch.setattr(sparql_constraints, "TRIPLES_PER_EVALUATION", 50)  # 2 for 104 triples
+    assert _findings(shapes, data) == [("http://example.org/a", "found 3",
+                                        "http://example.org/a")]
+    assert copies == []
+    monkeypatch.setattr(sparql_constraints, "TRIPLES_PER_EVALUATION", 100)  # 1 for 104 triples
+    _findings(shapes, data)
+    assert len(copies) == 1  # the second evaluation paid for the copy

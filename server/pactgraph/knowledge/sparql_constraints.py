@@ -3,8 +3,8 @@
 pySHACL evaluates each ``sh:sparql`` constraint of the shapes once per focus node, with rdflib's
 SPARQL engine: about a millisecond or more each time, which made most of validating an edit
 (17 of 22 s for the 809 nodes an edit reached at 5x the bundled data). Here each evaluation runs
-in pyoxigraph, over an in-memory copy of the graph pySHACL validates (made once per validation),
-with ``$this`` (and ``$value``, ``$currentShape``) substituted as SHACL's pre-binding says
+in pyoxigraph, over an in-memory copy of the graph pySHACL validates (made once per validation,
+when enough evaluations have come to pay for it), with ``$this`` (and ``$value``, ``$currentShape``) substituted as SHACL's pre-binding says
 (pyoxigraph's ``substitutions`` follow SEP-0007, the same substitution). What pySHACL does with
 the rows is unchanged: the same code, given the same rows.
 
@@ -34,7 +34,7 @@ from pactgraph.engine.federation import mentions_service
 
 log = logging.getLogger(__name__)
 
-# id(graph) -> (graph, its Oxigraph copy or None where rdflib must evaluate), for one validation
+# id(graph) -> [graph, evaluations so far, its Oxigraph copy (None: not yet; False: rdflib's)]
 _COPIES: ContextVar[dict | None] = ContextVar("pactgraph_oxigraph_copies", default=None)
 
 
@@ -59,26 +59,43 @@ def _to_rdflib(term):
     return Literal(term.value, datatype=None if datatype == str(XSD.string) else URIRef(datatype))
 
 
+# Copying a graph for Oxigraph costs about what rdflib spends on one evaluation per 60 of its
+# triples (~12 us a triple against ~0.7 ms an evaluation, at 5x the data): the first
+# len(graph) // 60 evaluations are rdflib's, then the copy is made. An edit that validates a few
+# nodes again never pays for a copy of all the data; a full validation pays at most twice.
+TRIPLES_PER_EVALUATION = 60
+
+
 def _copy_of(graph) -> ox.Store | None:
-    """The Oxigraph copy of ``graph`` for this validation, or None if it would not be the same
-    graph (a typed literal stored otherwise)."""
+    """The Oxigraph copy of ``graph`` for this validation, or None where rdflib evaluates: not
+    enough evaluations yet to pay for the copy, or a graph Oxigraph would store otherwise."""
     copies = _COPIES.get()
-    found = copies.get(id(graph))
-    if found is None or found[0] is not graph:
-        store = ox.Store()
-        store.bulk_load(graph.serialize(format="nt", encoding="utf-8"),
-                        format=ox.RdfFormat.N_TRIPLES)
-        ours = {(str(o), str(o.datatype)) for _, _, o in graph.triples((None, None, None))
-                if isinstance(o, Literal) and o.datatype is not None}
-        theirs = {(row[0].value, row[0].datatype.value) for row in store.query(
-            "SELECT DISTINCT ?o { ?s ?p ?o FILTER(isLiteral(?o) && lang(?o) = '' "
-            "&& datatype(?o) != <http://www.w3.org/2001/XMLSchema#string>) }")}
-        if ours != theirs:
-            log.info("SPARQL constraints evaluated by rdflib: the data has typed literals "
-                     "Oxigraph would store in another form")
-            store = None
-        copies[id(graph)] = found = (graph, store)
-    return found[1]
+    entry = copies.get(id(graph))
+    if entry is None or entry[0] is not graph:
+        entry = copies[id(graph)] = [graph, 0, None]  # the graph, evaluations so far, its copy
+    if entry[2] is None:
+        entry[1] += 1
+        if entry[1] <= len(graph) // TRIPLES_PER_EVALUATION:
+            return None
+        entry[2] = _copy(graph) or False
+    return entry[2] or None
+
+
+def _copy(graph) -> ox.Store | None:
+    """``graph`` in an in-memory Oxigraph store, or None if a typed literal of it would be
+    stored in another form there."""
+    store = ox.Store()
+    store.bulk_load(graph.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)
+    ours = {(str(o), str(o.datatype)) for _, _, o in graph.triples((None, None, None))
+            if isinstance(o, Literal) and o.datatype is not None}
+    theirs = {(row[0].value, row[0].datatype.value) for row in store.query(
+        "SELECT DISTINCT ?o { ?s ?p ?o FILTER(isLiteral(?o) && lang(?o) = '' "
+        "&& datatype(?o) != <http://www.w3.org/2001/XMLSchema#string>) }")}
+    if ours != theirs:
+        log.info("SPARQL constraints evaluated by rdflib: the data has typed literals Oxigraph "
+                 "would store in another form")
+        return None
+    return store
 
 
 def _rows(store: ox.Store, query: str, init_binds: dict) -> list[dict] | None:

@@ -19,7 +19,7 @@ from pactgraph.knowledge.chains import shape_steps
 from pactgraph.knowledge.incremental import _changed, affected_nodes, distances, revalidate
 from pactgraph.knowledge.pyshacl_focus import _targets_among
 from pactgraph.knowledge.reach import reach_table, sparql_reach
-from pactgraph.knowledge.sources import Knowledge
+from pactgraph.knowledge.sources import Knowledge, SourceGraphs
 from pactgraph.namespaces import PREFIXES
 
 ROOT = Path(__file__).parent.parent
@@ -287,3 +287,55 @@ def test_the_edited_files_alone_give_the_changes_of_the_whole_data() -> None:
     assert whole == set(graph("dropped", "added"))
     assert set(_changed(before, after, (old, new))) == whole
     assert set(_changed(ReadOnlyGraphAggregate([other, old]), after, (old, new))) == whole
+
+
+def test_a_label_edit_reaches_no_membership_through_the_shared_states(tmp_path) -> None:
+    """A shape is walked only from edited triples whose predicate it may read: a treaty's
+    label is read by none of the membership's chains, which otherwise walked from the treaty
+    through its parties to every membership of every pact naming them (18,500 nodes for one
+    label at 80x the data)."""
+    site = tmp_path / "site"
+    shutil.copytree(SITE, site)
+    original = (SITE / "anzus-1951.ttl").read_text()
+    (site / "copy.ttl").write_text(original.replace("anzus", "anzuscopy"))
+    before = knowledge_of(site)
+    (site / "copy.ttl").write_text(original.replace("anzus", "anzuscopy").replace(
+        '"Security Treaty', '"Edited Security Treaty', 1))
+    after = knowledge_of(site)
+    affected = affected_nodes(before.data.graph, after.data.graph, after.shapes.graph,
+                              after.ontology.graph)
+    # the copy's memberships point at the edited treaty (OwnResourceShape reads what they point
+    # at); ANZUS's own, through the same three states, are left alone
+    members = {str(node).rsplit("/", 3)[-3] for node in affected if "/member/" in str(node)}
+    assert members == {"anzuscopy-1951"}
+    report = before.validate()
+    assert revalidate(before.data.graph, report, after)[0] == after.validate()
+
+
+PERIODS = """
+@prefix ex: <http://example.org/> .
+@prefix sh: <http://www.w3.org/ns/shacl#> .
+ex:PeriodShape a sh:NodeShape ; sh:targetClass ex:Period ;
+    sh:property [ sh:path ex:start ; sh:lessThanOrEquals ex:end ] .
+ex:ClosedShape a sh:NodeShape ; sh:targetClass ex:Sealed ; sh:closed true ;
+    sh:ignoredProperties ( <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> ) .
+"""
+
+
+@pytest.mark.parametrize("edit", [
+    ("ex:end 2", "ex:end 0"),        # only the compared predicate changes: start > end now
+    ("ex:s a ex:Sealed .", "ex:s a ex:Sealed ; ex:extra 1 ."),  # sh:closed reads any predicate
+], ids=["compared-predicate", "closed-shape"])
+def test_a_predicate_read_beside_the_paths_still_starts_a_walk(edit) -> None:
+    data = "@prefix ex: <http://example.org/> .\nex:p a ex:Period ; ex:start 1 ; ex:end 2 .\n" \
+           "ex:s a ex:Sealed ."
+    shapes = SourceGraphs(Graph().parse(data=PERIODS))
+
+    def knowledge(text: str) -> Knowledge:
+        return Knowledge(SourceGraphs(), SourceGraphs(Graph().parse(data=text)), shapes)
+    before, after = knowledge(data), knowledge(data.replace(*edit))
+    report = before.validate()
+    assert report.conforms
+    incremental, affected = revalidate(before.data.graph, report, after)
+    assert incremental == after.validate() and not incremental.conforms
+    assert affected is not None  # found by the walk, not by validating everything

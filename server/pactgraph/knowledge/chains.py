@@ -122,3 +122,49 @@ def shape_steps(shapes: Graph, shape, seen: frozenset = frozenset()) -> Steps:
     # An rdf:type triple only ends a chain (its class is a constant, or the reach is unbounded),
     # so the walk need not cross it: from a class, it would reach every instance.
     return None if union is None else frozenset(s for s in union if s[0] != RDF.type)
+
+
+# What a shape's constraints read besides its paths and queries: other predicates of the same
+# node (sh:equals...), the targets' predicates and the rdf:type triples of targets and sh:class.
+COMPARED = (SH.equals, SH.disjoint, SH.lessThan, SH.lessThanOrEquals)
+TARGETING = (SH.targetSubjectsOf, SH.targetObjectsOf)
+# Every parameter a shape of this kind may have whose reading of the data is known above; a shape
+# with any other (sh:closed reads every predicate, SHACL-AF rules and expressions) reads any.
+KNOWN = frozenset({*COMPARED, *TARGETING, *(SH[name] for name in (
+    "path message severity deactivated name description order group targetClass targetNode "
+    "target property node qualifiedValueShape qualifiedMinCount qualifiedMaxCount "
+    "qualifiedValueShapesDisjoint or and xone not sparql minCount maxCount datatype class in "
+    "pattern flags nodeKind languageIn uniqueLang minInclusive maxInclusive minExclusive "
+    "maxExclusive minLength maxLength hasValue prefixes declare").split())})
+
+
+def shape_predicates(shapes: Graph, shape) -> frozenset | None:
+    """The predicates of the triples ``shape`` may read (nested shapes' included): an edit of a
+    triple with any other predicate cannot change its findings. None: any predicate."""
+    steps = shape_steps(shapes, shape)
+    if steps is None or any(predicate is None for predicate, _ in steps):
+        return None
+    found = {predicate for predicate, _ in steps} | {RDF.type}
+    for nested in {shape} | _nested(shapes, shape):
+        for parameter, value in shapes.predicate_objects(nested):
+            if str(parameter).startswith(str(SH)) and parameter not in KNOWN:
+                return None
+            if parameter in COMPARED or parameter in TARGETING:
+                found.add(value)
+    return frozenset(found)
+
+
+def _nested(shapes: Graph, shape) -> set:
+    """Every shape ``shape`` reaches through sh:node, sh:property, sh:or..., itself left out."""
+    found: set = set()
+    todo = [shape]
+    while todo:
+        current = todo.pop()
+        nested = [n for kind in NESTING for n in shapes.objects(current, kind)]
+        nested += [m for kind in LISTS for ms in shapes.objects(current, kind)
+                   for m in Collection(shapes, ms)]
+        for node in nested:
+            if node not in found and node != shape:
+                found.add(node)
+                todo.append(node)
+    return found

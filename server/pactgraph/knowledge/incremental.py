@@ -33,7 +33,7 @@ from collections.abc import Callable, Iterable
 from rdflib import BNode, Graph, Literal
 from rdflib.namespace import OWL, RDF, RDFS
 
-from pactgraph.knowledge.chains import ANY, Steps, shape_steps
+from pactgraph.knowledge.chains import ANY, Steps, shape_predicates, shape_steps
 from pactgraph.knowledge.reach import node_shapes, shape_reach
 from pactgraph.knowledge.sources import Knowledge, ValidationReport
 from pactgraph.namespaces import SH
@@ -128,7 +128,9 @@ def _walk(before: Graph, after: Graph, shapes: Graph, ontology: Graph | None,
     # A literal end is no seed: the walk from the triple's subject crosses the triple to it
     # when a chain goes that way, and from a shared value (true, a date) it would reach every
     # node that has it.
-    seeds = {term for s, _, o in changed for term in (s, o) if not isinstance(term, Literal)}
+    by_predicate: dict = {}
+    for s, p, o in changed:
+        by_predicate.setdefault(p, set()).update(t for t in (s, o) if not isinstance(t, Literal))
     ontology = Graph() if ontology is None else ontology
     reaches = {shape: shape_reach(shapes, shape) for shape in node_shapes(shapes)}
     if any(reach is None for reach in reaches.values()):
@@ -137,8 +139,14 @@ def _walk(before: Graph, after: Graph, shapes: Graph, ontology: Graph | None,
     for shape, reach in reaches.items():
         chain = shape_steps(shapes, shape)
         targets = _targeting(shapes, ontology, shape)
+        # Only from the triples the shape may read: a label edited on a treaty changed nothing
+        # for a membership's shape, which walked from it through the shared states to every
+        # membership (18,500 nodes for one label at 80x the data).
+        reads = shape_predicates(shapes, shape)
+        seeds = set().union(*(terms for p, terms in by_predicate.items()
+                              if reads is None or p in reads))
         # A chain a solution matches lies in the data before or after the edit: walk each.
-        for data in (before, after):
+        for data in (before, after) if seeds else ():
             near = distances(data, seeds, reach, chain).keys()
             reached |= near
             affected |= {node for node in near if any(

@@ -48,7 +48,7 @@ class Phases:
                 focus = kwargs.pop("focus_nodes", args[1] if len(args) > 1 else None)
                 focus = None if focus is None else list(focus)
                 self.focus = None if focus is None else len(focus)
-                args = args[:1] + (focus,)
+                args = args[:1] + (focus,) + args[2:]
             started = time.perf_counter()
             try:
                 return original(*args, **kwargs)

@@ -9,6 +9,8 @@ what the next build needs to validate only those:
                        that validates) and each data file's path, how it is read and its sha256
     basis/report.json  the findings of its validation (warnings only: it passed)
     basis/files/       a gzip copy of each data file, named by its sha256
+    basis/obligations.json   a digest of what the shapes read of each derived obligation, so
+                       that only the obligations an edit changed are validated again
 
 A build whose rules are the same as an earlier folder's finds the one built from the files most
 like today's (``closest_basis``), makes the data graph its files made (unchanged files from
@@ -34,20 +36,23 @@ from rdflib.graph import ReadOnlyGraphAggregate
 
 from pactgraph.build import prebuilt
 from pactgraph.errors import DataNotConforming, PactgraphError
-from pactgraph.knowledge.incremental import revalidate
+from pactgraph.knowledge.incremental import obligation_digests, revalidate
 from pactgraph.knowledge.rdf_files import RdfFile, rdf_files, read
 from pactgraph.knowledge.sources import Finding, Knowledge, ValidationReport, data_files
 
 log = logging.getLogger(__name__)
 
 BASIS = "basis"
+OBLIGATIONS = "obligations.json"  # in basis/: each derived obligation's digest
 # The code whose change can change a report (how the dumps are written cannot): with the
 # libraries' versions and the ontology and shapes files, the rules an old report was made under.
 VALIDATING_MODULES = ("knowledge/sources.py", "knowledge/rdf_files.py", "knowledge/derivation.py",
                       "knowledge/obligations.py", "knowledge/intervals.py",
                       "knowledge/obligation_triples.py", "knowledge/spans.py",
                       "knowledge/incremental.py", "knowledge/reach.py", "knowledge/chains.py",
-                      "knowledge/sparql_once.py", "build/revalidation.py")
+                      "knowledge/sparql_once.py", "knowledge/sparql_constraints.py",
+                      "knowledge/pyshacl_focus.py", "knowledge/findings.py",
+                      "build/revalidation.py")
 
 
 def prepare_validated(settings: dict, version: str, knowledge: Callable[[], Knowledge],
@@ -63,8 +68,10 @@ def prepare_validated(settings: dict, version: str, knowledge: Callable[[], Know
     rules: str | None = None
     report: ValidationReport | None = None
 
+    built: Knowledge | None = None
+
     def validated_knowledge() -> tuple[Knowledge, str]:
-        nonlocal rules, report
+        nonlocal rules, report, built
         built = knowledge()
         base = None
         if from_files:
@@ -78,7 +85,7 @@ def prepare_validated(settings: dict, version: str, knowledge: Callable[[], Know
         return built, report.text()
 
     def keep(folder: Path) -> None:
-        save(folder, settings, digests, rules, report)
+        save(folder, settings, digests, rules, report, obligation_digests(built))
 
     return prebuilt.prepare(store_dir, version, validated_knowledge, keep if from_files else None)
 
@@ -101,8 +108,9 @@ def _digests(settings: dict) -> dict[str, str]:
 
 
 def save(folder: Path, settings: dict, digests: dict[str, str], rules: str,
-         report: ValidationReport) -> None:
-    """Keep in ``folder`` (being built) what a later build needs to validate only an edit."""
+         report: ValidationReport, obligations: dict[str, str]) -> None:
+    """Keep in ``folder`` (being built) what a later build needs to validate only an edit
+    (``obligations``: the derived obligations' ``obligation_digests``)."""
     basis = folder / BASIS
     (basis / "files").mkdir(parents=True)
     entries = []
@@ -117,6 +125,7 @@ def save(folder: Path, settings: dict, digests: dict[str, str], rules: str,
                                       encoding="utf-8")
     (basis / "report.json").write_text(
         json.dumps([asdict(finding) for finding in report.findings], indent=1), encoding="utf-8")
+    (basis / OBLIGATIONS).write_text(json.dumps(obligations, sort_keys=True), encoding="utf-8")
 
 
 def closest_basis(store_dir: Path, rules: str, today: dict[str, str], is_whole) -> Path | None:
@@ -151,6 +160,7 @@ def validate_edit(base: Path, knowledge: Knowledge, today: dict[str, str]
         recorded = json.loads((base / BASIS / "basis.json").read_text(encoding="utf-8"))
         findings = json.loads((base / BASIS / "report.json").read_text(encoding="utf-8"))
         report = ValidationReport(tuple(Finding(**finding) for finding in findings))
+        obligations = json.loads((base / BASIS / OBLIGATIONS).read_text(encoding="utf-8"))
         before, edit, changed = _before(base, recorded["files"], knowledge, today)
     except (OSError, ValueError, KeyError, TypeError, PactgraphError) as error:
         log.warning("validating in full: the last build's basis in %s cannot be used (%s)",
@@ -158,7 +168,7 @@ def validate_edit(base: Path, knowledge: Knowledge, today: dict[str, str]
         return None
     if not changed:
         return report
-    merged, affected = revalidate(before, report, knowledge, edit)
+    merged, affected = revalidate(before, report, knowledge, edit, obligations)
     if affected is None:
         log.info("validated in full after an edit of %d file(s)", len(changed))
     else:

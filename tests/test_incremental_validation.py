@@ -196,10 +196,9 @@ def test_the_directed_walk_finds_what_a_full_validation_finds(before, tmp_path, 
     assert affected is not None and len(affected) < len(set(after.data.graph.subjects()))
 
 
-def test_editing_one_treaty_revalidates_none_of_the_treaties_it_shares_a_party_with(tmp_path):
-    """Two treaties with the same three parties: an edit of one's label validates that treaty
-    and what points at it again, not the other treaty (walked either way, through a shared
-    party, it would)."""
+def _copy_of_anzus_relabelled(tmp_path: Path) -> tuple[Knowledge, Knowledge]:
+    """The fixture site with a copy of ANZUS (the same three parties), before and after the
+    copy's label is edited."""
     site = tmp_path / "site"
     shutil.copytree(SITE, site)
     original = (SITE / "anzus-1951.ttl").read_text()
@@ -208,6 +207,14 @@ def test_editing_one_treaty_revalidates_none_of_the_treaties_it_shares_a_party_w
     (site / "copy.ttl").write_text(original.replace("anzus", "anzuscopy").replace(
         '"Security Treaty', '"Edited Security Treaty', 1))
     after = knowledge_of(site)
+    return before, after
+
+
+def test_editing_one_treaty_revalidates_none_of_the_treaties_it_shares_a_party_with(tmp_path):
+    """Two treaties with the same three parties: an edit of one's label validates that treaty
+    and what points at it again, not the other treaty (walked either way, through a shared
+    party, it would)."""
+    before, after = _copy_of_anzus_relabelled(tmp_path)
     affected = affected_nodes(before.data.graph, after.data.graph, after.shapes.graph,
                               after.ontology.graph)
     assert URIRef(f"{ID}treaty/anzuscopy-1951") in affected
@@ -294,14 +301,7 @@ def test_a_label_edit_reaches_no_membership_through_the_shared_states(tmp_path) 
     label is read by none of the membership's chains, which otherwise walked from the treaty
     through its parties to every membership of every pact naming them (18,500 nodes for one
     label at 80x the data)."""
-    site = tmp_path / "site"
-    shutil.copytree(SITE, site)
-    original = (SITE / "anzus-1951.ttl").read_text()
-    (site / "copy.ttl").write_text(original.replace("anzus", "anzuscopy"))
-    before = knowledge_of(site)
-    (site / "copy.ttl").write_text(original.replace("anzus", "anzuscopy").replace(
-        '"Security Treaty', '"Edited Security Treaty', 1))
-    after = knowledge_of(site)
+    before, after = _copy_of_anzus_relabelled(tmp_path)
     affected = affected_nodes(before.data.graph, after.data.graph, after.shapes.graph,
                               after.ontology.graph)
     # the copy's memberships point at the edited treaty (OwnResourceShape reads what they point

@@ -18,51 +18,14 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
-from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import XSD
+from rdflib import Graph, URIRef
 from rdflib.store import Store
 
 from pactgraph.knowledge.sources import bind_prefixes
+from pactgraph.terms import to_oxigraph, to_rdflib
 
 if TYPE_CHECKING:
     from pactgraph.engine.store import TripleStore
-
-_XSD_STRING = str(XSD.string)
-
-
-def _to_rdflib(term, iris: dict[str, URIRef]):
-    if isinstance(term, ox.NamedNode):
-        # The same IRIs come back again and again; URIRef() checks each one it makes.
-        iri = iris.get(term.value)
-        if iri is None:
-            iri = iris[term.value] = URIRef(term.value)
-        return iri
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if term.language:
-        return Literal(term.value, lang=term.language)
-    datatype = term.datatype.value
-    return Literal(term.value) if datatype == _XSD_STRING else Literal(term.value,
-                                                                       datatype=datatype)
-
-
-def _to_oxigraph(term):
-    """The Oxigraph term for an rdflib pattern term; None for a wildcard; raises TypeError for
-    a term that can match nothing (a variable, a quoted graph)."""
-    if term is None:
-        return None
-    if isinstance(term, URIRef):
-        return ox.NamedNode(str(term))
-    if isinstance(term, BNode):
-        return ox.BlankNode(str(term))
-    if isinstance(term, Literal):
-        if term.language:
-            return ox.Literal(str(term), language=term.language)
-        if term.datatype is not None:
-            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
-        return ox.Literal(str(term))
-    raise TypeError(f"no Oxigraph term for {term!r}")
-
 
 class OxigraphUnionStore(Store):
     """A read-only rdflib store over every graph of a pyoxigraph store, as one graph."""
@@ -92,7 +55,7 @@ class OxigraphUnionStore(Store):
     def triples(self, pattern, context=None) -> Iterator:
         store = self._store.engine
         try:
-            subject, predicate, obj = (_to_oxigraph(term) for term in pattern)
+            subject, predicate, obj = (to_oxigraph(term) for term in pattern)
             quads = store.quads_for_pattern(subject, predicate, obj, None)
         except (TypeError, ValueError):  # e.g. a literal as subject: nothing can match
             return
@@ -100,19 +63,19 @@ class OxigraphUnionStore(Store):
         if self._graphs_overlap():
             quads = {quad.triple: quad for quad in quads}.values()  # each triple once, in order
         for quad in quads:
-            yield ((_to_rdflib(quad.subject, iris), _to_rdflib(quad.predicate, iris),
-                    _to_rdflib(quad.object, iris)), iter(()))
+            yield ((to_rdflib(quad.subject, iris), to_rdflib(quad.predicate, iris),
+                    to_rdflib(quad.object, iris)), iter(()))
 
     def subject_predicates_outside(self, obj, excluded: str) -> Iterator[tuple]:
         """The (subject, predicate) of every triple with object ``obj``, each once, leaving out
         graph ``excluded``: read graph by graph, so the left-out triples are never read."""
-        store, iris, seen, target = self._store.engine, self._iris, set(), _to_oxigraph(obj)
+        store, iris, seen, target = self._store.engine, self._iris, set(), to_oxigraph(obj)
         for name in (ox.DefaultGraph(), *(ox.NamedNode(g) for g in self._store.graph_names
                                           if g != excluded)):
             for quad in store.quads_for_pattern(None, None, target, name):
                 if (quad.subject, quad.predicate) not in seen:
                     seen.add((quad.subject, quad.predicate))
-                    yield _to_rdflib(quad.subject, iris), _to_rdflib(quad.predicate, iris)
+                    yield to_rdflib(quad.subject, iris), to_rdflib(quad.predicate, iris)
 
     def __len__(self, context=None) -> int:
         return self._store.size()

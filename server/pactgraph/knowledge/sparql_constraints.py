@@ -30,36 +30,15 @@ from contextvars import ContextVar
 import pyoxigraph as ox
 from pyshacl.constraints.sparql.sparql_based_constraints import SPARQLBasedConstraint
 from pyshacl.helper.sparql_query_helper import SPARQLQueryHelper
-from rdflib import BNode, Literal, URIRef
-from rdflib.namespace import XSD
+from rdflib import Literal
 
 from pactgraph.engine.federation import mentions_service
+from pactgraph.terms import to_oxigraph, to_rdflib
 
 log = logging.getLogger(__name__)
 
 # id(graph) -> [graph, evaluations so far, its Oxigraph copy (None: not yet; False: rdflib's)]
 _COPIES: ContextVar[dict | None] = ContextVar("pactgraph_oxigraph_copies", default=None)
-
-
-def _to_oxigraph(term):
-    if isinstance(term, URIRef):
-        return ox.NamedNode(str(term))
-    if isinstance(term, BNode):
-        return ox.BlankNode(str(term))
-    if term.language:
-        return ox.Literal(str(term), language=term.language)
-    return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype or XSD.string)))
-
-
-def _to_rdflib(term):
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if term.language:
-        return Literal(term.value, lang=term.language)
-    datatype = term.datatype.value
-    return Literal(term.value, datatype=None if datatype == str(XSD.string) else URIRef(datatype))
 
 
 # Copying a graph for Oxigraph costs about what rdflib spends on one evaluation per 60 of its
@@ -101,14 +80,15 @@ def _copy(graph) -> ox.Store | None:
     return store
 
 
-def _rows(store: ox.Store, query: str, init_binds: dict) -> list[dict] | None:
+def _rows(store: ox.Store, query: str, init_binds: dict, iris: dict) -> list[dict] | None:
     """The solutions of ``query`` with ``init_binds`` substituted, as pySHACL reads rdflib's
-    (``ResultRow.asdict``: the bound variables only), or None if Oxigraph cannot evaluate it."""
-    substitutions = {ox.Variable(name): _to_oxigraph(value) for name, value in init_binds.items()}
+    (``ResultRow.asdict``: the bound variables only), or None if Oxigraph cannot evaluate it.
+    ``iris``: the URIRefs made so far (``terms.to_rdflib``)."""
+    substitutions = {ox.Variable(name): to_oxigraph(value) for name, value in init_binds.items()}
     try:
         solutions = store.query(query, substitutions=substitutions)
         names = [variable.value for variable in solutions.variables]
-        return [{name: _to_rdflib(term) for name, term in zip(names, row, strict=True)
+        return [{name: to_rdflib(term, iris) for name, term in zip(names, row, strict=True)
                  if term is not None} for row in solutions]
     except (SyntaxError, ValueError, RuntimeError, OSError):
         return None
@@ -119,6 +99,8 @@ def sparql_constraints_on_oxigraph() -> Iterator[None]:
     original = SPARQLBasedConstraint._validate_sparql_query
     check = SPARQLQueryHelper.check_invalid_sparql
     valid: set = set()
+    networked: dict[str, bool] = {}  # mentions_service of each constraint's text, asked once
+    iris: dict = {}
 
     def check_once(self, sparql_text, valuenode=None, extravars=None):
         # pySHACL checks a constraint's text with five regular expressions before every
@@ -130,8 +112,10 @@ def sparql_constraints_on_oxigraph() -> Iterator[None]:
         return True
 
     def validate_sparql_query(self, query, init_binds, target_graph):
-        store = None if mentions_service(query) else _copy_of(target_graph)
-        rows = None if store is None else _rows(store, query, init_binds)
+        if query not in networked:
+            networked[query] = mentions_service(query)
+        store = None if networked[query] else _copy_of(target_graph)
+        rows = None if store is None else _rows(store, query, init_binds, iris)
         if rows is None:
             return original(self, query, init_binds, target_graph)
         violations: list = []  # as pySHACL's own, from here on

@@ -58,7 +58,8 @@ def test_an_edit_validates_again_only_the_obligations_it_changed(tmp_path, monke
         checked.append(None if nodes is None else sorted(map(str, nodes)))
         return check(self, nodes)
     monkeypatch.setattr(Knowledge, "_check_obligations", recording)
-    incremental, _ = revalidate(before.data.graph, report, after, None, digests)
+    incremental, _ = revalidate(before.data.graph, report, after, None,
+                                (digests, obligation_digests(after)))
     assert checked == [[broken]]  # NZL's only obligation; AUS's and USA's left alone
     full = after.validate()
     assert incremental == full and [f.focus for f in full.violations] == [broken]

@@ -32,7 +32,6 @@ import pyoxigraph as ox
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 UNCOMPACTED_PREFIXES = ("id",)
 
 

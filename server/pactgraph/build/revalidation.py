@@ -67,8 +67,15 @@ def prepare_validated(settings: dict, version: str, knowledge: Callable[[], Know
     digests: dict[str, str] = {}  # each data file's sha256, read once for the whole build
     rules: str | None = None
     report: ValidationReport | None = None
-
     built: Knowledge | None = None
+    obligations: dict[str, str] | None = None
+
+    def current_obligations() -> dict[str, str]:
+        """Each derived obligation's digest, made once, when first needed."""
+        nonlocal obligations
+        if obligations is None:
+            obligations = obligation_digests(built)
+        return obligations
 
     def validated_knowledge() -> tuple[Knowledge, str]:
         nonlocal rules, report, built
@@ -79,13 +86,14 @@ def prepare_validated(settings: dict, version: str, knowledge: Callable[[], Know
             salt = (*prebuilt.library_versions(), prebuilt.code_hash(VALIDATING_MODULES))
             rules = rules_version(settings, salt)
             base = closest_basis(store_dir, rules, digests, prebuilt.is_ready)
-        report = (base and validate_edit(base, built, digests)) or built.validate()
+        report = (base and validate_edit(base, built, digests, current_obligations)) \
+            or built.validate()
         if not report.conforms:
             raise DataNotConforming(report)
         return built, report.text()
 
     def keep(folder: Path) -> None:
-        save(folder, settings, digests, rules, report, obligation_digests(built))
+        save(folder, settings, digests, rules, report, current_obligations())
 
     return prebuilt.prepare(store_dir, version, validated_knowledge, keep if from_files else None)
 
@@ -151,16 +159,16 @@ def closest_basis(store_dir: Path, rules: str, today: dict[str, str], is_whole) 
     return None
 
 
-def validate_edit(base: Path, knowledge: Knowledge, today: dict[str, str]
-                  ) -> ValidationReport | None:
-    """The report of validating ``knowledge`` (its data files' sha256 by path: ``today``) as an
-    edit of the files ``base`` was built from, or None when that cannot be trusted (then
-    validate in full)."""
+def validate_edit(base: Path, knowledge: Knowledge, today: dict[str, str],
+                  obligations: Callable[[], dict[str, str]]) -> ValidationReport | None:
+    """The report of validating ``knowledge`` (its data files' sha256 by path: ``today``, its
+    derived obligations' digests: ``obligations()``) as an edit of the files ``base`` was built
+    from, or None when that cannot be trusted (then validate in full)."""
     try:
         recorded = json.loads((base / BASIS / "basis.json").read_text(encoding="utf-8"))
         findings = json.loads((base / BASIS / "report.json").read_text(encoding="utf-8"))
         report = ValidationReport(tuple(Finding(**finding) for finding in findings))
-        obligations = json.loads((base / BASIS / OBLIGATIONS).read_text(encoding="utf-8"))
+        then = json.loads((base / BASIS / OBLIGATIONS).read_text(encoding="utf-8"))
         before, edit, changed = _before(base, recorded["files"], knowledge, today)
     except (OSError, ValueError, KeyError, TypeError, PactgraphError) as error:
         log.warning("validating in full: the last build's basis in %s cannot be used (%s)",
@@ -168,7 +176,7 @@ def validate_edit(base: Path, knowledge: Knowledge, today: dict[str, str]
         return None
     if not changed:
         return report
-    merged, affected = revalidate(before, report, knowledge, edit, obligations)
+    merged, affected = revalidate(before, report, knowledge, edit, (then, obligations()))
     if affected is None:
         log.info("validated in full after an edit of %d file(s)", len(changed))
     else:

@@ -3,7 +3,8 @@
 rdflib's serialisers took 260 of the 440 processor seconds a build spent at 20x the bundled data
 (Turtle alone 170 s, behind a sorted copy of every triple held in memory), and a build after an
 edit of one file writes every dump again. Oxigraph writes the same triples from the prebuilt
-store in about a second at 5x the data (bench/README.md, "Dumps written by Oxigraph"). The
+store in about a second at 5x the data (bench/README.md, "Builds without rdflib's copies and
+serialisers"). The
 JSON-LD dump is compacted with pactgraph's @context, which Oxigraph's writer does not do, by
 build/jsonld_writer.py from the same sorted triples. The ontology and shapes dumps stay
 rdflib's: small, and read by people.

@@ -114,10 +114,7 @@ def shape_steps(shapes: Graph, shape, seen: frozenset = frozenset()) -> Steps:
     selects += [shapes.value(t, SH.select) for t in shapes.objects(shape, SH.target)]
     parts += [_sparql_steps(str(q).replace("?this", "$this"), prefixes)
               for q in selects if q is not None]
-    nested = [n for kind in NESTING for n in shapes.objects(shape, kind)]
-    nested += [m for kind in LISTS for ms in shapes.objects(shape, kind)
-               for m in Collection(shapes, ms)]
-    parts += [shape_steps(shapes, n, seen) for n in nested]
+    parts += [shape_steps(shapes, n, seen) for n in _children(shapes, shape)]
     union = _union(parts)
     # An rdf:type triple only ends a chain (its class is a constant, or the reach is unbounded),
     # so the walk need not cross it: from a class, it would reach every instance.
@@ -138,10 +135,10 @@ KNOWN = frozenset({*COMPARED, *TARGETING, *(SH[name] for name in (
     "maxExclusive minLength maxLength hasValue prefixes declare").split())})
 
 
-def shape_predicates(shapes: Graph, shape) -> frozenset | None:
-    """The predicates of the triples ``shape`` may read (nested shapes' included): an edit of a
-    triple with any other predicate cannot change its findings. None: any predicate."""
-    steps = shape_steps(shapes, shape)
+def shape_predicates(shapes: Graph, shape, steps: Steps) -> frozenset | None:
+    """The predicates of the triples ``shape`` (whose ``shape_steps`` are ``steps``) may read,
+    nested shapes' included: an edit of a triple with any other predicate cannot change its
+    findings. None: any predicate."""
     if steps is None or any(predicate is None for predicate, _ in steps):
         return None
     found = {predicate for predicate, _ in steps} | {RDF.type}
@@ -154,16 +151,19 @@ def shape_predicates(shapes: Graph, shape) -> frozenset | None:
     return frozenset(found)
 
 
+def _children(shapes: Graph, shape) -> list:
+    """The shapes ``shape`` names through sh:node, sh:property, sh:or..."""
+    return [*(n for kind in NESTING for n in shapes.objects(shape, kind)),
+            *(m for kind in LISTS for ms in shapes.objects(shape, kind)
+              for m in Collection(shapes, ms))]
+
+
 def _nested(shapes: Graph, shape) -> set:
     """Every shape ``shape`` reaches through sh:node, sh:property, sh:or..., itself left out."""
     found: set = set()
     todo = [shape]
     while todo:
-        current = todo.pop()
-        nested = [n for kind in NESTING for n in shapes.objects(current, kind)]
-        nested += [m for kind in LISTS for ms in shapes.objects(current, kind)
-                   for m in Collection(shapes, ms)]
-        for node in nested:
+        for node in _children(shapes, todo.pop()):
             if node not in found and node != shape:
                 found.add(node)
                 todo.append(node)

@@ -143,7 +143,7 @@ def _walk(before: Graph, after: Graph, shapes: Graph, ontology: Graph | None,
         # Only from the triples the shape may read: a label edited on a treaty changed nothing
         # for a membership's shape, which walked from it through the shared states to every
         # membership (18,500 nodes for one label at 80x the data).
-        reads = shape_predicates(shapes, shape)
+        reads = shape_predicates(shapes, shape, chain)
         seeds = set().union(*(terms for p, terms in by_predicate.items()
                               if reads is None or p in reads))
         # A chain a solution matches lies in the data before or after the edit: walk each.
@@ -173,26 +173,23 @@ def _beyond_the_walk(changed: Graph, before: Graph, after: Graph) -> bool:
 
 
 def obligation_digests(knowledge: Knowledge) -> dict[str, str]:
-    """A hash of what the shapes read of each derived obligation: its own triples and the
-    rdf:type triples of what it names. An obligation whose hash an edit left alone has the same
-    findings as before."""
-    lines: dict = {}
-    obligations, data = knowledge.derived.obligation_graph, knowledge.data.graph
-    for s, p, o in obligations:
-        lines.setdefault(s, []).append(f"{p.n3()} {o.n3()}")
-        lines[s].extend(f"{o.n3()} a {t.n3()}" for t in data.objects(o, RDF.type))
-    return {str(node): hashlib.sha256("\n".join(sorted(found)).encode()).hexdigest()
-            for node, found in lines.items()}
+    """A hash of what the shapes read of each derived obligation (``Knowledge.obligation_read``).
+    An obligation whose hash an edit left alone has the same findings as before."""
+    obligations = knowledge.derived.obligation_graph
+    return {str(node): hashlib.sha256("\n".join(sorted(
+                " ".join(term.n3() for term in triple)
+                for triple in knowledge.obligation_read(node))).encode()).hexdigest()
+            for node in set(obligations.subjects())}
 
 
 def revalidate(before: Graph, report: ValidationReport, knowledge: Knowledge,
                edit: tuple[Graph, Graph] | None = None,
-               digests: dict[str, str] | None = None) -> tuple[ValidationReport, set | None]:
+               digests: tuple[dict, dict] | None = None) -> tuple[ValidationReport, set | None]:
     """The report of validating ``knowledge`` (its data edited from ``before``, whose report was
     ``report``; ontology and shapes unchanged), validating only the nodes the edit can affect.
     ``edit``, if known: the triples of the edited files before and after; ``digests``, if known:
-    ``obligation_digests`` before the edit (only the obligations whose digest changed are
-    validated again). Returns the report with the nodes validated again (None: everything)."""
+    ``obligation_digests`` before and after the edit (only the obligations whose digest changed
+    are validated again). Returns the report with the nodes validated again (None: all)."""
     walked = _walk(before, knowledge.data.graph, knowledge.shapes.graph,
                    knowledge.ontology.graph, edit)
     if walked is None or any(isinstance(node, BNode) for node in walked[0]):
@@ -205,9 +202,9 @@ def revalidate(before: Graph, report: ValidationReport, knowledge: Knowledge,
                 and (node in affected or str(node) in old_foci)}
     changed, gone = None, set()
     if digests is not None:  # obligations whose digest changed or that are no more
-        now = obligation_digests(knowledge)
-        changed = {node for node, digest in now.items() if digests.get(node) != digest}
-        gone = changed | (digests.keys() - now.keys())
+        then, now = digests
+        changed = {node for node, digest in now.items() if then.get(node) != digest}
+        gone = changed | (then.keys() - now.keys())
     fresh = knowledge.validate(affected, None if changed is None else map(URIRef, changed))
     names = {str(node) for node in affected} | gone
     kept = [finding for finding in report.findings if finding.focus not in names]

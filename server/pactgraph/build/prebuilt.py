@@ -230,9 +230,7 @@ def _build(knowledge: Knowledge, report_text: str, folder: Path,
     for name, body in written_dumps(DUMP_FILES, store, graphs, context):
         (folder / DUMPS / name).write_bytes(body)
     # Read through the parts, not from a merged copy (as long to make as the dumps to write).
-    published = ReadOnlyGraphAggregate([knowledge.ontology.graph, knowledge.data.graph,
-                                        knowledge.derived.obligation_graph,
-                                        knowledge.derived.entailed])
+    published = ReadOnlyGraphAggregate(list(knowledge.published_parts()))
     tables.write_files(store, published, folder / DUMPS)
     search_index.write(published, folder)
     (folder / CONFORMS).write_text(report_text + "\n", encoding="utf-8")

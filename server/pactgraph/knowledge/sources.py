@@ -109,12 +109,16 @@ class Knowledge:
         from pactgraph.knowledge.derivation import derive_graphs
         return derive_graphs(self.ontology.graph, self.data.graph)
 
-    def published(self) -> Graph:
-        """The graph the server publishes: ontology, data, derived obligations and entailed
+    def published_parts(self) -> tuple[Graph, ...]:
+        """The graphs the server publishes: ontology, data, derived obligations and entailed
         triples (shapes are served on their own)."""
+        return (self.ontology.graph, self.data.graph, self.derived.obligation_graph,
+                self.derived.entailed)
+
+    def published(self) -> Graph:
+        """``published_parts`` merged into one graph."""
         merged = bind_prefixes(Graph())
-        for part in (self.ontology.graph, self.data.graph, self.derived.obligation_graph,
-                     self.derived.entailed):
+        for part in self.published_parts():
             merged += part
         return merged
 

@@ -217,6 +217,6 @@ def _read_copy(copy: Path, original: Path, media_type: str, graph: str | None) -
         path = Path(folder) / original.name  # the same name: errors and base IRIs as then
         path.write_bytes(gzip.decompress(copy.read_bytes()))
         merged = Graph()
-        for part in read(RdfFile(path, media_type, graph)).values():
+        for part in read(RdfFile(path, media_type, graph), by_oxigraph=True).values():
             merged += part
         return merged

@@ -6,6 +6,17 @@ say. A file of quads keeps its named graphs; its triples outside any named graph
 of a triples file, go into the graph the user names for that file, else the default graph of its
 kind (``None`` here; the store calls it ``graph/data`` or ``graph/ontology``).
 
+Data files in Turtle, N-Triples, N-Quads and TriG are parsed by Oxigraph into rdflib graphs: its
+parser (Rust) and the conversion of its terms took about half as long as rdflib's parser (pure
+Python) on the bundled and synthetic data, the same graphs every time
+(``tests/test_rdf_formats.py``). The ontology and the shapes (small) are parsed by rdflib: their
+downloads are written in the order its parser numbers blank nodes, and a release's bytes must not
+change. A file Oxigraph refuses is parsed by rdflib as before, so what rdflib accepts is still
+read, and a syntax error is still reported in rdflib's words. RDF/XML and JSON-LD are parsed by
+rdflib alone (their parsers differ in more than speed: XML literals, contexts fetched or not).
+One difference is by design: a literal written ``"x"^^xsd:string`` is the plain literal ``"x"``
+(the same term in RDF 1.1, and in the store already).
+
 A syntax error names the file and, wherever the parser knows it, the line: rdflib reports it for
 Turtle and TriG, the XML and JSON parsers for RDF/XML and JSON-LD; for N-Triples and N-Quads, whose
 rdflib parser does not, pyoxigraph is asked where the first error is.
@@ -23,13 +34,14 @@ from xml.sax import SAXParseException
 
 import pyoxigraph as ox
 import rdflib
-from rdflib import Dataset, Graph
+from rdflib import BNode, Dataset, Graph
 from rdflib.exceptions import ParserError
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.plugins.parsers.notation3 import BadSyntax
 
 from pactgraph import formats
 from pactgraph.errors import RdfParseError
+from pactgraph.terms import to_rdflib
 
 _NAMES = {"text/turtle": "Turtle", "application/n-triples": "N-Triples",
           "application/n-quads": "N-Quads", "application/trig": "TriG",
@@ -37,6 +49,8 @@ _NAMES = {"text/turtle": "Turtle", "application/n-triples": "N-Triples",
 QUADS = ("application/n-quads", "application/trig", "application/ld+json")  # may name graphs
 _OXIGRAPH = {"application/n-triples": ox.RdfFormat.N_TRIPLES,
              "application/n-quads": ox.RdfFormat.N_QUADS}
+_PARSED_BY_OXIGRAPH = {**_OXIGRAPH, "text/turtle": ox.RdfFormat.TURTLE,
+                       "application/trig": ox.RdfFormat.TRIG}
 
 
 @dataclass(frozen=True)
@@ -102,11 +116,13 @@ def graph_files(pairs: Iterable[Iterable[str]], data_format: str | None = None) 
     return found
 
 
-def read(source: RdfFile) -> dict[str | None, Graph]:
+def read(source: RdfFile, by_oxigraph: bool = False) -> dict[str | None, Graph]:
     """The triples of ``source`` by the graph they go into (None: the default graph of its kind);
-    a syntax error raises ``RdfParseError`` naming the file and, where known, the line."""
+    a syntax error raises ``RdfParseError`` naming the file and, where known, the line.
+    ``by_oxigraph``: parsed by Oxigraph where it can (the data files); else by rdflib, which
+    numbers blank nodes in an order the ontology's and the shapes' downloads are written in."""
     try:
-        parsed = _parse(source)
+        parsed = _parse(source, by_oxigraph)
     except BadSyntax as error:
         raise _error(source, error._why, error.lines + 1) from None
     except SAXParseException as error:
@@ -118,13 +134,13 @@ def read(source: RdfFile) -> dict[str | None, Graph]:
         raise _error(source, str(error) or type(error).__name__, _first_error_line(source)) \
             from None
     graphs: dict[str | None, Graph] = {}
-    for name, graph in parsed:
+    for name, graph, own in parsed:
         if len(graph):
             key = name if name is not None else source.graph
-            if key not in graphs and source.media_type not in QUADS:
+            if key not in graphs and own:
                 graphs[key] = graph  # a graph of its own, as parsed: not copied
                 continue
-            # a quads file's graphs live in its dataset's store: copied into graphs of their own
+            # a graph of an rdflib dataset lives in its store: copied into a graph of its own
             graphs.setdefault(key, Graph())
             graphs[key] += graph
     return graphs
@@ -143,24 +159,61 @@ def _lexical_forms_kept() -> Iterator[None]:
         rdflib.NORMALIZE_LITERALS = normalizing
 
 
-def _parse(source: RdfFile) -> list[tuple[str | None, Graph]]:
+# (name, graph, whether the graph is its own: not a view of a dataset's store)
+Parsed = list[tuple[str | None, Graph, bool]]
+
+
+def _parse(source: RdfFile, by_oxigraph: bool) -> Parsed:
     """The graphs of ``source`` as rdflib reads them, by name (None: the default graph)."""
     with _lexical_forms_kept():
+        if by_oxigraph and source.media_type in _PARSED_BY_OXIGRAPH:
+            try:
+                return _parse_by_oxigraph(source)
+            # AttributeError: a triple term (RDF 1.2), which rdflib's graphs cannot hold
+            except (SyntaxError, ValueError, UnicodeDecodeError, AttributeError):
+                pass  # rdflib reads it, or says what is wrong in its own words
         return _parse_as_written(source)
 
 
-def _parse_as_written(source: RdfFile) -> list[tuple[str | None, Graph]]:
+def _parse_by_oxigraph(source: RdfFile) -> Parsed:
+    """The graphs of ``source`` parsed by Oxigraph, as rdflib terms (``pactgraph.terms``)."""
+    by_name: dict[str | None, list] = {}
+    iris: dict = {}
+    blanks: dict[str, BNode] = {}
+
+    def term(node):
+        # Oxigraph keeps a document's blank-node labels; a label names a node of its own file
+        # only, so each gets a new rdflib node, as rdflib's parser gives them.
+        if isinstance(node, ox.BlankNode):
+            return blanks.get(node.value) or blanks.setdefault(node.value, BNode())
+        return to_rdflib(node, iris)
+
+    for quad in ox.parse(path=str(source.path), format=_PARSED_BY_OXIGRAPH[source.media_type],
+                         base_iri=source.path.resolve().as_uri()):
+        graph_name = quad.graph_name
+        name = None if isinstance(graph_name, ox.DefaultGraph) else str(term(graph_name))
+        by_name.setdefault(name, []).append(
+            (term(quad.subject), to_rdflib(quad.predicate, iris), term(quad.object)))
+    parsed: Parsed = []
+    for name, triples in by_name.items():
+        graph = Graph()
+        graph.addN((s, p, o, graph) for s, p, o in triples)
+        parsed.append((name, graph, True))
+    return parsed or [(None, Graph(), True)]
+
+
+def _parse_as_written(source: RdfFile) -> Parsed:
     rdflib_format = formats.RDFLIB_FORMAT[source.media_type]
     base = source.path.resolve().as_uri()
     if source.media_type not in QUADS:
-        return [(None, Graph().parse(source.path, format=rdflib_format, publicID=base))]
+        return [(None, Graph().parse(source.path, format=rdflib_format, publicID=base), True)]
     with warnings.catch_warnings():
         # rdflib 7's Dataset.parse warns about its own deprecated ConjunctiveGraph internals
         warnings.simplefilter("ignore", DeprecationWarning)
         dataset = Dataset()
         dataset.parse(source.path, format=rdflib_format, publicID=base)
         return [(None if graph.identifier == DATASET_DEFAULT_GRAPH_ID else str(graph.identifier),
-                 graph) for graph in dataset.graphs()]
+                 graph, False) for graph in dataset.graphs()]
 
 
 def _error(source: RdfFile, message: str, line: int | None) -> RdfParseError:

@@ -48,13 +48,14 @@ class SourceGraphs:
 
     @classmethod
     def load(cls, paths: Iterable[str | Path], data_format: str | None = None,
-             graphs: Iterable[Iterable[str]] = ()) -> SourceGraphs:
+             graphs: Iterable[Iterable[str]] = (), data: bool = False) -> SourceGraphs:
         """The files of ``paths`` (those named, read in ``data_format`` if given) and the files of
-        ``graphs``, pairs of (graph IRI, path) whose triples go into that named graph."""
-        return cls.read([*rdf_files(paths, data_format), *graph_files(graphs, data_format)])
+        ``graphs``, pairs of (graph IRI, path) whose triples go into that named graph. ``data``:
+        data files, parsed by Oxigraph where it can (knowledge/rdf_files.py)."""
+        return cls.read([*rdf_files(paths, data_format), *graph_files(graphs, data_format)], data)
 
     @classmethod
-    def read(cls, sources: Iterable[RdfFile]) -> SourceGraphs:
+    def read(cls, sources: Iterable[RdfFile], data: bool = False) -> SourceGraphs:
         # Parts are kept as parsed, not copied into graphs per file, per name and for the default
         # graph (half of loading: rdflib adds a triple in ~20 us); nothing changes them later.
         loaded = cls()
@@ -62,7 +63,7 @@ class SourceGraphs:
         by_name: dict[str, list[Graph]] = {}
         default: list[Graph] = []
         for source in sources:
-            for name, part in read(source).items():
+            for name, part in read(source, by_oxigraph=data).items():
                 by_file.setdefault(source.path, []).append(part)
                 loaded.graph += part
                 (default if name is None else by_name.setdefault(name, [])).append(part)
@@ -92,14 +93,14 @@ class Knowledge:
 
     @classmethod
     def load(cls, ontology_paths, data_paths, shapes_paths) -> Knowledge:
-        return cls(SourceGraphs.load(ontology_paths), SourceGraphs.load(data_paths),
+        return cls(SourceGraphs.load(ontology_paths), SourceGraphs.load(data_paths, data=True),
                    SourceGraphs.load(shapes_paths))
 
     @classmethod
     def from_settings(cls, settings: dict) -> Knowledge:
         return cls(SourceGraphs.load(settings["ontology_paths"]),
                    SourceGraphs.load(settings["data_paths"], settings["data_format"],
-                                     settings["data_graphs"]),
+                                     settings["data_graphs"], data=True),
                    SourceGraphs.load(settings["shapes_paths"]))
 
     @functools.cached_property

@@ -6,6 +6,9 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from rdflib import Literal, URIRef
+from rdflib.namespace import RDF, XSD
+
 from pactgraph import settings
 from pactgraph.knowledge.incremental import obligation_digests, revalidate
 from pactgraph.knowledge.sources import Knowledge
@@ -63,3 +66,31 @@ def test_an_edit_validates_again_only_the_obligations_it_changed(tmp_path, monke
     assert checked == [[broken]]  # NZL's only obligation; AUS's and USA's left alone
     full = after.validate()
     assert incremental == full and [f.focus for f in full.violations] == [broken]
+
+
+def test_a_digest_changes_with_any_term_the_obligation_shape_reads() -> None:
+    """The digest spells every term it reads: a named node's type, a literal's language or
+    datatype, an IRI written as a literal each change it; the types kept between obligations
+    are the ones read without keeping them."""
+    knowledge = knowledge_of(SITE)
+    graph = knowledge.derived.obligation_graph
+    node = sorted(graph.subjects(PG.endDisputed, None))[0]
+    types: dict = {}
+    for each in sorted(set(graph.subjects(unique=True))):
+        assert set(knowledge.obligation_read(each, types)) == set(knowledge.obligation_read(each))
+    first = obligation_digests(knowledge)[str(node)]
+    party = next(o for _, _, o in graph.triples((node, None, None))
+                 if (o, RDF.type, None) in knowledge.data.graph)
+    label = next(o for _, p, o in graph.triples((node, None, None)) if isinstance(o, Literal))
+    digests = {first}
+    knowledge.data.graph.add((party, RDF.type, PG.Region))  # what it names changes type
+    digests.add(obligation_digests(knowledge)[str(node)])
+    knowledge.data.graph.remove((party, RDF.type, PG.Region))
+    predicate = next(p for _, p, o in graph.triples((node, None, None)) if o == label)
+    for other in (Literal(str(label), lang="fr"), Literal(str(label), datatype=XSD.token),
+                  URIRef(f"http://example.org/{label}".replace(" ", "_")), Literal(f"{label}^")):
+        graph.set((node, predicate, other))
+        digests.add(obligation_digests(knowledge)[str(node)])
+    graph.set((node, predicate, label))
+    assert obligation_digests(knowledge)[str(node)] == first
+    assert len(digests) == 6

@@ -175,11 +175,24 @@ def _beyond_the_walk(changed: Graph, before: Graph, after: Graph) -> bool:
 def obligation_digests(knowledge: Knowledge) -> dict[str, str]:
     """A hash of what the shapes read of each derived obligation (``Knowledge.obligation_read``).
     An obligation whose hash an edit left alone has the same findings as before."""
-    obligations = knowledge.derived.obligation_graph
+    types: dict = {}
+    spelled: dict = {}  # each term spelled once: the same states and clauses come back
     return {str(node): hashlib.sha256("\n".join(sorted(
-                " ".join(term.n3() for term in triple)
-                for triple in knowledge.obligation_read(node))).encode()).hexdigest()
-            for node in set(obligations.subjects())}
+                "".join([spelled.get(term) or _spell(term, spelled) for term in triple])
+                for triple in knowledge.obligation_read(node, types)
+            )).encode()).hexdigest()
+            for node in set(knowledge.derived.obligation_graph.subjects(unique=True))}
+
+
+def _spell(term, spelled: dict) -> str:
+    """``term`` with its length first, so that no two triples spell alike (rdflib's ``n3()``
+    checks every IRI it writes, and was half the time of the digests); kept in ``spelled``."""
+    if isinstance(term, Literal):
+        text = f'"{term}@{term.language or ""}^{term.datatype or ""}'
+    else:
+        text = f"{'_' if isinstance(term, BNode) else '<'}{term}"
+    spelled[term] = f"{len(text)}:{text}"
+    return spelled[term]
 
 
 def revalidate(before: Graph, report: ValidationReport, knowledge: Knowledge,

@@ -157,13 +157,21 @@ class Knowledge:
             checked += self.obligation_read(node)
         return self._check(checked, [DERIVED_SHAPE]) if len(checked) else []
 
-    def obligation_read(self, node) -> Iterator[tuple]:
+    def obligation_read(self, node, types: dict | None = None) -> Iterator[tuple]:
         """What the obligations' shape reads of the derived obligation ``node``: its own
         triples and the rdf:type triples of what it names (knowledge/incremental.py hashes the
-        same to tell which obligations an edit changed)."""
+        same to tell which obligations an edit changed). ``types``: the rdf:type triples of each
+        node named so far, kept there (obligations name the same states and clauses again)."""
         for triple in self.derived.obligation_graph.triples((node, None, None)):
             yield triple
-            yield from self.data.graph.triples((triple[2], RDF.type, None))
+            named = triple[2]
+            if types is None:
+                yield from self.data.graph.triples((named, RDF.type, None))
+                continue
+            found = types.get(named)
+            if found is None:
+                found = types[named] = tuple(self.data.graph.triples((named, RDF.type, None)))
+            yield from found
 
     def _check(self, data: Graph, only: list[str] | None = None,
                focus: list | None = None) -> list[Finding]:

@@ -5,6 +5,7 @@ Stores are built from copies of the fixture site (tests/fixtures/site), in folde
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import subprocess
@@ -21,6 +22,7 @@ from pactgraph.build.publication import build_publication
 from pactgraph.engine.graph_view import graph_over, subject_predicates_outside
 from pactgraph.engine.store import TripleStore
 from pactgraph.errors import DataNotConforming, StoreDamaged
+from pactgraph.knowledge import sources
 from pactgraph.knowledge.sources import Knowledge, SourceGraphs
 from pactgraph.settings import resolve
 from pactgraph.web.app import create_app
@@ -268,3 +270,49 @@ def test_a_dump_removed_while_serving_is_written_again_from_the_store(tmp_path,
     assert isomorphic(parse_rdf(served, "application/n-triples"),
                       parse_rdf(written, "application/n-triples"))
     assert prebuilt.damage(folder) is None
+
+
+@pytest.fixture()
+def collector_seen(monkeypatch) -> dict[str, list]:
+    """The cycle collector as seen from inside each validation, and from inside pySHACL: whether
+    it runs, and how many objects it leaves out of its passes (frozen)."""
+    seen: dict[str, list] = {"validate": [], "pyshacl": []}
+    validate, pyshacl_validate = Knowledge.validate, sources.pyshacl.validate
+
+    def seeing(self, focus_nodes=None, obligations=None):
+        seen["validate"].append(gc.isenabled())
+        return validate(self, focus_nodes, obligations)
+
+    def seeing_pyshacl(*args, **kwargs):
+        seen["pyshacl"].append((gc.isenabled(), gc.get_freeze_count() > 0))
+        return pyshacl_validate(*args, **kwargs)
+
+    monkeypatch.setattr(Knowledge, "validate", seeing)
+    monkeypatch.setattr(sources.pyshacl, "validate", seeing_pyshacl)
+    return seen
+
+
+def test_the_cycle_collector_is_paused_while_building_and_only_then(tmp_path, data,
+                                                                     collector_seen) -> None:
+    assert gc.isenabled()
+    build_publication(resolve({"data_paths": [str(data)], "store_dir": str(tmp_path / "a")}))
+    # paused for the build; running while pySHACL validates, over its own objects only
+    assert collector_seen["validate"] == [False]
+    assert set(collector_seen["pyshacl"]) == {(True, True)}
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    with (data / "anzus-1951.ttl").open("a", encoding="utf-8") as file:  # a second, bad date
+        file.write('\n<https://w3id.org/pactgraph/id/treaty/anzus-1951> '
+                   '<http://data.europa.eu/eli/ontology#date_document> "soon" .\n')
+    with pytest.raises(DataNotConforming):
+        build_publication(resolve({"data_paths": [str(data)], "store_dir": str(tmp_path / "b")}))
+    assert collector_seen["validate"] == [False, False]
+    assert gc.isenabled() and gc.get_freeze_count() == 0  # as it was, after a refusal too
+
+
+def test_a_collector_paused_by_the_caller_stays_paused(tmp_path, data, collector_seen) -> None:
+    gc.disable()
+    try:
+        build_publication(resolve({"data_paths": [str(data)], "store_dir": str(tmp_path)}))
+        assert collector_seen["validate"] == [False] and not gc.isenabled()
+    finally:
+        gc.enable()

@@ -44,6 +44,7 @@ from pathlib import Path
 
 from rdflib.graph import ReadOnlyGraphAggregate
 
+from pactgraph import collector
 from pactgraph.build import manifest, search_index, tables
 from pactgraph.build.downloads import DUMP_FILES, DUMPS, written_dumps
 from pactgraph.build.jsonld_context import build_context
@@ -188,9 +189,16 @@ def prepare(store_dir: Path, version: str,
         if not is_writable(Path(store_dir)):
             raise StoreDamaged(str(folder), problem)
         log.warning("the prebuilt store %s is damaged: %s. Building it again.", folder, problem)
+    with collector.paused():  # a build's millions of objects walked again and again otherwise
+        return _build_new(Path(store_dir), version, folder, validated_knowledge, keep)
+
+
+def _build_new(store_dir: Path, version: str, folder: Path,
+               validated_knowledge: Callable[[], tuple[Knowledge, str]],
+               keep: Callable[[Path], None] | None) -> Path:
     knowledge, report_text = validated_knowledge()
     try:
-        Path(store_dir).mkdir(parents=True, exist_ok=True)
+        store_dir.mkdir(parents=True, exist_ok=True)
         building = Path(tempfile.mkdtemp(prefix=f".{version[:16]}.", dir=store_dir))
     except OSError:  # nowhere to keep it: build for this process only
         building = Path(tempfile.mkdtemp(prefix="pactgraph-store."))

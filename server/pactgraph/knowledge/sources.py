@@ -15,6 +15,7 @@ import pyshacl
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
+from pactgraph import collector
 from pactgraph.errors import PactgraphError
 from pactgraph.knowledge.findings import Finding, ValidationReport
 from pactgraph.knowledge.pyshacl_focus import focus_nodes_in_a_set
@@ -178,7 +179,7 @@ class Knowledge:
         """SHACL findings on ``data`` (with the shapes ``only``, and the nodes ``focus``, if
         given)."""
         with parse_each_sparql_query_once(), focus_nodes_in_a_set(), \
-                sparql_constraints_on_oxigraph():
+                sparql_constraints_on_oxigraph(), collector.on_new_objects():
             _, results, _ = pyshacl.validate(
                 data, use_shapes=only, focus_nodes=focus,
                 # a copy: pySHACL adds RDFS/OWL axioms to the shapes graph it is given, and the

@@ -95,7 +95,7 @@ BUILDING_MODULES = ("build/prebuilt.py", "build/manifest.py", "build/downloads.p
                     "build/jsonld_context.py", "build/search_index.py",
                     "build/tables.py", "build/revalidation.py", "knowledge/incremental.py",
                     "knowledge/reach.py", "knowledge/chains.py", "knowledge/findings.py",
-                    "knowledge/sparql_constraints.py", "terms.py",
+                    "knowledge/sparql_constraints.py", "knowledge/overlay_graph.py", "terms.py",
                     "formats.py", "namespaces.py")
 PACKAGE_ROOT = Path(__file__).resolve().parents[1]
 

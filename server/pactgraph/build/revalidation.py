@@ -52,6 +52,7 @@ VALIDATING_MODULES = ("knowledge/sources.py", "knowledge/rdf_files.py", "knowled
                       "knowledge/incremental.py", "knowledge/reach.py", "knowledge/chains.py",
                       "knowledge/sparql_once.py", "knowledge/sparql_constraints.py",
                       "knowledge/pyshacl_focus.py", "knowledge/findings.py", "terms.py",
+                      "knowledge/overlay_graph.py",
                       "build/revalidation.py")
 
 

@@ -18,6 +18,7 @@ from rdflib.namespace import RDF
 from pactgraph import collector
 from pactgraph.errors import PactgraphError
 from pactgraph.knowledge.findings import Finding, ValidationReport
+from pactgraph.knowledge.overlay_graph import overlay
 from pactgraph.knowledge.pyshacl_focus import focus_nodes_in_a_set
 from pactgraph.knowledge.rdf_files import RdfFile, graph_files, rdf_files, read
 from pactgraph.knowledge.sparql_constraints import sparql_constraints_on_oxigraph
@@ -181,7 +182,9 @@ class Knowledge:
         with parse_each_sparql_query_once(), focus_nodes_in_a_set(), \
                 sparql_constraints_on_oxigraph(), collector.on_new_objects():
             _, results, _ = pyshacl.validate(
-                data, use_shapes=only, focus_nodes=focus,
+                # Some nodes of the data: read through it, not copied (knowledge/overlay_graph.py)
+                data if focus is None else overlay(data), inplace=focus is not None,
+                use_shapes=only, focus_nodes=focus,
                 # a copy: pySHACL adds RDFS/OWL axioms to the shapes graph it is given, and the
                 # shapes are published as they were written
                 shacl_graph=self.shapes.graph + Graph(),

@@ -1,0 +1,73 @@
+"""A graph that reads through to another and keeps what is added to it apart: pySHACL's data graph
+when it validates some nodes of the data (after an edit).
+
+Given an ontology to mix in, pySHACL copies the whole data graph first (``clone``), so that
+adding the ontology's axioms leaves the caller's graph alone. The copy was most of validating an
+edit: 7.9 of 8.9 s at 20 times the bundled data, to check 3 nodes (rdflib adds a triple in about
+20 microseconds). ``overlay(data)`` gives pySHACL a graph to validate in place instead: it reads
+``data``'s triples, then the ones added to it; adds go to a graph of its own, and ``data`` never
+changes. Every read goes through one more generator, which made a full validation slower (43 s
+against 26 at 5 times the data), so a full validation still validates a copy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from rdflib import Graph
+from rdflib.store import Store
+
+
+class OverlayStore(Store):
+    """Reads: ``base``'s triples, then those added here that it lacks; writes: here only."""
+
+    # Context- and graph-aware, as pySHACL requires of a data graph's store (it wraps every data
+    # graph in a Dataset); one graph all the same: every context reads the same triples.
+    context_aware = graph_aware = True
+    formula_aware = transaction_aware = False
+
+    def __init__(self, base: Graph) -> None:
+        super().__init__()
+        self.base = base
+        self.added = Graph()
+        for prefix, namespace in base.namespaces():  # the same prefixes in pySHACL's messages
+            self.added.bind(prefix, namespace, override=True, replace=True)
+
+    def add(self, triple, context, quoted: bool = False) -> None:
+        if triple not in self.base:
+            self.added.add(triple)
+
+    def remove(self, triple, context=None) -> None:
+        raise TypeError("the graph read through is never changed (an overlay only adds)")
+
+    def triples(self, triple_pattern, context=None) -> Iterator:
+        for triple in self.base.triples(triple_pattern):
+            yield triple, iter(())
+        for triple in self.added.triples(triple_pattern):
+            yield triple, iter(())
+
+    def __len__(self, context=None) -> int:
+        return len(self.base) + len(self.added)
+
+    def contexts(self, triple=None) -> Iterator:
+        return iter(())
+
+    def add_graph(self, graph) -> None:
+        pass  # no graphs of its own: the Dataset pySHACL wraps it in declares its default one
+
+    def bind(self, prefix: str, namespace, override: bool = True) -> None:
+        self.added.bind(prefix, namespace, override=override)
+
+    def namespace(self, prefix: str):
+        return self.added.store.namespace(prefix)
+
+    def prefix(self, namespace):
+        return self.added.store.prefix(namespace)
+
+    def namespaces(self) -> Iterator:
+        return self.added.store.namespaces()
+
+
+def overlay(base: Graph) -> Graph:
+    """A graph reading ``base``, to which triples may be added without changing ``base``."""
+    return Graph(store=OverlayStore(base))

@@ -7,7 +7,7 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 
 from pactgraph import settings
-from pactgraph.knowledge import sources
+from pactgraph.knowledge import sources, sparql_constraints
 from pactgraph.knowledge.overlay_graph import overlay
 from pactgraph.knowledge.sources import Knowledge
 
@@ -46,6 +46,26 @@ def test_validating_nodes_through_an_overlay_finds_what_validating_a_copy_finds(
     assert len(knowledge.data.graph) == size  # pySHACL added the ontology's axioms above it
     monkeypatch.setattr(sources, "overlay", lambda graph: graph + Graph())  # a copy instead
     copied = knowledge._check(knowledge.data.graph, focus=focus)
-    key = (lambda f: (f.focus, f.path or "", f.message))
+    def key(finding):
+        return finding.focus, finding.path or "", finding.message
+
     assert sorted(through, key=key) == sorted(copied, key=key)
     assert {f.focus for f in through} == {str(node) for node in flagged}
+
+
+def test_the_oxigraph_copy_for_sparql_constraints_holds_the_overlay_whole(knowledge, monkeypatch,
+                                                                         caplog):
+    """pySHACL serialises its data graph for the Oxigraph copy of knowledge/sparql_constraints.py;
+    through an overlay that once gave an empty copy, and every constraint fell back to rdflib."""
+    copies: list = []
+    make_copy = sparql_constraints._copy
+    monkeypatch.setattr(sparql_constraints, "_copy",
+                        lambda graph: copies.append(make_copy(graph)) or copies[-1])
+    monkeypatch.setattr(sparql_constraints, "TRIPLES_PER_EVALUATION", 10 ** 12)  # copy at once
+    focus = sorted({URIRef(finding.focus) for finding in knowledge.validate().findings})
+    copies.clear()
+    with caplog.at_level("INFO", logger=sparql_constraints.__name__):
+        knowledge._check(knowledge.data.graph, focus=focus)
+    assert copies and all(copy is not None for copy in copies)
+    assert len(copies[0]) > len(knowledge.data.graph)  # the data and the ontology's axioms
+    assert "evaluated by rdflib" not in caplog.text

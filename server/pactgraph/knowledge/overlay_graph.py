@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from rdflib import Graph
+from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.store import Store
 
 
@@ -30,6 +31,7 @@ class OverlayStore(Store):
         super().__init__()
         self.base = base
         self.added = Graph()
+        self._whole: Graph | None = None
         for prefix, namespace in base.namespaces():  # the same prefixes in pySHACL's messages
             self.added.bind(prefix, namespace, override=True, replace=True)
 
@@ -41,16 +43,26 @@ class OverlayStore(Store):
         raise TypeError("the graph read through is never changed (an overlay only adds)")
 
     def triples(self, triple_pattern, context=None) -> Iterator:
+        whole = self._whole_graph()
         for triple in self.base.triples(triple_pattern):
-            yield triple, iter(())
+            yield triple, iter((whole,))
         for triple in self.added.triples(triple_pattern):
-            yield triple, iter(())
+            yield triple, iter((whole,))
 
     def __len__(self, context=None) -> int:
         return len(self.base) + len(self.added)
 
     def contexts(self, triple=None) -> Iterator:
-        return iter(())
+        yield self._whole_graph()
+
+    def _whole_graph(self) -> Graph:
+        """The one graph every triple is in. pySHACL's Dataset reads quads (a triple in each of
+        its graphs) when it serialises the Oxigraph copy for its SPARQL constraints
+        (knowledge/sparql_constraints.py): with no graph, the copy was empty, and every
+        constraint was evaluated by rdflib."""
+        if self._whole is None:
+            self._whole = Graph(store=self, identifier=DATASET_DEFAULT_GRAPH_ID)
+        return self._whole
 
     def add_graph(self, graph) -> None:
         pass  # no graphs of its own: the Dataset pySHACL wraps it in declares its default one

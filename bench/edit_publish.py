@@ -75,8 +75,9 @@ def timed_build(settings: dict) -> dict:
             "folder": str(prepared.folder)}
 
 
-EDIT = r'"Synthetic copy \1 (edited) of '  # the label edited, the first of a copy's
-EDITED = re.compile(r'"Synthetic copy (\d+) \(edited\) of ')
+# A copy's first label is edited by adding "(edited)" to it, and put back by taking it out.
+LABEL, EDIT = re.compile(r'"Synthetic copy (\d+) of '), r'"Synthetic copy \1 (edited) of '
+EDITED, UNEDIT = re.compile(r'"Synthetic copy (\d+) \(edited\) of '), r'"Synthetic copy \1 of '
 
 
 def undo_interrupted_edits(data: Path) -> None:
@@ -85,7 +86,7 @@ def undo_interrupted_edits(data: Path) -> None:
     Budapest Memorandum's label reaches 3,567), unlike every earlier measurement."""
     for path in sorted((data / "synthetic").glob("copy-*.ttl")):
         text = path.read_text(encoding="utf-8")
-        restored, count = EDITED.subn(r'"Synthetic copy \1 of ', text)
+        restored, count = EDITED.subn(UNEDIT, text)
         if count:
             logging.warning("%s: %d label(s) left edited by an interrupted run, put back",
                             path.name, count)
@@ -105,7 +106,7 @@ def measure(scale: int, work: Path) -> dict:
     copies = sorted((data / "synthetic").glob("copy-*.ttl"))
     edited = copies[len(copies) // 2] if copies else next((data / "bundled").glob("*.ttl"))
     text = edited.read_text(encoding="utf-8")
-    changed, count = re.subn(r'"Synthetic copy (\d+) of ', EDIT, text, count=1)
+    changed, count = LABEL.subn(EDIT, text, count=1)
     if not count:
         raise SystemExit(f"nothing to edit in {edited}")
     edited.write_text(changed, encoding="utf-8")

@@ -181,7 +181,7 @@ def obligation_digests(knowledge: Knowledge) -> dict[str, str]:
                 "".join([spelled.get(term) or _spell(term, spelled) for term in triple])
                 for triple in knowledge.obligation_read(node, types)
             )).encode()).hexdigest()
-            for node in set(knowledge.derived.obligation_graph.subjects(unique=True))}
+            for node in knowledge.derived.obligation_graph.subjects(unique=True)}
 
 
 def _spell(term, spelled: dict) -> str:

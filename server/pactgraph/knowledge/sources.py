@@ -155,8 +155,9 @@ class Knowledge:
         if nodes is None:
             checked += self.derived.obligation_graph
             checked += self.data.graph.triples((None, RDF.type, None))
+        types: dict = {}  # the same states and clauses are named again and again
         for node in () if nodes is None else nodes:
-            checked += self.obligation_read(node)
+            checked += self.obligation_read(node, types)
         return self._check(checked, [DERIVED_SHAPE]) if len(checked) else []
 
     def obligation_read(self, node, types: dict | None = None) -> Iterator[tuple]:

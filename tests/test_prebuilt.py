@@ -18,6 +18,7 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import XSD
 
 from pactgraph.build import prebuilt
+from pactgraph.build.downloads import DUMP_FILES
 from pactgraph.build.publication import build_publication
 from pactgraph.engine.graph_view import graph_over, subject_predicates_outside
 from pactgraph.engine.store import TripleStore
@@ -116,7 +117,7 @@ def test_dumps_are_written_at_build_and_served_as_those_bytes(tmp_path, data) ->
     app = create_app({"data_paths": [str(data)], "store_dir": str(tmp_path / "store")})
     folder = app.extensions["pactgraph"].folder
     client = app.test_client()
-    for name in prebuilt.DUMP_FILES:
+    for name in DUMP_FILES:
         assert client.get(f"/download/{name}").data == (folder / prebuilt.DUMPS / name).read_bytes()
 
 

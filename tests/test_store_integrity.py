@@ -150,8 +150,8 @@ def test_a_store_another_process_built_again_meanwhile_is_kept(open_store, monke
     build, theirs = prebuilt._build, {}
 
     def build_while_another_process_replaces_it(knowledge, report_text, building,
-                                                keep=None) -> None:
-        build(knowledge, report_text, building, keep)
+                                                keep=None, change=None) -> None:
+        build(knowledge, report_text, building, keep, change)
         other = shutil.copytree(building, folder.parent / "built-by-another-process")
         theirs["inode"] = (other / prebuilt.QUADS).stat().st_ino
         shutil.rmtree(folder)

@@ -58,13 +58,12 @@ def dump_bytes(graph: Graph, media_type: str, context: dict) -> bytes:
 
 
 def written_dumps(names: Iterable[str], store: TripleStore,
-                  graphs: dict[str, Callable[[], Graph]], context: dict
-                  ) -> Iterator[tuple[str, bytes]]:
+                  graphs: dict[str, Callable[[], Graph]], context: dict,
+                  triples: list | None = None) -> Iterator[tuple[str, bytes]]:
     """Each download of ``names`` with its bytes: everything published written from ``store``
-    (build/store_dumps.py, its triples sorted once for all); the ontology and the shapes by
-    rdflib from ``graphs[which]()``. The one way every dump is written: by a build, by a
-    release, and again when one is lost."""
-    triples = None
+    (build/store_dumps.py, its triples sorted once for all, or given sorted: ``triples``); the
+    ontology and the shapes by rdflib from ``graphs[which]()``. The one way every dump is
+    written: by a build, by a release, and again when one is lost."""
     for name in names:
         _, which, media_type = DUMP_FILES[name]
         if which == "published" and media_type in store_dumps.FORMATS:

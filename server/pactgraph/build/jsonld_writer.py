@@ -137,14 +137,14 @@ def node_object(compactor: Compactor, subject: Any, triples: Iterable[ox.Triple]
 def jsonld_bytes(triples: list[ox.Triple], context: dict[str, Any]) -> bytes:
     """``triples`` (sorted by subject) as a JSON-LD document embedding ``context``."""
     compactor = Compactor(context)
-    chunks = ['{\n  "@context": ', _indented(context, 2), ',\n  "@graph": [']
+    chunks = ['{\n  "@context": ', indented(context, 2), ',\n  "@graph": [']
     for number, (subject, group) in enumerate(groupby(triples, key=lambda t: t.subject)):
         chunks.append(",\n    " if number else "\n    ")
-        chunks.append(_indented(node_object(compactor, subject, group), 4))
+        chunks.append(indented(node_object(compactor, subject, group), 4))
     chunks.append("\n  ]\n}" if len(chunks) > 3 else "]\n}")
     return "".join(chunks).encode("utf-8")
 
 
-def _indented(value: Any, depth: int) -> str:
+def indented(value: Any, depth: int) -> str:
     """``value`` as ``json.dumps(..., indent=2)`` would write it ``depth`` spaces in."""
     return json.dumps(value, indent=2, ensure_ascii=False).replace("\n", "\n" + " " * depth)

@@ -11,6 +11,7 @@ a version of the files does the slow part and leaves, in the store folder (``sto
                     5 to 10 times faster there than on the on-disk store, at 100x the data)
         dumps/      the downloads (Turtle, JSON-LD, N-Triples, RDF/XML), served as bytes, and
                     dumps/tables/ the CSV tables with their schemas (build/tables.py)
+        blocks/     where each subject's triples lie in the dumps, for the next build to splice
         search.json the names of every state and commitment, for search (build/search_index.py)
         manifest.json   the size and sha256 of each file, the numbers of quads and triples
 
@@ -46,8 +47,9 @@ from rdflib.graph import ReadOnlyGraphAggregate
 
 from pactgraph import collector
 from pactgraph.build import manifest, search_index, tables
-from pactgraph.build.downloads import DUMP_FILES, DUMPS, written_dumps
+from pactgraph.build.downloads import DUMPS
 from pactgraph.build.jsonld_context import build_context
+from pactgraph.build.store_change import Change, write_dumps, written_as_change
 from pactgraph.engine.store import TripleStore, published_graphs, write_store
 from pactgraph.errors import StoreDamaged
 from pactgraph.knowledge.sources import Knowledge
@@ -91,10 +93,10 @@ BUILDING_MODULES = ("build/prebuilt.py", "build/manifest.py", "build/downloads.p
                     "knowledge/obligations.py", "knowledge/intervals.py",
                     "knowledge/obligation_triples.py", "knowledge/spans.py", "engine/store.py",
                     "build/from_engine.py", "build/serialization.py", "build/store_dumps.py",
-                    "build/jsonld_writer.py",
-                    "build/jsonld_context.py", "build/search_index.py",
-                    "build/tables.py", "build/revalidation.py", "knowledge/incremental.py",
-                    "knowledge/reach.py", "knowledge/chains.py", "knowledge/findings.py",
+                    "build/jsonld_writer.py", "build/jsonld_context.py", "build/search_index.py",
+                    "build/store_change.py", "build/dump_blocks.py", "build/tables.py",
+                    "build/revalidation.py", "knowledge/incremental.py", "knowledge/reach.py",
+                    "knowledge/chains.py", "knowledge/findings.py",
                     "knowledge/sparql_constraints.py", "knowledge/overlay_graph.py", "terms.py",
                     "formats.py", "namespaces.py")
 PACKAGE_ROOT = Path(__file__).resolve().parents[1]
@@ -126,9 +128,7 @@ def input_version(paths: Iterable[Path], *salt: str) -> str:
         digest.update(part.encode("utf-8") + b"\0")
     for path in paths:
         data = Path(path).read_bytes()
-        digest.update(Path(path).name.encode("utf-8") + b"\0")
-        digest.update(len(data).to_bytes(8, "big"))
-        digest.update(data)
+        digest.update(Path(path).name.encode("utf-8") + b"\0" + len(data).to_bytes(8, "big") + data)
     return digest.hexdigest()
 
 
@@ -175,12 +175,13 @@ def is_writable(folder: Path) -> bool:
 
 def prepare(store_dir: Path, version: str,
             validated_knowledge: Callable[[], tuple[Knowledge, str]],
-            keep: Callable[[Path], None] | None = None) -> Path:
+            keep: Callable[[Path], None] | None = None,
+            change: Callable[[], Change | None] = lambda: None) -> Path:
     """The folder of ``version``, built first if needed, or again if damaged (``StoreDamaged`` if
     it cannot be replaced). ``validated_knowledge`` is called only when there is no whole folder:
     it parses and validates the files and returns them with the report text, or raises if they
     do not conform. ``keep(folder)`` writes more into a folder being built (before its
-    manifest)."""
+    manifest); ``change()``: what changed since an earlier folder (build/store_change.py)."""
     folder = Path(store_dir) / version
     if folder.exists():
         problem = damage(folder)
@@ -190,23 +191,23 @@ def prepare(store_dir: Path, version: str,
             raise StoreDamaged(str(folder), problem)
         log.warning("the prebuilt store %s is damaged: %s. Building it again.", folder, problem)
     with collector.paused():  # a build's millions of objects walked again and again otherwise
-        return _build_new(Path(store_dir), version, folder, validated_knowledge, keep)
+        return _build_new(Path(store_dir), version, folder, validated_knowledge, keep, change)
 
 
 def _build_new(store_dir: Path, version: str, folder: Path,
                validated_knowledge: Callable[[], tuple[Knowledge, str]],
-               keep: Callable[[Path], None] | None) -> Path:
-    knowledge, report_text = validated_knowledge()
+               keep: Callable[[Path], None] | None, change: Callable[[], Change | None]) -> Path:
+    (knowledge, report_text), changed = validated_knowledge(), change()
     try:
         store_dir.mkdir(parents=True, exist_ok=True)
         building = Path(tempfile.mkdtemp(prefix=f".{version[:16]}.", dir=store_dir))
     except OSError:  # nowhere to keep it: build for this process only
         building = Path(tempfile.mkdtemp(prefix="pactgraph-store."))
         atexit.register(shutil.rmtree, building, ignore_errors=True)
-        _build(knowledge, report_text, building, keep)
+        _build(knowledge, report_text, building, keep, changed)
         return building
     try:
-        _build(knowledge, report_text, building, keep)
+        _build(knowledge, report_text, building, keep, changed)
         _install(building, folder)
     except OSError:
         shutil.rmtree(building, ignore_errors=True)
@@ -228,15 +229,17 @@ def _install(built: Path, folder: Path) -> None:
 
 
 def _build(knowledge: Knowledge, report_text: str, folder: Path,
-           keep: Callable[[Path], None] | None = None) -> None:
-    write_store(published_graphs(knowledge), folder / ENGINE, folder / QUADS)
-    (folder / DUMPS).mkdir()
-    store = TripleStore.open(folder / ENGINE)
-    graphs = {"ontology": lambda: knowledge.ontology.graph,
-              "shapes": lambda: knowledge.shapes.graph}
+           keep: Callable[[Path], None] | None = None, change: Change | None = None) -> None:
+    graphs = published_graphs(knowledge)
     context = build_context(knowledge.ontology.graph)
-    for name, body in written_dumps(DUMP_FILES, store, graphs, context):
-        (folder / DUMPS / name).write_bytes(body)
+    (folder / DUMPS).mkdir()
+    whole = change is None or not written_as_change(change, graphs, folder, ENGINE, QUADS,
+                                                    context)
+    if whole:
+        write_store(graphs, folder / ENGINE, folder / QUADS)
+    store = TripleStore.open(folder / ENGINE)
+    write_dumps(folder, store, {"ontology": lambda: knowledge.ontology.graph,
+                                "shapes": lambda: knowledge.shapes.graph}, context, whole)
     # Read through the parts, not from a merged copy (as long to make as the dumps to write).
     published = ReadOnlyGraphAggregate(list(knowledge.published_parts()))
     tables.write_files(store, published, folder / DUMPS)

@@ -15,9 +15,9 @@ what the next build needs to validate only those:
 A build whose rules are the same as an earlier folder's finds the one built from the files most
 like today's (``closest_basis``), makes the data graph its files made (unchanged files from
 today's parse, the others from their copies) and validates again only the nodes the edit can
-affect, keeping the old report's other findings. Any
-doubt (no such folder, another shape or ontology, a copy missing or unreadable, a blank node within
-reach) means a full validation, which is what a build without a basis does anyway.
+affect, keeping the old report's other findings. Any doubt (no such folder, another shape or
+ontology, a copy missing or unreadable, a blank node within reach) means a full validation, which
+is what a build without a basis does anyway.
 """
 
 from __future__ import annotations
@@ -28,13 +28,14 @@ import json
 import logging
 import tempfile
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from rdflib import Graph
 from rdflib.graph import ReadOnlyGraphAggregate
 
 from pactgraph.build import prebuilt
+from pactgraph.build.store_change import Change, changed_subjects
 from pactgraph.errors import DataNotConforming, PactgraphError
 from pactgraph.knowledge.incremental import obligation_digests, revalidate
 from pactgraph.knowledge.rdf_files import RdfFile, rdf_files, read
@@ -70,6 +71,7 @@ def prepare_validated(settings: dict, version: str, knowledge: Callable[[], Know
     report: ValidationReport | None = None
     built: Knowledge | None = None
     obligations: dict[str, str] | None = None
+    change: Change | None = None  # what changed since the folder an edit was validated against
 
     def current_obligations() -> dict[str, str]:
         """Each derived obligation's digest, made once, when first needed."""
@@ -79,7 +81,7 @@ def prepare_validated(settings: dict, version: str, knowledge: Callable[[], Know
         return obligations
 
     def validated_knowledge() -> tuple[Knowledge, str]:
-        nonlocal rules, report, built
+        nonlocal rules, report, built, change
         built = knowledge()
         base = None
         if from_files:
@@ -87,8 +89,10 @@ def prepare_validated(settings: dict, version: str, knowledge: Callable[[], Know
             salt = (*prebuilt.library_versions(), prebuilt.code_hash(VALIDATING_MODULES))
             rules = rules_version(settings, salt)
             base = closest_basis(store_dir, rules, digests, prebuilt.is_ready)
-        report = (base and validate_edit(base, built, digests, current_obligations)) \
-            or built.validate()
+        edit = base and validate_edit(base, built, digests, current_obligations)
+        report = edit.report if edit else built.validate()
+        if edit and edit.subjects is not None and _same_layout(base, settings):
+            change = Change(base, edit.subjects)
         if not report.conforms:
             raise DataNotConforming(report)
         return built, report.text()
@@ -96,7 +100,8 @@ def prepare_validated(settings: dict, version: str, knowledge: Callable[[], Know
     def keep(folder: Path) -> None:
         save(folder, settings, digests, rules, report, current_obligations())
 
-    return prebuilt.prepare(store_dir, version, validated_knowledge, keep if from_files else None)
+    return prebuilt.prepare(store_dir, version, validated_knowledge, keep if from_files else None,
+                            lambda: change)
 
 
 def rules_version(settings: dict, salt: tuple[str, ...]) -> str:
@@ -160,8 +165,16 @@ def closest_basis(store_dir: Path, rules: str, today: dict[str, str], is_whole) 
     return None
 
 
+@dataclass(frozen=True)
+class Edit:
+    """An edit's report, and the subjects whose triples it changed (``changed_subjects``)."""
+
+    report: ValidationReport
+    subjects: frozenset[str] | None
+
+
 def validate_edit(base: Path, knowledge: Knowledge, today: dict[str, str],
-                  obligations: Callable[[], dict[str, str]]) -> ValidationReport | None:
+                  obligations: Callable[[], dict[str, str]]) -> Edit | None:
     """The report of validating ``knowledge`` (its data files' sha256 by path: ``today``, its
     derived obligations' digests: ``obligations()``) as an edit of the files ``base`` was built
     from, or None when that cannot be trusted (then validate in full)."""
@@ -176,14 +189,26 @@ def validate_edit(base: Path, knowledge: Knowledge, today: dict[str, str],
                     base, error)
         return None
     if not changed:
-        return report
-    merged, affected = revalidate(before, report, knowledge, edit, (then, obligations()))
+        return Edit(report, frozenset())
+    now = obligations()
+    merged, affected = revalidate(before, report, knowledge, edit, (then, now))
     if affected is None:
         log.info("validated in full after an edit of %d file(s)", len(changed))
     else:
         log.info("validated again %d nodes after an edit of %s", len(affected),
                  ", ".join(sorted(Path(path).name for path in changed)))
-    return merged
+    return Edit(merged, changed_subjects(edit, (then, now)))
+
+
+def _same_layout(base: Path, settings: dict) -> bool:
+    """Whether each data file is read as when ``base`` was built (its media type and graph)."""
+    try:
+        recorded = json.loads((base / BASIS / "basis.json").read_text(encoding="utf-8"))
+        then = {(e["path"], e["media_type"], e["graph"]) for e in recorded["files"]}
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+    return then == {(str(file.path.resolve()), file.media_type, file.graph)
+                    for file in data_files(settings)}
 
 
 def _before(base: Path, entries: list[dict], knowledge: Knowledge, digests: dict[str, str]

@@ -1,0 +1,131 @@
+"""A build after an edit writes the store, its N-Quads copy and the dumps as a change to the last
+folder's (issue 15, build/store_change.py and build/dump_blocks.py): what it writes is what a
+full build of the same files writes, quad for quad and byte for byte, through edits that change,
+add and remove subjects; and what it cannot change alike is written in full."""
+
+from __future__ import annotations
+
+import logging
+import re
+import shutil
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from pactgraph.build import dump_blocks, prebuilt, store_change
+from pactgraph.build.downloads import DUMPS
+from pactgraph.build.publication import prepare_store
+from pactgraph.settings import resolve
+
+SITE = Path(__file__).parent / "fixtures" / "site"
+LOGGER = "pactgraph.build.store_change"
+ELSEWHERE = '\n<https://example.org/elsewhere> rdfs:label "Elsewhere"@en .\n'
+
+
+@pytest.fixture()
+def site(tmp_path: Path) -> tuple[Path, dict]:
+    data = tmp_path / "data"
+    shutil.copytree(SITE, data)
+    return data, resolve({"data_paths": [str(data)], "store_dir": str(tmp_path / "store")})
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    changed = re.sub(old, new, text, flags=re.DOTALL)
+    assert changed != text, old
+    path.write_text(changed, encoding="utf-8")
+
+
+def full_build(settings: dict, where: Path) -> Path:
+    """The folder a build with no earlier folder writes from the same files."""
+    shutil.rmtree(where, ignore_errors=True)
+    return prepare_store({**settings, "store_dir": str(where)}).folder
+
+
+def as_if_built(folder: Path) -> None:
+    """Record ``folder``'s files as they are now in its manifest: whole, as if built so (else
+    the next build finds it damaged and validates in full, and nothing is changed)."""
+    counts = prebuilt.manifest.load(folder).counts
+    prebuilt.manifest.save(folder, prebuilt.manifest.take(folder, counts, prebuilt.UNRECORDED))
+
+
+def assert_same_folder(changed: Path, full: Path) -> None:
+    """The same quads, N-Quads lines, dumps, record of blocks and counts."""
+    stores = [set(ox.Store.read_only(str(folder / prebuilt.ENGINE))) for folder in (changed, full)]
+    assert stores[0] == stores[1]
+    lines = [sorted((folder / prebuilt.QUADS).read_bytes().splitlines())
+             for folder in (changed, full)]
+    assert lines[0] == lines[1]
+    for name in store_change.published_dumps():
+        assert (changed / DUMPS / name).read_bytes() == (full / DUMPS / name).read_bytes(), name
+    for record in sorted((full / dump_blocks.BLOCKS).iterdir()):
+        assert (changed / dump_blocks.BLOCKS / record.name).read_bytes() == record.read_bytes()
+    counts = [prebuilt.manifest.load(folder).counts for folder in (changed, full)]
+    assert counts[0] == counts[1]
+
+
+def test_edits_are_written_as_a_change_with_a_full_builds_store_and_dumps(site, tmp_path,
+                                                                         caplog):
+    data, settings = site
+    prepare_store(settings)
+    # A label: the state, and every derived obligation whose label names it, change.
+    edit(data / "states.ttl", r'"New Zealand"@en', '"Aotearoa New Zealand"@en')
+    with caplog.at_level(logging.INFO, logger=LOGGER):
+        second = prepare_store(settings).folder
+    assert "as a change of" in caplog.text and "in full" not in caplog.text
+    assert_same_folder(second, full_build(settings, tmp_path / "full"))
+    # A subject that was not there, placed among the others; then taken out again.
+    (data / "states.ttl").write_text((data / "states.ttl").read_text(encoding="utf-8")
+                                     + ELSEWHERE, encoding="utf-8")
+    third = prepare_store(settings).folder
+    assert "https://example.org/elsewhere" in (third / DUMPS / "pactgraph.nt").read_text()
+    assert_same_folder(third, full_build(settings, tmp_path / "full"))
+    edit(data / "states.ttl", re.escape(ELSEWHERE), "\n")
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger=LOGGER):
+        fourth = prepare_store(settings).folder
+    assert "as a change of" in caplog.text
+    assert "https://example.org/elsewhere" not in (fourth / DUMPS / "pactgraph.nt").read_text()
+    assert_same_folder(fourth, full_build(settings, tmp_path / "full"))
+
+
+def test_a_blank_node_in_the_change_is_written_in_full(site, tmp_path, caplog):
+    data, settings = site
+    prepare_store(settings)
+    edit(data / "states.ttl", r'"New Zealand"@en', '"New Zealand"@en ; rdfs:seeAlso [ '
+         'rdfs:label "a note"@en ]')
+    with caplog.at_level(logging.INFO, logger=LOGGER):
+        second = prepare_store(settings).folder
+    assert "as a change of" not in caplog.text
+    assert len(set(ox.Store.read_only(str(second / prebuilt.ENGINE)))) == len(
+        set(ox.Store.read_only(str(full_build(settings, tmp_path / "full") / prebuilt.ENGINE))))
+
+
+def test_a_folder_without_a_record_of_its_blocks_is_followed_in_full(site, tmp_path, caplog):
+    data, settings = site
+    first = prepare_store(settings).folder
+    shutil.rmtree(first / dump_blocks.BLOCKS)
+    as_if_built(first)
+    edit(data / "states.ttl", r'"New Zealand"@en', '"Aotearoa New Zealand"@en')
+    with caplog.at_level(logging.INFO, logger=LOGGER):
+        second = prepare_store(settings).folder
+    assert "no record of the dumps' blocks" in caplog.text
+    assert_same_folder(second, full_build(settings, tmp_path / "full"))
+
+
+def test_a_quads_copy_unlike_its_store_is_written_in_full(site, tmp_path, caplog):
+    """The N-Quads copy is checked against the store as it is spliced: a copy that lost the
+    lines of a changed subject is not carried on."""
+    data, settings = site
+    first = prepare_store(settings).folder
+    quads = first / prebuilt.QUADS
+    kept = [line for line in quads.read_bytes().splitlines(keepends=True)
+            if b"/state/NZL>" not in line.split(b" ", 1)[0]]
+    quads.write_bytes(b"".join(kept))
+    as_if_built(first)
+    edit(data / "states.ttl", r'"New Zealand"@en', '"Aotearoa New Zealand"@en')
+    with caplog.at_level(logging.INFO, logger=LOGGER):
+        second = prepare_store(settings).folder
+    assert "quads of the changed subjects" in caplog.text
+    assert_same_folder(second, full_build(settings, tmp_path / "full"))

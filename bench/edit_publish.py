@@ -6,9 +6,11 @@ the new data in < 60 s").
 
 For each scale: synthetic data (``pactgraph synth``), a first build (``prepare_store``: parse,
 validate in full, build the prebuilt store), then one synthetic copy's label edited and the build
-again, which validates only what the edit can affect (build/revalidation.py). Reports each
-build's wall-clock and processor time, its phases (parsing, validating, building the store and
-dumps), how many nodes were validated again, and the ratio of the two builds. The time to open
+again, which validates only what the edit can affect (build/revalidation.py) and writes the
+store and dumps as a change to the first build's (build/store_change.py). Reports each build's
+wall-clock and processor time, its phases (parsing, validating, building the store and dumps, and
+of that the change), how many nodes were validated again, whether the store and dumps were
+written as a change, and the ratio of the two builds. The time to open
 the built store afterwards (what a server's start adds) is the "start from the prebuilt store"
 row of bench/run.py.
 """
@@ -61,17 +63,28 @@ class Phases:
 
 def timed_build(settings: dict) -> dict:
     phases = Phases()
-    saved = (Knowledge.from_settings, Knowledge.validate, prebuilt._build)
+    saved = (Knowledge.from_settings, Knowledge.validate, prebuilt._build,
+             prebuilt.written_as_change)
     phases.wrap(Knowledge, "from_settings", "parse")
     phases.wrap(Knowledge, "validate", "validate", keep_focus=True)
     phases.wrap(prebuilt, "_build", "build store, dumps, tables")
+    phases.wrap(prebuilt, "written_as_change", "of which the store and dumps as a change")
+    written_as_change, outcome = prebuilt.written_as_change, {}
+
+    def recorded(*args, **kwargs):
+        outcome["as_change"] = written_as_change(*args, **kwargs)
+        return outcome["as_change"]
+
+    prebuilt.written_as_change = recorded
     try:
         cpu, wall = time.process_time(), time.perf_counter()
         prepared = prepare_store(settings)
         result = {"wall_s": time.perf_counter() - wall, "cpu_s": time.process_time() - cpu}
     finally:
-        Knowledge.from_settings, Knowledge.validate, prebuilt._build = saved
+        (Knowledge.from_settings, Knowledge.validate, prebuilt._build,
+         prebuilt.written_as_change) = saved
     return {**result, "phases_s": phases.seconds, "validated_nodes": phases.focus,
+            "store_and_dumps_as_change": outcome.get("as_change", False),
             "folder": str(prepared.folder)}
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from pactgraph.build import prebuilt, revalidation
+from pactgraph.build import revalidation, versions
 from pactgraph.build.publication import prepare_store
 from pactgraph.errors import DataNotConforming
 from pactgraph.knowledge.sources import Knowledge
@@ -116,7 +116,7 @@ def test_a_new_build_code_on_the_same_data_validates_nothing(site, focus, monkey
     report, made by code that did not change, is the last one's."""
     _, settings = site
     first = prepare_store(settings)
-    monkeypatch.setattr(prebuilt, "VALIDATION_INPUTS", (*prebuilt.VALIDATION_INPUTS, "dumps v2"))
+    monkeypatch.setattr(versions, "VALIDATION_INPUTS", (*versions.VALIDATION_INPUTS, "dumps v2"))
     second = prepare_store(settings)
     assert second.folder != first.folder and focus == [None]
     assert (second.folder / "conforms").read_bytes() == (first.folder / "conforms").read_bytes()

@@ -316,14 +316,14 @@ def test_an_obligation_written_by_hand_is_refused(tmp_path: Path) -> None:
 
 
 def test_derivation_code_is_part_of_the_store_version(monkeypatch, tmp_path: Path) -> None:
-    from pactgraph.build import prebuilt
+    from pactgraph.build import versions
     package = tmp_path / "pactgraph"
-    shutil.copytree(prebuilt.PACKAGE_ROOT, package)
-    monkeypatch.setattr(prebuilt, "PACKAGE_ROOT", package)
-    before = prebuilt.code_hash()
+    shutil.copytree(versions.PACKAGE_ROOT, package)
+    monkeypatch.setattr(versions, "PACKAGE_ROOT", package)
+    before = versions.code_hash()
     rules = package / "knowledge" / "obligations.py"
     rules.write_text(rules.read_text(encoding="utf-8") + "\n# a changed rule\n", encoding="utf-8")
-    assert prebuilt.code_hash() != before
+    assert versions.code_hash() != before
 
 
 def test_derivation_on_the_bundled_data_lists_no_obligation_of_a_statement() -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from pactgraph.build import dump_blocks, prebuilt, store_change
+from pactgraph.build import dump_blocks, prebuilt, store_change, versions
 from pactgraph.build.downloads import DUMPS
 from pactgraph.build.publication import prepare_store
 from pactgraph.settings import resolve
@@ -128,4 +128,18 @@ def test_a_quads_copy_unlike_its_store_is_written_in_full(site, tmp_path, caplog
     with caplog.at_level(logging.INFO, logger=LOGGER):
         second = prepare_store(settings).folder
     assert "quads of the changed subjects" in caplog.text
+    assert_same_folder(second, full_build(settings, tmp_path / "full"))
+
+
+def test_dumps_written_by_other_code_are_written_in_full(site, tmp_path, caplog, monkeypatch):
+    """Splicing today's blocks into dumps another version of the writers wrote would mix two
+    layouts in one file: a folder built by other code (its rules the same: the validating
+    code did not change) is followed in full."""
+    data, settings = site
+    prepare_store(settings)
+    monkeypatch.setattr(versions, "VALIDATION_INPUTS", (*versions.VALIDATION_INPUTS, "dumps v2"))
+    edit(data / "states.ttl", r'"New Zealand"@en', '"Aotearoa New Zealand"@en')
+    with caplog.at_level(logging.INFO, logger=LOGGER):
+        second = prepare_store(settings).folder
+    assert "written by other code or libraries" in caplog.text
     assert_same_folder(second, full_build(settings, tmp_path / "full"))

@@ -29,6 +29,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from pactgraph.build import versions
 from pactgraph.build.jsonld_writer import Compactor, indented, node_object
 from pactgraph.build.store_dumps import published_bytes
 
@@ -36,6 +37,7 @@ log = logging.getLogger(__name__)
 
 BLOCKS = "blocks"  # in a store's folder
 SUBJECTS = "subjects.txt"
+MADE_BY = "made-by.txt"  # the libraries and code that wrote the dumps: others write other bytes
 # What starts a block in each dump but N-Triples (``_nt_starts``), and how far into the match.
 _STARTS = {"text/turtle": (re.compile(rb"\n\n"), 1),
            "application/rdf+xml": (re.compile(rb"\n\t<(?!/)"), 1),
@@ -93,6 +95,7 @@ def blocks(body: bytes, media_type: str, triples: Sequence[ox.Triple], count: in
 def save(folder: Path, subjects: Iterable[str], found: dict[str, tuple[array, array]]) -> None:
     """Record in ``folder/blocks/`` the ``subjects`` (IRIs) in order and each dump's blocks."""
     (folder / BLOCKS).mkdir()
+    (folder / BLOCKS / MADE_BY).write_text(_made_by(), encoding="utf-8")
     (folder / BLOCKS / SUBJECTS).write_text("".join(f"{iri}\n" for iri in subjects),
                                             encoding="utf-8")
     for name, (starts, ends) in found.items():
@@ -128,7 +131,10 @@ class Recorder:
 
 
 def load(folder: Path, names: Iterable[str]) -> tuple[list[str], dict[str, tuple[array, array]]]:
-    """The subjects and the blocks of each dump of ``names`` recorded in ``folder``."""
+    """The subjects and the blocks of each dump of ``names`` recorded in ``folder``, if the
+    dumps there were written by today's code and libraries (else ``NoBlocks``)."""
+    if (folder / BLOCKS / MADE_BY).read_text(encoding="utf-8") != _made_by():
+        raise NoBlocks("the dumps were written by other code or libraries")
     subjects = (folder / BLOCKS / SUBJECTS).read_text(encoding="utf-8").splitlines()
     found = {}
     for name in names:
@@ -138,6 +144,10 @@ def load(folder: Path, names: Iterable[str]) -> tuple[list[str], dict[str, tuple
             raise NoBlocks(f"{name}: {len(offsets)} offsets for {len(subjects)} subjects")
         found[name] = offsets[:len(subjects)], offsets[len(subjects):]
     return subjects, found
+
+
+def _made_by() -> str:
+    return "".join(f"{part}\n" for part in versions.VALIDATION_INPUTS)
 
 
 def block(triples: list[ox.Triple], media_type: str, context: dict) -> bytes:

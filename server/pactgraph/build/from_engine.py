@@ -28,7 +28,7 @@ import pyoxigraph as ox
 from rdflib import Graph
 from rdflib.compare import isomorphic
 
-from pactgraph.build import prebuilt, revalidation
+from pactgraph.build import prebuilt, revalidation, versions
 from pactgraph.build.prebuilt import Prepared
 from pactgraph.engine.remote_http import SETTING, StoreClient
 from pactgraph.engine.remote_read import read_graphs
@@ -79,7 +79,7 @@ def _version(settings: dict, data: dict[str, set[ox.Triple]]) -> str:
     digest = hashlib.sha256()
     for name in sorted(data):
         digest.update(name.encode("utf-8") + b"\0" + n_triples(data[name]) + b"\0")
-    return prebuilt.input_version([file.path for file in files], *prebuilt.VALIDATION_INPUTS,
+    return versions.input_version([file.path for file in files], *versions.VALIDATION_INPUTS,
                                   *(file.describe() for file in files),
                                   f"{SETTING} data {digest.hexdigest()}")
 

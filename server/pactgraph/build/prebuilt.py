@@ -16,8 +16,9 @@ a version of the files does the slow part and leaves, in the store folder (``sto
         manifest.json   the size and sha256 of each file, the numbers of quads and triples
 
 and every later start on the same files only hashes them and opens that store. ``version`` is a
-hash of the files' names and bytes and of the versions of the code that validates them, so a changed
-file, or a new release of pySHACL or of pactgraph, validates and builds again; files that fail the
+hash of the files' names and bytes and of the versions of the code that validates and builds them
+(build/versions.py), so a changed file, or a new release of pySHACL or of pactgraph, validates and
+builds again; files that fail the
 shapes never get a folder and are refused on every start.
 
 A folder appears whole or not at all (built under a temporary name, then renamed), so two servers
@@ -34,12 +35,11 @@ read-only folder) the server refuses to start, naming the file and what is wrong
 from __future__ import annotations
 
 import atexit
-import hashlib
 import logging
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -72,64 +72,6 @@ class Prepared:
 
     folder: Path
     version: str
-
-
-def library_versions() -> tuple[str, ...]:
-    from importlib.metadata import PackageNotFoundError, version
-    found = []
-    for package in ("pactgraph", "pyshacl", "rdflib", "pyoxigraph"):
-        try:
-            found.append(f"{package} {version(package)}")
-        except PackageNotFoundError:
-            found.append(f"{package} unknown")
-    return tuple(found)
-
-
-# The modules whose code decides what a folder holds: parsing and validating, the store, the dumps.
-# Paths inside the package, so that a module moved or renamed changes the hash (bare names did not
-# tell build/x.py from web/x.py).
-BUILDING_MODULES = ("build/prebuilt.py", "build/manifest.py", "build/downloads.py",
-                    "knowledge/sources.py", "knowledge/rdf_files.py", "knowledge/derivation.py",
-                    "knowledge/obligations.py", "knowledge/intervals.py",
-                    "knowledge/obligation_triples.py", "knowledge/spans.py", "engine/store.py",
-                    "build/from_engine.py", "build/serialization.py", "build/store_dumps.py",
-                    "build/jsonld_writer.py", "build/jsonld_context.py", "build/search_index.py",
-                    "build/store_change.py", "build/dump_blocks.py", "build/tables.py",
-                    "build/revalidation.py", "knowledge/incremental.py", "knowledge/reach.py",
-                    "knowledge/chains.py", "knowledge/findings.py",
-                    "knowledge/sparql_constraints.py", "knowledge/overlay_graph.py", "terms.py",
-                    "formats.py", "namespaces.py")
-PACKAGE_ROOT = Path(__file__).resolve().parents[1]
-
-
-def code_hash(modules: Iterable[str] = BUILDING_MODULES) -> str:
-    """A hash of the code that builds the folder: a change to how it is made (say, how dumps are
-    written) must not be hidden by a folder made before it, even within one release."""
-    digest = hashlib.sha256()
-    for name in modules:
-        digest.update(name.encode("utf-8") + b"\0" + (PACKAGE_ROOT / name).read_bytes())
-    return f"code {digest.hexdigest()}"
-
-
-# What else decides whether files validate and how the store is built: the code that does it. A
-# new release of any of these builds again rather than trusting a folder made by another version.
-VALIDATION_INPUTS: tuple[str, ...] = (*library_versions(), code_hash())
-
-
-def input_version(paths: Iterable[Path], *salt: str) -> str:
-    """A hash of the input files (their bytes, in the order given, each with its file name) and of
-    ``salt`` (what else decides the outcome, e.g. library versions).
-
-    It is the data version behind every ETag: the same files give the same ETags in every worker
-    and after a restart, and a changed file changes them all.
-    """
-    digest = hashlib.sha256()
-    for part in salt:
-        digest.update(part.encode("utf-8") + b"\0")
-    for path in paths:
-        data = Path(path).read_bytes()
-        digest.update(Path(path).name.encode("utf-8") + b"\0" + len(data).to_bytes(8, "big") + data)
-    return digest.hexdigest()
 
 
 def default_store_dir() -> Path:

@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 from rdflib import Graph
 
-from pactgraph.build import prebuilt, revalidation
+from pactgraph.build import prebuilt, revalidation, versions
 from pactgraph.build.examples import Examples, load_examples
 from pactgraph.build.from_engine import prepare_from_engine
 from pactgraph.build.memory import ResponseCache
@@ -87,7 +87,7 @@ def prepare_store(settings: dict[str, Any]) -> Prepared:
         return prepare_from_engine(settings)
     files = input_files(settings)
     # how each file is read (its format, its graph) decides the store as much as its bytes
-    version = prebuilt.input_version([file.path for file in files], *prebuilt.VALIDATION_INPUTS,
+    version = versions.input_version([file.path for file in files], *versions.VALIDATION_INPUTS,
                                      *(file.describe() for file in files))
 
     folder = revalidation.prepare_validated(settings, version,

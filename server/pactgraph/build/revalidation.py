@@ -34,7 +34,7 @@ from pathlib import Path
 from rdflib import Graph
 from rdflib.graph import ReadOnlyGraphAggregate
 
-from pactgraph.build import prebuilt
+from pactgraph.build import prebuilt, versions
 from pactgraph.build.store_change import Change, changed_subjects
 from pactgraph.errors import DataNotConforming, PactgraphError
 from pactgraph.knowledge.incremental import obligation_digests, revalidate
@@ -86,7 +86,7 @@ def prepare_validated(settings: dict, version: str, knowledge: Callable[[], Know
         base = None
         if from_files:
             digests.update(_digests(settings))
-            salt = (*prebuilt.library_versions(), prebuilt.code_hash(VALIDATING_MODULES))
+            salt = (*versions.library_versions(), versions.code_hash(VALIDATING_MODULES))
             rules = rules_version(settings, salt)
             base = closest_basis(store_dir, rules, digests, prebuilt.is_ready)
         edit = base and validate_edit(base, built, digests, current_obligations)

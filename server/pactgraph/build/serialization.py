@@ -1,7 +1,7 @@
 """A graph as bytes in one RDF format, in a stable order (equal graphs, equal bytes).
 
 A module of its own because the prebuilt store writes its downloads with ``serialize``: this file
-is one of ``prebuilt.BUILDING_MODULES``, whose code is hashed into the store's version, so it holds
+is one of ``versions.BUILDING_MODULES``, whose code is hashed into the store's version, so it holds
 only what the building needs and a change to a page does not build the store again.
 """
 

@@ -112,6 +112,8 @@ def write_changed(change: Change, graphs: dict[str, Graph], folder: Path, engine
         subjects, recorded = dump_blocks.load(change.base, names)
     except (OSError, ValueError) as error:
         raise Unchangeable(f"no record of the dumps' blocks ({error})") from None
+    except dump_blocks.NoBlocks as reason:
+        raise Unchangeable(f"the dumps' blocks cannot be spliced ({reason})") from None
     lines = _quad_lines(graphs, change.subjects)
     old_store = ox.Store.read_only(str(change.base / engine))
     if sorted(graph.value for graph in old_store.named_graphs()) != sorted(graphs):

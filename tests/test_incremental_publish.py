@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from pactgraph.build import revalidation, versions
+from pactgraph.build import basis, versions
 from pactgraph.build.publication import prepare_store
 from pactgraph.errors import DataNotConforming
 from pactgraph.knowledge.sources import Knowledge
@@ -55,7 +55,7 @@ def test_an_edit_is_validated_from_the_last_build_with_a_full_validations_report
     data, settings = site
     first = prepare_store(settings)
     assert focus == [None]  # nothing built before: a full validation
-    assert (first.folder / revalidation.BASIS / "basis.json").is_file()
+    assert (first.folder / basis.BASIS / "basis.json").is_file()
     edit(data / "states.ttl", r'"New Zealand"@en', '"Aotearoa New Zealand"@en')
     with caplog.at_level(logging.INFO, logger="pactgraph.build.revalidation"):
         second = prepare_store(settings)
@@ -102,7 +102,7 @@ def test_other_data_or_other_shapes_are_validated_in_full(site, focus, tmp_path)
 def test_a_damaged_basis_means_a_full_validation(site, focus, caplog):
     data, settings = site
     first = prepare_store(settings)
-    for copy in (first.folder / revalidation.BASIS / "files").iterdir():
+    for copy in (first.folder / basis.BASIS / "files").iterdir():
         copy.write_bytes(b"x" * copy.stat().st_size)  # the same size: the folder looks whole
     edit(data / "states.ttl", r'"New Zealand"@en', '"Aotearoa New Zealand"@en')
     with caplog.at_level(logging.WARNING, logger="pactgraph.build.revalidation"):

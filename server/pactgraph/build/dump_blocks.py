@@ -130,12 +130,19 @@ class Recorder:
             save(folder, [subject.value for subject in self.subjects], self.found)
 
 
+def files(names: Iterable[str]) -> list[str]:
+    """The record's files, inside a store's folder, for the dumps ``names``."""
+    return [f"{BLOCKS}/{MADE_BY}", f"{BLOCKS}/{SUBJECTS}",
+            *(f"{BLOCKS}/{name}.offsets" for name in names)]
+
+
 def load(folder: Path, names: Iterable[str]) -> tuple[list[str], dict[str, tuple[array, array]]]:
     """The subjects and the blocks of each dump of ``names`` recorded in ``folder``, if the
     dumps there were written by today's code and libraries (else ``NoBlocks``)."""
     if (folder / BLOCKS / MADE_BY).read_text(encoding="utf-8") != _made_by():
         raise NoBlocks("the dumps were written by other code or libraries")
-    subjects = (folder / BLOCKS / SUBJECTS).read_text(encoding="utf-8").splitlines()
+    # split at line ends only: str.splitlines() also splits at U+2028, which an IRI may hold
+    subjects = (folder / BLOCKS / SUBJECTS).read_text(encoding="utf-8").split("\n")[:-1]
     found = {}
     for name in names:
         offsets = array("q")

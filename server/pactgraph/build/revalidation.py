@@ -2,49 +2,38 @@
 
 A full validation took 46 minutes at 400x the bundled data; an edit of one file can change the
 findings of only the nodes within some shape's reach of what it touched (knowledge/incremental.py
-works out which). So every folder the prebuilt store builds from data files keeps, in ``basis/``,
-what the next build needs to validate only those:
-
-    basis/basis.json   the hash of the rules (ontology, shapes, how each file is read, the code
-                       that validates) and each data file's path, how it is read and its sha256
-    basis/report.json  the findings of its validation (warnings only: it passed)
-    basis/files/       a gzip copy of each data file, named by its sha256
-    basis/obligations.json   a digest of what the shapes read of each derived obligation, so
-                       that only the obligations an edit changed are validated again
+works out which). So every folder the prebuilt store builds from data files keeps what the next
+build needs to validate only those (build/basis.py): the rules it was validated under, its
+report, a copy of each data file and a digest of each derived obligation.
 
 A build whose rules are the same as an earlier folder's finds the one built from the files most
 like today's (``closest_basis``), makes the data graph its files made (unchanged files from
 today's parse, the others from their copies) and validates again only the nodes the edit can
 affect, keeping the old report's other findings. Any doubt (no such folder, another shape or
 ontology, a copy missing or unreadable, a blank node within reach) means a full validation, which
-is what a build without a basis does anyway.
+is what a build without a basis does anyway. What the edit changed also lets the store and dumps
+be written as a change to that folder's (build/store_change.py).
 """
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import json
 import logging
-import tempfile
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
-from rdflib import Graph
-from rdflib.graph import ReadOnlyGraphAggregate
-
 from pactgraph.build import prebuilt, versions
+from pactgraph.build.basis import BASIS, OBLIGATIONS, closest_basis, data_before, save
 from pactgraph.build.store_change import Change, changed_subjects
 from pactgraph.errors import DataNotConforming, PactgraphError
 from pactgraph.knowledge.incremental import obligation_digests, revalidate
-from pactgraph.knowledge.rdf_files import RdfFile, rdf_files, read
+from pactgraph.knowledge.rdf_files import QUADS, rdf_files
 from pactgraph.knowledge.sources import Finding, Knowledge, ValidationReport, data_files
 
 log = logging.getLogger(__name__)
 
-BASIS = "basis"
-OBLIGATIONS = "obligations.json"  # in basis/: each derived obligation's digest
 # The code whose change can change a report (how the dumps are written cannot): with the
 # libraries' versions and the ontology and shapes files, the rules an old report was made under.
 VALIDATING_MODULES = ("knowledge/sources.py", "knowledge/rdf_files.py", "knowledge/derivation.py",
@@ -53,8 +42,7 @@ VALIDATING_MODULES = ("knowledge/sources.py", "knowledge/rdf_files.py", "knowled
                       "knowledge/incremental.py", "knowledge/reach.py", "knowledge/chains.py",
                       "knowledge/sparql_once.py", "knowledge/sparql_constraints.py",
                       "knowledge/pyshacl_focus.py", "knowledge/findings.py", "terms.py",
-                      "knowledge/overlay_graph.py",
-                      "build/revalidation.py")
+                      "knowledge/overlay_graph.py", "build/revalidation.py", "build/basis.py")
 
 
 def prepare_validated(settings: dict, version: str, knowledge: Callable[[], Knowledge],
@@ -91,7 +79,7 @@ def prepare_validated(settings: dict, version: str, knowledge: Callable[[], Know
             base = closest_basis(store_dir, rules, digests, prebuilt.is_ready)
         edit = base and validate_edit(base, built, digests, current_obligations)
         report = edit.report if edit else built.validate()
-        if edit and edit.subjects is not None and _same_layout(base, settings):
+        if edit and edit.subjects is not None and _store_changeable(base, settings, edit.files):
             change = Change(base, edit.subjects)
         if not report.conforms:
             raise DataNotConforming(report)
@@ -121,56 +109,14 @@ def _digests(settings: dict) -> dict[str, str]:
             for file in data_files(settings)}
 
 
-def save(folder: Path, settings: dict, digests: dict[str, str], rules: str,
-         report: ValidationReport, obligations: dict[str, str]) -> None:
-    """Keep in ``folder`` (being built) what a later build needs to validate only an edit
-    (``obligations``: the derived obligations' ``obligation_digests``)."""
-    basis = folder / BASIS
-    (basis / "files").mkdir(parents=True)
-    entries = []
-    for file in data_files(settings):
-        digest = digests[str(file.path.resolve())]
-        copy = basis / "files" / f"{digest}.gz"
-        if not copy.exists():
-            copy.write_bytes(gzip.compress(file.path.read_bytes(), compresslevel=6))
-        entries.append({"path": str(file.path.resolve()), "media_type": file.media_type,
-                        "graph": file.graph, "sha256": digest})
-    (basis / "basis.json").write_text(json.dumps({"rules": rules, "files": entries}, indent=1),
-                                      encoding="utf-8")
-    (basis / "report.json").write_text(
-        json.dumps([asdict(finding) for finding in report.findings], indent=1), encoding="utf-8")
-    (basis / OBLIGATIONS).write_text(json.dumps(obligations, sort_keys=True), encoding="utf-8")
-
-
-def closest_basis(store_dir: Path, rules: str, today: dict[str, str], is_whole) -> Path | None:
-    """The whole folder (``is_whole(folder)``) in ``store_dir`` built under ``rules`` from the
-    files most like today's data files (``today``: their sha256 by path), if more of them are
-    unchanged than changed (a build of other data altogether is validated in full), or None. Of
-    equals, the newest."""
-    candidates = []
-    for basis in Path(store_dir).glob(f"*/{BASIS}/basis.json"):
-        try:
-            recorded = json.loads(basis.read_text(encoding="utf-8"))
-            if recorded.get("rules") != rules:
-                continue
-            then = {entry["path"]: entry["sha256"] for entry in recorded["files"]}
-        except (OSError, ValueError, KeyError, TypeError):
-            continue
-        same = sum(1 for path, digest in today.items() if then.get(path) == digest)
-        if same > len(today.keys() | then.keys()) - same:
-            candidates.append((same, basis.stat().st_mtime, basis.parent.parent))
-    for *_, folder in sorted(candidates, reverse=True):
-        if is_whole(folder):
-            return folder
-    return None
-
-
 @dataclass(frozen=True)
 class Edit:
-    """An edit's report, and the subjects whose triples it changed (``changed_subjects``)."""
+    """An edit's report, the subjects whose triples it changed (``changed_subjects``), and the
+    paths of the files it changed."""
 
     report: ValidationReport
     subjects: frozenset[str] | None
+    files: frozenset[str] = frozenset()
 
 
 def validate_edit(base: Path, knowledge: Knowledge, today: dict[str, str],
@@ -183,7 +129,7 @@ def validate_edit(base: Path, knowledge: Knowledge, today: dict[str, str],
         findings = json.loads((base / BASIS / "report.json").read_text(encoding="utf-8"))
         report = ValidationReport(tuple(Finding(**finding) for finding in findings))
         then = json.loads((base / BASIS / OBLIGATIONS).read_text(encoding="utf-8"))
-        before, edit, changed = _before(base, recorded["files"], knowledge, today)
+        before, edit, changed = data_before(base, recorded["files"], knowledge, today)
     except (OSError, ValueError, KeyError, TypeError, PactgraphError) as error:
         log.warning("validating in full: the last build's basis in %s cannot be used (%s)",
                     base, error)
@@ -197,52 +143,19 @@ def validate_edit(base: Path, knowledge: Knowledge, today: dict[str, str],
     else:
         log.info("validated again %d nodes after an edit of %s", len(affected),
                  ", ".join(sorted(Path(path).name for path in changed)))
-    return Edit(merged, changed_subjects(edit, (then, now)))
+    return Edit(merged, changed_subjects(edit, (then, now)), frozenset(changed))
 
 
-def _same_layout(base: Path, settings: dict) -> bool:
-    """Whether each data file is read as when ``base`` was built (its media type and graph)."""
+def _store_changeable(base: Path, settings: dict, changed: frozenset[str]) -> bool:
+    """Whether the store can be written as a change to ``base``'s: each data file is read as
+    then (its media type and graph), and each ``changed`` one into the default data graph (an
+    edit's triples are compared without their graphs: one moved between graphs goes unseen)."""
     try:
         recorded = json.loads((base / BASIS / "basis.json").read_text(encoding="utf-8"))
         then = {(e["path"], e["media_type"], e["graph"]) for e in recorded["files"]}
     except (OSError, ValueError, KeyError, TypeError):
         return False
-    return then == {(str(file.path.resolve()), file.media_type, file.graph)
-                    for file in data_files(settings)}
-
-
-def _before(base: Path, entries: list[dict], knowledge: Knowledge, digests: dict[str, str]
-            ) -> tuple[Graph, tuple[Graph, Graph], list[str]]:
-    """The data graph the files of ``entries`` made, read through today's graphs of the files
-    that did not change and the copies of those that did (copying them all into one graph was a
-    pass of rdflib over all the data); the changed files' triples then and now; their paths."""
-    today = {str(path.resolve()): graph for path, graph in knowledge.data.files.items()}
-    parts, old, new, changed = [], Graph(), Graph(), []
-    for entry in entries:
-        path, digest = entry["path"], entry["sha256"]
-        graph = today.pop(path, None)
-        if graph is not None and digests.get(path) == digest:
-            parts.append(graph)
-            continue
-        changed.append(path)
-        then = _read_copy(base / BASIS / "files" / f"{digest}.gz", Path(path),
-                          entry["media_type"], entry["graph"])
-        parts.append(then)
-        old += then
-        if graph is not None:
-            new += graph
-    for path, graph in today.items():  # files that are new since the last build
-        changed.append(path)
-        new += graph
-    return ReadOnlyGraphAggregate(parts or [Graph()]), (old, new), changed
-
-
-def _read_copy(copy: Path, original: Path, media_type: str, graph: str | None) -> Graph:
-    """The triples of an earlier version of ``original``, read from its copy as it was then."""
-    with tempfile.TemporaryDirectory(prefix="pactgraph-basis.") as folder:
-        path = Path(folder) / original.name  # the same name: errors and base IRIs as then
-        path.write_bytes(gzip.decompress(copy.read_bytes()))
-        merged = Graph()
-        for part in read(RdfFile(path, media_type, graph), by_oxigraph=True).values():
-            merged += part
-        return merged
+    today = {(str(file.path.resolve()), file.media_type, file.graph)
+             for file in data_files(settings)}
+    return then == today and all(graph is None and media_type not in QUADS
+                                 for path, media_type, graph in today if path in changed)

@@ -24,8 +24,10 @@ the folder is written in full.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import shutil
+import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,7 +35,7 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib import BNode, Graph, URIRef
 
-from pactgraph.build import dump_blocks
+from pactgraph.build import dump_blocks, manifest
 from pactgraph.build.downloads import DUMP_FILES, DUMPS, written_dumps
 from pactgraph.build.store_dumps import FORMATS, published_triples, triple_order
 
@@ -77,8 +79,13 @@ def written_as_change(change: Change, graphs: dict[str, Graph], folder: Path, en
     """``write_changed``, or False with nothing written if the change cannot be written."""
     try:
         write_changed(change, graphs, folder, engine, quads, context)
-    except (Unchangeable, dump_blocks.NoBlocks, OSError) as error:
+    except (Unchangeable, OSError) as error:
         log.info("writing the store and dumps in full: %s", error)
+        clear(folder, engine, quads)
+        return False
+    except Exception:  # a fault here must cost time, never the build
+        log.warning("writing the store and dumps in full after a fault in writing them as a "
+                    "change", exc_info=True)
         clear(folder, engine, quads)
         return False
     log.info("wrote the store and dumps as a change of %d subjects to %s's",
@@ -109,6 +116,8 @@ def write_changed(change: Change, graphs: dict[str, Graph], folder: Path, engine
     graphs by name."""
     names = published_dumps()
     try:
+        for record in dump_blocks.files(names):  # checked against the manifest, as the dumps
+            _as_built(change.base, record)
         subjects, recorded = dump_blocks.load(change.base, names)
     except (OSError, ValueError) as error:
         raise Unchangeable(f"no record of the dumps' blocks ({error})") from None
@@ -116,7 +125,9 @@ def write_changed(change: Change, graphs: dict[str, Graph], folder: Path, engine
         raise Unchangeable(f"the dumps' blocks cannot be spliced ({reason})") from None
     lines = _quad_lines(graphs, change.subjects)
     old_store = ox.Store.read_only(str(change.base / engine))
-    if sorted(graph.value for graph in old_store.named_graphs()) != sorted(graphs):
+    # Oxigraph keeps naming a graph emptied of its quads, a full build never names an empty one
+    if sorted(graph.value for graph in old_store.named_graphs()) != sorted(
+            name for name, graph in graphs.items() if len(graph)):
         raise Unchangeable("the published graphs are not the last build's")
     old_store.backup(str(folder / engine))
     del old_store
@@ -125,6 +136,11 @@ def write_changed(change: Change, graphs: dict[str, Graph], folder: Path, engine
         removed = _replace(store, change.subjects, lines)
         _splice_quads(change.base / quads, folder / quads, change.subjects, lines, removed)
         _splice_dumps(store, change, subjects, recorded, folder, context)
+    except BaseException as error:
+        # The frames the error passed through hold the store, which holds the database's lock:
+        # the folder written in full after it could not open its own store again.
+        traceback.clear_frames(error.__traceback__)
+        raise
     finally:
         store.flush()
         del store  # closes the database, so that it can be opened read-only
@@ -195,11 +211,25 @@ def _splice_dumps(store: ox.Store, change: Change, subjects: list[str],
         media_type = DUMP_FILES[name][2]
         fresh = {iri: dump_blocks.block(found, media_type, context)
                  for iri, found in triples.items()}
-        old = (change.base / DUMPS / name).read_bytes()
+        old = _as_built(change.base, f"{DUMPS}/{name}")
         with open(folder / DUMPS / name, "wb") as out:
             blocks[name] = dump_blocks.splice(old, (starts, ends), where, media_type, placed,
                                               fresh, out)
     dump_blocks.save(folder, [iri for iri, _ in placed], blocks)
+
+
+def _as_built(folder: Path, name: str) -> bytes:
+    """The file ``name`` of ``folder``, if its bytes are the ones its manifest recorded (a dump
+    is only checked by size on open: one changed since would be carried into the new folder
+    and recorded there as built)."""
+    body = (folder / name).read_bytes()
+    try:
+        recorded = manifest.load(folder).files[name].sha256
+    except (manifest.Damaged, KeyError):
+        raise Unchangeable(f"{name} is not in the last folder's manifest") from None
+    if hashlib.sha256(body).hexdigest() != recorded:
+        raise Unchangeable(f"{name} is not as the last folder built it")
+    return body
 
 
 def clear(folder: Path, engine: str, quads: str) -> None:

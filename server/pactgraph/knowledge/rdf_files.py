@@ -61,6 +61,11 @@ class RdfFile:
     path: Path
     media_type: str
     graph: str | None = None
+    base_iri: str | None = None  # relative IRIs' base: the file's own URI unless given
+
+    @property
+    def base(self) -> str:
+        return self.base_iri or self.path.resolve().as_uri()
 
     @property
     def format_name(self) -> str:
@@ -189,7 +194,7 @@ def _parse_by_oxigraph(source: RdfFile) -> Parsed:
         return to_rdflib(node, iris)
 
     for quad in ox.parse(path=str(source.path), format=_PARSED_BY_OXIGRAPH[source.media_type],
-                         base_iri=source.path.resolve().as_uri()):
+                         base_iri=source.base):
         graph_name = quad.graph_name
         name = None if isinstance(graph_name, ox.DefaultGraph) else str(term(graph_name))
         by_name.setdefault(name, []).append(
@@ -204,7 +209,7 @@ def _parse_by_oxigraph(source: RdfFile) -> Parsed:
 
 def _parse_as_written(source: RdfFile) -> Parsed:
     rdflib_format = formats.RDFLIB_FORMAT[source.media_type]
-    base = source.path.resolve().as_uri()
+    base = source.base
     if source.media_type not in QUADS:
         return [(None, Graph().parse(source.path, format=rdflib_format, publicID=base), True)]
     with warnings.catch_warnings():

@@ -1,0 +1,113 @@
+"""What a folder keeps for the next build to validate only an edit of its data files.
+
+Every folder the prebuilt store builds from data files keeps, in ``basis/``:
+
+    basis/basis.json   the hash of the rules (ontology, shapes, how each file is read, the code
+                       that validates) and each data file's path, how it is read and its sha256
+    basis/report.json  the findings of its validation (warnings only: it passed)
+    basis/files/       a gzip copy of each data file, named by its sha256
+    basis/obligations.json   a digest of what the shapes read of each derived obligation, so
+                       that only the obligations an edit changed are validated again
+
+A later build finds the folder built from the files most like its own (``closest_basis``) and
+reads the data as it was then (``data_before``); build/revalidation.py validates the difference.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import tempfile
+from dataclasses import asdict
+from pathlib import Path
+
+from rdflib import Graph
+from rdflib.graph import ReadOnlyGraphAggregate
+
+from pactgraph.knowledge.rdf_files import RdfFile, read
+from pactgraph.knowledge.sources import Knowledge, ValidationReport, data_files
+
+BASIS = "basis"
+OBLIGATIONS = "obligations.json"  # in basis/: each derived obligation's digest
+
+
+def save(folder: Path, settings: dict, digests: dict[str, str], rules: str,
+         report: ValidationReport, obligations: dict[str, str]) -> None:
+    """Keep in ``folder`` (being built) what a later build needs to validate only an edit
+    (``obligations``: the derived obligations' ``obligation_digests``)."""
+    basis = folder / BASIS
+    (basis / "files").mkdir(parents=True)
+    entries = []
+    for file in data_files(settings):
+        digest = digests[str(file.path.resolve())]
+        copy = basis / "files" / f"{digest}.gz"
+        if not copy.exists():
+            copy.write_bytes(gzip.compress(file.path.read_bytes(), compresslevel=6))
+        entries.append({"path": str(file.path.resolve()), "media_type": file.media_type,
+                        "graph": file.graph, "sha256": digest})
+    (basis / "basis.json").write_text(json.dumps({"rules": rules, "files": entries}, indent=1),
+                                      encoding="utf-8")
+    (basis / "report.json").write_text(
+        json.dumps([asdict(finding) for finding in report.findings], indent=1), encoding="utf-8")
+    (basis / OBLIGATIONS).write_text(json.dumps(obligations, sort_keys=True), encoding="utf-8")
+
+
+def closest_basis(store_dir: Path, rules: str, today: dict[str, str], is_whole) -> Path | None:
+    """The whole folder (``is_whole(folder)``) in ``store_dir`` built under ``rules`` from the
+    files most like today's data files (``today``: their sha256 by path), if more of them are
+    unchanged than changed (a build of other data altogether is validated in full), or None. Of
+    equals, the newest."""
+    candidates = []
+    for basis in Path(store_dir).glob(f"*/{BASIS}/basis.json"):
+        try:
+            recorded = json.loads(basis.read_text(encoding="utf-8"))
+            if recorded.get("rules") != rules:
+                continue
+            then = {entry["path"]: entry["sha256"] for entry in recorded["files"]}
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        same = sum(1 for path, digest in today.items() if then.get(path) == digest)
+        if same > len(today.keys() | then.keys()) - same:
+            candidates.append((same, basis.stat().st_mtime, basis.parent.parent))
+    for *_, folder in sorted(candidates, reverse=True):
+        if is_whole(folder):
+            return folder
+    return None
+
+
+def data_before(base: Path, entries: list[dict], knowledge: Knowledge, digests: dict[str, str]
+            ) -> tuple[Graph, tuple[Graph, Graph], list[str]]:
+    """The data graph the files of ``entries`` made, read through today's graphs of the files
+    that did not change and the copies of those that did (copying them all into one graph was a
+    pass of rdflib over all the data); the changed files' triples then and now; their paths."""
+    today = {str(path.resolve()): graph for path, graph in knowledge.data.files.items()}
+    parts, old, new, changed = [], Graph(), Graph(), []
+    for entry in entries:
+        path, digest = entry["path"], entry["sha256"]
+        graph = today.pop(path, None)
+        if graph is not None and digests.get(path) == digest:
+            parts.append(graph)
+            continue
+        changed.append(path)
+        then = _read_copy(base / BASIS / "files" / f"{digest}.gz", Path(path),
+                          entry["media_type"], entry["graph"])
+        parts.append(then)
+        old += then
+        if graph is not None:
+            new += graph
+    for path, graph in today.items():  # files that are new since the last build
+        changed.append(path)
+        new += graph
+    return ReadOnlyGraphAggregate(parts or [Graph()]), (old, new), changed
+
+
+def _read_copy(copy: Path, original: Path, media_type: str, graph: str | None) -> Graph:
+    """The triples of an earlier version of ``original``, read from its copy as it was then."""
+    with tempfile.TemporaryDirectory(prefix="pactgraph-basis.") as folder:
+        path = Path(folder) / original.name  # the same name: errors as then
+        path.write_bytes(gzip.decompress(copy.read_bytes()))
+        merged = Graph()
+        base = original.resolve().as_uri()  # relative IRIs as the original's, not the copy's
+        for part in read(RdfFile(path, media_type, graph, base), by_oxigraph=True).values():
+            merged += part
+        return merged

@@ -72,8 +72,9 @@ def timed_build(settings: dict) -> dict:
     written_as_change, outcome = prebuilt.written_as_change, {}
 
     def recorded(*args, **kwargs):
-        outcome["as_change"] = written_as_change(*args, **kwargs)
-        return outcome["as_change"]
+        counts = written_as_change(*args, **kwargs)
+        outcome["as_change"] = counts is not None
+        return counts
 
     prebuilt.written_as_change = recorded
     try:

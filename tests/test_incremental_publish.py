@@ -5,6 +5,7 @@ basis that cannot be trusted means a full validation."""
 
 from __future__ import annotations
 
+import gzip
 import logging
 import re
 import shutil
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from pactgraph.build import basis, versions
+from pactgraph.build import basis, manifest, prebuilt, versions
 from pactgraph.build.publication import prepare_store
 from pactgraph.errors import DataNotConforming
 from pactgraph.knowledge.sources import Knowledge
@@ -120,3 +121,24 @@ def test_a_new_build_code_on_the_same_data_validates_nothing(site, focus, monkey
     second = prepare_store(settings)
     assert second.folder != first.folder and focus == [None]
     assert (second.folder / "conforms").read_bytes() == (first.folder / "conforms").read_bytes()
+
+
+def test_unchanged_files_copies_are_linked_from_the_last_build_when_intact(site):
+    """The copies of the files an edit left alone are the last build's, linked (compressing
+    them again cost 3.4 s of an edit at 80x the data); a copy that is not what its name says
+    is made again, not linked."""
+    data, settings = site
+    first = prepare_store(settings).folder
+    copies = sorted((first / basis.BASIS / "files").iterdir())
+    damaged = copies[0]
+    damaged.write_bytes(gzip.compress(b"not the file it names"))
+    counts = manifest.load(first).counts  # the folder whole by its manifest all the same
+    manifest.save(first, manifest.take(first, counts, prebuilt.UNRECORDED))
+    edit(data / "states.ttl", r'"New Zealand"@en', '"Aotearoa New Zealand"@en')
+    second = prepare_store(settings).folder
+    for copy in copies:
+        kept = second / basis.BASIS / "files" / copy.name
+        if not kept.exists():  # the edited file's copy: a new name
+            continue
+        assert kept.samefile(copy) == (copy != damaged), copy.name
+        assert gzip.decompress(kept.read_bytes()) != b"not the file it names"

@@ -16,7 +16,9 @@ reads the data as it was then (``data_before``); build/revalidation.py validates
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
+import os
 import tempfile
 from dataclasses import asdict
 from pathlib import Path
@@ -32,16 +34,18 @@ OBLIGATIONS = "obligations.json"  # in basis/: each derived obligation's digest
 
 
 def save(folder: Path, settings: dict, digests: dict[str, str], rules: str,
-         report: ValidationReport, obligations: dict[str, str]) -> None:
+         report: ValidationReport, obligations: dict[str, str], earlier: Path | None = None
+         ) -> None:
     """Keep in ``folder`` (being built) what a later build needs to validate only an edit
-    (``obligations``: the derived obligations' ``obligation_digests``)."""
+    (``obligations``: the derived obligations' ``obligation_digests``); the copies of files
+    that ``earlier`` (a folder) kept as well are linked to, not made again."""
     basis = folder / BASIS
     (basis / "files").mkdir(parents=True)
     entries = []
     for file in data_files(settings):
         digest = digests[str(file.path.resolve())]
         copy = basis / "files" / f"{digest}.gz"
-        if not copy.exists():
+        if not copy.exists() and not _linked(earlier, copy, digest):
             copy.write_bytes(gzip.compress(file.path.read_bytes(), compresslevel=6))
         entries.append({"path": str(file.path.resolve()), "media_type": file.media_type,
                         "graph": file.graph, "sha256": digest})
@@ -50,6 +54,20 @@ def save(folder: Path, settings: dict, digests: dict[str, str], rules: str,
     (basis / "report.json").write_text(
         json.dumps([asdict(finding) for finding in report.findings], indent=1), encoding="utf-8")
     (basis / OBLIGATIONS).write_text(json.dumps(obligations, sort_keys=True), encoding="utf-8")
+
+
+def _linked(earlier: Path | None, copy: Path, digest: str) -> bool:
+    """Whether ``copy`` could be made a link to ``earlier``'s copy of the same file, checked
+    against its sha256 first (compressing the files again took 3.4 s of an edit at 80x the
+    data; reading a copy back, a tenth of that)."""
+    kept = None if earlier is None else earlier / BASIS / "files" / copy.name
+    try:
+        if kept is None or hashlib.sha256(gzip.decompress(kept.read_bytes())).hexdigest() != digest:
+            return False
+        os.link(kept, copy)
+    except (OSError, EOFError, gzip.BadGzipFile):
+        return False
+    return True
 
 
 def closest_basis(store_dir: Path, rules: str, today: dict[str, str], is_whole) -> Path | None:

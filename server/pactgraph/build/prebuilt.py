@@ -175,13 +175,12 @@ def _build(knowledge: Knowledge, report_text: str, folder: Path,
     graphs = published_graphs(knowledge)
     context = build_context(knowledge.ontology.graph)
     (folder / DUMPS).mkdir()
-    whole = change is None or not written_as_change(change, graphs, folder, ENGINE, QUADS,
-                                                    context)
-    if whole:
+    counts = change and written_as_change(change, graphs, folder, ENGINE, QUADS, context)
+    if not counts:
         write_store(graphs, folder / ENGINE, folder / QUADS)
     store = TripleStore.open(folder / ENGINE)
     write_dumps(folder, store, {"ontology": lambda: knowledge.ontology.graph,
-                                "shapes": lambda: knowledge.shapes.graph}, context, whole)
+                                "shapes": lambda: knowledge.shapes.graph}, context, not counts)
     # Read through the parts, not from a merged copy (as long to make as the dumps to write).
     published = ReadOnlyGraphAggregate(list(knowledge.published_parts()))
     tables.write_files(store, published, folder / DUMPS)
@@ -189,4 +188,4 @@ def _build(knowledge: Knowledge, report_text: str, folder: Path,
     (folder / CONFORMS).write_text(report_text + "\n", encoding="utf-8")
     if keep is not None:
         keep(folder)
-    manifest.save(folder, manifest.take(folder, _counts(folder), UNRECORDED))
+    manifest.save(folder, manifest.take(folder, counts or _counts(folder), UNRECORDED))

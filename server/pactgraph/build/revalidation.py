@@ -60,6 +60,7 @@ def prepare_validated(settings: dict, version: str, knowledge: Callable[[], Know
     built: Knowledge | None = None
     obligations: dict[str, str] | None = None
     change: Change | None = None  # what changed since the folder an edit was validated against
+    earlier: Path | None = None  # that folder
 
     def current_obligations() -> dict[str, str]:
         """Each derived obligation's digest, made once, when first needed."""
@@ -69,14 +70,14 @@ def prepare_validated(settings: dict, version: str, knowledge: Callable[[], Know
         return obligations
 
     def validated_knowledge() -> tuple[Knowledge, str]:
-        nonlocal rules, report, built, change
+        nonlocal rules, report, built, change, earlier
         built = knowledge()
         base = None
         if from_files:
             digests.update(_digests(settings))
             salt = (*versions.library_versions(), versions.code_hash(VALIDATING_MODULES))
             rules = rules_version(settings, salt)
-            base = closest_basis(store_dir, rules, digests, prebuilt.is_ready)
+            base = earlier = closest_basis(store_dir, rules, digests, prebuilt.is_ready)
         edit = base and validate_edit(base, built, digests, current_obligations)
         report = edit.report if edit else built.validate()
         if edit and edit.subjects is not None and _store_changeable(base, settings, edit.files):
@@ -86,7 +87,7 @@ def prepare_validated(settings: dict, version: str, knowledge: Callable[[], Know
         return built, report.text()
 
     def keep(folder: Path) -> None:
-        save(folder, settings, digests, rules, report, current_obligations())
+        save(folder, settings, digests, rules, report, current_obligations(), earlier)
 
     return prebuilt.prepare(store_dir, version, validated_knowledge, keep if from_files else None,
                             lambda: change)

@@ -37,7 +37,9 @@ from rdflib.namespace import OWL, RDF, RDFS
 from pactgraph.knowledge.chains import ANY, Steps, shape_predicates, shape_steps
 from pactgraph.knowledge.reach import node_shapes, shape_reach
 from pactgraph.knowledge.sources import Knowledge, ValidationReport
-from pactgraph.namespaces import SH
+from pactgraph.namespaces import PG, SH
+
+DEFENSE_OBLIGATION = PG.DefenseObligation
 
 
 def distances(graph: Graph, seeds: set, steps: int, chain: Steps = None) -> dict:
@@ -181,7 +183,8 @@ def obligation_digests(knowledge: Knowledge) -> dict[str, str]:
                 "".join([spelled.get(term) or _spell(term, spelled) for term in triple])
                 for triple in knowledge.obligation_read(node, types)
             )).encode()).hexdigest()
-            for node in knowledge.derived.obligation_graph.subjects(unique=True)}
+            # each obligation has one rdf:type triple: its subjects without a set of them all
+            for node in knowledge.derived.obligation_graph.subjects(RDF.type, DEFENSE_OBLIGATION)}
 
 
 def _spell(term, spelled: dict) -> str:

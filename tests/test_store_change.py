@@ -61,6 +61,8 @@ def assert_same_folder(changed: Path, full: Path) -> None:
         assert (changed / DUMPS / name).read_bytes() == (full / DUMPS / name).read_bytes(), name
     for record in sorted((full / dump_blocks.BLOCKS).iterdir()):
         assert (changed / dump_blocks.BLOCKS / record.name).read_bytes() == record.read_bytes()
+    for table in sorted((full / DUMPS / "tables").iterdir()):
+        assert (changed / DUMPS / "tables" / table.name).read_bytes() == table.read_bytes()
     counts = [prebuilt.manifest.load(folder).counts for folder in (changed, full)]
     assert counts[0] == counts[1]
 
@@ -71,7 +73,7 @@ def test_edits_are_written_as_a_change_with_a_full_builds_store_and_dumps(site, 
     prepare_store(settings)
     # A label: the state, and every derived obligation whose label names it, change.
     edit(data / "states.ttl", r'"New Zealand"@en', '"Aotearoa New Zealand"@en')
-    with caplog.at_level(logging.INFO, logger=LOGGER):
+    with caplog.at_level(logging.INFO, logger="pactgraph.build"):
         second = prepare_store(settings).folder
     assert "as a change of" in caplog.text and "in full" not in caplog.text
     assert_same_folder(second, full_build(settings, tmp_path / "full"))
@@ -88,6 +90,14 @@ def test_edits_are_written_as_a_change_with_a_full_builds_store_and_dumps(site, 
     assert "as a change of" in caplog.text
     assert "https://example.org/elsewhere" not in (fourth / DUMPS / "pactgraph.nt").read_text()
     assert_same_folder(fourth, full_build(settings, tmp_path / "full"))
+    # A cell of the clauses table (one file edited at a time: else no build to follow).
+    edit(data / "anzus-1951.ttl", r'eli:number "IV"', 'eli:number "4"')
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="pactgraph.build"):
+        fifth = prepare_store(settings).folder
+    assert "as a change of" in caplog.text and "in full" not in caplog.text
+    assert ',4,' in (fifth / DUMPS / "tables" / "clauses.csv").read_text(encoding="utf-8")
+    assert_same_folder(fifth, full_build(settings, tmp_path / "full"))
 
 
 def test_a_blank_node_in_the_change_is_written_in_full(site, tmp_path, caplog):
@@ -227,3 +237,18 @@ def test_the_record_keeps_iris_that_python_would_split_as_lines(tmp_path):
     dump_blocks.save(tmp_path, iris, {"pactgraph.nt": offsets})
     subjects, found = dump_blocks.load(tmp_path, ["pactgraph.nt"])
     assert subjects == iris and found["pactgraph.nt"] == offsets
+
+
+def test_a_changed_class_writes_the_tables_in_full(site, tmp_path, caplog):
+    """Which resources are a table's rows follows the class hierarchy: an edit that makes a
+    changed subject a class may change the rows of resources it did not touch."""
+    data, settings = site
+    prepare_store(settings)
+    (data / "states.ttl").write_text((data / "states.ttl").read_text(encoding="utf-8")
+                                     + "\n<https://example.org/elsewhere> rdfs:subClassOf "
+                                       "pg:Signatory .\n", encoding="utf-8")
+    with caplog.at_level(logging.INFO, logger="pactgraph.build"):
+        second = prepare_store(settings).folder
+    assert "as a change of" in caplog.text
+    assert "writing the tables in full: a changed subject is a class" in caplog.text
+    assert_same_folder(second, full_build(settings, tmp_path / "full"))

@@ -46,10 +46,11 @@ from pathlib import Path
 from rdflib.graph import ReadOnlyGraphAggregate
 
 from pactgraph import collector
-from pactgraph.build import manifest, search_index, tables
+from pactgraph.build import manifest, search_index
 from pactgraph.build.downloads import DUMPS
 from pactgraph.build.jsonld_context import build_context
 from pactgraph.build.store_change import Change, write_dumps, written_as_change
+from pactgraph.build.table_change import write_tables
 from pactgraph.engine.store import TripleStore, published_graphs, write_store
 from pactgraph.errors import StoreDamaged
 from pactgraph.knowledge.sources import Knowledge
@@ -183,7 +184,7 @@ def _build(knowledge: Knowledge, report_text: str, folder: Path,
                                 "shapes": lambda: knowledge.shapes.graph}, context, not counts)
     # Read through the parts, not from a merged copy (as long to make as the dumps to write).
     published = ReadOnlyGraphAggregate(list(knowledge.published_parts()))
-    tables.write_files(store, published, folder / DUMPS)
+    write_tables(store, published, folder, change if counts else None, ENGINE)
     search_index.write(published, folder)
     (folder / CONFORMS).write_text(report_text + "\n", encoding="utf-8")
     if keep is not None:

@@ -117,7 +117,7 @@ def write_changed(change: Change, graphs: dict[str, Graph], folder: Path, engine
     names = published_dumps()
     try:
         for record in dump_blocks.files(names):  # checked against the manifest, as the dumps
-            _as_built(change.base, record)
+            as_built(change.base, record)
         subjects, recorded = dump_blocks.load(change.base, names)
     except (OSError, ValueError) as error:
         raise Unchangeable(f"no record of the dumps' blocks ({error})") from None
@@ -219,7 +219,7 @@ def _splice_dumps(store: ox.Store, change: Change, subjects: list[str],
         media_type = DUMP_FILES[name][2]
         fresh = {iri: dump_blocks.block(found, media_type, context)
                  for iri, found in triples.items()}
-        old = _as_built(change.base, f"{DUMPS}/{name}")
+        old = as_built(change.base, f"{DUMPS}/{name}")
         with open(folder / DUMPS / name, "wb") as out:
             blocks[name] = dump_blocks.splice(old, (starts, ends), where, media_type, placed,
                                               fresh, out)
@@ -227,7 +227,7 @@ def _splice_dumps(store: ox.Store, change: Change, subjects: list[str],
     return sum(map(len, triples.values()))
 
 
-def _as_built(folder: Path, name: str) -> bytes:
+def as_built(folder: Path, name: str) -> bytes:
     """The file ``name`` of ``folder``, if its bytes are the ones its manifest recorded (a dump
     is only checked by size on open: one changed since would be carried into the new folder
     and recorded there as built)."""

@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -125,9 +126,11 @@ BY_FILENAME = {name: table for table in TABLES
                for name in (table.filename, table.schema_filename)}
 
 
-def _values(store: TripleStore, table: Table, column: Column) -> dict[str, list[str]]:
-    """The values of ``column`` for every row of ``table``, by the row's IRI, sorted."""
-    rows = f"?row a/rdfs:subClassOf* {table.of_class} . FILTER isIRI(?row)"
+def _values(store: TripleStore, table: Table, column: Column, only: str = ""
+            ) -> dict[str, list[str]]:
+    """The values of ``column`` for every row of ``table`` (or ``only`` those of a VALUES
+    clause), by the row's IRI, sorted."""
+    rows = f"{only} ?row a/rdfs:subClassOf* {table.of_class} . FILTER isIRI(?row)"
     if column.path:
         pattern = (f"{rows} ?row {column.path} ?value . FILTER (!isLiteral(?value) || "
                    "lang(?value) = '' || langMatches(lang(?value), 'en'))")
@@ -141,19 +144,23 @@ def _values(store: TripleStore, table: Table, column: Column) -> dict[str, list[
     return {row: sorted(values) for row, values in found.items()}
 
 
-def rows(store: TripleStore, table: Table) -> list[list[str]]:
-    """The table's rows, sorted by IRI; an absent value is an empty cell."""
-    columns = [_values(store, table, column) for column in table.columns]
+def rows(store: TripleStore, table: Table, only: Iterable[str] | None = None
+         ) -> list[list[str]]:
+    """The table's rows (or those of the resources ``only``), sorted by IRI; an absent value
+    is an empty cell."""
+    among = "" if only is None else f"VALUES ?row {{ {' '.join(f'<{iri}>' for iri in only)} }}"
+    columns = [_values(store, table, column, among) for column in table.columns]
     iris = sorted(columns[0])
     return [[SEPARATOR.join(values.get(iri, ())) for values in columns] for iri in iris]
 
 
-def csv_bytes(store: TripleStore, table: Table) -> bytes:
-    """The table as CSV (RFC 4180: CRLF line ends, a header row), UTF-8."""
+def csv_bytes(store: TripleStore, table: Table, found: list[list[str]] | None = None) -> bytes:
+    """The table (its ``rows``, unless ``found``) as CSV (RFC 4180: CRLF line ends, a header
+    row), UTF-8."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([column.name for column in table.columns])
-    writer.writerows(rows(store, table))
+    writer.writerows(rows(store, table) if found is None else found)
     return out.getvalue().encode("utf-8")
 
 
@@ -195,11 +202,13 @@ def _makers(store: TripleStore, graph: Graph) -> dict[str, tuple[str, str, objec
     return makers
 
 
-def write_files(store: TripleStore, graph: Graph, dumps: Path) -> None:
-    """Write every file into ``dumps/tables/`` (a prebuilt store's folder of downloads)."""
+def write_files(store: TripleStore, graph: Graph, dumps: Path,
+                made: dict[str, bytes] | None = None) -> None:
+    """Write every file into ``dumps/tables/`` (a prebuilt store's folder of downloads), those
+    ``made`` already (by file name) as they are."""
     (dumps / TABLE_FOLDER).mkdir(parents=True, exist_ok=True)
     for name, (_, _, make) in _makers(store, graph).items():
-        (dumps / TABLE_FOLDER / name).write_bytes(make())
+        (dumps / TABLE_FOLDER / name).write_bytes((made or {}).get(name) or make())
 
 
 def build_files(p: Publication) -> dict[str, Dump]:

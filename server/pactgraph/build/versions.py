@@ -37,6 +37,7 @@ BUILDING_MODULES = ("build/prebuilt.py", "build/manifest.py", "build/downloads.p
                     "build/from_engine.py", "build/serialization.py", "build/store_dumps.py",
                     "build/jsonld_writer.py", "build/jsonld_context.py", "build/search_index.py",
                     "build/store_change.py", "build/dump_blocks.py", "build/basis.py",
+                    "build/table_change.py",
                     "build/tables.py", "build/revalidation.py", "knowledge/incremental.py",
                     "knowledge/reach.py", "knowledge/chains.py", "knowledge/findings.py",
                     "knowledge/sparql_constraints.py", "knowledge/overlay_graph.py", "terms.py",

@@ -85,6 +85,7 @@ def test_a_few_evaluations_on_a_large_graph_are_rdflibs(monkeypatch) -> None:
     copies = []
     monkeypatch.setattr(sparql_constraints, "_copy",
                         lambda graph: copies.append(graph) or None)
+    monkeypatch.setattr(sparql_constraints, "_clock", lambda: 0.0)  # evaluations cost nothing
     shapes = _shape("SELECT $this ?n WHERE { $this ex:n ?n FILTER (?n > 2) }")
     many = " ".join(f"ex:other{n} ex:n {n} ." for n in range(100))
     data = f"ex:a a ex:Thing ; ex:n 3 .  ex:b a ex:Thing ; ex:n 1 . {many}"
@@ -95,3 +96,24 @@ def test_a_few_evaluations_on_a_large_graph_are_rdflibs(monkeypatch) -> None:
     monkeypatch.setattr(sparql_constraints, "TRIPLES_PER_EVALUATION", 100)  # 1 for 104 triples
     _findings(shapes, data)
     assert len(copies) == 1  # the second evaluation paid for the copy
+
+
+def test_evaluations_that_cost_rdflib_what_a_copy_would_cost_pay_for_it(monkeypatch) -> None:
+    """However few evaluations have come, once rdflib has spent what the copy would cost the
+    copy is made (a test's clock: every evaluation takes a second of it)."""
+    copies = []
+    monkeypatch.setattr(sparql_constraints, "_copy",
+                        lambda graph: copies.append(graph) or None)
+    ticks = iter(range(10 ** 6))
+    monkeypatch.setattr(sparql_constraints, "_clock", lambda: next(ticks))
+    shapes = _shape("SELECT $this ?n WHERE { $this ex:n ?n FILTER (?n > 2) }")
+    many = " ".join(f"ex:other{n} ex:n {n} ." for n in range(100))
+    data = f"ex:a a ex:Thing ; ex:n 3 .  ex:b a ex:Thing ; ex:n 1 . {many}"
+    monkeypatch.setattr(sparql_constraints, "TRIPLES_PER_EVALUATION", 50)  # 2 for 104 triples
+    assert _findings(shapes, data) == [("http://example.org/a", "found 3",
+                                        "http://example.org/a")]
+    assert len(copies) == 1  # by the count alone the two evaluations would both be rdflib's
+    monkeypatch.setattr(sparql_constraints, "COPY_SECONDS_PER_TRIPLE", 1.0)  # 104 s for 104
+    copies.clear()
+    _findings(shapes, data)
+    assert copies == []

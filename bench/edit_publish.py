@@ -62,28 +62,32 @@ class Phases:
 
 
 def timed_build(settings: dict) -> dict:
-    phases = Phases()
-    saved = (Knowledge.from_settings, Knowledge.validate, prebuilt._build,
-             prebuilt.written_as_change)
+    phases, outcome = Phases(), {}
+    saved = (Knowledge.from_settings, Knowledge.validate, prebuilt._build)
     phases.wrap(Knowledge, "from_settings", "parse")
     phases.wrap(Knowledge, "validate", "validate", keep_focus=True)
     phases.wrap(prebuilt, "_build", "build store, dumps, tables")
-    phases.wrap(prebuilt, "written_as_change", "of which the store and dumps as a change")
-    written_as_change, outcome = prebuilt.written_as_change, {}
+    # Code from before the store change (to measure it side by side) has no such step.
+    changes = hasattr(prebuilt, "written_as_change")
+    if changes:
+        saved += (prebuilt.written_as_change,)
+        phases.wrap(prebuilt, "written_as_change", "of which the store and dumps as a change")
+        written_as_change = prebuilt.written_as_change
 
-    def recorded(*args, **kwargs):
-        counts = written_as_change(*args, **kwargs)
-        outcome["as_change"] = counts is not None
-        return counts
+        def recorded(*args, **kwargs):
+            counts = written_as_change(*args, **kwargs)
+            outcome["as_change"] = counts is not None
+            return counts
 
-    prebuilt.written_as_change = recorded
+        prebuilt.written_as_change = recorded
     try:
         cpu, wall = time.process_time(), time.perf_counter()
         prepared = prepare_store(settings)
         result = {"wall_s": time.perf_counter() - wall, "cpu_s": time.process_time() - cpu}
     finally:
-        (Knowledge.from_settings, Knowledge.validate, prebuilt._build,
-         prebuilt.written_as_change) = saved
+        Knowledge.from_settings, Knowledge.validate, prebuilt._build = saved[:3]
+        if changes:
+            prebuilt.written_as_change = saved[3]
     return {**result, "phases_s": phases.seconds, "validated_nodes": phases.focus,
             "store_and_dumps_as_change": outcome.get("as_change", False),
             "folder": str(prepared.folder)}

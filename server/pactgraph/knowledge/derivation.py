@@ -69,17 +69,19 @@ def entailed(ontology: Graph, graphs: Iterable[Graph]) -> Graph:
     def stated(triple) -> bool:
         return any(triple in graph for graph in graphs)
 
-    added = Graph()
+    found = []  # added to the graph at once: rdflib's Graph.add checks each triple
     for graph in graphs:
         for predicate, ups in properties.items():
             for subject, obj in graph.subject_objects(predicate):
                 for up in ups:
                     if not stated((subject, up, obj)):
-                        added.add((subject, up, obj))
+                        found.append((subject, up, obj))
         for subject, cls in graph.subject_objects(RDF.type):
             for up in classes.get(cls, ()):
                 if not stated((subject, RDF.type, up)):
-                    added.add((subject, RDF.type, up))
+                    found.append((subject, RDF.type, up))
+    added = Graph()
+    added.addN((s, p, o, added) for s, p, o in found)
     return added
 
 

@@ -139,6 +139,17 @@ def _walk(before: Graph, after: Graph, shapes: Graph, ontology: Graph | None,
     if any(reach is None for reach in reaches.values()):
         return None
     affected, reached = set(), set()
+    # Each reached node's types in each graph, looked up once for all shapes (the same nodes
+    # come back for shape after shape: 6.7 s of an edit's walk at 80x the data, the old data
+    # read through the unchanged files' graphs)
+    types: tuple[dict, dict] = ({}, {})
+
+    def types_in(number: int, data: Graph, node) -> set:
+        found = types[number].get(node)
+        if found is None:
+            found = types[number][node] = set(data.objects(node, RDF.type))
+        return found
+
     for shape, reach in reaches.items():
         chain = shape_steps(shapes, shape)
         targets = _targeting(shapes, ontology, shape)
@@ -153,7 +164,8 @@ def _walk(before: Graph, after: Graph, shapes: Graph, ontology: Graph | None,
             near = distances(data, seeds, reach, chain).keys()
             reached |= near
             affected |= {node for node in near if any(
-                targets(d, node, set(d.objects(node, RDF.type))) for d in (before, after))}
+                targets(d, node, types_in(number, d, node))
+                for number, d in enumerate((before, after)))}
     return affected, reached
 
 

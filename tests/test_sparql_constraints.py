@@ -79,19 +79,31 @@ def test_a_query_oxigraph_cannot_substitute_is_read_by_rdflib() -> None:
     assert found == _findings(shapes, data, patched=False)
 
 
+FOUND_3 = [("http://example.org/a", "found 3", "http://example.org/a")]
+
+
+def _recorded_copies(monkeypatch) -> list:
+    """The graphs a copy for Oxigraph is asked of (none is made: rdflib evaluates on)."""
+    copies: list = []
+    monkeypatch.setattr(sparql_constraints, "_copy", lambda graph: copies.append(graph) or None)
+    return copies
+
+
+def _a_large_graph(monkeypatch) -> tuple[str, str]:
+    """A shape and 104 triples, with a copy paid for after two evaluations by their count."""
+    monkeypatch.setattr(sparql_constraints, "TRIPLES_PER_EVALUATION", 50)  # 2 for 104 triples
+    many = " ".join(f"ex:other{n} ex:n {n} ." for n in range(100))
+    return (_shape("SELECT $this ?n WHERE { $this ex:n ?n FILTER (?n > 2) }"),
+            f"ex:a a ex:Thing ; ex:n 3 .  ex:b a ex:Thing ; ex:n 1 . {many}")
+
+
 def test_a_few_evaluations_on_a_large_graph_are_rdflibs(monkeypatch) -> None:
     """An edit validates a few nodes again: copying all the data for Oxigraph would cost more
     than rdflib answering them, so the copy waits until enough evaluations have come."""
-    copies = []
-    monkeypatch.setattr(sparql_constraints, "_copy",
-                        lambda graph: copies.append(graph) or None)
+    copies = _recorded_copies(monkeypatch)
     monkeypatch.setattr(sparql_constraints, "_clock", lambda: 0.0)  # evaluations cost nothing
-    shapes = _shape("SELECT $this ?n WHERE { $this ex:n ?n FILTER (?n > 2) }")
-    many = " ".join(f"ex:other{n} ex:n {n} ." for n in range(100))
-    data = f"ex:a a ex:Thing ; ex:n 3 .  ex:b a ex:Thing ; ex:n 1 . {many}"
-    monkeypatch.setattr(sparql_constraints, "TRIPLES_PER_EVALUATION", 50)  # 2 for 104 triples
-    assert _findings(shapes, data) == [("http://example.org/a", "found 3",
-                                        "http://example.org/a")]
+    shapes, data = _a_large_graph(monkeypatch)
+    assert _findings(shapes, data) == FOUND_3
     assert copies == []
     monkeypatch.setattr(sparql_constraints, "TRIPLES_PER_EVALUATION", 100)  # 1 for 104 triples
     _findings(shapes, data)
@@ -101,17 +113,11 @@ def test_a_few_evaluations_on_a_large_graph_are_rdflibs(monkeypatch) -> None:
 def test_evaluations_that_cost_rdflib_what_a_copy_would_cost_pay_for_it(monkeypatch) -> None:
     """However few evaluations have come, once rdflib has spent what the copy would cost the
     copy is made (a test's clock: every evaluation takes a second of it)."""
-    copies = []
-    monkeypatch.setattr(sparql_constraints, "_copy",
-                        lambda graph: copies.append(graph) or None)
+    copies = _recorded_copies(monkeypatch)
     ticks = iter(range(10 ** 6))
     monkeypatch.setattr(sparql_constraints, "_clock", lambda: next(ticks))
-    shapes = _shape("SELECT $this ?n WHERE { $this ex:n ?n FILTER (?n > 2) }")
-    many = " ".join(f"ex:other{n} ex:n {n} ." for n in range(100))
-    data = f"ex:a a ex:Thing ; ex:n 3 .  ex:b a ex:Thing ; ex:n 1 . {many}"
-    monkeypatch.setattr(sparql_constraints, "TRIPLES_PER_EVALUATION", 50)  # 2 for 104 triples
-    assert _findings(shapes, data) == [("http://example.org/a", "found 3",
-                                        "http://example.org/a")]
+    shapes, data = _a_large_graph(monkeypatch)
+    assert _findings(shapes, data) == FOUND_3
     assert len(copies) == 1  # by the count alone the two evaluations would both be rdflib's
     monkeypatch.setattr(sparql_constraints, "COPY_SECONDS_PER_TRIPLE", 1.0)  # 104 s for 104
     copies.clear()

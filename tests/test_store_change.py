@@ -43,6 +43,13 @@ def full_build(settings: dict, where: Path) -> Path:
     return prepare_store({**settings, "store_dir": str(where)}).folder
 
 
+def relabelled(data: Path, settings: dict, caplog) -> Path:
+    """The folder built after New Zealand's label is edited, its log kept in ``caplog``."""
+    edit(data / "states.ttl", r'"New Zealand"@en', '"Aotearoa New Zealand"@en')
+    with caplog.at_level(logging.INFO, logger="pactgraph.build"):
+        return prepare_store(settings).folder
+
+
 def as_if_built(folder: Path) -> None:
     """Record ``folder``'s files as they are now in its manifest: whole, as if built so (else
     the next build finds it damaged and validates in full, and nothing is changed)."""
@@ -117,9 +124,7 @@ def test_a_folder_without_a_record_of_its_blocks_is_followed_in_full(site, tmp_p
     first = prepare_store(settings).folder
     shutil.rmtree(first / dump_blocks.BLOCKS)
     as_if_built(first)
-    edit(data / "states.ttl", r'"New Zealand"@en', '"Aotearoa New Zealand"@en')
-    with caplog.at_level(logging.INFO, logger=LOGGER):
-        second = prepare_store(settings).folder
+    second = relabelled(data, settings, caplog)
     assert "no record of the dumps' blocks" in caplog.text
     assert_same_folder(second, full_build(settings, tmp_path / "full"))
 
@@ -134,9 +139,7 @@ def test_a_quads_copy_unlike_its_store_is_written_in_full(site, tmp_path, caplog
             if b"/state/NZL>" not in line.split(b" ", 1)[0]]
     quads.write_bytes(b"".join(kept))
     as_if_built(first)
-    edit(data / "states.ttl", r'"New Zealand"@en', '"Aotearoa New Zealand"@en')
-    with caplog.at_level(logging.INFO, logger=LOGGER):
-        second = prepare_store(settings).folder
+    second = relabelled(data, settings, caplog)
     assert "quads of the changed subjects" in caplog.text
     assert_same_folder(second, full_build(settings, tmp_path / "full"))
 
@@ -148,9 +151,7 @@ def test_dumps_written_by_other_code_are_written_in_full(site, tmp_path, caplog,
     data, settings = site
     prepare_store(settings)
     monkeypatch.setattr(versions, "VALIDATION_INPUTS", (*versions.VALIDATION_INPUTS, "dumps v2"))
-    edit(data / "states.ttl", r'"New Zealand"@en', '"Aotearoa New Zealand"@en')
-    with caplog.at_level(logging.INFO, logger=LOGGER):
-        second = prepare_store(settings).folder
+    second = relabelled(data, settings, caplog)
     assert "written by other code or libraries" in caplog.text
     assert_same_folder(second, full_build(settings, tmp_path / "full"))
 
@@ -207,9 +208,7 @@ def test_a_dump_changed_since_it_was_built_is_not_carried_on(site, tmp_path, cap
     dump = first / DUMPS / "pactgraph.nt"
     body = dump.read_bytes()
     dump.write_bytes(body.replace(b"New Zealand", b"New Zealant", 1))
-    edit(data / "states.ttl", r'"New Zealand"@en', '"Aotearoa New Zealand"@en')
-    with caplog.at_level(logging.INFO, logger=LOGGER):
-        second = prepare_store(settings).folder
+    second = relabelled(data, settings, caplog)
     assert "pactgraph.nt is not as the last folder built it" in caplog.text
     assert_same_folder(second, full_build(settings, tmp_path / "full"))
 
@@ -223,9 +222,7 @@ def test_a_fault_in_writing_the_change_costs_a_full_write_not_the_build(site, tm
         raise RuntimeError("a fault")
 
     monkeypatch.setattr(dump_blocks, "block", broken)
-    edit(data / "states.ttl", r'"New Zealand"@en', '"Aotearoa New Zealand"@en')
-    with caplog.at_level(logging.INFO, logger=LOGGER):
-        second = prepare_store(settings).folder
+    second = relabelled(data, settings, caplog)
     assert "after a fault" in caplog.text and "RuntimeError: a fault" in caplog.text
     assert_same_folder(second, full_build(settings, tmp_path / "full"))
 

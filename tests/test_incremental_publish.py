@@ -35,10 +35,10 @@ def focus(monkeypatch) -> list:
     """The focus nodes of each validation (None: a full one)."""
     calls, validate = [], Knowledge.validate
 
-    def recording(self, focus_nodes=None, obligations=None):
+    def recording(self, focus_nodes=None, *more):
         nodes = None if focus_nodes is None else list(focus_nodes)
         calls.append(nodes)
-        return validate(self, nodes, obligations)
+        return validate(self, nodes, *more)
 
     monkeypatch.setattr(Knowledge, "validate", recording)
     return calls

@@ -56,10 +56,10 @@ def test_an_edit_validates_again_only_the_obligations_it_changed(tmp_path, monke
     checked: list = []
     check = Knowledge._check_obligations
 
-    def recording(self, nodes):
+    def recording(self, nodes, *more):
         nodes = None if nodes is None else list(nodes)
         checked.append(None if nodes is None else sorted(map(str, nodes)))
-        return check(self, nodes)
+        return check(self, nodes, *more)
     monkeypatch.setattr(Knowledge, "_check_obligations", recording)
     incremental, _ = revalidate(before.data.graph, report, after, None,
                                 (digests, obligation_digests(after)))

@@ -8,6 +8,8 @@ Every folder the prebuilt store builds from data files keeps, in ``basis/``:
     basis/files/       a gzip copy of each data file, named by its sha256
     basis/obligations.json   a digest of what the shapes read of each derived obligation, so
                        that only the obligations an edit changed are validated again
+    basis/derivation.json    the nodes each commitment's derivation read and the obligations
+                       it made, so that only the commitments an edit touched are derived again
 
 A later build finds the folder built from the files most like its own (``closest_basis``) and
 reads the data as it was then (``data_before``); build/revalidation.py validates the difference.
@@ -20,7 +22,7 @@ import hashlib
 import json
 import os
 import tempfile
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from rdflib import Graph
@@ -31,14 +33,44 @@ from pactgraph.knowledge.sources import Knowledge, ValidationReport, data_files
 
 BASIS = "basis"
 OBLIGATIONS = "obligations.json"  # in basis/: each derived obligation's digest
+DERIVATION = "derivation.json"  # in basis/: each commitment's reads and obligations
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """What each commitment's derivation read and the obligations it made, by IRI
+    (knowledge/derivation_reads.py)."""
+
+    reads: dict[str, list[str]]
+    made: dict[str, list[str]]
+
+    @classmethod
+    def of(cls, derived) -> Derivation:
+        """Of a derivation (knowledge/derivation.py's ``DerivedGraphs``)."""
+        return cls({str(c): sorted(map(str, read)) for c, read in derived.reads.items()},
+                   {str(c): [str(o) for o in made] for c, made in derived.made.items()})
+
+    def updated(self, again: set[str], fresh: Derivation) -> Derivation:
+        """This, with the commitments derived ``again`` replaced by what ``fresh`` says of them
+        (nothing, for one that is no longer a commitment)."""
+        return Derivation({**{c: r for c, r in self.reads.items() if c not in again},
+                           **fresh.reads},
+                          {**{c: m for c, m in self.made.items() if c not in again},
+                           **fresh.made})
+
+    @classmethod
+    def load(cls, folder: Path) -> Derivation:
+        recorded = json.loads((folder / BASIS / DERIVATION).read_text(encoding="utf-8"))
+        return cls(dict(recorded["reads"]), dict(recorded["made"]))
 
 
 def save(folder: Path, settings: dict, digests: dict[str, str], rules: str,
-         report: ValidationReport, obligations: dict[str, str], earlier: Path | None = None
-         ) -> None:
+         report: ValidationReport, obligations: dict[str, str], derivation: Derivation,
+         earlier: Path | None = None) -> None:
     """Keep in ``folder`` (being built) what a later build needs to validate only an edit
-    (``obligations``: the derived obligations' ``obligation_digests``); the copies of files
-    that ``earlier`` (a folder) kept as well are linked to, not made again."""
+    (``obligations``: the derived obligations' ``obligation_digests``; ``derivation``: what
+    deriving them read); the copies of files that ``earlier`` (a folder) kept as well are
+    linked to, not made again."""
     basis = folder / BASIS
     (basis / "files").mkdir(parents=True)
     entries = []
@@ -54,6 +86,8 @@ def save(folder: Path, settings: dict, digests: dict[str, str], rules: str,
     (basis / "report.json").write_text(
         json.dumps([asdict(finding) for finding in report.findings], indent=1), encoding="utf-8")
     (basis / OBLIGATIONS).write_text(json.dumps(obligations, sort_keys=True), encoding="utf-8")
+    (basis / DERIVATION).write_text(json.dumps({"reads": derivation.reads, "made": derivation.made},
+                                               sort_keys=True), encoding="utf-8")
 
 
 def _linked(earlier: Path | None, copy: Path, digest: str) -> bool:

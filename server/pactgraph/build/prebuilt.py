@@ -173,17 +173,21 @@ def _install(built: Path, folder: Path) -> None:
 
 def _build(knowledge: Knowledge, report_text: str, folder: Path,
            keep: Callable[[Path], None] | None = None, change: Change | None = None) -> None:
-    graphs = published_graphs(knowledge)
     context = build_context(knowledge.ontology.graph)
     (folder / DUMPS).mkdir()
+    # Written as a change, the obligations of only the commitments the edit touched are needed
+    graphs = change and published_graphs(knowledge, change.derived)
     counts = change and written_as_change(change, graphs, folder, ENGINE, QUADS, context)
     if not counts:
+        graphs = published_graphs(knowledge)
         write_store(graphs, folder / ENGINE, folder / QUADS)
     store = TripleStore.open(folder / ENGINE)
     write_dumps(folder, store, {"ontology": lambda: knowledge.ontology.graph,
                                 "shapes": lambda: knowledge.shapes.graph}, context, not counts)
     # Read through the parts, not from a merged copy (as long to make as the dumps to write).
-    published = ReadOnlyGraphAggregate(list(knowledge.published_parts()))
+    # Tables read their rows from the store, and the Data Package and the search index read
+    # the data alone: the obligations of some commitments are enough here.
+    published = ReadOnlyGraphAggregate(list(graphs.values()))
     write_tables(store, published, folder, change if counts else None, ENGINE)
     search_index.write(published, folder)
     (folder / CONFORMS).write_text(report_text + "\n", encoding="utf-8")

@@ -25,9 +25,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pactgraph.build import prebuilt, versions
-from pactgraph.build.basis import BASIS, OBLIGATIONS, closest_basis, data_before, save
+from pactgraph.build.basis import BASIS, OBLIGATIONS, Derivation, closest_basis, data_before, save
 from pactgraph.build.store_change import Change, changed_subjects
 from pactgraph.errors import DataNotConforming, PactgraphError
+from pactgraph.knowledge.derivation import DerivedGraphs, derive_graphs
+from pactgraph.knowledge.derivation_reads import affected
 from pactgraph.knowledge.incremental import obligation_digests, revalidate
 from pactgraph.knowledge.rdf_files import QUADS, rdf_files
 from pactgraph.knowledge.sources import Finding, Knowledge, ValidationReport, data_files
@@ -42,7 +44,8 @@ VALIDATING_MODULES = ("knowledge/sources.py", "knowledge/rdf_files.py", "knowled
                       "knowledge/incremental.py", "knowledge/reach.py", "knowledge/chains.py",
                       "knowledge/sparql_once.py", "knowledge/sparql_constraints.py",
                       "knowledge/pyshacl_focus.py", "knowledge/findings.py", "terms.py",
-                      "knowledge/overlay_graph.py", "build/revalidation.py", "build/basis.py")
+                      "knowledge/overlay_graph.py", "knowledge/derivation_reads.py",
+                      "build/revalidation.py", "build/basis.py")
 
 
 def prepare_validated(settings: dict, version: str, knowledge: Callable[[], Knowledge],
@@ -58,19 +61,23 @@ def prepare_validated(settings: dict, version: str, knowledge: Callable[[], Know
     rules: str | None = None
     report: ValidationReport | None = None
     built: Knowledge | None = None
-    obligations: dict[str, str] | None = None
+    edit: Edit | None = None
+    whole: tuple[dict[str, str], Derivation] | None = None
     change: Change | None = None  # what changed since the folder an edit was validated against
     earlier: Path | None = None  # that folder
 
-    def current_obligations() -> dict[str, str]:
-        """Each derived obligation's digest, made once, when first needed."""
-        nonlocal obligations
-        if obligations is None:
-            obligations = obligation_digests(built)
-        return obligations
+    def derivation() -> tuple[dict[str, str], Derivation]:
+        """Each derived obligation's digest and what deriving them read: as the edit's
+        validation found them, or of every obligation (made once, when first needed)."""
+        nonlocal whole
+        if edit is not None and edit.derivation is not None:
+            return edit.obligations, edit.derivation
+        if whole is None:
+            whole = obligation_digests(built), Derivation.of(built.derived)
+        return whole
 
     def validated_knowledge() -> tuple[Knowledge, str]:
-        nonlocal rules, report, built, change, earlier
+        nonlocal rules, report, built, change, earlier, edit
         built = knowledge()
         base = None
         if from_files:
@@ -78,16 +85,16 @@ def prepare_validated(settings: dict, version: str, knowledge: Callable[[], Know
             salt = (*versions.library_versions(), versions.code_hash(VALIDATING_MODULES))
             rules = rules_version(settings, salt)
             base = earlier = closest_basis(store_dir, rules, digests, prebuilt.is_ready)
-        edit = base and validate_edit(base, built, digests, current_obligations)
+        edit = validate_edit(base, built, digests, lambda: derivation()[0]) if base else None
         report = edit.report if edit else built.validate()
         if edit and edit.subjects is not None and _store_changeable(base, settings, edit.files):
-            change = Change(base, edit.subjects)
+            change = Change(base, edit.subjects, edit.derived)
         if not report.conforms:
             raise DataNotConforming(report)
         return built, report.text()
 
     def keep(folder: Path) -> None:
-        save(folder, settings, digests, rules, report, current_obligations(), earlier)
+        save(folder, settings, digests, rules, report, *derivation(), earlier)
 
     return prebuilt.prepare(store_dir, version, validated_knowledge, keep if from_files else None,
                             lambda: change)
@@ -112,12 +119,16 @@ def _digests(settings: dict) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class Edit:
-    """An edit's report, the subjects whose triples it changed (``changed_subjects``), and the
-    paths of the files it changed."""
+    """An edit's report, the subjects whose triples it changed (``changed_subjects``), the
+    paths of the files it changed; when only the commitments it touched were derived again
+    (``derived``), every obligation's digest and what deriving them read, as they now are."""
 
     report: ValidationReport
     subjects: frozenset[str] | None
     files: frozenset[str] = frozenset()
+    obligations: dict[str, str] | None = None
+    derivation: Derivation | None = None
+    derived: DerivedGraphs | None = None
 
 
 def validate_edit(base: Path, knowledge: Knowledge, today: dict[str, str],
@@ -135,16 +146,42 @@ def validate_edit(base: Path, knowledge: Knowledge, today: dict[str, str],
         log.warning("validating in full: the last build's basis in %s cannot be used (%s)",
                     base, error)
         return None
+    now, derivation, derived = _derived_again(base, knowledge, edit, then)
+    if derivation is None:
+        now = obligations()
     if not changed:
-        return Edit(report, frozenset())
-    now = obligations()
-    merged, affected = revalidate(before, report, knowledge, edit, (then, now))
-    if affected is None:
+        return Edit(report, frozenset(), frozenset(), now, derivation, derived)
+    merged, nodes = revalidate(before, report, knowledge, edit, (then, now), derived)
+    if nodes is None:
         log.info("validated in full after an edit of %d file(s)", len(changed))
     else:
-        log.info("validated again %d nodes after an edit of %s", len(affected),
+        log.info("validated again %d nodes after an edit of %s", len(nodes),
                  ", ".join(sorted(Path(path).name for path in changed)))
-    return Edit(merged, changed_subjects(edit, (then, now)), frozenset(changed))
+    return Edit(merged, changed_subjects(edit, (then, now)), frozenset(changed), now, derivation,
+                derived)
+
+
+def _derived_again(base: Path, knowledge: Knowledge, edit: tuple, then: dict[str, str]
+                   ) -> tuple[dict[str, str], Derivation | None, DerivedGraphs | None]:
+    """The obligations of only the commitments ``edit`` touched (knowledge/derivation_reads.py),
+    derived again: every obligation's digest (``then``'s of the others), what deriving them
+    all read, and the new derivation. (None, None, None) when ``base`` kept no record of its
+    derivation: derive everything."""
+    try:
+        record = Derivation.load(base)
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        log.info("deriving every obligation: %s keeps no record of its derivation (%s)",
+                 base.name, error)
+        return {}, None, None
+    again = affected(record.reads, edit, knowledge.data.graph)
+    derived = derive_graphs(knowledge.ontology.graph, knowledge.data.graph, again)
+    names = {str(commitment) for commitment in again}
+    gone = {node for commitment in names for node in record.made.get(commitment, ())}
+    now = {node: digest for node, digest in then.items() if node not in gone}
+    now.update(obligation_digests(knowledge, derived))
+    log.info("derived again the obligations of %d of %d commitments", len(again),
+             len(record.reads))
+    return now, record.updated(names, Derivation.of(derived)), derived
 
 
 def _store_changeable(base: Path, settings: dict, changed: frozenset[str]) -> bool:

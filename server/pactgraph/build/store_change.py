@@ -14,12 +14,12 @@ from the folder that edit was measured against (``Change.base``):
   blocks written anew (build/dump_blocks.py).
 
 A changed subject is one whose triples in some published graph may differ: the subjects of the
-triples the edited files changed, and the derived obligations whose digest changed. The
-entailed triples of a subject follow from its own triples alone (knowledge/derivation.py), so
-they change with it. The store after the change holds the quads a full build writes, and each
-dump has its bytes (tests/test_store_change.py). Anything this cannot do alike (a blank node in
-the change, another set of graphs, no record of the dumps' blocks) raises ``Unchangeable``, and
-the folder is written in full.
+edited files' changed triples, and the derived obligations whose digest changed. A subject's
+entailed triples follow from its own (knowledge/derivation.py), so they change with it. The
+store after the change holds the quads a full build writes, and each dump has its bytes
+(tests/test_store_change.py). Anything this cannot do alike (a blank node in the change,
+another set of graphs, no record of the dumps' blocks) raises ``Unchangeable``, and the folder
+is written in full.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, URIRef
@@ -44,10 +45,11 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Change:
-    """The whole folder an edit was validated against, and the subjects (IRIs) it changed."""
-
+    """The folder an edit was validated against, the subjects (IRIs) it changed, and the
+    obligations of the commitments it touched (None: ``Knowledge.derived``)."""
     base: Path
     subjects: frozenset[str]
+    derived: Any = None
 
 
 class Unchangeable(Exception):
@@ -95,9 +97,8 @@ def written_as_change(change: Change, graphs: dict[str, Graph], folder: Path, en
 
 def write_dumps(folder: Path, store, graphs: dict[str, Callable[[], Graph]], context: dict,
                 whole: bool) -> None:
-    """Write the dumps into ``folder/dumps/``: all of them (``whole``), recording the published
-    ones' blocks for the next build, or only the ontology's and the shapes' (the others were
-    spliced)."""
+    """Write ``folder/dumps/``: all (``whole``), recording the published ones' blocks for the
+    next build, or only the ontology's and the shapes' (the others were spliced)."""
     names = list(DUMP_FILES) if whole else [n for n in DUMP_FILES if n not in published_dumps()]
     triples = published_triples(store.engine) if whole else None
     recorder = dump_blocks.Recorder(triples) if whole else None
@@ -125,16 +126,15 @@ def write_changed(change: Change, graphs: dict[str, Graph], folder: Path, engine
         raise Unchangeable(f"the dumps' blocks cannot be spliced ({reason})") from None
     lines = _quad_lines(graphs, change.subjects)
     counts = manifest.load(change.base).counts
-    old_store = ox.Store.read_only(str(change.base / engine))
-    # Oxigraph keeps naming a graph emptied of its quads, a full build never names an empty one
-    if sorted(graph.value for graph in old_store.named_graphs()) != sorted(
-            name for name, graph in graphs.items() if len(graph)):
-        raise Unchangeable("the published graphs are not the last build's")
-    old_store.backup(str(folder / engine))
-    del old_store
+    ox.Store.read_only(str(change.base / engine)).backup(str(folder / engine))
     store = ox.Store(str(folder / engine))
     try:
         removed, removed_triples = _replace(store, change.subjects, lines)
+        # Oxigraph keeps naming an emptied graph, a full build never does (asked of the store:
+        # ``graphs`` may hold the obligations of some commitments only)
+        if any(next(store.quads_for_pattern(None, None, None, graph), None) is None
+               for graph in store.named_graphs()):
+            raise Unchangeable("the edit emptied a published graph")
         _splice_quads(change.base / quads, folder / quads, change.subjects, lines, removed)
         added_triples = _splice_dumps(store, change, subjects, recorded, folder, context)
     except BaseException as error:
@@ -169,8 +169,7 @@ def _quad_lines(graphs: dict[str, Graph], subjects: frozenset[str]) -> list[byte
 
 def _replace(store: ox.Store, subjects: Iterable[str], lines: list[bytes]
              ) -> tuple[int, int]:
-    """Take the quads of ``subjects`` out of ``store`` and put ``lines`` in; how many quads
-    left, and how many distinct triples."""
+    """Swap ``subjects``' quads in ``store`` for ``lines``; how many quads and triples went."""
     removed, triples = 0, set()
     for iri in subjects:
         for quad in list(store.quads_for_pattern(ox.NamedNode(iri), None, None, None)):

@@ -194,15 +194,16 @@ class TripleStore:
                 for row in result]
 
 
-def published_graphs(knowledge: Knowledge) -> dict[str, Graph]:
+def published_graphs(knowledge: Knowledge, derived=None) -> dict[str, Graph]:
     """The graphs the server publishes, each a named graph: the ontology, the data, the named
     graphs the data files put their triples in (a quads file's own, or one the user named for a
     file), the obligations derived from the data and the triples the ontology entails
-    (knowledge/derivation.py)."""
+    (knowledge/derivation.py; of ``derived``, if given, not ``knowledge.derived``)."""
+    derived = derived or knowledge.derived
     graphs = {graph_iri("ontology"): knowledge.ontology.graph,
               graph_iri("data"): knowledge.data.default_graph()}
     for name, graph in knowledge.data.named.items():
         graphs[name] = graphs[name] + graph if name in graphs else graph
-    graphs[graph_iri("obligations")] = knowledge.derived.obligation_graph
-    graphs[graph_iri("entailed")] = knowledge.derived.entailed
+    graphs[graph_iri("obligations")] = derived.obligation_graph
+    graphs[graph_iri("entailed")] = derived.entailed
     return graphs

@@ -17,12 +17,13 @@ one (``hand_written_obligations``): they are never written by hand.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.graph import ReadOnlyGraphAggregate
 from rdflib.namespace import RDF, RDFS
 
+from pactgraph.knowledge.derivation_reads import key
 from pactgraph.knowledge.obligation_triples import grouped, obligation_graph
 from pactgraph.knowledge.obligations import derive
 from pactgraph.namespaces import PG
@@ -34,6 +35,11 @@ class DerivedGraphs:
     # once written as triples, not kept for the rest of the build.
     obligation_graph: Graph
     entailed: Graph
+    # Each commitment's reads (knowledge/derivation_reads.py) and the obligations it made: a
+    # later build derives again only the commitments an edit touched (build/revalidation.py).
+    reads: dict[URIRef, set] = field(default_factory=dict)
+    made: dict[URIRef, list[URIRef]] = field(default_factory=dict)
+    only: frozenset[URIRef] | None = None  # the commitments derived, if not every one
 
 
 def _superclasses(ontology: Graph, relation: URIRef) -> dict[URIRef, set[URIRef]]:
@@ -89,17 +95,35 @@ def commitments_of(graph: Graph) -> set[URIRef]:
     return {s for s in graph.subjects(PG.party, None) if isinstance(s, URIRef)}
 
 
-def derive_graphs(ontology: Graph, data: Graph) -> DerivedGraphs:
-    """Derive the obligations of ``data`` and the entailments of both."""
+def derive_graphs(ontology: Graph, data: Graph, only: Iterable[URIRef] | None = None
+                  ) -> DerivedGraphs:
+    """Derive the obligations of ``data`` (of the commitments ``only``, if given: the
+    obligations of the others are left out) and the entailments of the data and of them."""
     # Read through both, not from a copy of both: copying the data took longer than deriving.
     # The same obligations in another order, and ``grouped`` sorts them.
     both = ReadOnlyGraphAggregate([data, ontology])
-    groups = grouped(derive(both, commitments_of(data)))
-    labels = {s: str(o) for s, o in data.subject_objects(RDFS.label)
-              if isinstance(o, Literal) and o.language in (None, "en")}
-    triples = obligation_graph(groups, labels)
+    commitments = commitments_of(data) if only is None else {
+        c for c in only if (c, PG.party, None) in data}
+    reads: dict[URIRef, set] = {}
+    groups = grouped(derive(both, commitments, reads))
+    for group in groups:  # what the triples name: labels and types are read of each
+        reads[group.commitment].update(key("s", node) for node in (
+            *group.guarantors, *group.first.caveats, *(n for o in group.obligations
+                                                       for n in o.evidence),
+            group.protected, group.clause or group.commitment))
+    named = {n for group in groups for n in (group.protected, group.clause or group.commitment)}
+    labels = {node: label for node in named if (label := _label(data, node)) is not None}
+    made: dict[URIRef, list[URIRef]] = {}
+    triples = obligation_graph(groups, labels, made)
     del groups  # their obligations, millions at 400x: let go before the entailments
-    return DerivedGraphs(triples, entailed(ontology, (data, triples)))
+    return DerivedGraphs(triples, entailed(ontology, (data, triples)), reads, made,
+                         None if only is None else frozenset(only))
+
+
+def _label(data: Graph, node: URIRef) -> str | None:
+    """The English (or untagged) label of ``node``, the least if it has several."""
+    return min((str(o) for o in data.objects(node, RDFS.label)
+                if isinstance(o, Literal) and o.language in (None, "en")), default=None)
 
 
 def hand_written_obligations(data: Graph) -> list[URIRef]:

@@ -186,17 +186,19 @@ def _beyond_the_walk(changed: Graph, before: Graph, after: Graph) -> bool:
     return any((None, RDF.type, node) in data for node in described for data in (before, after))
 
 
-def obligation_digests(knowledge: Knowledge) -> dict[str, str]:
-    """A hash of what the shapes read of each derived obligation (``Knowledge.obligation_read``).
-    An obligation whose hash an edit left alone has the same findings as before."""
+def obligation_digests(knowledge: Knowledge, derived=None) -> dict[str, str]:
+    """A hash of what the shapes read of each derived obligation (``Knowledge.obligation_read``)
+    of ``derived`` (``knowledge.derived`` if not given). An obligation whose hash an edit left
+    alone has the same findings as before."""
+    derived = derived or knowledge.derived
     types: dict = {}
     spelled: dict = {}  # each term spelled once: the same states and clauses come back
     return {str(node): hashlib.sha256("\n".join(sorted(
                 "".join([spelled.get(term) or _spell(term, spelled) for term in triple])
-                for triple in knowledge.obligation_read(node, types)
+                for triple in knowledge.obligation_read(node, types, derived)
             )).encode()).hexdigest()
             # each obligation has one rdf:type triple: its subjects without a set of them all
-            for node in knowledge.derived.obligation_graph.subjects(RDF.type, DEFENSE_OBLIGATION)}
+            for node in derived.obligation_graph.subjects(RDF.type, DEFENSE_OBLIGATION)}
 
 
 def _spell(term, spelled: dict) -> str:
@@ -211,13 +213,14 @@ def _spell(term, spelled: dict) -> str:
 
 
 def revalidate(before: Graph, report: ValidationReport, knowledge: Knowledge,
-               edit: tuple[Graph, Graph] | None = None,
-               digests: tuple[dict, dict] | None = None) -> tuple[ValidationReport, set | None]:
+               edit: tuple[Graph, Graph] | None = None, digests: tuple[dict, dict] | None = None,
+               derived=None) -> tuple[ValidationReport, set | None]:
     """The report of validating ``knowledge`` (its data edited from ``before``, whose report was
     ``report``; ontology and shapes unchanged), validating only the nodes the edit can affect.
     ``edit``, if known: the triples of the edited files before and after; ``digests``, if known:
     ``obligation_digests`` before and after the edit (only the obligations whose digest changed
-    are validated again). Returns the report with the nodes validated again (None: all)."""
+    are validated again, read from ``derived`` if given). Returns the report with the nodes
+    validated again (None: all)."""
     walked = _walk(before, knowledge.data.graph, knowledge.shapes.graph,
                    knowledge.ontology.graph, edit)
     if walked is None or any(isinstance(node, BNode) for node in walked[0]):
@@ -233,7 +236,8 @@ def revalidate(before: Graph, report: ValidationReport, knowledge: Knowledge,
         then, now = digests
         changed = {node for node, digest in now.items() if then.get(node) != digest}
         gone = changed | (then.keys() - now.keys())
-    fresh = knowledge.validate(affected, None if changed is None else map(URIRef, changed))
+    fresh = knowledge.validate(affected, None if changed is None else map(URIRef, changed),
+                               derived)
     names = {str(node) for node in affected} | gone
     kept = [finding for finding in report.findings if finding.focus not in names]
     merged = sorted([*kept, *fresh.findings],

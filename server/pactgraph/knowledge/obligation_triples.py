@@ -38,15 +38,18 @@ class Group:
 
 
 def grouped(derived: Iterable[Derived]) -> list[Group]:
-    """Obligations of one clause towards one protected party over one identical span, together."""
+    """Obligations of one clause of one commitment towards one protected party over one identical
+    span, together. (Two commitments' obligations are never one group, so each commitment's can
+    be derived again alone: knowledge/derivation_reads.py.)"""
     groups: dict[tuple, list[Derived]] = {}
     for obligation in derived:
-        key = (obligation.clause, obligation.protected, obligation.span, obligation.caveats)
+        key = (obligation.commitment, obligation.clause, obligation.protected, obligation.span,
+               obligation.caveats)
         groups.setdefault(key, []).append(obligation)
     found = []
-    for (clause, protected, _, _), members in groups.items():  # noqa: B007
+    for (commitment, clause, protected, _, _), members in groups.items():  # noqa: B007
         members.sort(key=lambda o: o.guarantor)
-        found.append(Group(clause, members[0].commitment, protected,
+        found.append(Group(clause, commitment, protected,
                            tuple(o.guarantor for o in members), tuple(members)))
     return sorted(found, key=_order)
 
@@ -59,7 +62,8 @@ def _order(group: Group) -> tuple:
     certain = span.certain or span.possible
     return (str(group.clause or group.commitment), str(group.protected), span.possible.start,
             span.possible.until or "", certain.start, certain.until or "",
-            tuple(sorted(map(str, group.first.caveats))), tuple(map(str, group.guarantors)))
+            tuple(sorted(map(str, group.first.caveats))), tuple(map(str, group.guarantors)),
+            str(group.commitment))
 
 
 def _code(state: URIRef) -> str:
@@ -80,15 +84,18 @@ _CERTAIN_FROM, _CERTAIN_UNTIL = PG.certainFrom, PG.certainUntil
 _DERIVED_FROM = PROV.wasDerivedFrom
 
 
-def obligation_graph(groups: Iterable[Group], labels: dict[URIRef, str]) -> Graph:
-    """The derived obligations as triples (``labels``: the label of each state and clause)."""
+def obligation_graph(groups: Iterable[Group], labels: dict[URIRef, str],
+                     made: dict[URIRef, list[URIRef]] | None = None) -> Graph:
+    """The derived obligations as triples (``labels``: the label of each state and clause;
+    ``made``, if given, gets each commitment's obligations)."""
     graph = Graph()
     # Added all at once: rdflib's Graph.add checks each triple and was two thirds of the time
-    graph.addN((*triple, graph) for triple in _triples(groups, labels))
+    graph.addN((*triple, graph) for triple in _triples(groups, labels, made))
     return graph
 
 
-def _triples(groups: Iterable[Group], labels: dict[URIRef, str]) -> Iterator[tuple]:
+def _triples(groups: Iterable[Group], labels: dict[URIRef, str],
+             made: dict[URIRef, list[URIRef]] | None) -> Iterator[tuple]:
     taken: set[URIRef] = set()
     dates: dict[str, Literal] = {}  # the same days begin and end many obligations
 
@@ -107,6 +114,8 @@ def _triples(groups: Iterable[Group], labels: dict[URIRef, str]) -> Iterator[tup
             n += 1
             node = URIRef(f"{base}-{n}")
         taken.add(node)
+        if made is not None:
+            made.setdefault(group.commitment, []).append(node)
         yield node, _TYPE, _OBLIGATION
         yield node, _LABEL, Literal(
             f"Obligation to defend {labels.get(group.protected, _code(group.protected))} under "

@@ -30,6 +30,7 @@ from typing import Any
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF
 
+from pactgraph.knowledge.derivation_reads import Recording
 from pactgraph.knowledge.intervals import Span, after_period, year_start
 from pactgraph.knowledge.spans import Evidence, commitment_span, day_of, membership_span
 from pactgraph.namespaces import ELI, PG
@@ -160,10 +161,17 @@ def _one_sided(graph: Graph, clauses: list[URIRef | None]):
     return binding
 
 
-def derive(graph: Graph, commitments: Iterable[URIRef]) -> list[Derived]:
-    """Every defense obligation that ``commitments`` create, by the rules above."""
+def derive(graph: Graph, commitments: Iterable[URIRef],
+           reads: dict[URIRef, set] | None = None) -> list[Derived]:
+    """Every defense obligation that ``commitments`` create, by the rules above; given
+    ``reads``, the nodes each commitment's derivation read are noted there
+    (knowledge/derivation_reads.py)."""
     found: list[Derived] = []
+    recording = None if reads is None else Recording(graph)
     for commitment in sorted(commitments):
+        if recording is not None:
+            recording.into = reads.setdefault(commitment, set())
+            graph = recording  # type: ignore[assignment]
         clauses = obliging_clauses(graph, commitment)
         evidence = Evidence()
         treaty = commitment_span(graph, commitment, evidence) if clauses else None

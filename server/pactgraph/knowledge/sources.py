@@ -125,12 +125,13 @@ class Knowledge:
             merged += part
         return merged
 
-    def validate(self, focus_nodes: Iterable | None = None,
-                 obligations: Iterable | None = None) -> ValidationReport:
+    def validate(self, focus_nodes: Iterable | None = None, obligations: Iterable | None = None,
+                 derived=None) -> ValidationReport:
         """Validate the data, and the obligations derived from it, against the shapes, with the
         ontology supplying the class hierarchy; obligations written by hand are refused. Given
         ``focus_nodes``, only those nodes of the data against the shapes that target them, and
-        given ``obligations``, only those derived obligations (knowledge/incremental.py)."""
+        given ``obligations``, only those derived obligations (knowledge/incremental.py), read
+        from ``derived`` if given (some commitments' obligations only: build/revalidation.py)."""
         from pactgraph.knowledge.derivation import hand_written_obligations
         focus = None if focus_nodes is None else list(focus_nodes)
         findings = [Finding("Violation", str(node), "rdf:type", "pg:DefenseObligation is derived "
@@ -143,11 +144,11 @@ class Knowledge:
         # with warnings they are (they were skipped then, the bundled data's included).
         if not ValidationReport(tuple(findings)).violations \
                 and (URIRef(DERIVED_SHAPE), None, None) in self.shapes.graph:
-            findings += self._check_obligations(obligations)
+            findings += self._check_obligations(obligations, derived)
         ordered = sorted(findings, key=lambda f: (f.file or "", f.focus, f.path or "", f.message))
         return ValidationReport(tuple(ordered))
 
-    def _check_obligations(self, nodes: Iterable | None) -> list[Finding]:
+    def _check_obligations(self, nodes: Iterable | None, derived=None) -> list[Finding]:
         """The findings on the derived obligations (all, or ``nodes``), checked with only the
         data's rdf:type triples they need: inside the whole data they took 4x longer at 10x (the
         data's shapes scanned it). Only where the shapes define their shape (a user's may not)."""
@@ -157,15 +158,16 @@ class Knowledge:
             checked += self.data.graph.triples((None, RDF.type, None))
         types: dict = {}  # the same states and clauses are named again and again
         for node in () if nodes is None else nodes:
-            checked += self.obligation_read(node, types)
+            checked += self.obligation_read(node, types, derived)
         return self._check(checked, [DERIVED_SHAPE]) if len(checked) else []
 
-    def obligation_read(self, node, types: dict | None = None) -> Iterator[tuple]:
+    def obligation_read(self, node, types: dict | None = None, derived=None) -> Iterator[tuple]:
         """What the obligations' shape reads of the derived obligation ``node``: its own
         triples and the rdf:type triples of what it names (knowledge/incremental.py hashes the
         same to tell which obligations an edit changed). ``types``: the rdf:type triples of each
-        node named so far, kept there (obligations name the same states and clauses again)."""
-        for triple in self.derived.obligation_graph.triples((node, None, None)):
+        node named so far, kept there (obligations name the same states and clauses again).
+        ``derived``: the derivation to read it from, if not ``self.derived``."""
+        for triple in (derived or self.derived).obligation_graph.triples((node, None, None)):
             yield triple
             named = triple[2]
             if types is None:

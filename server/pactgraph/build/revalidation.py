@@ -174,7 +174,8 @@ def _derived_again(base: Path, knowledge: Knowledge, edit: tuple, then: dict[str
                  base.name, error)
         return {}, None, None
     again = affected(record.reads, edit, knowledge.data.graph)
-    derived = derive_graphs(knowledge.ontology.graph, knowledge.data.graph, again)
+    changed = {subject for subject, _, _ in set(edit[0]) ^ set(edit[1])}
+    derived = derive_graphs(knowledge.ontology.graph, knowledge.data.graph, again, changed)
     names = {str(commitment) for commitment in again}
     gone = {node for commitment in names for node in record.made.get(commitment, ())}
     now = {node: digest for node, digest in then.items() if node not in gone}

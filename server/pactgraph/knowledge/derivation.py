@@ -39,7 +39,9 @@ class DerivedGraphs:
     # later build derives again only the commitments an edit touched (build/revalidation.py).
     reads: dict[URIRef, set] = field(default_factory=dict)
     made: dict[URIRef, list[URIRef]] = field(default_factory=dict)
-    only: frozenset[URIRef] | None = None  # the commitments derived, if not every one
+    # The commitments derived, if not every one: then ``entailed`` holds only the triples of
+    # the subjects an edit changed and of these obligations
+    only: frozenset[URIRef] | None = None
 
 
 def _superclasses(ontology: Graph, relation: URIRef) -> dict[URIRef, set[URIRef]]:
@@ -61,9 +63,9 @@ def _superclasses(ontology: Graph, relation: URIRef) -> dict[URIRef, set[URIRef]
     return closed
 
 
-def entailed(ontology: Graph, graphs: Iterable[Graph]) -> Graph:
+def entailed(ontology: Graph, graphs: Iterable[Graph], subjects: set | None = None) -> Graph:
     """The triples RDFS subclass and subproperty reasoning adds to ``graphs`` (rules rdfs7 and
-    rdfs9), and only those not already stated.
+    rdfs9), and only those not already stated; given ``subjects``, only theirs.
 
     It looks up only the triples of a term with super-terms in each graph, and asks each graph
     whether a triple is stated: copying the graphs into one first was a third of deriving (rdflib
@@ -75,14 +77,19 @@ def entailed(ontology: Graph, graphs: Iterable[Graph]) -> Graph:
     def stated(triple) -> bool:
         return any(triple in graph for graph in graphs)
 
+    def pairs(graph: Graph, predicate: URIRef):
+        if subjects is None:
+            return graph.subject_objects(predicate)
+        return ((s, o) for s in subjects for o in graph.objects(s, predicate))
+
     found = []  # added to the graph at once: rdflib's Graph.add checks each triple
     for graph in graphs:
         for predicate, ups in properties.items():
-            for subject, obj in graph.subject_objects(predicate):
+            for subject, obj in pairs(graph, predicate):
                 for up in ups:
                     if not stated((subject, up, obj)):
                         found.append((subject, up, obj))
-        for subject, cls in graph.subject_objects(RDF.type):
+        for subject, cls in pairs(graph, RDF.type):
             for up in classes.get(cls, ()):
                 if not stated((subject, RDF.type, up)):
                     found.append((subject, RDF.type, up))
@@ -95,10 +102,11 @@ def commitments_of(graph: Graph) -> set[URIRef]:
     return {s for s in graph.subjects(PG.party, None) if isinstance(s, URIRef)}
 
 
-def derive_graphs(ontology: Graph, data: Graph, only: Iterable[URIRef] | None = None
-                  ) -> DerivedGraphs:
-    """Derive the obligations of ``data`` (of the commitments ``only``, if given: the
-    obligations of the others are left out) and the entailments of the data and of them."""
+def derive_graphs(ontology: Graph, data: Graph, only: Iterable[URIRef] | None = None,
+                  subjects: Iterable[URIRef] = ()) -> DerivedGraphs:
+    """Derive the obligations of ``data`` and the entailments of the data and of them. Given
+    ``only`` (some commitments), only their obligations, and the entailments of only those and
+    of ``subjects`` (what an edit changed: a build after one writes no other subject's)."""
     # Read through both, not from a copy of both: copying the data took longer than deriving.
     # The same obligations in another order, and ``grouped`` sorts them.
     both = ReadOnlyGraphAggregate([data, ontology])
@@ -116,7 +124,8 @@ def derive_graphs(ontology: Graph, data: Graph, only: Iterable[URIRef] | None = 
     made: dict[URIRef, list[URIRef]] = {}
     triples = obligation_graph(groups, labels, made)
     del groups  # their obligations, millions at 400x: let go before the entailments
-    return DerivedGraphs(triples, entailed(ontology, (data, triples)), reads, made,
+    entailing = None if only is None else {*subjects, *(n for m in made.values() for n in m)}
+    return DerivedGraphs(triples, entailed(ontology, (data, triples), entailing), reads, made,
                          None if only is None else frozenset(only))
 
 

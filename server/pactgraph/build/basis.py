@@ -26,8 +26,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from rdflib import Graph
-from rdflib.graph import ReadOnlyGraphAggregate
 
+from pactgraph.knowledge.overlay_graph import edited
 from pactgraph.knowledge.rdf_files import RdfFile, read
 from pactgraph.knowledge.sources import Knowledge, ValidationReport, data_files
 
@@ -128,29 +128,38 @@ def closest_basis(store_dir: Path, rules: str, today: dict[str, str], is_whole) 
 
 
 def data_before(base: Path, entries: list[dict], knowledge: Knowledge, digests: dict[str, str]
-            ) -> tuple[Graph, tuple[Graph, Graph], list[str]]:
-    """The data graph the files of ``entries`` made, read through today's graphs of the files
-    that did not change and the copies of those that did (copying them all into one graph was a
-    pass of rdflib over all the data); the changed files' triples then and now; their paths."""
-    today = {str(path.resolve()): graph for path, graph in knowledge.data.files.items()}
-    parts, old, new, changed = [], Graph(), Graph(), []
+                ) -> tuple[Graph, tuple[Graph, Graph], list[str]]:
+    """The data graph the files of ``entries`` made: today's less what the changed files hold
+    today and did not then, with what they held then (read from their copies), through
+    today's graph, not copied (a pass of rdflib over all the data); the changed files' triples
+    then and now; their paths. (A triple a changed file added that another file also holds is
+    left out of it: it counts as changed, which can only widen what is validated again.)"""
+    today = {str(source.path.resolve()): source for source in knowledge.data.sources}
+    old, new, changed = Graph(), Graph(), []
     for entry in entries:
         path, digest = entry["path"], entry["sha256"]
-        graph = today.pop(path, None)
-        if graph is not None and digests.get(path) == digest:
-            parts.append(graph)
+        source = today.pop(path, None)
+        if source is not None and digests.get(path) == digest:
             continue
         changed.append(path)
-        then = _read_copy(base / BASIS / "files" / f"{digest}.gz", Path(path),
+        old += _read_copy(base / BASIS / "files" / f"{digest}.gz", Path(path),
                           entry["media_type"], entry["graph"])
-        parts.append(then)
-        old += then
-        if graph is not None:
-            new += graph
-    for path, graph in today.items():  # files that are new since the last build
+        if source is not None:
+            new += _file_triples(source)
+    for path, source in today.items():  # files that are new since the last build
         changed.append(path)
-        new += graph
-    return ReadOnlyGraphAggregate(parts or [Graph()]), (old, new), changed
+        new += _file_triples(source)
+    hidden = (triple for triple in new if triple not in old)
+    return edited(knowledge.data.graph, hidden, old), (old, new), changed
+
+
+def _file_triples(source: RdfFile) -> Graph:
+    """The triples of a data file, in one graph (today's data keeps none of each file's:
+    knowledge/source_graphs.py)."""
+    merged = Graph()
+    for part in read(source, by_oxigraph=True).values():
+        merged += part
+    return merged
 
 
 def _read_copy(copy: Path, original: Path, media_type: str, graph: str | None) -> Graph:
@@ -158,8 +167,5 @@ def _read_copy(copy: Path, original: Path, media_type: str, graph: str | None) -
     with tempfile.TemporaryDirectory(prefix="pactgraph-basis.") as folder:
         path = Path(folder) / original.name  # the same name: errors as then
         path.write_bytes(gzip.decompress(copy.read_bytes()))
-        merged = Graph()
         base = original.resolve().as_uri()  # relative IRIs as the original's, not the copy's
-        for part in read(RdfFile(path, media_type, graph, base), by_oxigraph=True).values():
-            merged += part
-        return merged
+        return _file_triples(RdfFile(path, media_type, graph, base))

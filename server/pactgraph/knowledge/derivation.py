@@ -115,7 +115,7 @@ def derive_graphs(ontology: Graph, data: Graph, only: Iterable[URIRef] | None = 
     reads: dict[URIRef, set] = {}
     groups = grouped(derive(both, commitments, reads))
     for group in groups:  # what the triples name: labels and types are read of each
-        reads[group.commitment].update(key("s", node) for node in (
+        reads.setdefault(group.commitment, set()).update(key("s", node) for node in (
             *group.guarantors, *group.first.caveats, *(n for o in group.obligations
                                                        for n in o.evidence),
             group.protected, group.clause or group.commitment))

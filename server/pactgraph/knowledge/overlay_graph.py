@@ -12,7 +12,7 @@ against 26 at 5 times the data), so a full validation still validates a copy.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from rdflib import Graph
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
@@ -83,3 +83,28 @@ class OverlayStore(Store):
 def overlay(base: Graph) -> Graph:
     """A graph reading ``base``, to which triples may be added without changing ``base``."""
     return Graph(store=OverlayStore(base))
+
+
+class EditedStore(Store):
+    """Reads ``base``'s triples but ``hidden``, then ``extra``'s that ``base`` lacks; read only."""
+
+    def __init__(self, base: Graph, hidden: frozenset, extra: Graph) -> None:
+        super().__init__()
+        self.base, self.hidden, self.extra = base, hidden, extra
+
+    def triples(self, triple_pattern, context=None) -> Iterator:
+        for triple in self.base.triples(triple_pattern):
+            if triple not in self.hidden:
+                yield triple, iter(())
+        for triple in self.extra.triples(triple_pattern):
+            if triple not in self.base:
+                yield triple, iter(())
+
+    def __len__(self, context=None) -> int:
+        return sum(1 for _ in self.triples((None, None, None)))
+
+
+def edited(base: Graph, hidden: Iterable, extra: Graph) -> Graph:
+    """A read-only graph of ``base`` less the triples ``hidden``, with ``extra``'s: the data as
+    it was before an edit, read through today's (build/basis.py), not copied."""
+    return Graph(store=EditedStore(base, frozenset(hidden), extra))

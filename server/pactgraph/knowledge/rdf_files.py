@@ -49,7 +49,7 @@ _NAMES = {"text/turtle": "Turtle", "application/n-triples": "N-Triples",
 QUADS = ("application/n-quads", "application/trig", "application/ld+json")  # may name graphs
 _OXIGRAPH = {"application/n-triples": ox.RdfFormat.N_TRIPLES,
              "application/n-quads": ox.RdfFormat.N_QUADS}
-_PARSED_BY_OXIGRAPH = {**_OXIGRAPH, "text/turtle": ox.RdfFormat.TURTLE,
+PARSED_BY_OXIGRAPH = {**_OXIGRAPH, "text/turtle": ox.RdfFormat.TURTLE,
                        "application/trig": ox.RdfFormat.TRIG}
 
 
@@ -171,7 +171,7 @@ Parsed = list[tuple[str | None, Graph, bool]]
 def _parse(source: RdfFile, by_oxigraph: bool) -> Parsed:
     """The graphs of ``source`` as rdflib reads them, by name (None: the default graph)."""
     with _lexical_forms_kept():
-        if by_oxigraph and source.media_type in _PARSED_BY_OXIGRAPH:
+        if by_oxigraph and source.media_type in PARSED_BY_OXIGRAPH:
             try:
                 return _parse_by_oxigraph(source)
             # AttributeError: a triple term (RDF 1.2), which rdflib's graphs cannot hold
@@ -181,7 +181,17 @@ def _parse(source: RdfFile, by_oxigraph: bool) -> Parsed:
 
 
 def _parse_by_oxigraph(source: RdfFile) -> Parsed:
-    """The graphs of ``source`` parsed by Oxigraph, as rdflib terms (``pactgraph.terms``)."""
+    parsed: Parsed = []
+    for name, triples in oxigraph_triples(source).items():
+        graph = Graph()
+        graph.addN((s, p, o, graph) for s, p, o in triples)
+        parsed.append((name, graph, True))
+    return parsed or [(None, Graph(), True)]
+
+
+def oxigraph_triples(source: RdfFile) -> dict[str | None, list[tuple]]:
+    """The triples of ``source`` parsed by Oxigraph, as rdflib terms (``pactgraph.terms``), by
+    the name of their graph (None: the default one). Raises what Oxigraph raises."""
     by_name: dict[str | None, list] = {}
     iris: dict = {}
     blanks: dict[str, BNode] = {}
@@ -193,18 +203,14 @@ def _parse_by_oxigraph(source: RdfFile) -> Parsed:
             return blanks.get(node.value) or blanks.setdefault(node.value, BNode())
         return to_rdflib(node, iris)
 
-    for quad in ox.parse(path=str(source.path), format=_PARSED_BY_OXIGRAPH[source.media_type],
-                         base_iri=source.base):
-        graph_name = quad.graph_name
-        name = None if isinstance(graph_name, ox.DefaultGraph) else str(term(graph_name))
-        by_name.setdefault(name, []).append(
-            (term(quad.subject), to_rdflib(quad.predicate, iris), term(quad.object)))
-    parsed: Parsed = []
-    for name, triples in by_name.items():
-        graph = Graph()
-        graph.addN((s, p, o, graph) for s, p, o in triples)
-        parsed.append((name, graph, True))
-    return parsed or [(None, Graph(), True)]
+    with _lexical_forms_kept():
+        for quad in ox.parse(path=str(source.path), base_iri=source.base,
+                             format=PARSED_BY_OXIGRAPH[source.media_type]):
+            graph_name = quad.graph_name
+            name = None if isinstance(graph_name, ox.DefaultGraph) else str(term(graph_name))
+            by_name.setdefault(name, []).append(
+                (term(quad.subject), to_rdflib(quad.predicate, iris), term(quad.object)))
+    return by_name
 
 
 def _parse_as_written(source: RdfFile) -> Parsed:

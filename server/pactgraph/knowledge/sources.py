@@ -1,15 +1,15 @@
 """Load the ontology, the data and the shapes with rdflib, and validate the data with pySHACL.
 
-With knowledge/rdf_files.py (which parses each file, in any RDF format), the only module that
-reads RDF files: once, at start-up or on ``pactgraph validate``, never on the request path.
+With knowledge/rdf_files.py (which parses each file, in any RDF format) and
+knowledge/source_graphs.py (which merges them), the only modules that read RDF files: once, at
+start-up or on ``pactgraph validate``, never on the request path.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 
 import pyshacl
 from rdflib import Graph, URIRef
@@ -20,69 +20,13 @@ from pactgraph.errors import PactgraphError
 from pactgraph.knowledge.findings import Finding, ValidationReport
 from pactgraph.knowledge.overlay_graph import overlay
 from pactgraph.knowledge.pyshacl_focus import focus_nodes_in_a_set
-from pactgraph.knowledge.rdf_files import RdfFile, graph_files, rdf_files, read
+from pactgraph.knowledge.rdf_files import RdfFile, graph_files, rdf_files
+from pactgraph.knowledge.source_graphs import SourceGraphs, bind_prefixes
 from pactgraph.knowledge.sparql_constraints import sparql_constraints_on_oxigraph
 from pactgraph.knowledge.sparql_once import parse_each_sparql_query_once
-from pactgraph.namespaces import PREFIXES, SH, SHAPES
+from pactgraph.namespaces import SH, SHAPES
 
 DERIVED_SHAPE = str(SHAPES.DefenseObligationShape)  # the shape of what the build derives
-
-
-def bind_prefixes(graph: Graph) -> Graph:
-    for prefix, namespace in PREFIXES.items():
-        graph.bind(prefix, namespace, override=True)
-    return graph
-
-
-@dataclass
-class SourceGraphs:
-    """The triples of one kind of file (ontology, data or shapes), merged, and their files.
-
-    ``graph`` holds every triple (what is validated); ``named`` the triples of each named graph
-    the files put them in (a file's own graphs, or the graph the user named for it), and
-    ``default`` those in no named graph (None when nothing is named: then it is ``graph``).
-    """
-
-    graph: Graph = field(default_factory=lambda: bind_prefixes(Graph()))
-    files: dict[Path, Graph] = field(default_factory=dict)
-    named: dict[str, Graph] = field(default_factory=dict)
-    default: Graph | None = None
-
-    @classmethod
-    def load(cls, paths: Iterable[str | Path], data_format: str | None = None,
-             graphs: Iterable[Iterable[str]] = (), data: bool = False) -> SourceGraphs:
-        """The files of ``paths`` (those named, read in ``data_format`` if given) and the files of
-        ``graphs``, pairs of (graph IRI, path) whose triples go into that named graph. ``data``:
-        data files, parsed by Oxigraph where it can (knowledge/rdf_files.py)."""
-        return cls.read([*rdf_files(paths, data_format), *graph_files(graphs, data_format)], data)
-
-    @classmethod
-    def read(cls, sources: Iterable[RdfFile], data: bool = False) -> SourceGraphs:
-        # Parts are kept as parsed, not copied into graphs per file, per name and for the default
-        # graph (half of loading: rdflib adds a triple in ~20 us); nothing changes them later.
-        loaded = cls()
-        by_file: dict[Path, list[Graph]] = {}
-        by_name: dict[str, list[Graph]] = {}
-        default: list[Graph] = []
-        for source in sources:
-            for name, part in read(source, by_oxigraph=data).items():
-                by_file.setdefault(source.path, []).append(part)
-                loaded.graph += part
-                (default if name is None else by_name.setdefault(name, [])).append(part)
-        loaded.files = {path: _merged(parts) for path, parts in by_file.items()}
-        loaded.named = {name: _merged(parts) for name, parts in by_name.items()}
-        if loaded.named:
-            loaded.default = _merged(default)
-        return loaded
-
-    def default_graph(self) -> Graph:
-        """The triples in no named graph."""
-        return self.graph if self.default is None else self.default
-
-    def file_defining(self, node) -> Path | None:
-        """The file in which ``node`` is a subject, to point a contributor at it."""
-        return next((path for path, part in self.files.items() if (node, None, None) in part),
-                    None)
 
 
 @dataclass
@@ -212,16 +156,6 @@ class Knowledge:
                 message=str(results.value(result, SH.resultMessage) or "constraint not met"),
                 value=None if value is None else str(value),
                 file=None if where is None else str(where))
-
-
-def _merged(parts: list[Graph]) -> Graph:
-    """One graph of ``parts``: the only one itself, else a new graph of them all."""
-    if len(parts) == 1:
-        return parts[0]
-    merged = Graph()
-    for part in parts:
-        merged += part
-    return merged
 
 
 def data_files(settings: dict) -> list[RdfFile]:

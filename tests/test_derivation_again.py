@@ -22,7 +22,7 @@ from pactgraph.knowledge.derivation_reads import (
     Recording,
     affected,
     key,
-    sharing_clauses,
+    numbered_together,
 )
 from pactgraph.namespaces import PREFIXES
 from pactgraph.settings import resolve
@@ -32,16 +32,26 @@ ID = "https://w3id.org/pactgraph/id/"
 LOGGER = "pactgraph.build"
 
 
+def built_site(tmp_path: Path, files: dict[str, str], shapes: Path | None = None
+               ) -> tuple[Path, dict]:
+    """The fixture site with ``files`` added, built once (with other ``shapes``, if given)."""
+    data = tmp_path / "data"
+    shutil.copytree(SITE, data)
+    for name, text in files.items():
+        (data / name).write_text(text, encoding="utf-8")
+    overrides = {"data_paths": [str(data)], "store_dir": str(tmp_path / "store")}
+    settings = resolve({**overrides, **({"shapes_paths": [str(shapes)]} if shapes else {})})
+    prepare_store(settings)
+    return data, settings
+
+
+ANZUS = (SITE / "anzus-1951.ttl").read_text(encoding="utf-8")
+
+
 @pytest.fixture()
 def site(tmp_path: Path) -> tuple[Path, dict]:
     """The fixture site with a copy of ANZUS (the same three parties), built once."""
-    data = tmp_path / "data"
-    shutil.copytree(SITE, data)
-    original = (SITE / "anzus-1951.ttl").read_text(encoding="utf-8")
-    (data / "copy.ttl").write_text(original.replace("anzus", "anzuscopy"), encoding="utf-8")
-    settings = resolve({"data_paths": [str(data)], "store_dir": str(tmp_path / "store")})
-    prepare_store(settings)
-    return data, settings
+    return built_site(tmp_path, {"copy.ttl": ANZUS.replace("anzus", "anzuscopy")})
 
 
 def built_after(settings: dict, path: Path, old: str, new: str, caplog) -> Path:
@@ -83,8 +93,7 @@ def test_an_edit_derives_again_only_what_it_touched_and_builds_what_a_full_build
 def test_a_commitment_added_and_taken_away_leaves_the_record_of_a_full_build(site, tmp_path,
                                                                             caplog):
     data, settings = site
-    copy = (data / "copy.ttl").read_text(encoding="utf-8")
-    (data / "third.ttl").write_text(copy.replace("anzuscopy", "anzusthird"), encoding="utf-8")
+    (data / "third.ttl").write_text(ANZUS.replace("anzus", "anzusthird"), encoding="utf-8")
     with caplog.at_level(logging.INFO, logger=LOGGER):
         added = prepare_store(settings).folder
     assert "derived again the obligations of 1 of 2 commitments" in caplog.text
@@ -132,28 +141,89 @@ TWO_SHARE_A_CLAUSE = f"""@prefix eli: <http://data.europa.eu/eli/ontology#> .
 @prefix pg: <https://w3id.org/pactgraph/def#> .
 <{EX}a> pg:party <{EX}x> ; eli:has_part <{EX}k> .
 <{EX}b> pg:party <{EX}x> ; eli:has_part <{EX}k> .
-<{EX}c> pg:party <{EX}x> ; eli:has_part <{EX}l> ."""
+<{EX}c> pg:party <{EX}x> ; eli:has_part <{EX}l> .
+<{EX}d> pg:party <{EX}x> ; eli:has_part <{EX}m> ."""
 
 
 def test_an_edit_affects_the_commitments_with_a_read_it_matches() -> None:
     """Matched by predicate and bound end: a triple pointing at a state that each commitment
-    read something of (its continuator) changes none of them. Commitments sharing a clause are
-    derived again together: obligation IRIs under one clause are numbered together."""
+    read something of (its continuator) changes none of them. Commitments whose obligation IRIs
+    are numbered together (sharing a clause today, or bases when last derived) go together."""
     graph = Graph().parse(data=TWO_SHARE_A_CLAUSE, format="turtle")
-    a, b, c, x, k = (URIRef(EX + name) for name in "abcxk")
+    a, b, c, d, x = (URIRef(EX + name) for name in "abcdx")
     party, continued = URIRef(PREFIXES["pg"] + "party"), URIRef(PREFIXES["pg"] + "continuedBy")
-    reads = {str(n): [key("s", n, party), key("s", x, continued)] for n in (a, b, c)}
+    reads = {str(n): [key("s", n, party), key("s", x, continued)] for n in (a, b, c, d)}
+    made = {str(c): [f"{EX}l/obligation/X-1"], str(d): [f"{EX}l/obligation/X-1-2"]}
 
     def edit(*triples: tuple) -> tuple[Graph, Graph]:
         after = Graph()
         for triple in triples:
             after.add(triple)
         return Graph(), after
-    assert affected(reads, edit((URIRef(EX + "new"), party, x)), graph) == set()
-    assert affected(reads, edit((a, party, URIRef(EX + "y"))), graph) == {a, b}
-    assert affected(reads, edit((x, continued, URIRef(EX + "y"))), graph) == {a, b, c}
-    assert affected({**reads, str(c): [ANYTHING]}, edit(), graph) == {c}
-    assert sharing_clauses({c}, graph) == {c}
+    assert affected(reads, made, edit((URIRef(EX + "new"), party, x)), graph) == set()
+    assert affected(reads, made, edit((a, party, URIRef(EX + "y"))), graph) == {a, b}
+    assert affected(reads, made, edit((x, continued, URIRef(EX + "y"))), graph) == {a, b, c, d}
+    assert affected({**reads, str(c): [ANYTHING]}, made, edit(), graph) == {c, d}
+    # a triple about an obligation derives its commitment (and those numbered with it) again
+    about = (URIRef(f"{EX}l/obligation/X-1-2"), party, x)
+    assert affected(reads, made, edit(about), graph) == {c, d}
+    assert numbered_together({a}, {}, graph) == {a, b}
     # a commitment the edit made is derived, with no read recorded
-    graph.add((URIRef(EX + "d"), party, x))
-    assert affected(reads, edit((URIRef(EX + "d"), party, x)), graph) == {URIRef(EX + "d")}
+    new = URIRef(EX + "new")
+    graph.add((new, party, x))
+    assert affected(reads, made, edit((new, party, x)), graph) == {new}
+
+
+# A second reader's cases (each a way the folder after an edit differed from a full build's)
+K = "https://w3id.org/pactgraph/id/treaty/anzus-1951/article-iv"
+PARTY_SHAPES = Path(__file__).parent / "fixtures" / "derivation" / "party-shapes.ttl"
+LAND = """@prefix pg: <https://w3id.org/pactgraph/def#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix dcterms: <http://purl.org/dc/terms/> .
+<https://w3id.org/pactgraph/id/state/example-land> a pg:StateWithLimitedRecognition ;
+    rdfs:label "Example Land (fixture)"@en ;
+    pg:note "Recognised by Australia only (fixture); others regard it as part of a state."@en ;
+    dcterms:source <http://fredsakademiet.dk/ordbog/aord/a78.htm> .
+"""
+NOT_BINDING = """@prefix pg: <https://w3id.org/pactgraph/def#> .
+<https://w3id.org/pactgraph/id/treaty/other-2000> a pg:Treaty ;
+    pg:hasMutualDefenseObligation false ;
+    pg:party <https://w3id.org/pactgraph/id/state/AUS> .
+"""
+SHARED = ANZUS.replace("anzus", "anzuscopy").replace(
+    "eli:has_part anzuscopy:article-iv ;", f"eli:has_part anzuscopy:article-iv , <{K}> ;")
+
+
+@pytest.mark.parametrize(("files", "shapes", "edit"), [
+    # a clause two treaties shared is no longer shared: the other's obligations are renumbered
+    ({"copy.ttl": SHARED}, PARTY_SHAPES,
+     ("anzus-1951.ttl", r"    eli:has_part anzus:article-iv ;\n", "")),
+    # a data triple about a derived obligation: its quads are written again, all of them
+    ({}, None, ("states.ttl", r"\Z", f"\n<{K}/obligation/NZL-1952-04-29> a "
+                                     "<http://www.w3.org/ns/prov#Entity> .\n")),
+    # a state typed with a subclass of pg:State only (the search index found it by the
+    # entailed triples, which after an edit are the changed subjects' only)
+    ({"land.ttl": LAND}, None,
+     ("anzus-1951.ttl", r'"ANZUS Treaty, Article IV"@en', '"ANZUS, Article IV"@en')),
+    # a commitment with no obligation stops being one
+    ({"other.ttl": NOT_BINDING}, PARTY_SHAPES, ("other.ttl", r" ;\n    pg:party <[^>]*> \.", " .")),
+    # the class every obligation is typed with, described in the data (each digest reads it)
+    ({}, None, ("states.ttl", r"\Z", "\n<https://w3id.org/pactgraph/def#DefenseObligation> a "
+                                     "<http://www.w3.org/2002/07/owl#Class> .\n")),
+    # a triple held by two files leaves the first: its finding points at the second now
+    ({"anzus-1951.ttl": ANZUS.replace('    eli:number "IV" ;\n', ""),
+      "0-dup.ttl": f"<{K}> <https://w3id.org/pactgraph/def#trigger> "
+                   "<https://w3id.org/pactgraph/def#ArmedAttack> .\n"}, None,
+     ("0-dup.ttl", r".*", "# nothing\n")),
+], ids=["clause-no-longer-shared", "triple-about-an-obligation", "subclass-typed-state",
+        "no-longer-a-commitment", "obligation-class-described", "duplicate-leaves-a-file"])
+def test_an_edit_builds_what_a_full_build_does(tmp_path, caplog, files, shapes, edit) -> None:
+    data, settings = built_site(tmp_path, files, shapes)
+    name, old, new = edit
+    folder = built_after(settings, data / name, old, new, caplog)
+    assert "derived again the obligations of" in caplog.text
+    full = full_build(settings, tmp_path / "full")
+    assert_same_folder(folder, full)
+    assert_same_record(folder, full)
+    assert (folder / BASIS / "report.json").read_bytes() == \
+        (full / BASIS / "report.json").read_bytes()

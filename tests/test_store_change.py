@@ -72,6 +72,7 @@ def assert_same_folder(changed: Path, full: Path) -> None:
         assert (changed / DUMPS / "tables" / table.name).read_bytes() == table.read_bytes()
     counts = [prebuilt.manifest.load(folder).counts for folder in (changed, full)]
     assert counts[0] == counts[1]
+    assert (changed / "search.json").read_bytes() == (full / "search.json").read_bytes()
 
 
 def test_edits_are_written_as_a_change_with_a_full_builds_store_and_dumps(site, tmp_path,

@@ -185,8 +185,9 @@ def _build(knowledge: Knowledge, report_text: str, folder: Path,
     write_dumps(folder, store, {"ontology": lambda: knowledge.ontology.graph,
                                 "shapes": lambda: knowledge.shapes.graph}, context, not counts)
     # Read through the parts, not from a merged copy (as long to make as the dumps to write).
-    # Tables read their rows from the store, and the Data Package and the search index read
-    # the data alone: the obligations of some commitments are enough here.
+    # Tables read their rows from the store, the Data Package the dataset's own triples, and
+    # the search index states and commitments by their classes in the ontology: none reads the
+    # derived graphs, which after an edit hold some subjects only.
     published = ReadOnlyGraphAggregate(list(graphs.values()))
     write_tables(store, published, folder, change if counts else None, ENGINE)
     search_index.write(published, folder)

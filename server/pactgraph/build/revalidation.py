@@ -173,7 +173,7 @@ def _derived_again(base: Path, knowledge: Knowledge, edit: tuple, then: dict[str
         log.info("deriving every obligation: %s keeps no record of its derivation (%s)",
                  base.name, error)
         return {}, None, None
-    again = affected(record.reads, edit, knowledge.data.graph)
+    again = affected(record.reads, record.made, edit, knowledge.data.graph)
     changed = {subject for subject, _, _ in set(edit[0]) ^ set(edit[1])}
     derived = derive_graphs(knowledge.ontology.graph, knowledge.data.graph, again, changed)
     names = {str(commitment) for commitment in again}

@@ -28,9 +28,12 @@ NAMES = ((RDFS.label, "name"), (SKOS.prefLabel, "name"), (SKOS.altLabel, "also c
 
 
 def _kinds(graph: Graph) -> dict[Any, str]:
-    commitment_classes = set(graph.transitive_subjects(RDFS.subClassOf, PG.Commitment))
-    kinds = {s: "commitment" for c in commitment_classes for s in graph.subjects(RDF.type, c)}
-    kinds.update({s: "state" for s in graph.subjects(RDF.type, PG.State)})
+    # Each kind's classes from the ontology, so that a resource typed with a subclass is found
+    # without the entailed triples (a build after an edit has only the changed subjects')
+    kinds = {}
+    for top, kind in ((PG.Commitment, "commitment"), (PG.State, "state")):
+        for cls in set(graph.transitive_subjects(RDFS.subClassOf, top)):
+            kinds.update({s: kind for s in graph.subjects(RDF.type, cls)})
     return kinds
 
 

@@ -114,11 +114,13 @@ def derive_graphs(ontology: Graph, data: Graph, only: Iterable[URIRef] | None = 
         c for c in only if (c, PG.party, None) in data}
     reads: dict[URIRef, set] = {}
     groups = grouped(derive(both, commitments, reads))
+    for commitment in commitments:  # chosen as a subject of pg:party (``commitments_of``)
+        reads.setdefault(commitment, set()).add(key("s", commitment, PG.party))
     for group in groups:  # what the triples name: labels and types are read of each
         reads.setdefault(group.commitment, set()).update(key("s", node) for node in (
             *group.guarantors, *group.first.caveats, *(n for o in group.obligations
                                                        for n in o.evidence),
-            group.protected, group.clause or group.commitment))
+            group.protected, group.clause or group.commitment, PG.DefenseObligation))
     named = {n for group in groups for n in (group.protected, group.clause or group.commitment)}
     labels = {node: label for node in named if (label := _label(data, node)) is not None}
     made: dict[URIRef, list[URIRef]] = {}

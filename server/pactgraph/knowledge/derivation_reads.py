@@ -16,7 +16,8 @@ pattern with neither end bound is noted as ``ANYTHING``: any edit affects that c
 What the obligations' triples name (a continuator's label, the types of the states and clauses
 the obligations' shape reads) is noted with any predicate when the triples are written
 (knowledge/derivation.py). Obligations whose IRIs share a base (``{clause}/obligation/...``)
-are numbered together, so the commitments that share a clause are derived together too.
+are numbered together, so the commitments that share a clause (today, or when last derived) are
+derived together too; and a triple about an obligation itself derives its commitment again.
 """
 
 from __future__ import annotations
@@ -78,28 +79,44 @@ def _keys(triple: tuple) -> Iterator[str]:
         yield from (key("o", obj, predicate), key("o", obj))
 
 
-def affected(reads: dict[str, list[str]], edit: tuple[Graph, Graph], data: Graph
-             ) -> set[URIRef]:
+def affected(reads: dict[str, list[str]], made: dict[str, list[str]], edit: tuple[Graph, Graph],
+             data: Graph) -> set[URIRef]:
     """The commitments whose obligations an edit may change (``edit``: the edited files'
-    triples before and after): those with a recorded read (``reads``) that a changed triple
-    matches (or ``ANYTHING``), a commitment in ``data`` today that a changed triple is about (a
-    new one), and every commitment sharing a clause with one of those."""
+    triples before and after; ``reads`` and ``made``: what each commitment's derivation read
+    and the obligations it made, last time): those with a read that a changed triple matches
+    (or ``ANYTHING``); a commitment in ``data`` today that a changed triple is about (a new
+    one); the commitment of an obligation a changed triple is about (its triples are all
+    written again); and every commitment whose obligations are numbered with theirs."""
     changed = set(edit[0]) ^ set(edit[1])
     keys = {found for triple in changed for found in _keys(triple)}
     found = {URIRef(commitment) for commitment, read in reads.items()
              if ANYTHING in read or not keys.isdisjoint(read)}
     found |= {s for s, _, _ in changed if isinstance(s, URIRef) and (s, PG.party, None) in data}
-    return sharing_clauses(found, data)
+    owner = {obligation: c for c, obligations in made.items() for obligation in obligations}
+    found |= {URIRef(owner[str(s)]) for s, _, _ in changed if str(s) in owner}
+    return numbered_together(found, made, data)
 
 
-def sharing_clauses(commitments: Iterable[URIRef], data: Graph) -> set[URIRef]:
-    """``commitments`` and every commitment with a clause in common with one of them."""
+def numbered_together(commitments: Iterable[URIRef], made: dict[str, list[str]], data: Graph
+                      ) -> set[URIRef]:
+    """``commitments`` and every commitment whose obligation IRIs share a base with theirs
+    (``{clause}/obligation/...``, numbered together): one with a clause in common in ``data``,
+    or whose obligations ``made`` (last time) shared a base with theirs."""
+    by_base: dict[str, set[str]] = {}
+    for commitment, obligations in made.items():
+        for obligation in obligations:
+            by_base.setdefault(obligation.rsplit("/obligation/", 1)[0], set()).add(commitment)
+    bases = {c: {o.rsplit("/obligation/", 1)[0] for o in obligations}
+             for c, obligations in made.items()}
     found = set(commitments)
     todo = list(found)
     while todo:
-        for clause in data.objects(todo.pop(), ELI.has_part):
-            for other in data.subjects(ELI.has_part, clause):
-                if isinstance(other, URIRef) and other not in found:
-                    found.add(other)
-                    todo.append(other)
+        commitment = todo.pop()
+        others = {other for clause in data.objects(commitment, ELI.has_part)
+                  for other in data.subjects(ELI.has_part, clause) if isinstance(other, URIRef)}
+        others |= {URIRef(other) for base in bases.get(str(commitment), ())
+                   for other in by_base[base]}
+        for other in others - found:
+            found.add(other)
+            todo.append(other)
     return found

@@ -239,7 +239,8 @@ def revalidate(before: Graph, report: ValidationReport, knowledge: Knowledge,
     fresh = knowledge.validate(affected, None if changed is None else map(URIRef, changed),
                                derived)
     names = {str(node) for node in affected} | gone
-    kept = [finding for finding in report.findings if finding.focus not in names]
+    kept = [knowledge.file_of(finding) for finding in report.findings
+            if finding.focus not in names]
     merged = sorted([*kept, *fresh.findings],
                     key=lambda f: (f.file or "", f.focus, f.path or "", f.message))
     return ValidationReport(tuple(merged)), affected

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pyshacl
 from rdflib import Graph, URIRef
@@ -143,6 +143,12 @@ class Knowledge:
         if not isinstance(results, Graph):  # pySHACL reports broken shapes this way
             raise PactgraphError(f"the shapes could not be applied: {results}")
         return list(self._findings(results))
+
+    def file_of(self, finding: Finding) -> Finding:
+        """``finding`` pointing at the file that now describes its focus (kept from an earlier
+        report, it may name a file that no longer does)."""
+        where = self.data.file_defining(URIRef(finding.focus))
+        return replace(finding, file=None if where is None else str(where))
 
     def _findings(self, results: Graph) -> Iterable[Finding]:
         for result in results.subjects(SH.resultSeverity, None):

@@ -7,12 +7,12 @@ build needs to validate only those (build/basis.py): the rules it was validated 
 report, a copy of each data file and a digest of each derived obligation.
 
 A build whose rules are the same as an earlier folder's finds the one built from the files most
-like today's (``closest_basis``), makes the data graph its files made (unchanged files from
-today's parse, the others from their copies) and validates again only the nodes the edit can
-affect, keeping the old report's other findings. Any doubt (no such folder, another shape or
+like today's (``closest_basis``), reads the data graph its files made through today's (the changed
+files as they were, from their copies: ``data_before``) and validates again only the nodes the edit
+can affect, keeping the old report's other findings. Any doubt (no such folder, another shape or
 ontology, a copy missing or unreadable, a blank node within reach) means a full validation, which
-is what a build without a basis does anyway. What the edit changed also lets the store and dumps
-be written as a change to that folder's (build/store_change.py).
+is what a build without a basis does anyway. What the edit changed also lets the store and dumps be
+written as a change to that folder's (build/store_change.py).
 """
 
 from __future__ import annotations
@@ -38,7 +38,8 @@ log = logging.getLogger(__name__)
 
 # The code whose change can change a report (how the dumps are written cannot): with the
 # libraries' versions and the ontology and shapes files, the rules an old report was made under.
-VALIDATING_MODULES = ("knowledge/sources.py", "knowledge/rdf_files.py", "knowledge/derivation.py",
+VALIDATING_MODULES = ("knowledge/sources.py", "knowledge/source_graphs.py",
+                      "knowledge/rdf_files.py", "knowledge/derivation.py",
                       "knowledge/obligations.py", "knowledge/intervals.py",
                       "knowledge/obligation_triples.py", "knowledge/spans.py",
                       "knowledge/incremental.py", "knowledge/reach.py", "knowledge/chains.py",

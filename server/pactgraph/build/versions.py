@@ -31,7 +31,8 @@ def library_versions() -> tuple[str, ...]:
 # Paths inside the package, so that a module moved or renamed changes the hash (bare names did not
 # tell build/x.py from web/x.py).
 BUILDING_MODULES = ("build/prebuilt.py", "build/manifest.py", "build/downloads.py",
-                    "knowledge/sources.py", "knowledge/rdf_files.py", "knowledge/derivation.py",
+                    "knowledge/sources.py", "knowledge/source_graphs.py", "knowledge/rdf_files.py",
+                    "knowledge/derivation.py", "knowledge/derivation_reads.py",
                     "knowledge/obligations.py", "knowledge/intervals.py",
                     "knowledge/obligation_triples.py", "knowledge/spans.py", "engine/store.py",
                     "build/from_engine.py", "build/serialization.py", "build/store_dumps.py",

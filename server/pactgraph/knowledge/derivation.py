@@ -39,9 +39,6 @@ class DerivedGraphs:
     # later build derives again only the commitments an edit touched (build/revalidation.py).
     reads: dict[URIRef, set] = field(default_factory=dict)
     made: dict[URIRef, list[URIRef]] = field(default_factory=dict)
-    # The commitments derived, if not every one: then ``entailed`` holds only the triples of
-    # the subjects an edit changed and of these obligations
-    only: frozenset[URIRef] | None = None
 
 
 def _superclasses(ontology: Graph, relation: URIRef) -> dict[URIRef, set[URIRef]]:
@@ -106,7 +103,8 @@ def derive_graphs(ontology: Graph, data: Graph, only: Iterable[URIRef] | None = 
                   subjects: Iterable[URIRef] = ()) -> DerivedGraphs:
     """Derive the obligations of ``data`` and the entailments of the data and of them. Given
     ``only`` (some commitments), only their obligations, and the entailments of only those and
-    of ``subjects`` (what an edit changed: a build after one writes no other subject's)."""
+    of ``subjects`` (what an edit changed: a build after one writes no other subject's), so that
+    the graphs hold those subjects' triples alone."""
     # Read through both, not from a copy of both: copying the data took longer than deriving.
     # The same obligations in another order, and ``grouped`` sorts them.
     both = ReadOnlyGraphAggregate([data, ontology])
@@ -127,8 +125,7 @@ def derive_graphs(ontology: Graph, data: Graph, only: Iterable[URIRef] | None = 
     triples = obligation_graph(groups, labels, made)
     del groups  # their obligations, millions at 400x: let go before the entailments
     entailing = None if only is None else {*subjects, *(n for m in made.values() for n in m)}
-    return DerivedGraphs(triples, entailed(ontology, (data, triples), entailing), reads, made,
-                         None if only is None else frozenset(only))
+    return DerivedGraphs(triples, entailed(ontology, (data, triples), entailing), reads, made)
 
 
 def _label(data: Graph, node: URIRef) -> str | None:

@@ -105,18 +105,21 @@ def numbered_together(commitments: Iterable[URIRef], made: dict[str, list[str]],
     by_base: dict[str, set[str]] = {}
     for commitment, obligations in made.items():
         for obligation in obligations:
-            by_base.setdefault(obligation.rsplit("/obligation/", 1)[0], set()).add(commitment)
-    bases = {c: {o.rsplit("/obligation/", 1)[0] for o in obligations}
-             for c, obligations in made.items()}
+            by_base.setdefault(_base(obligation), set()).add(commitment)
     found = set(commitments)
     todo = list(found)
     while todo:
         commitment = todo.pop()
         others = {other for clause in data.objects(commitment, ELI.has_part)
                   for other in data.subjects(ELI.has_part, clause) if isinstance(other, URIRef)}
-        others |= {URIRef(other) for base in bases.get(str(commitment), ())
-                   for other in by_base[base]}
+        others |= {URIRef(other) for obligation in made.get(str(commitment), ())
+                   for other in by_base[_base(obligation)]}
         for other in others - found:
             found.add(other)
             todo.append(other)
     return found
+
+
+def _base(obligation: str) -> str:
+    """What an obligation's IRI is numbered under: its clause (or commitment)."""
+    return obligation.rsplit("/obligation/", 1)[0]

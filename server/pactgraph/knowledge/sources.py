@@ -147,21 +147,24 @@ class Knowledge:
     def file_of(self, finding: Finding) -> Finding:
         """``finding`` pointing at the file that now describes its focus (kept from an earlier
         report, it may name a file that no longer does)."""
-        where = self.data.file_defining(URIRef(finding.focus))
-        return replace(finding, file=None if where is None else str(where))
+        return replace(finding, file=self._file(URIRef(finding.focus)))
+
+    def _file(self, node) -> str | None:
+        """The file that describes ``node``, for a finding on it."""
+        where = self.data.file_defining(node)
+        return None if where is None else str(where)
 
     def _findings(self, results: Graph) -> Iterable[Finding]:
         for result in results.subjects(SH.resultSeverity, None):
             focus = results.value(result, SH.focusNode)
             path = results.value(result, SH.resultPath)
             value = results.value(result, SH.value)
-            where = self.data.file_defining(focus)
             yield Finding(
                 severity=str(results.value(result, SH.resultSeverity)).rsplit("#", 1)[-1],
                 focus=str(focus), path=_compact(results, path),
                 message=str(results.value(result, SH.resultMessage) or "constraint not met"),
                 value=None if value is None else str(value),
-                file=None if where is None else str(where))
+                file=self._file(focus))
 
 
 def data_files(settings: dict) -> list[RdfFile]:

@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 from pactgraph.errors import ExampleQuestionError
 from pactgraph.namespaces import PREFIXES
@@ -23,6 +24,10 @@ from pactgraph.settings import bundled
 # The questions whose answers the pages show, by id; the loader fails if a file is missing for one.
 WHO_MUST_HELP = "who-must-help"  # a state's page: who must help it if it is attacked
 ASKED_FOR: tuple[str, ...] = (WHO_MUST_HELP,)
+
+# What a "Run it" link's query may take, URL-encoded: a request target is refused past 8,190 bytes
+# (web/buffering_front.py, as nginx's default buffers), and the link adds the host and path.
+LINK_BUDGET = 7000
 
 _NAME = re.compile(r"^[0-9a-z][0-9a-z-]*$")  # a file name that is also a clean URL segment
 _ID = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")  # kebab-case
@@ -59,6 +64,16 @@ class Example:
             head += 1
         prefixes = [f"PREFIX {p}: <{PREFIXES[p]}>" for p in used if p not in declared]
         return "\n".join([*lines[:head], *prefixes, *lines[head:]]) + "\n"
+
+    @property
+    def runnable(self) -> str:
+        """The text a "Run it" link carries: ``standalone``, or without its comment lines when
+        the link would be longer than ``LINK_BUDGET`` (question 1 by page, 8,311 bytes with
+        them, was refused 414 by the server itself)."""
+        if len(quote(self.standalone, safe="")) <= LINK_BUDGET:
+            return self.standalone
+        return "\n".join(line for line in self.standalone.splitlines()
+                         if not line.lstrip().startswith("#")) + "\n"
 
     def _body(self) -> str:
         """The query without comment lines and without IRIs in angle brackets."""

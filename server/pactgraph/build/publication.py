@@ -28,6 +28,7 @@ from pactgraph.build.prebuilt import Prepared
 from pactgraph.engine.base import Engine
 from pactgraph.engine.embedded import EmbeddedEngine
 from pactgraph.engine.graph_view import graph_over
+from pactgraph.engine.pinned import Pins
 from pactgraph.engine.pool import Limits, QueryExecutor
 from pactgraph.engine.store import TripleStore
 from pactgraph.knowledge.sources import Knowledge, SourceGraphs, input_files
@@ -59,7 +60,10 @@ class Publication:
             from pactgraph.engine.remote import RemoteEngine
             return RemoteEngine(self.settings["engine_url"], self.store, self.settings)
         limits = Limits.from_settings(self.settings)
-        return EmbeddedEngine(self.store, QueryExecutor(self.folder / prebuilt.QUADS, limits))
+        pins = (Pins.of(self.folder, [example.text for example in self.examples.all])
+                if self.settings["pin_example_answers"] else None)
+        return EmbeddedEngine(self.store,
+                              QueryExecutor(self.folder / prebuilt.QUADS, limits, pins))
 
     @cached_property
     def answers(self) -> ResponseCache:

@@ -116,7 +116,7 @@ def trailing_limit(query: str) -> int | None:
     return int(match.group(1))
 
 
-def _evaluate_bounded(store: ox.Store, query: str, max_rows: int | None,
+def evaluate_bounded(store: ox.Store, query: str, max_rows: int | None,
                       dataset: tuple[Iterable[str], Iterable[str]]) -> tuple[QueryResult, bool]:
     """The result of ``query``, and whether (for a SELECT) it holds at most ``max_rows + 1``
     solutions, so that writing it whole is cheap. A SELECT or ASK with no LIMIT of its own is
@@ -146,15 +146,23 @@ class Answered:
 
 def answer(store: ox.Store, query: str, media_types: Mapping[str, str | None],
            max_rows: int | None, link: str | None = None, default_graphs: Iterable[str] = (),
-           named_graphs: Iterable[str] = (), max_bytes: int | None = None) -> Answered:
+           named_graphs: Iterable[str] = (), max_bytes: int | None = None,
+           solutions: bytes | None = None) -> Answered:
     """Evaluate ``query`` on ``store`` and write its result in ``media_types[kind]``, at most
     ``max_rows`` rows or triples and ``max_bytes`` bytes (None: no cap); for the query workers
     and ``pactgraph query``.
 
+    ``solutions``: the query's solutions (at most ``max_rows + 1``) as SPARQL JSON, written
+    instead of evaluated (engine/pinned.py, which writes each example question's answer once).
+
     Raises ``QueryError`` for a query that cannot be evaluated or written in that media type, and
     ``LimitExceeded`` (``max_result_bytes``) when its first row alone is longer than the cap."""
     dataset = (tuple(default_graphs), tuple(named_graphs))
-    result, bounded = _evaluate_bounded(store, query, max_rows, dataset)
+    if solutions is not None:
+        result, bounded = QueryResult("select", ox.parse_query_results(
+            solutions, format=ox.QueryResultsFormat.JSON)), True
+    else:
+        result, bounded = evaluate_bounded(store, query, max_rows, dataset)
     media_type = media_types.get(result.kind)
     if media_type is None:
         return Answered(result.kind, None, None)

@@ -34,6 +34,7 @@ from pactgraph.engine import worker_exit as ending
 from pactgraph.engine.base import Answer, Job
 from pactgraph.engine.cooperative import TIMED_OUT, blocking, receive
 from pactgraph.engine.idle import WaitingLine
+from pactgraph.engine.pinned import Pinner, Pins
 from pactgraph.engine.processes import (
     Limits,
     Loader,
@@ -58,9 +59,10 @@ _LIVE: weakref.WeakSet[QueryExecutor] = weakref.WeakSet()
 class QueryExecutor:
     """A pool of query worker processes over one prebuilt store (its N-Quads file)."""
 
-    def __init__(self, quads_path: Path, limits: Limits) -> None:
+    def __init__(self, quads_path: Path, limits: Limits, pins: Pins | None = None) -> None:
         self.quads_path = quads_path
         self.limits = limits
+        self.pinner = Pinner(pins)  # the example questions' answers, evaluated once
         self._lock = threading.Lock()
         self._loader_lock = threading.Lock()
         self._owner = -1  # pid of the process the pool was started in
@@ -101,11 +103,12 @@ class QueryExecutor:
             await_ready(worker, worker.conn, "a query worker")
             self._idle.put(worker)
         self.checker.start()  # forked now, so that the first busy moment does not wait for it
+        self.pinner.start(self._spawn)
 
     def _start_loader(self) -> Loader:
         loader, reply = launch_loader(self.limits.memory_mb,
                                       (self.limits.max_rows, self.limits.max_bytes),
-                                      self.quads_path)
+                                      self.quads_path, self.pinner.pins)
         if reply[0] == "failed":
             loader.kill()
             raise QueryEngineUnavailable(ending.load_failure(
@@ -167,6 +170,7 @@ class QueryExecutor:
             return
         self._owner = -1
         self.checker.close()
+        self.pinner.close()
         kill_all(self._workers, self._loaders)
         self._loader = None
         self._idle = WaitingLine()

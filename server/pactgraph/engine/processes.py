@@ -55,7 +55,7 @@ class Loader:
 
     def fork(self, role: str = "worker") -> Worker:
         """A new query worker, or with ``role="checker"`` the syntax checker
-        (engine/syntax_check.py)."""
+        (engine/syntax_check.py), or with ``role="pinner"`` the pinner (engine/pinned.py)."""
         ours, theirs = socket.socketpair()
         try:
             with self.lock:
@@ -149,8 +149,8 @@ def kill_all(workers: set[Worker], loaders: set[Loader]) -> None:
     loaders.clear()
 
 
-def launch_loader(memory_mb: int, caps: tuple[int, int],
-                  quads_path: Path) -> tuple[Loader, tuple]:
+def launch_loader(memory_mb: int, caps: tuple[int, int], quads_path: Path,
+                  pins: Any = None) -> tuple[Loader, tuple]:
     """Start a loader and wait for its first message: ("ready", pid, isolation), or ("failed",
     kind, detail) when it could not load the copy of the store."""
     # A fresh interpreter (fork+exec), never a bare fork of this process: the server runs
@@ -165,7 +165,7 @@ def launch_loader(memory_mb: int, caps: tuple[int, int],
                                close_fds=True, start_new_session=True)
     theirs.close()
     loader = Loader(process, Connection(ours.detach()))
-    loader.control.send((memory_mb, caps, str(quads_path)))
+    loader.control.send((memory_mb, caps, str(quads_path), pins))
     reply = await_ready(loader, loader.control, "the query workers' loader",
                         f"; is query_memory_limit_mb ({memory_mb}) too small for the dataset?")
     return loader, reply

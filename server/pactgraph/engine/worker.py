@@ -38,13 +38,17 @@ from pactgraph.engine.answers import answer
 from pactgraph.engine.base import Answer
 from pactgraph.engine.cuts import BYTES
 from pactgraph.engine.federation import FEDERATION_REFUSED
+from pactgraph.engine.pinned import Pins, serve_pins
 from pactgraph.engine.sandbox import isolate
 from pactgraph.engine.store import load_in_memory
 from pactgraph.errors import LimitExceeded, QueryError, UnsupportedOperation
 from pactgraph.namespaces import PREFIXES
 
 
-def _answer(store, job, caps: tuple[int, int]) -> tuple:
+def _answer(store, job, caps: tuple[int, int], pins: Pins | None = None) -> tuple:
+    pinned = pins is not None and pins.answer(job, caps)
+    if pinned:
+        return ("answer", pinned)
     max_rows, max_bytes = caps
     answered = answer(store, job.query, job.media_types, max_rows, job.link, job.default_graphs,
                       job.named_graphs, max_bytes)
@@ -91,7 +95,7 @@ def should_retire(reply: tuple, max_bytes: int, grown: int) -> bool:
     return large or grown > RECYCLE_GROWTH_BYTES
 
 
-def serve_jobs(conn: Connection, store, caps: tuple[int, int]) -> None:
+def serve_jobs(conn: Connection, store, caps: tuple[int, int], pins: Pins | None) -> None:
     """A query worker's loop: answer jobs from ``conn`` until the pool closes it. Each reply goes
     with whether this worker asks to be retired (``should_retire``)."""
     conn.send(("ready", os.getpid()))
@@ -103,7 +107,7 @@ def serve_jobs(conn: Connection, store, caps: tuple[int, int]) -> None:
             return  # the pool is gone
         process_limits.limit_cpu(time_limit_ms)
         try:
-            reply = _answer(store, job, caps)
+            reply = _answer(store, job, caps, pins)
         except LimitExceeded as error:  # max_result_bytes: the first row alone is over it
             reply = ("limit", error.setting, error.detail)
         except (QueryError, UnsupportedOperation) as error:
@@ -146,9 +150,10 @@ def serve_checks(conn: Connection) -> None:
         conn.send(reply)
 
 
-def _fork_worker(control: Connection, store, caps: tuple[int, int], role: str) -> None:
-    """Fork a query worker (or the syntax checker) on the socket the pool sends along, and tell
-    the pool its pid."""
+def _fork_worker(control: Connection, store, caps: tuple[int, int], pins: Pins | None,
+                 role: str) -> None:
+    """Fork a query worker (or the syntax checker, or the pinner) on the socket the pool sends
+    along, and tell the pool its pid."""
     worker_fd = recv_handle(control)
     pid = os.fork()
     if pid == 0:
@@ -156,8 +161,10 @@ def _fork_worker(control: Connection, store, caps: tuple[int, int], role: str) -
             control.close()  # the worker has no say over its siblings
             if role == "checker":
                 serve_checks(Connection(worker_fd))
+            elif role == "pinner":
+                serve_pins(Connection(worker_fd), store, pins, caps)
             else:
-                serve_jobs(Connection(worker_fd), store, caps)
+                serve_jobs(Connection(worker_fd), store, caps, pins)
         finally:
             os._exit(0)
     os.close(worker_fd)
@@ -184,7 +191,7 @@ def loader_main(fd: int) -> None:
     process_limits.deepen_stack()
     process_limits.yield_on_wake_up()
     control = Connection(fd)
-    memory_mb, caps, quads_path = control.recv()
+    memory_mb, caps, quads_path, pins = control.recv()
     process_limits.limit_memory(memory_mb)
     try:
         store = load_in_memory(Path(quads_path))
@@ -201,7 +208,7 @@ def loader_main(fd: int) -> None:
         except (EOFError, OSError):
             break  # the pool is gone: so are its workers (their sockets read end-of-file)
         if request[0] == "fork":
-            _fork_worker(control, store, caps, request[1] if len(request) > 1 else "worker")
+            _fork_worker(control, store, caps, pins, request[1] if len(request) > 1 else "worker")
         elif request[0] == "reap":
             control.send(("reaped", _reap(request[1])))
 

@@ -6,7 +6,7 @@ For each scale, one pool (the server's defaults: 2 workers, max_result_rows 10,0
 published store's N-Quads (built as bench/questions_at_scale.py builds it, and kept in ``--work``)
 pins the example questions' answers, then answers each question, alternating round by round:
 
-- as the pages link it (``Example.standalone``): read back from the pinned solutions;
+- as the pages link it (``Example.runnable``): read back from the pinned answers;
 - the same question with one unused PREFIX line more, which no longer reads as an example
   question: evaluated, as before pinning.
 
@@ -97,9 +97,9 @@ def asked(examples, rounds: int, ask) -> tuple[dict, dict]:
     evaluated: dict[str, list[float]] = {e.id: [] for e in examples}
     for number in range(rounds):
         for example in examples:
-            seconds, body = ask(example.standalone, number)
+            seconds, body = ask(example.runnable, number)
             pinned[example.id].append(seconds)
-            seconds, same = ask(UNUSED_PREFIX + example.standalone, number)
+            seconds, same = ask(UNUSED_PREFIX + example.runnable, number)
             evaluated[example.id].append(seconds)
             assert body == same, example.id
     return pinned, evaluated

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from rdflib import Graph, URIRef
-from rdflib.namespace import DCTERMS, RDFS
+from rdflib.namespace import DCTERMS, RDF, RDFS
 from rdflib.plugins.sparql import prepareQuery
 
 from pactgraph.build.examples import WHO_MUST_HELP, load_examples
@@ -171,6 +171,40 @@ def test_a_state_page_says_who_must_help_it(client):
     assert 'href="http://localhost/id/state/USA"' in section
     assert "constitutional processes" in section
     assert 'href="http://localhost/id/treaty/us-philippines-mdt-1951"' in section
+
+
+def test_a_state_page_lists_every_commitment_it_is_named_in(app):
+    """Each commitment a state is party to, concerned by or a member of, once per membership:
+    found from the state (pages/state.py), as read here from every commitment."""
+    from collections import Counter
+
+    from pactgraph.namespaces import PG
+    from pactgraph.pages.labeller import Labeller
+    from pactgraph.pages.our_iris import IriMap
+    from pactgraph.pages.readers import commitment_classes_members
+    from pactgraph.pages.state import state_commitments
+    from pactgraph.web.context import publication_of
+
+    published = publication_of(app)
+    graph, base = published.graph, published.settings["base_iri"]
+    labels = Labeller(graph, IriMap(base, base.rstrip("/")))  # links are the IRIs themselves
+    expected: dict[URIRef, Counter] = {}  # read from each commitment to its states
+    for commitment in commitment_classes_members(graph):
+        parties = set(graph.objects(commitment, PG.party))
+        concerned = set(graph.objects(commitment, PG.concerns))
+        members = Counter(graph.value(m, PG.member)
+                          for m in graph.subjects(PG.membershipOf, commitment))
+        for state in parties | concerned | set(members):
+            role = "party" if state in parties else "concerned" if state in concerned else "member"
+            expected.setdefault(state, Counter())[str(commitment), role] += max(1, members[state])
+    roles, from_memberships = Counter(), 0
+    for state in graph.subjects(RDF.type, PG.State):
+        rows = state_commitments(graph, state, labels)
+        listed = Counter((row.commitment.href, row.role) for row in rows)
+        assert listed == expected.get(state, Counter()), state
+        roles.update(role for _, role in listed)
+        from_memberships += sum(row.participation is not None for row in rows)
+    assert set(roles) >= {"party", "concerned"} and from_memberships > 100
 
 
 def test_today_is_the_default_date(client):

@@ -75,6 +75,16 @@ def test_a_pinned_answer_is_the_evaluated_answer_in_every_format(twin_pools, cap
             assert pinned.run(job) == evaluating.run(job), (media_type, text[:40])
 
 
+@pytest.mark.parametrize("link", ['https://exämple.org/"limits"?a=<b>&c', None, ""])
+def test_a_cut_pinned_answer_carries_any_link_as_evaluation_writes_it(twin_pools, link):
+    pinned, evaluating = twin_pools["five rows"]
+    example = next(e for e in EXAMPLES if e.id == "obligation-strength")  # more than five rows
+    for media_type in MEDIA_TYPES:
+        job = Job(example.text, media_types={"select": media_type}, link=link)
+        answer = pinned.run(job)
+        assert answer.truncated and answer == evaluating.run(job), media_type
+
+
 def test_under_a_row_cap_some_pinned_answers_are_cut_and_some_whole(twin_pools):
     pinned, _ = twin_pools["five rows"]
     heads = [json.loads(path.read_bytes().split(b"\n", 1)[0])

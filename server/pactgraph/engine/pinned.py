@@ -116,8 +116,8 @@ class Pins:
         return self.folder / f"{caps[0]}-{caps[1]}" / f"{key}.{EXTENSIONS[media_type]}"
 
     def answer(self, job: Job, caps: tuple[int, int]) -> Answer | None:
-        """In a query worker: the pinned answer to ``job``, or None: not an example question as it is pinned (a
-        dataset of its own, a media type with no pinned answer), or not pinned yet."""
+        """In a query worker: the pinned answer to ``job``, or None: not an example question as
+        pinned (a dataset of its own, a media type with none pinned), or not pinned yet."""
         media_type = job.media_types.get("select")
         if (len(job.query) < self.shortest or media_type not in EXTENSIONS
                 or job.default_graphs or job.named_graphs):
@@ -141,7 +141,7 @@ def _with_link(body: bytes, media_type: str, link: str) -> bytes:
     (engine/results.py): last in the head."""
     if media_type == RESULTS_JSON:  # {"head":{"vars":[...]},"pactgraph":...
         at = body.index(b'},"pactgraph":')
-        return body[:at] + b',"link":' + json.dumps([link]).encode() + body[at:]
+        return body[:at] + b',"link":' + json.dumps([link], ensure_ascii=False).encode() + body[at:]
     if media_type == RESULTS_XML:
         link_element, _ = xml_signals(Cut(ROWS, 0), link)
         at = body.index(b"</head>")

@@ -34,7 +34,8 @@ from pactgraph.engine import worker_exit as ending
 from pactgraph.engine.base import Answer, Job
 from pactgraph.engine.cooperative import TIMED_OUT, blocking, receive
 from pactgraph.engine.idle import WaitingLine
-from pactgraph.engine.pinned import Pinner, Pins
+from pactgraph.engine.pinned import Pins
+from pactgraph.engine.pinner import Pinner
 from pactgraph.engine.processes import (
     Limits,
     Loader,

@@ -38,7 +38,8 @@ from pactgraph.engine.answers import answer
 from pactgraph.engine.base import Answer
 from pactgraph.engine.cuts import BYTES
 from pactgraph.engine.federation import FEDERATION_REFUSED
-from pactgraph.engine.pinned import Pins, serve_pins
+from pactgraph.engine.pinned import Pins
+from pactgraph.engine.pinner import serve_pins
 from pactgraph.engine.sandbox import isolate
 from pactgraph.engine.store import load_in_memory
 from pactgraph.errors import LimitExceeded, QueryError, UnsupportedOperation

@@ -89,9 +89,9 @@ SETTINGS: tuple[Setting, ...] = (
             "share one in-memory copy of the store)."),
     Setting("pin_example_answers", True,
             "Evaluate each example question once per prebuilt store, in a process forked beside "
-            "the query workers, and keep its solutions in the store's folder (pinned/), from "
-            "which the workers answer that question after: the same bytes, at a fraction of "
-            "the time on large data. Not with engine_url."),
+            "the query workers, and keep its answer in each results format in the store's "
+            "folder (pinned/), from which the workers answer that question after: the same "
+            "bytes, at a fraction of the time on large data. Not with engine_url."),
     Setting("query_queue_time_limit_ms", 2000,
             "Longest time, in milliseconds, that a query waits for a free query worker before it "
             "is answered 503 Service Unavailable with Retry-After."),

@@ -107,9 +107,13 @@ class Pins:
         return cls(store_folder / FOLDER / _pinning_version(),
                    {key_of(text): text for text in texts})
 
+    def under(self, caps: tuple[int, int]) -> Path:
+        """The folder of the answers written under ``caps`` (rows, bytes)."""
+        return self.folder / f"{caps[0]}-{caps[1]}"
+
     def file(self, key: str, media_type: str, caps: tuple[int, int]) -> Path:
-        """The answer to question ``key`` in ``media_type`` under ``caps`` (rows, bytes)."""
-        return self.folder / f"{caps[0]}-{caps[1]}" / f"{key}.{EXTENSIONS[media_type]}"
+        """The answer to question ``key`` in ``media_type`` under ``caps``."""
+        return self.under(caps) / f"{key}.{EXTENSIONS[media_type]}"
 
     def answer(self, job: Job, caps: tuple[int, int]) -> Answer | None:
         """In a query worker: the pinned answer to ``job``, or None: not an example question as

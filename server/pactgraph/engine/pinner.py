@@ -38,7 +38,7 @@ JSON = ox.QueryResultsFormat.JSON
 def pin_all(store: ox.Store, pins: Pins, caps: tuple[int, int]) -> tuple[int, list[str]]:
     """Evaluate and write every question of ``pins`` not pinned yet under ``caps``. Returns how
     many were pinned here, and what could not be, and why."""
-    folder = pins.folder / f"{caps[0]}-{caps[1]}"
+    folder = pins.under(caps)
     try:
         folder.mkdir(parents=True, exist_ok=True)
         lock = os.open(folder / ".lock", os.O_CREAT | os.O_RDWR, 0o644)
@@ -56,8 +56,9 @@ def pin_all(store: ox.Store, pins: Pins, caps: tuple[int, int]) -> tuple[int, li
 def _pin_missing(store: ox.Store, pins: Pins, caps: tuple[int, int]) -> tuple[int, list[str]]:
     pinned, problems = 0, []
     for key, text in pins.questions.items():
-        tried = pins.file(key, TSV, caps).with_suffix(".tried")
-        if pins.file(key, TSV, caps).exists():  # the last one written
+        last = pins.file(key, TSV, caps)  # the last one written
+        tried = last.with_suffix(".tried")
+        if last.exists():
             continue
         if tried.exists():  # a pinner ended on it (its time, its memory): not again
             problems.append(f"{_first_line(text)}: the last pinner ended while evaluating it")
@@ -65,23 +66,24 @@ def _pin_missing(store: ox.Store, pins: Pins, caps: tuple[int, int]) -> tuple[in
         tried.touch()
         process_limits.limit_cpu(PIN_SECONDS * 1000)
         try:
-            _pin(store, pins, key, text, caps)
+            written = _pin(store, pins, key, text, caps)
         except Exception as error:  # a question that is not valid SPARQL, a first row too long
             problems.append(f"{_first_line(text)}: {type(error).__name__}: {error}")
             continue
         finally:
             process_limits.unlimit_cpu()
         tried.unlink()
-        pinned += 1
+        pinned += written
     return pinned, problems
 
 
-def _pin(store: ox.Store, pins: Pins, key: str, text: str, caps: tuple[int, int]) -> None:
+def _pin(store: ox.Store, pins: Pins, key: str, text: str, caps: tuple[int, int]) -> bool:
+    """Write the answers to question ``key``; False if it is one answered by evaluation only."""
     max_rows, max_bytes = caps
     # The workers' own evaluation: the same solutions, in the same order...
     result, bounded = evaluate_bounded(store, text, max_rows, ((), ()))
     if result.kind != "select" or not bounded:
-        return  # answered by evaluation, as any query
+        return False
     solutions = result.value.serialize(format=JSON)
     # ... written by their own writers, in each format, with no link (see pinned._with_link).
     for media_type in EXTENSIONS:
@@ -90,6 +92,7 @@ def _pin(store: ox.Store, pins: Pins, key: str, text: str, caps: tuple[int, int]
         cut = None if written.cut is None else [written.cut.setting, written.cut.limit]
         header = json.dumps([written.rows, cut]).encode() + b"\n"
         _write_whole(pins.file(key, media_type, caps), header + written.body)
+    return True
 
 
 def _first_line(text: str) -> str:

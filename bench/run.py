@@ -4,8 +4,9 @@
     .venv/bin/python bench/run.py --duration 10
     # writes bench/results/results.md, results.json and chart.png
 
-Systems, each on a free 127.0.0.1 port, all on the same data (the ontology and the data, each a
-named graph, queried through their union):
+Systems, each on a free 127.0.0.1 port, all on the same quads (those pactgraph serves: the
+ontology, the data, the derived obligations and the entailed triples, each a named graph, queried
+through their union):
 
 - pactgraph as deployed: ``pactgraph serve`` with its default settings (granian workers and
   threads as in ``serve.ServerOptions``), as the README starts it;
@@ -76,13 +77,15 @@ from shutdown import STOPS, stop_once  # noqa: E402
 from shutdown import markdown as shutdown_markdown  # noqa: E402
 from shutdown import summary as shutdown_summary  # noqa: E402
 
+from pactgraph import settings as settings_table  # noqa: E402
+from pactgraph.build import prebuilt  # noqa: E402
+from pactgraph.build.publication import prepare_store  # noqa: E402
 from pactgraph.namespaces import PREFIXES  # noqa: E402
 from pactgraph.web.server import HEADER_READ_TIMEOUT_MS, ServerOptions  # noqa: E402
 
 JSON_RESULTS = "application/sparql-results+json"
 TURTLE = "text/turtle"
 BASE = "https://w3id.org/pactgraph/"
-ONTOLOGY_GRAPH, DATA_GRAPH = BASE + "graph/ontology", BASE + "graph/data"
 PROLOGUE = "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items())
 RESOURCES = ("treaty/north-atlantic-treaty-1949", "treaty/us-philippines-mdt-1951")
 UNIQUE_QUERY = PROLOGUE + """SELECT ?treaty ?label (COUNT(?membership) AS ?members) WHERE {
@@ -166,11 +169,6 @@ def ask_path(query_path: str) -> str:
     return query_path + "?query=" + urllib.parse.quote("ASK { ?s ?p ?o }")
 
 
-def data_files(data_dir: Path | None) -> list[Path]:
-    folder = data_dir or ROOT / "data"
-    return sorted(folder.rglob("*.ttl"))
-
-
 def start_pactgraph(data_dir: Path | None, logs: Path, store_dir: Path) -> Running:
     port = free_port()
     # The README's settings, but for the fair share: all the load comes from one address, which
@@ -182,17 +180,35 @@ def start_pactgraph(data_dir: Path | None, logs: Path, store_dir: Path) -> Runni
     return start("pactgraph", argv, port, ask_path("/sparql"), logs, env)
 
 
-def load_oxigraph(data_dir: Path | None, location: Path) -> float:
-    """``oxigraph load`` of the same graphs pactgraph serves; returns seconds taken."""
+def served_quads(data_dir: Path | None, store_dir: Path) -> Path:
+    """The N-Quads file pactgraph's query workers load for ``data_dir``: the ontology, the data,
+    the derived obligations and the entailed triples, each in its graph; the other systems load
+    it too. Found (or built first) as `pactgraph serve` finds its prebuilt store."""
+    overrides = {"store_dir": str(store_dir)}
+    if data_dir is not None:
+        overrides["data_paths"] = [str(data_dir)]
+    return prepare_store(settings_table.resolve(overrides)).folder / prebuilt.QUADS
+
+
+def load_oxigraph(location: Path, quads: Path | None, data_dir: Path | None = None) -> float:
+    """``oxigraph load`` of the quads pactgraph serves (``served_quads``); returns seconds taken.
+    Without them (a scale pactgraph is not started at, so has no prebuilt store), the ontology
+    and the data files, each in its named graph, without the derived obligations and entailed
+    triples. Until 3 December 2026 it always loaded the files: question 10, which reads the
+    derived obligations, had no rows on oxigraph, and its store held a third of pactgraph's."""
     shutil.rmtree(location, ignore_errors=True)
     began = time.monotonic()
     oxigraph = str(BIN / "oxigraph")
-    subprocess.run([oxigraph, "load", "--location", str(location), "--graph", ONTOLOGY_GRAPH,
-                    "--file", *map(str, sorted((ROOT / "ontology").glob("*.ttl")))],
-                   check=True, capture_output=True, timeout=600)
-    subprocess.run([oxigraph, "load", "--location", str(location), "--graph", DATA_GRAPH,
-                    "--file", *map(str, data_files(data_dir))],
-                   check=True, capture_output=True, timeout=1200)
+    if quads is not None:
+        loads = [["--file", str(quads)]]
+    else:
+        loads = [["--graph", BASE + "graph/ontology",
+                  "--file", *map(str, sorted((ROOT / "ontology").glob("*.ttl")))],
+                 ["--graph", BASE + "graph/data",
+                  "--file", *map(str, sorted((data_dir or ROOT / "data").rglob("*.ttl")))]]
+    for load in loads:
+        subprocess.run([oxigraph, "load", "--location", str(location), *load],
+                       check=True, capture_output=True, timeout=1200)
     subprocess.run([oxigraph, "optimize", "--location", str(location)],
                    check=True, capture_output=True, timeout=600)
     return time.monotonic() - began
@@ -212,9 +228,9 @@ def start_oxigraph(location: Path, logs: Path, timeout_s: int | None = 5) -> Run
     return start("oxigraph", argv, port, ask_path("/query"), logs, query_path="/query")
 
 
-def start_rdflib_endpoint(data_dir: Path | None, logs: Path) -> Running:
+def start_rdflib_endpoint(quads: Path, logs: Path) -> Running:
     port = free_port()
-    files = [*sorted((ROOT / "ontology").glob("*.ttl")), *data_files(data_dir)]
+    files = [quads]
     argv = [str(BIN / "uvicorn"), "--app-dir", str(BENCH), "rdflib_endpoint_app:app",
             "--host", "127.0.0.1", "--port", str(port), "--no-access-log", "--log-level",
             "warning"]
@@ -261,11 +277,11 @@ for name in sys.argv[1].split(","):
 SLOW_FOR_RDFLIB: set[str] = set()  # example questions rdflib cannot answer within the probe's limit
 
 
-def probe_rdflib(limit_s: float, work: Path) -> set[str]:
+def probe_rdflib(limit_s: float, work: Path, quads: Path) -> set[str]:
     """The example questions rdflib takes longer than ``limit_s`` to answer, found in a child
     process that is killed at the limit: a runaway query inside rdflib-endpoint would keep a core
     busy for minutes while the other systems are measured."""
-    files = [*sorted((ROOT / "ontology").glob("*.ttl")), *data_files(None)]
+    files = [quads]
     pending = dict(example_queries())
     slow: set[str] = set()
     for _ in range(len(pending) + 1):  # each pass answers or excludes at least one question
@@ -442,7 +458,8 @@ def measure_scale(scale: int, work: Path, logs: Path, store_dir: Path,
         latencies = question_latencies(server)
         server.stop()
     location = work / f"oxigraph-{scale}"
-    load_s = load_oxigraph(data_dir, location)
+    quads = served_quads(data_dir, store_dir) if scale in pactgraph_scales else None
+    load_s = load_oxigraph(location, quads, data_dir)
     oxigraph = start_oxigraph(location, logs)
     try:
         triples = count_triples(oxigraph)
@@ -635,18 +652,20 @@ def main(argv: list[str] | None = None) -> int:
     running: list[Running] = []
     try:
         with tempfile.TemporaryDirectory() as scratch:
+            quads = served_quads(None, store_dir)  # what every system serves
             if "rdflib-endpoint" in systems:
-                SLOW_FOR_RDFLIB.update(probe_rdflib(5.0, Path(scratch)))
+                SLOW_FOR_RDFLIB.update(probe_rdflib(5.0, Path(scratch), quads))
             if SLOW_FOR_RDFLIB:
                 results["problems"].append(
                     "rdflib-endpoint runs without these example questions, which rdflib did not "
                     f"answer within 5 s: {', '.join(sorted(SLOW_FOR_RDFLIB))}")
             location = Path(scratch) / "oxigraph"
-            load_oxigraph(None, location)
+            if "oxigraph" in systems:
+                load_oxigraph(location, quads)
             starts = {"pactgraph": lambda: start_pactgraph(None, logs, store_dir),
                       # As issue 15 measured it: no time limit (start_oxigraph says why).
                       "oxigraph": lambda: start_oxigraph(location, logs, timeout_s=None),
-                      "rdflib-endpoint": lambda: start_rdflib_endpoint(None, logs),
+                      "rdflib-endpoint": lambda: start_rdflib_endpoint(quads, logs),
                       "ceiling": lambda: start_ceiling(logs), "bare": lambda: start_bare(logs)}
             for name, begin in starts.items():
                 if name in systems:

@@ -17,9 +17,9 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import XSD
 
-from pactgraph.build import prebuilt
+from pactgraph.build import manifest, prebuilt
 from pactgraph.build.downloads import DUMP_FILES
-from pactgraph.build.publication import build_publication
+from pactgraph.build.publication import build_publication, graphs_overlap
 from pactgraph.engine.graph_view import graph_over, subject_predicates_outside
 from pactgraph.engine.store import TripleStore
 from pactgraph.errors import DataNotConforming, StoreDamaged
@@ -232,6 +232,28 @@ def test_the_view_is_the_union_with_each_triple_once() -> None:
     assert sorted(view.objects(URIRef(EX + "s"), URIRef(EX + "p"))) == [
         Literal("both"), Literal("second only")]
     assert len(view) == 2
+
+
+def test_the_manifest_says_whether_the_graphs_share_a_triple(small_app, tmp_path) -> None:
+    """What the view over a prebuilt store is told, instead of asking the store (an ASK for each
+    pair of graphs, which reads them all when none is shared): the same answer as asking."""
+    published = small_app.extensions["pactgraph"]
+    asked = graph_over(published.store).store._graphs_overlap()
+    assert graphs_overlap(published.folder) is asked
+    for quads, triples, shared in ((10, 10, False), (10, 9, True)):
+        manifest.save(tmp_path, manifest.Manifest({}, {"quads": quads, "triples": triples}))
+        assert graphs_overlap(tmp_path) is shared
+    manifest.save(tmp_path, manifest.Manifest({}, {"quads": 10}))
+    assert graphs_overlap(tmp_path) is None  # not known: the view asks
+
+
+def test_a_view_told_the_graphs_share_nothing_asks_the_store_nothing() -> None:
+    graph = Graph()
+    graph.add((URIRef(EX + "s"), URIRef(EX + "p"), Literal("o")))
+    store = TripleStore({EX + "g": graph})
+    store.query = None  # asked, it would fail: reads go through quads_for_pattern only
+    view = graph_over(store, overlap=False)
+    assert list(view.objects(URIRef(EX + "s"), URIRef(EX + "p"))) == [Literal("o")]
 
 
 def test_links_into_a_node_can_be_read_leaving_one_graph_out() -> None:

@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 from rdflib import Graph
 
-from pactgraph.build import prebuilt, revalidation, versions
+from pactgraph.build import manifest, prebuilt, revalidation, versions
 from pactgraph.build.examples import Examples, load_examples
 from pactgraph.build.from_engine import prepare_from_engine
 from pactgraph.build.memory import ResponseCache
@@ -109,5 +109,16 @@ def build_publication(settings: dict[str, Any], prepared: Prepared | None = None
     # Parsed in every process: with blank-node labels that do not change from one to the next.
     ontology, shapes = (stable_blank_nodes(SourceGraphs.load(settings[name]).graph)
                         for name in ("ontology_paths", "shapes_paths"))
-    return Publication(settings, ontology, shapes, graph_over(store), store, version, folder,
-                       examples)
+    return Publication(settings, ontology, shapes,
+                       graph_over(store, graphs_overlap(folder)), store, version, folder, examples)
+
+
+def graphs_overlap(folder: Path) -> bool | None:
+    """Whether a triple of the prebuilt store in ``folder`` is in two of its graphs, from its
+    manifest's counts (its quads and the union's distinct triples differ exactly then); None if
+    it does not count both. (Here, not in build/prebuilt.py: a change to the code that builds
+    folders builds them again.)"""
+    counts = manifest.load(folder).counts
+    if "quads" not in counts or "triples" not in counts:
+        return None
+    return counts["quads"] != counts["triples"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import json
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -205,6 +206,32 @@ def test_a_state_page_lists_every_commitment_it_is_named_in(app):
         roles.update(role for _, role in listed)
         from_memberships += sum(row.participation is not None for row in rows)
     assert set(roles) >= {"party", "concerned"} and from_memberships > 100
+
+
+def _rows_of(rows) -> Counter:
+    return Counter(tuple(sorted(row.items())) for row in rows)
+
+
+def test_a_state_page_reads_question_1_s_rows_about_that_state(app, monkeypatch):
+    """A state's page reads only its own rows of question 1 (the paged form's page of that
+    state): for every state, question 1's rows in which it is attacked, each as often; and the
+    same, filtered from question 1 whole, without the paged form."""
+    from pactgraph.namespaces import PG
+    from pactgraph.web.context import publication_of
+    from pactgraph.web.routes import explore
+
+    graph = publication_of(app).graph
+    with app.test_request_context():
+        whole = explore.who_must_help_rows()
+        states = sorted(str(state) for state in graph.subjects(RDF.type, PG.State))
+        for state in states:
+            expected = _rows_of(row for row in whole if row["attacked"] == state)
+            assert _rows_of(explore.who_must_help_rows_about(state)) == expected, state
+        monkeypatch.setattr(explore, "WHO_MUST_HELP_BY_PAGE", "no-such-question")
+        for state in states[::10]:
+            expected = _rows_of(row for row in whole if row["attacked"] == state)
+            assert _rows_of(explore.who_must_help_rows_about(state)) == expected, state
+    assert len({row["attacked"] for row in whole}) > 30 and len(states) > 100
 
 
 def test_today_is_the_default_date(client):

@@ -42,7 +42,7 @@ from pactgraph.web.representation import (
 from pactgraph.web.routes.api import dated_obligations
 from pactgraph.web.routes.discovery import landing_jsonld
 from pactgraph.web.routes.dumps import all_dumps
-from pactgraph.web.routes.explore import who_must_help_rows
+from pactgraph.web.routes.explore import who_must_help_rows_about
 from pactgraph.web.routes.releases import released_ontology
 
 blueprint = Blueprint("resources", __name__)
@@ -126,7 +126,7 @@ def summary_of(focus: URIRef, labels: Labeller) -> tuple[str, object] | None:
     if kind == "state":
         question = publication().examples.by_id(WHO_MUST_HELP)
         asked = Link(question.title, url_for("explore.query_file", name=question.name))
-        return kind, state_view(graph, focus, labels, who_must_help_rows(), asked)
+        return kind, state_view(graph, focus, labels, who_must_help_rows_about(str(focus)), asked)
     if kind == "clause":
         return kind, clause_view(graph, focus, labels)
     if kind == "invocation":

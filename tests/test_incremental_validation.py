@@ -392,3 +392,17 @@ def test_a_predicate_read_beside_the_paths_still_starts_a_walk(edit) -> None:
            "ex:s a ex:Sealed ."
     incremental, _ = revalidated(PERIODS, data, edit)
     assert not incremental.conforms
+
+
+def test_a_nested_shape_is_evaluated_on_every_value_of_a_node_validated_again(tmp_path) -> None:
+    """Our InvocationShape checks an invocation's date with an ``sh:or`` of datatypes: validating
+    the invocation again after an edit, pySHACL evaluated the ``sh:or``'s shapes on no value
+    (it filtered them by the focus nodes it was given) and the edit was published."""
+    site = edited_site(tmp_path, "anzus-1951.ttl", lambda text: text.replace(
+        'pg:invocationDate "2001-09-14"^^xsd:date', 'pg:invocationDate "14 September 2001"'))
+    knowledge = knowledge_of(SITE)
+    report = knowledge.validate()
+    after = knowledge_of(site)
+    incremental, affected = revalidate(knowledge.data.graph, report, after)
+    assert incremental == after.validate() and affected is not None
+    assert any("pg:invocationDate" in finding.message for finding in incremental.violations)

@@ -12,7 +12,13 @@ the ones it was given. Two parts of that grew with the data, and are changed her
   was evaluated by rdflib over every triple: 82 of the 99 s it took to validate the 103 nodes an
   edit reached at 20x. With focus nodes given, it is evaluated with ``$this`` bound to each of
   them (pre-bound as SHACL-AF's SPARQL-based targets allow), which finds exactly the focus nodes
-  the whole query would have found.
+  the whole query would have found;
+- it filtered by the given nodes every evaluation of a shape, nested ones too: the shapes of an
+  ``sh:or``, ``sh:node`` or ``sh:qualifiedValueShape``, evaluated on the value nodes, saw none of
+  them (a value is rarely a node given) and so conformed. An edit that gave an invocation's date
+  the wrong datatype was published, where a full validation refused it (pySHACL 0.40.1). A shape
+  evaluated on nodes handed to it is now evaluated on all of them; the filter applies to the
+  shapes that find their own targets.
 
 Like knowledge/sparql_once.py, applied by knowledge/sources.py only while pySHACL validates.
 """
@@ -53,6 +59,7 @@ def _targets_among(shape: Shape, data_graph, focus: frozenset, original) -> set 
 @contextmanager
 def focus_nodes_in_a_set() -> Iterator[None]:
     make_executor, focus_nodes = Validator.make_executor, Shape.focus_nodes
+    validate = Shape.validate
 
     def executor_with_a_set(self):
         executor = make_executor(self)
@@ -69,11 +76,22 @@ def focus_nodes_in_a_set() -> Iterator[None]:
                 return found
         return focus_nodes(self, data_graph, debug)
 
+    def nested_on_every_node(self, executor, target_graph, focus=None, _evaluation_path=None):
+        if focus is None or not executor.focus_nodes:  # the shape finds its own targets
+            return validate(self, executor, target_graph, focus, _evaluation_path)
+        given, executor.focus_nodes = executor.focus_nodes, None
+        try:
+            return validate(self, executor, target_graph, focus, _evaluation_path)
+        finally:
+            executor.focus_nodes = given
+
     Validator.make_executor = executor_with_a_set
     Shape.focus_nodes = focus_nodes_among_the_given
+    Shape.validate = nested_on_every_node
     token = _FOCUS.set(None)
     try:
         yield
     finally:
         Validator.make_executor, Shape.focus_nodes = make_executor, focus_nodes
+        Shape.validate = validate
         _FOCUS.reset(token)

@@ -43,8 +43,9 @@ VALIDATING_MODULES = ("knowledge/sources.py", "knowledge/source_graphs.py",
                       "knowledge/obligations.py", "knowledge/intervals.py",
                       "knowledge/obligation_triples.py", "knowledge/spans.py",
                       "knowledge/incremental.py", "knowledge/reach.py", "knowledge/chains.py",
-                      "knowledge/sparql_once.py", "knowledge/sparql_constraints.py",
-                      "knowledge/pyshacl_focus.py", "knowledge/findings.py", "terms.py",
+                      "knowledge/depths.py", "knowledge/sparql_once.py",
+                      "knowledge/sparql_constraints.py", "knowledge/pyshacl_focus.py",
+                      "knowledge/findings.py", "terms.py",
                       "knowledge/overlay_graph.py", "knowledge/derivation_reads.py",
                       "build/revalidation.py", "build/basis.py")
 

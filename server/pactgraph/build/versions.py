@@ -40,7 +40,8 @@ BUILDING_MODULES = ("build/prebuilt.py", "build/manifest.py", "build/downloads.p
                     "build/store_change.py", "build/dump_blocks.py", "build/basis.py",
                     "build/table_change.py",
                     "build/tables.py", "build/revalidation.py", "knowledge/incremental.py",
-                    "knowledge/reach.py", "knowledge/chains.py", "knowledge/findings.py",
+                    "knowledge/reach.py", "knowledge/chains.py", "knowledge/depths.py",
+                    "knowledge/pyshacl_focus.py", "knowledge/findings.py",
                     "knowledge/sparql_constraints.py", "knowledge/overlay_graph.py", "terms.py",
                     "formats.py", "namespaces.py")
 PACKAGE_ROOT = Path(__file__).resolve().parents[1]

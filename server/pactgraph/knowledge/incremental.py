@@ -29,12 +29,14 @@ What it is for: at 400x the bundled data a full validation took 46 minutes.
 from __future__ import annotations
 
 import hashlib
+import itertools
 from collections.abc import Callable, Iterable
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 
 from pactgraph.knowledge.chains import ANY, Steps, shape_predicates, shape_steps
+from pactgraph.knowledge.depths import predicate_depths, seeds_by_depth
 from pactgraph.knowledge.reach import node_shapes, shape_reach
 from pactgraph.knowledge.sources import Knowledge, ValidationReport
 from pactgraph.namespaces import PG, SH
@@ -157,11 +159,12 @@ def _walk(before: Graph, after: Graph, shapes: Graph, ontology: Graph | None,
         # for a membership's shape, which walked from it through the shared states to every
         # membership (18,500 nodes for one label at 80x the data).
         reads = shape_predicates(shapes, shape, chain)
-        seeds = set().union(*(terms for p, terms in by_predicate.items()
-                              if reads is None or p in reads))
+        # ... and only as far back as a triple with its predicate is read (knowledge/depths.py)
+        groups = seeds_by_depth(predicate_depths(shapes, shape), reach, {
+            p: terms for p, terms in by_predicate.items() if reads is None or p in reads})
         # A chain a solution matches lies in the data before or after the edit: walk each.
-        for data in (before, after) if seeds else ():
-            near = distances(data, seeds, reach, chain).keys()
+        for data, (depth, seeds) in itertools.product((before, after), groups.items()):
+            near = distances(data, seeds, depth, chain).keys()
             reached |= near
             affected |= {node for node in near if any(
                 targets(d, node, types_in(number, d, node))

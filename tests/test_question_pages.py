@@ -13,6 +13,8 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from rdflib import Graph, URIRef
+from rdflib.namespace import RDF
 
 from pactgraph import settings
 from pactgraph.build.examples import load_examples
@@ -22,6 +24,7 @@ from pactgraph.knowledge.synth import synthesize
 from pactgraph.namespaces import PG
 
 QUERIES = Path(__file__).parents[1] / "queries"
+ID = "https://w3id.org/pactgraph/id/"
 FIRST_PAGE = "LIMIT 1 OFFSET 0"  # as the file is written: one state, the first
 
 
@@ -99,3 +102,29 @@ def test_a_membership_with_neither_end_nor_status_is_decided_as_question_1_does(
     question_1 = load_examples(QUERIES).by_id("who-must-help").text
     assert Counter(rows(edited, question_1)) != Counter(rows(bundled, question_1))  # it matters
     assert_pages_give_question_1(edited, 10)
+
+
+def test_a_state_both_party_to_a_pact_and_concerned_by_it_gets_its_rows_once() -> None:
+    """The shapes allow it (a second reader's case): question 1 groups each pact's parties and
+    concerned states, so the paged form must not give the pact's rows once per role."""
+    data = SourceGraphs.load(settings.resolve()["data_paths"]).graph
+    data.add((URIRef(ID + "treaty/us-philippines-mdt-1951"), PG.concerns,
+              URIRef(ID + "state/PHL")))
+    assert_pages_give_question_1(ontology_and(data), 10)
+
+
+def test_a_state_typed_in_two_graphs_has_one_place_in_the_list() -> None:
+    """A state's type in a second named graph (a TriG file, the data_graphs setting) lists it
+    twice in Oxigraph's union of the graphs: the paged form, and the list a state's page finds
+    its place in (web/routes/explore.py), must still hold it once."""
+    from pactgraph.web.routes.explore import _page_offsets
+
+    resolved = settings.resolve()
+    extra = Graph()
+    extra.add((URIRef(ID + "state/PHL"), RDF.type, PG.State))
+    store = TripleStore({graph_iri("ontology"): SourceGraphs.load(resolved["ontology_paths"]).graph,
+                         graph_iri("data"): SourceGraphs.load(resolved["data_paths"]).graph,
+                         "https://example.org/more": extra})
+    assert_pages_give_question_1(store, 10)
+    offsets = _page_offsets(store)
+    assert offsets[ID + "state/PHL"] and all(len(places) == 1 for places in offsets.values())

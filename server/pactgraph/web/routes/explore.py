@@ -203,7 +203,7 @@ WHO_MUST_HELP_BY_PAGE = "who-must-help-by-page"
 FIRST_PAGE = "LIMIT 1 OFFSET 0"  # where the paged form chooses its page, in three places
 # The states the paged form pages through, in its order: its page's subquery without the page
 # (tests/test_explore.py checks every state's page against question 1's rows).
-PAGE_ORDER = """SELECT ?attacked WHERE {
+PAGE_ORDER = """SELECT DISTINCT ?attacked ?attackedLabel WHERE {
   ?attacked a pg:State ; rdfs:label ?attackedLabel .
   FILTER EXISTS { { ?pact pg:party ?attacked } UNION { ?pact pg:concerns ?attacked }
                   FILTER EXISTS { ?pact pg:legalStatus pg:InForce } }

@@ -6,6 +6,7 @@ Stores are built from copies of the fixture site (tests/fixtures/site), in folde
 from __future__ import annotations
 
 import gc
+import json
 import os
 import shutil
 import subprocess
@@ -25,6 +26,7 @@ from pactgraph.engine.store import TripleStore
 from pactgraph.errors import DataNotConforming, StoreDamaged
 from pactgraph.knowledge import sources
 from pactgraph.knowledge.sources import Knowledge, SourceGraphs
+from pactgraph.pages.our_iris import INDEXES, ResourceIndex, resource_index_of
 from pactgraph.settings import resolve
 from pactgraph.web.app import create_app
 
@@ -254,6 +256,41 @@ def test_a_view_told_the_graphs_share_nothing_asks_the_store_nothing() -> None:
     store.query = None  # asked, it would fail: reads go through quads_for_pattern only
     view = graph_over(store, overlap=False)
     assert list(view.objects(URIRef(EX + "s"), URIRef(EX + "p"))) == [Literal("o")]
+
+
+def _same_index(one: ResourceIndex, other: ResourceIndex) -> bool:
+    return (one.known, one.subjects, one.derived) == (other.known, other.subjects, other.derived)
+
+
+def test_the_resource_index_is_kept_in_the_folder_for_the_next_process(small_app, tmp_path,
+                                                                       monkeypatch) -> None:
+    published = small_app.extensions["pactgraph"]
+    store, base = published.store, published.settings["base_iri"]
+    found = ResourceIndex.of_store(store, base)
+    assert found.derived and found.subjects
+    assert _same_index(resource_index_of(store, base, tmp_path), found)
+    kept = list((tmp_path / INDEXES).iterdir())
+    assert [path.suffix for path in kept] == [".json"]  # no part left behind
+    monkeypatch.setattr(ResourceIndex, "of_store",
+                        classmethod(lambda cls, *args: pytest.fail("found again, not read")))
+    assert _same_index(resource_index_of(store, base, tmp_path), found)
+    with pytest.raises(pytest.fail.Exception):  # another base IRI: another file
+        resource_index_of(store, "https://example.org/", tmp_path)
+
+
+def test_a_kept_index_that_cannot_be_read_or_written_is_found_again(small_app, tmp_path) -> None:
+    published = small_app.extensions["pactgraph"]
+    store, base = published.store, published.settings["base_iri"]
+    found = ResourceIndex.of_store(store, base)
+    resource_index_of(store, base, tmp_path)
+    (kept,) = (tmp_path / INDEXES).iterdir()
+    kept.write_text('{"subjects": ["https://w3id.org/pactgraph/id/trunc')  # cut short
+    assert _same_index(resource_index_of(store, base, tmp_path), found)
+    assert json.loads(kept.read_text())["subjects"] == list(found.subjects)  # written again
+    unwritable = tmp_path / "elsewhere"
+    unwritable.mkdir()
+    (unwritable / INDEXES).write_text("a file where the folder would be")
+    assert _same_index(resource_index_of(store, base, unwritable), found)
 
 
 def test_links_into_a_node_can_be_read_leaving_one_graph_out() -> None:

@@ -3,7 +3,8 @@
 - ``IriMap``: canonical IRI ``{base_iri}{rest}`` <-> server URL ``{server}/{rest}``. RDF keeps the
   canonical IRIs; only HTML links are rewritten to point at the running server.
 - ``ResourceIndex``: the IRIs of our namespace that occur in the published graph, built once per
-  app, so that an unknown IRI is answered from a set lookup (no URIRef is built from it).
+  app, so that an unknown IRI is answered from a set lookup (no URIRef is built from it); kept in
+  the prebuilt store's folder for the next process (``resource_index_of``).
 
 A concern of its own: the SPARQL, dump and resource blueprints all map IRIs to URLs, and only the
 last needs to describe a resource.
@@ -12,9 +13,14 @@ last needs to describe a resource.
 from __future__ import annotations
 
 import bisect
+import hashlib
 import json
+import logging
+import os
+import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rdflib import URIRef
@@ -23,6 +29,8 @@ from pactgraph.namespaces import PG
 
 if TYPE_CHECKING:
     from pactgraph.engine.store import TripleStore
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -86,3 +94,41 @@ class ResourceIndex:
                 break
             owned.append(URIRef(candidate))
         return owned
+
+
+INDEXES = "indexes"  # in a prebuilt store's folder: what the pages find once per folder
+
+
+def resource_index_of(store: TripleStore, base_iri: str, folder: Path | None) -> ResourceIndex:
+    """``ResourceIndex.of_store``, kept in ``folder`` (a prebuilt store's, whose store never
+    changes) for the next process: finding it took 20 s at 80 times the data, on each HTTP
+    worker's first document, and reading it back a fraction of a second. Keyed by the base IRI
+    and the code that finds it; found again if the file cannot be read, and each time if the
+    folder cannot be written."""
+    if folder is None:
+        return ResourceIndex.of_store(store, base_iri)
+    code = b"".join(Path(module).read_bytes() for module in (__file__, _NAMESPACES))
+    key = hashlib.sha256(base_iri.encode() + b"\0" + code).hexdigest()[:16]
+    path = Path(folder) / INDEXES / f"resources-{key}.json"
+    try:
+        kept = json.loads(path.read_text(encoding="utf-8"))
+        return ResourceIndex([*kept["subjects"], *kept["objects"]], kept["subjects"],
+                             kept["derived"])
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    index = ResourceIndex.of_store(store, base_iri)
+    kept = {"subjects": list(index.subjects), "objects": sorted(index.known - set(index.subjects)),
+            "derived": sorted(index.derived)}
+    try:
+        path.parent.mkdir(exist_ok=True)
+        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent,
+                                         suffix=".part", delete=False) as part:
+            json.dump(kept, part)
+        os.replace(part.name, path)  # whole or not at all, for processes reading it meanwhile
+    except OSError as error:
+        log.info("the resource index is found again by each process: %s cannot be written (%s)",
+                 path, error)
+    return index
+
+
+_NAMESPACES = Path(__file__).resolve().parents[1] / "namespaces.py"

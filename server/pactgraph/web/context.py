@@ -14,7 +14,7 @@ from flask import Flask, current_app, request
 from pactgraph.build.memory import ResponseCache
 from pactgraph.build.publication import Publication
 from pactgraph.engine.pool import QueryExecutor
-from pactgraph.pages.our_iris import IriMap
+from pactgraph.pages.our_iris import IriMap, ResourceIndex, resource_index_of
 
 T = TypeVar("T")
 KEY = "pactgraph"
@@ -46,6 +46,11 @@ def executor_for(app: Flask) -> QueryExecutor:
 def memo(key: str, build: Callable[[Publication], T]) -> T:
     """``build(publication())``, computed once per app and kept."""
     return publication().memo(key, build)
+
+
+def resource_index() -> ResourceIndex:
+    """Our IRIs in the published graph, found once per app (kept in the store's folder)."""
+    return memo("index", lambda p: resource_index_of(p.store, p.settings["base_iri"], p.folder))
 
 
 def iri_map() -> IriMap:

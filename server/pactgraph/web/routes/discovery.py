@@ -9,14 +9,13 @@ from xml.sax.saxutils import escape
 from flask import Blueprint, Response, abort, url_for
 
 from pactgraph.build.release import released_versions
-from pactgraph.pages.our_iris import ResourceIndex
 from pactgraph.pages.schema_org import (
     SITEMAP_LIMIT,
     compute_coverage,
     dataset_jsonld,
     sitemap_paths,
 )
-from pactgraph.web.context import iri_map, memo, publication
+from pactgraph.web.context import iri_map, memo, publication, resource_index
 from pactgraph.web.routes.dumps import current_dataset_description
 
 blueprint = Blueprint("discovery", __name__)
@@ -39,8 +38,7 @@ def landing_jsonld() -> dict:
 
 
 def _paths() -> list[str]:
-    # the same memo as the documents' index (web/routes/documents.py)
-    index = memo("index", lambda p: ResourceIndex.of_store(p.store, p.settings["base_iri"]))
+    index = resource_index()
     pages = [url_for(endpoint) for endpoint in FIXED_PAGES]
     # every version of the ontology, each at its version IRI
     pages += [url_for("resources.ontology_version", version=version)

@@ -26,13 +26,12 @@ from pactgraph.pages.commitment import commitment_view, commitments
 from pactgraph.pages.describe import described_parts, description
 from pactgraph.pages.labeller import Labeller, Link
 from pactgraph.pages.ontology import ontology_view, shapes_view
-from pactgraph.pages.our_iris import ResourceIndex
 from pactgraph.pages.readers import page_kind
 from pactgraph.pages.resource import resource_view
 from pactgraph.pages.state import state_view
 from pactgraph.web import negotiation
 from pactgraph.web.caching import kept_until_tomorrow
-from pactgraph.web.context import iri_map, memo, publication
+from pactgraph.web.context import iri_map, memo, publication, resource_index
 from pactgraph.web.representation import (
     BY_EXTENSION,
     OFFERED,
@@ -49,10 +48,6 @@ blueprint = Blueprint("resources", __name__)
 
 HTML = formats.HTML
 RDF_EXTENSIONS = "any('.ttl', '.jsonld', '.nt', '.rdf')"
-
-
-def resource_index() -> ResourceIndex:
-    return memo("index", lambda p: ResourceIndex.of_store(p.store, p.settings["base_iri"]))
 
 
 def labeller() -> Labeller:

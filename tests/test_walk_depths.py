@@ -1,6 +1,8 @@
-"""The walk of incremental validation goes back from an edited triple only as far as a triple with
-its predicate is read (knowledge/depths.py): each case below is an edit whose violation lies that
-far from the edited node, and its report must be a full validation's."""
+"""The walk of incremental validation stays on an edited triple's subject when the shapes read its
+predicate only on their focus (knowledge/depths.py), and otherwise goes back a shape's whole
+reach: each case below is an edit whose violation lies away from the edited node, and its report
+must be a full validation's (the last two, a second reader's counterexamples to a first version
+that trusted distances worked out through variables and nested shapes)."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, RDFS
 from test_incremental_validation import revalidated
 
-from pactgraph.knowledge.depths import predicate_depths, seeds_by_depth
+from pactgraph.knowledge.depths import seeds_by_depth, shape_reads
 from pactgraph.knowledge.reach import shape_reach
 from pactgraph.knowledge.sources import SourceGraphs
 from pactgraph.settings import resolve
@@ -31,6 +33,17 @@ ex:MemberShape a sh:NodeShape ; sh:targetClass ex:State ;
 ex:NestedShape a sh:NodeShape ; sh:targetClass ex:Alliance ;
     sh:property [ sh:path ex:ally ; sh:node ex:CodedShape ] .
 ex:CodedShape a sh:NodeShape ; sh:property [ sh:path ex:code ; sh:in ( "ok" ) ] .
+ex:ShortcutShape a sh:NodeShape ; sh:targetClass ex:Held ; sh:sparql [ sh:select \"\"\"
+    PREFIX ex: <http://example.org/>
+    SELECT $this ?value WHERE { $this ex:a ?m . ?m ex:b ?y . ?y ex:c ?value .
+                                FILTER NOT EXISTS { $this ex:d ?y } }\"\"\" ] .
+ex:DisjointShape a sh:NodeShape ; sh:targetClass ex:Pair ;
+    sh:property [ sh:path ex:p ; sh:qualifiedValueShape ex:Q1 ; sh:qualifiedMinCount 1 ;
+                  sh:qualifiedValueShapesDisjoint true ] ,
+                [ sh:path ( ex:a2 ex:b2 ) ; sh:qualifiedValueShape ex:Q2 ; sh:qualifiedMinCount 1 ;
+                  sh:qualifiedValueShapesDisjoint true ] .
+ex:Q1 sh:property [ sh:path ex:r ; sh:minCount 1 ] .
+ex:Q2 sh:property [ sh:path ex:s ; sh:minCount 1 ] .
 """
 
 DATA = """@prefix ex: <http://example.org/> .
@@ -39,6 +52,8 @@ ex:a a ex:Dated ; ex:date 1 . ex:b ex:date 2 .
 ex:pact a ex:Pact ; ex:member ex:s2 . ex:s2 ex:code "ok" .
 ex:s3 a ex:State . ex:m ex:member ex:s3 .
 ex:alliance a ex:Alliance ; ex:ally ex:s4 . ex:s4 ex:code "ok" .
+ex:held a ex:Held ; ex:a ex:m5 . ex:m5 ex:b ex:y5 . ex:y5 ex:e 1 .
+ex:pair a ex:Pair ; ex:p ex:x6 ; ex:a2 ex:y6 . ex:y6 ex:b2 ex:z6 . ex:x6 ex:r 1 . ex:z6 ex:s 1 .
 """
 
 
@@ -49,25 +64,30 @@ ex:alliance a ex:Alliance ; ex:ally ex:s4 . ex:s4 ex:code "ok" .
     (("ex:m ex:member ex:s3 .", ""), "s3"),  # an inverse path's triple
     # a nested shape's path; pySHACL evaluated the nested shape on none of the value nodes
     (('ex:s4 ex:code "ok"', 'ex:s4 ex:code "no"'), "alliance"),
-], ids=["neighbour", "shared-literal", "path", "inverse-path", "nested-shape"])
+    # ?y is one step from $this inside the NOT EXISTS, two outside it
+    (("ex:y5 ex:e 1", 'ex:y5 ex:c "x"'), "held"),
+    # a disjoint qualified shape is evaluated on the other property's values too
+    (("ex:z6 ex:s 1", "ex:z6 ex:s 1 ; ex:r 1"), "pair"),
+], ids=["neighbour", "shared-literal", "path", "inverse-path", "nested-shape", "other-scope",
+        "disjoint-siblings"])
 def test_an_edit_read_away_from_its_focus_is_still_caught(edit, focus) -> None:
     incremental, affected = revalidated(SHAPES, DATA, edit)
     assert "http://example.org/" + focus in {finding.focus for finding in incremental.findings}
     assert URIRef("http://example.org/" + focus) in affected
 
 
-def test_a_label_is_walked_from_no_farther_than_its_own_node() -> None:
+def test_a_label_is_walked_from_its_own_node_only() -> None:
     """OwnResourceShape reads ``$this ?path ?value`` and then ``?value``'s type: a label only
     where its subject is the focus (relabelling the United States at 80 times the data went
     two steps back, to 13,567 nodes), a type two steps back, as its reach says."""
     shapes = SourceGraphs.load(resolve()["shapes_paths"]).graph
     shape = URIRef("https://w3id.org/pactgraph/shapes#OwnResourceShape")
     assert (shape, RDF.type, None) in shapes
-    depths, reach = predicate_depths(shapes, shape), shape_reach(shapes, shape)
+    reads, reach = shape_reads(shapes, shape), shape_reach(shapes, shape)
     node = URIRef("https://w3id.org/pactgraph/id/state/USA")
     assert reach == 2
-    assert seeds_by_depth(depths, reach, {RDFS.label: {node}}) == {0: {node}}
-    assert seeds_by_depth(depths, reach, {RDF.type: {node}}) == {2: {node}}
+    assert seeds_by_depth(reads, reach, {RDFS.label: {node}}) == {0: {node}}
+    assert seeds_by_depth(reads, reach, {RDF.type: {node}}) == {2: {node}}
     assert seeds_by_depth(None, reach, {RDFS.label: {node}}) == {2: {node}}  # not known
 
 
@@ -75,4 +95,4 @@ def test_a_shape_reading_in_an_unlisted_way_keeps_its_whole_reach() -> None:
     shapes = Graph().parse(data="""
         @prefix ex: <http://example.org/> . @prefix sh: <http://www.w3.org/ns/shacl#> .
         ex:Closed a sh:NodeShape ; sh:targetClass ex:T ; sh:closed true .""")
-    assert predicate_depths(shapes, URIRef("http://example.org/Closed")) is None
+    assert shape_reads(shapes, URIRef("http://example.org/Closed")) is None

@@ -1,22 +1,23 @@
-"""How far back from an edited triple the walk of incremental validation must go, by the triple's
-predicate: a shape's reach (knowledge/reach.py) is the farthest any triple it reads can lie from
-its focus node, but a triple with a given predicate can only be read where a pattern or path step
-with that predicate (or a variable one) reads it, often nearer.
+"""Which predicates a shape reads only on its focus node itself: from an edited triple with such a
+predicate, the walk of incremental validation (knowledge/incremental.py) need not leave the
+triple's subject.
 
 Why: ``OwnResourceShape`` reads ``$this ?path ?value`` and then ``?value rdf:type ?type``, so its
-reach is 2, and the walk went back two steps from every node an edit touched. Relabelling the
-United States at 80 times the data reached every node pointing at it: 13,567 nodes validated
-again, 92 s. A label triple can match only the first pattern, whose subject is ``$this`` itself:
-the walk need not leave the edited node.
+reach (knowledge/reach.py) is 2, and the walk went back two steps from every node an edit touched.
+Relabelling the United States at 80 times the data reached everything pointing at it: 13,567
+nodes validated again, 83 s. A label triple can match only the first pattern, whose subject is
+the focus itself.
 
-The depth of a pattern, for a triple it may match: how many steps from the triple's seeded end
-(knowledge/incremental.py seeds both ends of an edited triple, a literal end excepted) a focus
-node can lie. That is the distance from ``$this`` of the pattern's nearer end (``chain_distances``)
-when that end is the subject; one more when it is the object, which may be a literal the walk
-starts beyond (it then crosses the triple from its subject). A property path counts as long as it
-is (its reach), and a shape's ``sh:path`` steps lie within its length of the focus, as in
-``shape_reach``. Where a shape reads in a way not listed here, ``predicate_depths`` gives None and
-the walk keeps the shape's whole reach.
+A read is *anchored* when the triple it matches has the focus as its subject, whatever the rest
+of the query: a SPARQL pattern whose subject is ``$this`` (a plain or variable predicate, or an
+alternative of plain ones; ``$this`` is pre-bound to the focus in every group, EXISTS and
+OPTIONAL included, but not inside a sub-select that does not project it, so a query with a
+sub-select has no anchored read), and the first step of a property shape's path when the path is
+one predicate. Every other read (a pattern joined to ``$this`` through variables, a longer path,
+a nested shape, a compared or targeting predicate) keeps the shape's whole reach, as does
+``rdf:type``: distances worked out through variables may be shortened by a pattern in another
+scope (a NOT EXISTS, a UNION branch), and a nested shape is evaluated on other nodes (a second
+reader's counterexamples to a first version that trusted them).
 """
 
 from __future__ import annotations
@@ -25,100 +26,88 @@ import functools
 
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
+from rdflib.paths import AlternativePath
 
 from pactgraph.knowledge.chains import (
     COMPARED,
     KNOWN,
     TARGETING,
     _children,
-    _path_steps,
     _sh_path_steps,
+    shape_steps,
 )
 from pactgraph.knowledge.reach import (
+    THIS,
     _is_variable,
-    _path_length,
-    _sh_path_length,
     chain_distances,
     declared_prefixes,
     query_patterns,
 )
 from pactgraph.namespaces import SH
 
-Depths = tuple  # of (predicate, or None for any, and the steps back a triple with it needs)
+Reads = tuple[frozenset, frozenset]  # (anchored predicates, the others); None in either: any
 
 
 @functools.lru_cache(maxsize=1024)
-def _sparql_depths(select: str, prefixes: tuple) -> Depths | None:
+def _sparql_reads(select: str, prefixes: tuple) -> Reads | None:
     patterns = query_patterns(select, prefixes)
-    far = chain_distances(patterns)
-    if far is None:
+    if chain_distances(patterns) is None:
         return None
-    found = []
-    for s, p, o in patterns:
-        near_s, near_o = far.get(s), far.get(o)
-        if near_s is None and near_o is None:
-            return None
-        if isinstance(p, URIRef) or _is_variable(p):
-            depth = near_s if near_o is None or (near_s is not None and near_s <= near_o) \
-                else near_o + 1
-            found.append((None if _is_variable(p) else p, depth))
-            continue
-        steps, length = _path_steps(p), _path_length(p)  # a property path: as long as it is
-        if steps is None or length is None:
-            return None
-        near = min(d for d in (near_s, near_o) if d is not None)
-        found += [(predicate, near + length) for predicate, _ in steps]
-    return tuple(found)
+    sub_select = select.upper().count("SELECT") > 1
+    anchored, other = set(), set()
+    for s, p, _ in patterns:
+        one_step = [None] if _is_variable(p) else [p] if isinstance(p, URIRef) else \
+            list(p.args) if isinstance(p, AlternativePath) \
+            and all(isinstance(a, URIRef) for a in p.args) else None
+        if one_step is not None and s == THIS and not sub_select:
+            anchored.update(one_step)
+        else:
+            other.update(one_step or [None])  # a longer path: any of its predicates, anywhere
+    return frozenset(anchored), frozenset(other)
 
 
-def predicate_depths(shapes: Graph, shape, seen: frozenset = frozenset()) -> Depths | None:
-    """Every (predicate, depth) of what ``shape`` reads, nested shapes' included (see the
-    module's docstring); None where the argument does not hold."""
-    if shape in seen:
-        return None
-    seen = seen | {shape}
-    path = shapes.value(shape, SH.path)
-    own = 0 if path is None else _sh_path_length(shapes, path)
-    if own is None:
-        return None
-    found: list = []
-    if path is not None:
-        steps = _sh_path_steps(shapes, path)
-        if steps is None:
-            return None
-        # within the path's length of the focus; a backward step's nearer end is its object
-        found += [(predicate, own - 1 + (0 if forward else 1)) for predicate, forward in steps]
-    for parameter, value in shapes.predicate_objects(shape):
-        if str(parameter).startswith(str(SH)) and parameter not in KNOWN:
-            return None
-        if parameter in COMPARED or parameter in TARGETING:  # the focus node's own triples
-            found.append((value, own + 1))
+def shape_reads(shapes: Graph, shape) -> Reads | None:
+    """What ``shape`` (a shape with targets) reads anchored at its focus, and what else; None
+    where a parameter is not one of those knowledge/chains.py knows."""
     prefixes = tuple(sorted(declared_prefixes(shapes).items()))
-    selects = [shapes.value(c, SH.select) for c in shapes.objects(shape, SH.sparql)]
-    selects += [shapes.value(t, SH.select) for t in shapes.objects(shape, SH.target)]
-    parts = [_sparql_depths(str(q).replace("?this", "$this"), prefixes)
-             for q in selects if q is not None]
-    parts += [predicate_depths(shapes, nested, seen) for nested in _children(shapes, shape)]
-    for part in parts:
-        if part is None:
+    anchored, other = set(), set()
+    properties = set(shapes.objects(shape, SH.property))
+    for node in (shape, *properties):
+        for parameter, value in shapes.predicate_objects(node):
+            if str(parameter).startswith(str(SH)) and parameter not in KNOWN:
+                return None
+            if parameter in COMPARED or parameter in TARGETING:
+                other.add(value)
+        selects = [shapes.value(c, SH.select) for c in shapes.objects(node, SH.sparql)]
+        selects += [shapes.value(t, SH.select) for t in shapes.objects(node, SH.target)]
+        for select in filter(None, selects):
+            reads = _sparql_reads(str(select).replace("?this", "$this"), prefixes)
+            if reads is None:
+                return None
+            anchored |= reads[0]
+            other |= reads[1]
+        path = shapes.value(node, SH.path)
+        if isinstance(path, URIRef) and node in properties:
+            anchored.add(path)  # a property of the focus: its one step, from the focus
+            path = None
+        steps = [] if path is None else [_sh_path_steps(shapes, path)]
+        steps += [shape_steps(shapes, child) for child in _children(shapes, node)
+                  if child not in properties]  # nested shapes are evaluated on other nodes
+        if any(step is None for step in steps):
             return None
-        found += [(predicate, depth + own) for predicate, depth in part]
-    return tuple(found)
+        other |= {predicate for step in steps for predicate, _ in step}
+    return frozenset(anchored), frozenset(other)
 
 
-def seeds_by_depth(depths: Depths | None, reach: int, seeds: dict) -> dict[int, set]:
-    """The nodes an edit touched (``seeds``: predicate -> the nodes of its edited triples),
-    grouped by how many steps back the walk must go from them: the deepest a triple with that
-    predicate is read at, the shape's whole ``reach`` for rdf:type (which is read at a chain's
-    end: the walk never crosses it) or when the depths are not known; left out when the shape
-    reads no triple with that predicate."""
+def seeds_by_depth(reads: Reads | None, reach: int, seeds: dict) -> dict[int, set]:
+    """The nodes an edit touched (``seeds``: predicate -> the nodes of its edited triples, among
+    those the shape may read), grouped by how far back the walk must go from them: not at all
+    for a predicate the shape reads only anchored at its focus (the seeds include the triple's
+    subject), else the shape's whole ``reach``."""
     grouped: dict[int, set] = {}
     for predicate, nodes in seeds.items():
-        if depths is None or predicate == RDF.type:
-            depth = reach
-        else:
-            depth = max((min(d, reach) for p, d in depths if p is None or p == predicate),
-                        default=None)
-        if depth is not None:
-            grouped.setdefault(depth, set()).update(nodes)
+        shallow = reads is not None and predicate != RDF.type \
+            and (predicate in reads[0] or None in reads[0]) \
+            and predicate not in reads[1] and None not in reads[1]
+        grouped.setdefault(0 if shallow else reach, set()).update(nodes)
     return grouped

@@ -36,7 +36,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 
 from pactgraph.knowledge.chains import ANY, Steps, shape_predicates, shape_steps
-from pactgraph.knowledge.depths import predicate_depths, seeds_by_depth
+from pactgraph.knowledge.depths import seeds_by_depth, shape_reads
 from pactgraph.knowledge.reach import node_shapes, shape_reach
 from pactgraph.knowledge.sources import Knowledge, ValidationReport
 from pactgraph.namespaces import PG, SH
@@ -159,8 +159,8 @@ def _walk(before: Graph, after: Graph, shapes: Graph, ontology: Graph | None,
         # for a membership's shape, which walked from it through the shared states to every
         # membership (18,500 nodes for one label at 80x the data).
         reads = shape_predicates(shapes, shape, chain)
-        # ... and only as far back as a triple with its predicate is read (knowledge/depths.py)
-        groups = seeds_by_depth(predicate_depths(shapes, shape), reach, {
+        # ... and not at all from a triple it reads only on its focus (knowledge/depths.py)
+        groups = seeds_by_depth(shape_reads(shapes, shape), reach, {
             p: terms for p, terms in by_predicate.items() if reads is None or p in reads})
         # A chain a solution matches lies in the data before or after the edit: walk each.
         for data, (depth, seeds) in itertools.product((before, after), groups.items()):

@@ -96,3 +96,18 @@ def test_a_shape_reading_in_an_unlisted_way_keeps_its_whole_reach() -> None:
         @prefix ex: <http://example.org/> . @prefix sh: <http://www.w3.org/ns/shacl#> .
         ex:Closed a sh:NodeShape ; sh:targetClass ex:T ; sh:closed true .""")
     assert shape_reads(shapes, URIRef("http://example.org/Closed")) is None
+
+
+def test_what_a_nested_shape_compares_is_not_taken_for_a_read_of_the_focus_alone() -> None:
+    """ex:q is read on the focus (its own SPARQL) and, through sh:equals, on the values of a
+    nested shape: it keeps the whole reach."""
+    shapes = Graph().parse(data="""
+        @prefix ex: <http://example.org/> . @prefix sh: <http://www.w3.org/ns/shacl#> .
+        ex:S a sh:NodeShape ; sh:targetClass ex:T ;
+            sh:sparql [ sh:select "SELECT $this WHERE { $this <http://example.org/q> ?x }" ] ;
+            sh:property [ sh:path ex:p ; sh:node [ sh:property [ sh:path ex:r ;
+                                                                 sh:equals ex:q ] ] ] .""")
+    reads = shape_reads(shapes, URIRef("http://example.org/S"))
+    node = URIRef("http://example.org/n")
+    assert seeds_by_depth(reads, 2, {URIRef("http://example.org/q"): {node}}) == {2: {node}}
+    assert seeds_by_depth(reads, 2, {URIRef("http://example.org/p"): {node}}) == {0: {node}}

@@ -34,6 +34,7 @@ from pactgraph.knowledge.chains import (
     TARGETING,
     _children,
     _sh_path_steps,
+    shape_predicates,
     shape_steps,
 )
 from pactgraph.knowledge.reach import (
@@ -90,12 +91,14 @@ def shape_reads(shapes: Graph, shape) -> Reads | None:
         if isinstance(path, URIRef) and node in properties:
             anchored.add(path)  # a property of the focus: its one step, from the focus
             path = None
-        steps = [] if path is None else [_sh_path_steps(shapes, path)]
-        steps += [shape_steps(shapes, child) for child in _children(shapes, node)
-                  if child not in properties]  # nested shapes are evaluated on other nodes
-        if any(step is None for step in steps):
+        steps = None if path is None else _sh_path_steps(shapes, path)
+        if path is not None and steps is None:
             return None
-        other |= {predicate for step in steps for predicate, _ in step}
+        other |= {predicate for predicate, _ in steps or ()}
+        for child in _children(shapes, node):
+            if child not in properties:  # nested shapes are evaluated on other nodes
+                read = shape_predicates(shapes, child, shape_steps(shapes, child))
+                other |= {None} if read is None else read
     return frozenset(anchored), frozenset(other)
 
 

@@ -182,7 +182,8 @@ def query_file(name: str) -> Response:
 def who_must_help_rows() -> list[dict[str, str]]:
     """The question ``who-must-help`` run on the store once per app, as {variable: value} rows
     ("" where unbound)."""
-    return memo("who-must-help", lambda p: _rows(p.store, p.examples.by_id(WHO_MUST_HELP).text))
+    return memo("who-must-help",
+                lambda p: p.store.rows(p.examples.by_id(WHO_MUST_HELP).text, unbound=""))
 
 
 def who_must_help_rows_about(state: str) -> list[dict[str, str]]:
@@ -196,7 +197,8 @@ def who_must_help_rows_about(state: str) -> list[dict[str, str]]:
         return [row for row in who_must_help_rows() if row["attacked"] == state]
     offsets = memo("who-must-help pages", lambda p: _page_offsets(p.store))
     return [row for offset in offsets.get(state, ())
-            for row in _rows(p.store, paged.replace(FIRST_PAGE, f"LIMIT 1 OFFSET {offset}"))]
+            for row in p.store.rows(paged.replace(FIRST_PAGE, f"LIMIT 1 OFFSET {offset}"),
+                                    unbound="")]
 
 
 WHO_MUST_HELP_BY_PAGE = "who-must-help-by-page"
@@ -218,11 +220,3 @@ def _page_offsets(store: Any) -> dict[str, list[int]]:
         offsets.setdefault(row[0].value, []).append(offset)
     return offsets
 
-
-def _rows(store: Any, query: str) -> list[dict[str, str]]:
-    result = store.query(query).value
-    names = [v.value for v in result.variables]
-    # Zipped in the variables' order: looking each value up by name took 18 s of question 1's
-    # 300,030 rows at 80 times the data.
-    return [{n: ("" if term is None else term.value) for n, term in zip(names, row, strict=True)}
-            for row in result]

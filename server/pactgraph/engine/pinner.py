@@ -14,11 +14,9 @@ import fcntl
 import json
 import logging
 import os
-import tempfile
 import threading
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 import pyoxigraph as ox
 
@@ -28,11 +26,13 @@ from pactgraph.engine.pinned import EXTENSIONS, Pins
 from pactgraph.engine.processes import Worker, await_ready
 from pactgraph.engine.results import TSV
 from pactgraph.errors import QueryEngineUnavailable
+from pactgraph.whole_files import write_whole
 
 log = logging.getLogger(__name__)
 
 PIN_SECONDS = 120  # processor time the pinner may spend on one question
 JSON = ox.QueryResultsFormat.JSON
+PARTIAL = ".pin."  # a pin being written (whole_files.write_whole), cleared if left behind
 
 
 def pin_all(store: ox.Store, pins: Pins, caps: tuple[int, int]) -> tuple[int, list[str]]:
@@ -46,7 +46,7 @@ def pin_all(store: ox.Store, pins: Pins, caps: tuple[int, int]) -> tuple[int, li
         return 0, [f"{folder} cannot be written ({error.strerror})"]
     try:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        for left in folder.glob(".pin.*"):  # by a pinner killed as it wrote
+        for left in folder.glob(PARTIAL + "*"):  # by a pinner killed as it wrote
             left.unlink(missing_ok=True)
         return _pin_missing(store, pins, caps)
     finally:
@@ -91,19 +91,12 @@ def _pin(store: ox.Store, pins: Pins, key: str, text: str, caps: tuple[int, int]
                          max_bytes, solutions).written
         cut = None if written.cut is None else [written.cut.setting, written.cut.limit]
         header = json.dumps([written.rows, cut]).encode() + b"\n"
-        _write_whole(pins.file(key, media_type, caps), header + written.body)
+        write_whole(pins.file(key, media_type, caps), header + written.body, PARTIAL)
     return True
 
 
 def _first_line(text: str) -> str:
     return text.splitlines()[0] if text.strip() else "(empty)"
-
-
-def _write_whole(path: Path, body: bytes) -> None:
-    descriptor, partial = tempfile.mkstemp(dir=path.parent, prefix=".pin.")
-    with os.fdopen(descriptor, "wb") as out:
-        out.write(body)
-    os.replace(partial, path)
 
 
 class Pinner:

@@ -16,8 +16,6 @@ import bisect
 import hashlib
 import json
 import logging
-import os
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +23,9 @@ from typing import TYPE_CHECKING
 
 from rdflib import URIRef
 
+from pactgraph.build import versions
 from pactgraph.namespaces import PG
+from pactgraph.whole_files import write_whole
 
 if TYPE_CHECKING:
     from pactgraph.engine.store import TripleStore
@@ -107,8 +107,8 @@ def resource_index_of(store: TripleStore, base_iri: str, folder: Path | None) ->
     folder cannot be written."""
     if folder is None:
         return ResourceIndex.of_store(store, base_iri)
-    code = b"".join(Path(module).read_bytes() for module in (__file__, _NAMESPACES))
-    key = hashlib.sha256(base_iri.encode() + b"\0" + code).hexdigest()[:16]
+    code = versions.code_hash(("pages/our_iris.py", "namespaces.py"))
+    key = hashlib.sha256(f"{base_iri}\0{code}".encode()).hexdigest()[:16]
     path = Path(folder) / INDEXES / f"resources-{key}.json"
     try:
         kept = json.loads(path.read_text(encoding="utf-8"))
@@ -121,14 +121,8 @@ def resource_index_of(store: TripleStore, base_iri: str, folder: Path | None) ->
             "derived": sorted(index.derived)}
     try:
         path.parent.mkdir(exist_ok=True)
-        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent,
-                                         suffix=".part", delete=False) as part:
-            json.dump(kept, part)
-        os.replace(part.name, path)  # whole or not at all, for processes reading it meanwhile
+        write_whole(path, json.dumps(kept).encode("utf-8"), ".resources.")
     except OSError as error:
         log.info("the resource index is found again by each process: %s cannot be written (%s)",
                  path, error)
     return index
-
-
-_NAMESPACES = Path(__file__).resolve().parents[1] / "namespaces.py"

@@ -188,9 +188,25 @@ def test_on_a_phone_the_editor_tabs_stay_on_one_row_and_the_run_button_off_the_q
             (tab.bounding_box() for tab in p.locator(".yasgui .tabsList .tab").all()) if box}
     assert len(tops) == 1
     assert p.locator(".yasqe_share:visible").count() == 0  # "Copy link" shares instead
+    # The run button sits at the foot of the editor's box, which hides whatever overflows it: the
+    # button must be inside that box and be what a tap on it reaches, with nothing scrolled.
+    # (It once lay just below the box, where a phone showed no button at all.)
     run = p.locator(".yasqe_queryButton:visible").bounding_box()
     code = p.locator(".tabPanel.active .CodeMirror").bounding_box()
-    assert run["y"] >= code["y"] + code["height"] - 1  # below the query, not over it
+    assert code["y"] <= run["y"] and run["y"] + run["height"] <= code["y"] + code["height"]
+    assert p.evaluate("""([x, y]) => {
+        const editor = document.querySelector('.tabPanel.active .CodeMirror');
+        const hit = document.elementFromPoint(x, y);
+        return editor.scrollTop === 0 && hit.closest('.yasqe_queryButton') !== null;
+    }""", [run["x"] + run["width"] / 2, run["y"] + run["height"] / 2])
+    # ... and off the query: scrolled to its end, the last line stays above the button
+    last_line_bottom = p.evaluate("""() => {
+        const editor = document.querySelector('.tabPanel.active .CodeMirror').CodeMirror;
+        editor.scrollTo(null, editor.getScrollInfo().height);
+        return editor.charCoords({line: editor.lastLine(), ch: 0}, 'window').bottom;
+    }""")
+    assert editor_query(p).count("\n") >= 10  # long enough to scroll
+    assert last_line_bottom <= run["y"]
 
 
 # --- The world map --------------------------------------------------------------------------------

@@ -78,7 +78,11 @@ def assert_same_record(changed: Path, full: Path) -> None:
     ("copy.ttl", r'pg:memberFrom "1952-04-29"', 'pg:memberFrom "1953-01-01"', 1),
     # a state both name: both derived again
     ("states.ttl", r'"New Zealand"@en', '"Aotearoa New Zealand"@en', 2),
-], ids=["clause-label", "member-day", "shared-state"])
+    # a state both name, described further: no obligation reads that
+    ("states.ttl", r'"New Zealand"@en ;', '"New Zealand"@en ; rdfs:comment "A state."@en ;', 0),
+    # ... or typed further: every obligation that names it reads its types
+    ("states.ttl", r'state:NZL a pg:State ;', 'state:NZL a pg:State , pg:Signatory ;', 2),
+], ids=["clause-label", "member-day", "shared-state", "state-comment", "state-type"])
 def test_an_edit_derives_again_only_what_it_touched_and_builds_what_a_full_build_does(
         site, tmp_path, caplog, file, old, new, again):
     data, settings = site

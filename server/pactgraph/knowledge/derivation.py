@@ -114,11 +114,19 @@ def derive_graphs(ontology: Graph, data: Graph, only: Iterable[URIRef] | None = 
     groups = grouped(derive(both, commitments, reads))
     for commitment in commitments:  # chosen as a subject of pg:party (``commitments_of``)
         reads.setdefault(commitment, set()).add(key("s", commitment, PG.party))
-    for group in groups:  # what the triples name: labels and types are read of each
-        reads.setdefault(group.commitment, set()).update(key("s", node) for node in (
+    for group in groups:  # what the triples name (obligation_triples._triples)
+        noted = reads.setdefault(group.commitment, set())
+        # the types of every node an obligation names: its digest hashes them, as its shape
+        # reads them (Knowledge.obligation_read)
+        noted.update(key("s", node, RDF.type) for node in (
             *group.guarantors, *group.first.caveats, *(n for o in group.obligations
                                                        for n in o.evidence),
-            group.protected, group.clause or group.commitment, PG.DefenseObligation))
+            group.protected, group.clause, group.commitment, PG.DefenseObligation)
+            if node is not None)
+        # the labels its own label is made of; nothing else of these nodes (a state's link to
+        # Wikidata, edited, derived again every commitment that named the state)
+        noted.update(key("s", node, RDFS.label)
+                     for node in (group.protected, group.clause or group.commitment))
     named = {n for group in groups for n in (group.protected, group.clause or group.commitment)}
     labels = {node: label for node in named if (label := _label(data, node)) is not None}
     made: dict[URIRef, list[URIRef]] = {}

@@ -13,9 +13,10 @@ with none, its bound object) with its predicate (``reads``), and an edit changes
 commitment's obligations only if one of the triples it changed matches one (``affected``). A
 pattern with neither end bound is noted as ``ANYTHING``: any edit affects that commitment.
 
-What the obligations' triples name (a continuator's label, the types of the states and clauses
-the obligations' shape reads) is noted with any predicate when the triples are written
-(knowledge/derivation.py). Obligations whose IRIs share a base (``{clause}/obligation/...``)
+What the obligations' triples name is noted when the triples are written
+(knowledge/derivation.py): the rdf:type of every node they name (the obligations' shape reads
+those, and each obligation's digest hashes them) and the rdfs:label of the state and clause an
+obligation's label is made of. Obligations whose IRIs share a base (``{clause}/obligation/...``)
 are numbered together, so the commitments that share a clause (today, or when last derived) are
 derived together too; and a triple about an obligation itself derives its commitment again.
 """

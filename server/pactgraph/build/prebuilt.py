@@ -51,7 +51,7 @@ from pactgraph.build.downloads import DUMPS
 from pactgraph.build.jsonld_context import build_context
 from pactgraph.build.store_change import Change, write_dumps, written_as_change
 from pactgraph.build.table_change import write_tables
-from pactgraph.engine.store import TripleStore, published_graphs, write_store
+from pactgraph.engine.store import TripleStore, graph_iri, published_graphs, write_store
 from pactgraph.errors import StoreDamaged
 from pactgraph.knowledge.sources import Knowledge
 
@@ -65,6 +65,8 @@ CONFORMS, ENGINE, QUADS = "conforms", "oxigraph", "quads.nq"
 HASHED_ON_OPEN = (CONFORMS, QUADS)
 # RocksDB's diagnostic log: the server never reads it, and RocksDB may append to it.
 UNRECORDED = (f"{ENGINE}/LOG",)
+# Derived by the build, not curated: after an edit they hold the changed subjects' triples only.
+DERIVED_GRAPHS = (graph_iri("obligations"), graph_iri("entailed"))
 
 
 @dataclass(frozen=True)
@@ -185,12 +187,15 @@ def _build(knowledge: Knowledge, report_text: str, folder: Path,
     write_dumps(folder, store, {"ontology": lambda: knowledge.ontology.graph,
                                 "shapes": lambda: knowledge.shapes.graph}, context, not counts)
     # Read through the parts, not from a merged copy (as long to make as the dumps to write).
-    # Tables read their rows from the store, the Data Package the dataset's own triples, and
-    # the search index states and commitments by their classes in the ontology: none reads the
-    # derived graphs, which after an edit hold some subjects only.
+    # Tables read their rows from the store and the Data Package the dataset's own triples:
+    # neither reads the derived graphs, which after an edit hold some subjects only.
     published = ReadOnlyGraphAggregate(list(graphs.values()))
     write_tables(store, published, folder, change if counts else None, ENGINE)
-    search_index.write(published, folder)
+    # The search index lists the curated states and commitments, found by their classes in the
+    # ontology, so it is given no derived graph: data that made pg:DefenseObligation a kind of
+    # commitment listed, after an edit, only the obligations derived again (a second reader's).
+    search_index.write(ReadOnlyGraphAggregate(
+        [graph for name, graph in graphs.items() if name not in DERIVED_GRAPHS]), folder)
     (folder / CONFORMS).write_text(report_text + "\n", encoding="utf-8")
     if keep is not None:
         keep(folder)

@@ -15,10 +15,11 @@ pattern with neither end bound is noted as ``ANYTHING``: any edit affects that c
 
 What the obligations' triples name is noted when the triples are written
 (knowledge/derivation.py): the rdf:type of every node they name (the obligations' shape reads
-those, and each obligation's digest hashes them) and the rdfs:label of the state and clause an
-obligation's label is made of. Obligations whose IRIs share a base (``{clause}/obligation/...``)
-are numbered together, so the commitments that share a clause (today, or when last derived) are
-derived together too; and a triple about an obligation itself derives its commitment again.
+those, and each obligation's digest hashes them) and the rdfs:label of the state and the clause
+(or treaty) an obligation's label is made of. Obligations whose IRIs share a base
+(``{clause}/obligation/...``) are numbered together, so the commitments that share a clause
+(today, or when last derived) are derived together too; and a triple about an obligation itself
+derives its commitment again.
 """
 
 from __future__ import annotations

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from pactgraph.build import prebuilt, versions
 from pactgraph.build.basis import BASIS, OBLIGATIONS, Derivation, closest_basis, data_before, save
+from pactgraph.build.relabelling import relabelled, without_labels
 from pactgraph.build.store_change import Change, changed_subjects
 from pactgraph.errors import DataNotConforming, PactgraphError
 from pactgraph.knowledge.derivation import DerivedGraphs, derive_graphs
@@ -47,7 +48,7 @@ VALIDATING_MODULES = ("knowledge/sources.py", "knowledge/source_graphs.py",
                       "knowledge/sparql_constraints.py", "knowledge/pyshacl_focus.py",
                       "knowledge/findings.py", "terms.py",
                       "knowledge/overlay_graph.py", "knowledge/derivation_reads.py",
-                      "build/revalidation.py", "build/basis.py")
+                      "build/revalidation.py", "build/basis.py", "build/relabelling.py")
 
 
 def prepare_validated(settings: dict, version: str, knowledge: Callable[[], Knowledge],
@@ -175,15 +176,27 @@ def _derived_again(base: Path, knowledge: Knowledge, edit: tuple, then: dict[str
         log.info("deriving every obligation: %s keeps no record of its derivation (%s)",
                  base.name, error)
         return {}, None, None
-    again = affected(record.reads, record.made, edit, knowledge.data.graph)
+    data, ontology = knowledge.data.graph, knowledge.ontology.graph
+    touched = affected(record.reads, record.made, edit, data)
+    # those touched through labels alone keep their obligations, labels written again
+    again = affected(without_labels(record.reads), record.made, edit, data)
     changed = {subject for subject, _, _ in set(edit[0]) ^ set(edit[1])}
-    derived = derive_graphs(knowledge.ontology.graph, knowledge.data.graph, again, changed)
+    derived = derive_graphs(ontology, data, again, changed)
+    relabelled_only = {str(commitment) for commitment in touched - again}
+    try:
+        labels = relabelled(base / prebuilt.ENGINE, relabelled_only, record.made, edit,
+                            ontology, data, derived)
+    except (OSError, KeyError) as error:  # no store to read them from: derive them again
+        log.info("deriving again the commitments renamed only: %s", error)
+        again = touched
+        derived = derive_graphs(ontology, data, again, changed)
+        labels = 0
     names = {str(commitment) for commitment in again}
     gone = {node for commitment in names for node in record.made.get(commitment, ())}
     now = {node: digest for node, digest in then.items() if node not in gone}
     now.update(obligation_digests(knowledge, derived))
-    log.info("derived again the obligations of %d of %d commitments", len(again),
-             len(record.reads))
+    log.info("derived again the obligations of %d of %d commitments (and %d labels of %d more)",
+             len(again), len(record.reads), labels, len(touched - again))
     return now, record.updated(names, Derivation.of(derived)), derived
 
 

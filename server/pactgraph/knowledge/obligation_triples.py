@@ -66,6 +66,14 @@ def _order(group: Group) -> tuple:
             str(group.commitment))
 
 
+def obligation_label(protected: URIRef, under: URIRef, start: str,
+                     labels: dict[URIRef, str]) -> Literal:
+    """An obligation's label, from the labels of the state it protects and of the clause (or
+    treaty) it is under (``labels``; the state's code or the IRI where there is none)."""
+    return Literal(f"Obligation to defend {labels.get(protected, _code(protected))} under "
+                   f"{labels.get(under, str(under))}, from {start}", lang="en")
+
+
 def _code(state: URIRef) -> str:
     return str(state).rsplit("/", 1)[-1]
 
@@ -117,9 +125,7 @@ def _triples(groups: Iterable[Group], labels: dict[URIRef, str],
         if made is not None:
             made.setdefault(group.commitment, []).append(node)
         yield node, _TYPE, _OBLIGATION
-        yield node, _LABEL, Literal(
-            f"Obligation to defend {labels.get(group.protected, _code(group.protected))} under "
-            f"{labels.get(under, str(under))}, from {span.possible.start}", lang="en")
+        yield node, _LABEL, obligation_label(group.protected, under, span.possible.start, labels)
         yield node, _PROTECTED, group.protected
         if group.clause is not None:
             yield node, _CLAUSE, group.clause

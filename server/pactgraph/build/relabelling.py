@@ -1,0 +1,63 @@
+"""An edit that only renames states or clauses: the obligations' labels written again, not the
+obligations derived again.
+
+An obligation's label names the state it protects and the clause (or treaty) it is under
+(knowledge/obligation_triples.py), so a commitment's derivation notes those labels among its reads
+(knowledge/derivation.py) and a renamed state made every commitment naming it be derived again:
+at 80x the bundled data, the United States relabelled derived again 1,096 commitments, whose
+obligations are about 600,000 triples, to change 2,877 labels. No other read of a derivation is
+a label (knowledge/obligations.py reads none), so a commitment that the edit touches through
+labels alone keeps its obligations, IRIs and record: the obligations whose label names a renamed
+node are read from the last store, their label made again, and written as changed subjects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import Graph, URIRef
+from rdflib.namespace import RDFS
+
+from pactgraph.engine.store import graph_iri
+from pactgraph.knowledge.derivation import DerivedGraphs, entailed, label_of
+from pactgraph.knowledge.obligation_triples import obligation_label
+from pactgraph.namespaces import PG
+from pactgraph.terms import to_rdflib
+
+_LABEL_READ = f" {RDFS.label}"  # how a label read's key ends (derivation_reads.key)
+
+
+def without_labels(reads: dict[str, list[str]]) -> dict[str, list[str]]:
+    """``reads`` with every label read left out: what a commitment's derivation reads besides."""
+    return {c: [read for read in noted if not read.endswith(_LABEL_READ)]
+            for c, noted in reads.items()}
+
+
+def relabelled(engine: Path, commitments: Iterable[str], made: dict[str, list[str]],
+               edit: tuple[Graph, Graph], ontology: Graph, data: Graph,
+               derived: DerivedGraphs) -> int:
+    """Add to ``derived`` (the obligations derived again) the obligations of ``commitments``
+    whose label the edit changed, each with all its triples as the store in ``engine`` (the last
+    build's) holds them and its label made again, and their entailments. Their number."""
+    renamed = {s for s, p, _ in set(edit[0]) ^ set(edit[1]) if p == RDFS.label}
+    theirs = {URIRef(o) for c in commitments for o in made.get(c, ())}
+    store = ox.Store.read_only(str(engine))
+    graph, iris, patched = ox.NamedNode(graph_iri("obligations")), {}, Graph()
+    for node in sorted(theirs):
+        triples = [tuple(to_rdflib(term, iris) for term in (q.subject, q.predicate, q.object))
+                   for q in store.quads_for_pattern(ox.NamedNode(str(node)), None, None, graph)]
+        named = {p: o for _, p, o in triples}
+        under = named.get(PG.underClause) or named[PG.underCommitment]
+        protected = named[PG.protectedParty]
+        if not renamed & {protected, under}:
+            continue
+        labels = {n: label for n in (protected, under) if (label := label_of(data, n)) is not None}
+        label = obligation_label(protected, under, str(named[PG.possibleFrom]), labels)
+        patched.addN((s, p, label if p == RDFS.label else o, patched) for s, p, o in triples)
+    nodes = set(patched.subjects())
+    derived.obligation_graph.addN((*triple, derived.obligation_graph) for triple in patched)
+    derived.entailed.addN((*triple, derived.entailed) for triple in entailed(
+        ontology, (data, derived.obligation_graph), nodes) if triple not in derived.entailed)
+    return len(nodes)

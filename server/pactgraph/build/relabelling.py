@@ -8,7 +8,9 @@ at 80x the bundled data, the United States relabelled derived again 1,096 commit
 obligations are about 600,000 triples, to change 2,877 labels. No other read of a derivation is
 a label (knowledge/obligations.py reads none), so a commitment that the edit touches through
 labels alone keeps its obligations, IRIs and record: the obligations whose label names a renamed
-node are read from the last store, their label made again, and written as changed subjects.
+state or clause are read from the store of the folder the edit is built from, their label made
+again, and written as changed subjects. (A renamed treaty is a commitment whose own triple
+changed: it is derived again.)
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from rdflib.namespace import RDFS
 
 from pactgraph.engine.store import graph_iri
 from pactgraph.knowledge.derivation import DerivedGraphs, entailed, label_of
-from pactgraph.knowledge.obligation_triples import obligation_label
+from pactgraph.knowledge.obligation_triples import label_start, obligation_label
 from pactgraph.namespaces import PG
 from pactgraph.terms import to_rdflib
 
@@ -39,8 +41,9 @@ def relabelled(engine: Path, commitments: Iterable[str], made: dict[str, list[st
                edit: tuple[Graph, Graph], ontology: Graph, data: Graph,
                derived: DerivedGraphs) -> int:
     """Add to ``derived`` (the obligations derived again) the obligations of ``commitments``
-    whose label the edit changed, each with all its triples as the store in ``engine`` (the last
-    build's) holds them and its label made again, and their entailments. Their number."""
+    whose label the edit changed, each with all its triples as the store in ``engine`` (of the
+    folder the edit is built from) holds them and its label made again, and their entailments.
+    Their number."""
     renamed = {s for s, p, _ in set(edit[0]) ^ set(edit[1]) if p == RDFS.label}
     theirs = {URIRef(o) for c in commitments for o in made.get(c, ())}
     store = ox.Store.read_only(str(engine))
@@ -54,7 +57,9 @@ def relabelled(engine: Path, commitments: Iterable[str], made: dict[str, list[st
         if not renamed & {protected, under}:
             continue
         labels = {n: label for n in (protected, under) if (label := label_of(data, n)) is not None}
-        label = obligation_label(protected, under, str(named[PG.possibleFrom]), labels)
+        # the day as the derivation spelled it, not pg:possibleFrom's literal (rdflib drops a
+        # time zone from a date's text: a second reader's)
+        label = obligation_label(protected, under, label_start(named[RDFS.label]), labels)
         patched.addN((s, p, label if p == RDFS.label else o, patched) for s, p, o in triples)
     nodes = set(patched.subjects())
     derived.obligation_graph.addN((*triple, derived.obligation_graph) for triple in patched)

@@ -66,12 +66,21 @@ def _order(group: Group) -> tuple:
             str(group.commitment))
 
 
+_FROM = ", from "  # before the day an obligation's label ends with
+
+
 def obligation_label(protected: URIRef, under: URIRef, start: str,
                      labels: dict[URIRef, str]) -> Literal:
     """An obligation's label, from the labels of the state it protects and of the clause (or
     treaty) it is under (``labels``; the state's code or the IRI where there is none)."""
     return Literal(f"Obligation to defend {labels.get(protected, _code(protected))} under "
-                   f"{labels.get(under, str(under))}, from {start}", lang="en")
+                   f"{labels.get(under, str(under))}{_FROM}{start}", lang="en")
+
+
+def label_start(label: str) -> str:
+    """The start an ``obligation_label`` was made with, as it was spelled (after the last
+    ``_FROM``: a day never holds one, a state's or clause's label may)."""
+    return str(label).rsplit(_FROM, 1)[1]
 
 
 def _code(state: URIRef) -> str:

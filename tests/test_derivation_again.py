@@ -71,11 +71,22 @@ def assert_same_record(changed: Path, full: Path) -> None:
         assert kept[0] == kept[1], name
 
 
+def assert_as_a_full_build(folder: Path, settings: dict, tmp_path: Path) -> Path:
+    """``folder``, built after an edit, is what a full build of the same files writes, and
+    records what it records; the full build's folder."""
+    full = full_build(settings, tmp_path / "full")
+    assert_same_folder(folder, full)
+    assert_same_record(folder, full)
+    return full
+
+
+CLAUSE_RENAMED = (r'"ANZUS Treaty, Article IV"@en', '"ANZUS copy, Article IV"@en')
+
+
 @pytest.mark.parametrize(("file", "old", "new", "again"), [
     # the copy's clause relabelled: its obligations' labels change, ANZUS's do not, and no
     # commitment is derived again for a label (build/relabelling.py)
-    ("copy.ttl", r'"ANZUS Treaty, Article IV"@en', '"ANZUS copy, Article IV"@en',
-     "0 of 2 commitments (and 3 labels of 1 more)"),
+    ("copy.ttl", *CLAUSE_RENAMED, "0 of 2 commitments (and 3 labels of 1 more)"),
     # a member of the copy bound from another day: its obligations' IRIs change
     ("copy.ttl", r'pg:memberFrom "1952-04-29"', 'pg:memberFrom "1953-01-01"',
      "1 of 2 commitments (and 0 labels of 0 more)"),
@@ -95,9 +106,7 @@ def test_an_edit_derives_again_only_what_it_touched_and_builds_what_a_full_build
     folder = built_after(settings, data / file, old, new, caplog)
     assert f"derived again the obligations of {again}" in caplog.text
     assert "as a change of" in caplog.text and "in full" not in caplog.text
-    full = full_build(settings, tmp_path / "full")
-    assert_same_folder(folder, full)
-    assert_same_record(folder, full)
+    assert_as_a_full_build(folder, settings, tmp_path)
 
 
 def test_a_commitment_added_and_taken_away_leaves_the_record_of_a_full_build(site, tmp_path,
@@ -124,12 +133,9 @@ def test_a_folder_without_a_record_of_its_derivation_derives_everything(site, tm
     for record in Path(settings["store_dir"]).glob(f"*/{BASIS}/{DERIVATION}"):
         record.unlink()
         as_if_built(record.parent.parent)
-    folder = built_after(settings, data / "copy.ttl", r'"ANZUS Treaty, Article IV"@en',
-                         '"ANZUS copy, Article IV"@en', caplog)
+    folder = built_after(settings, data / "copy.ttl", *CLAUSE_RENAMED, caplog)
     assert "deriving every obligation" in caplog.text
-    full = full_build(settings, tmp_path / "full")
-    assert_same_folder(folder, full)
-    assert_same_record(folder, full)
+    assert_as_a_full_build(folder, settings, tmp_path)
 
 
 EX = "http://example.org/"
@@ -238,9 +244,7 @@ def test_an_edit_builds_what_a_full_build_does(tmp_path, caplog, files, shapes, 
     name, old, new = edit
     folder = built_after(settings, data / name, old, new, caplog)
     assert "derived again the obligations of" in caplog.text
-    full = full_build(settings, tmp_path / "full")
-    assert_same_folder(folder, full)
-    assert_same_record(folder, full)
+    full = assert_as_a_full_build(folder, settings, tmp_path)
     assert (folder / BASIS / "report.json").read_bytes() == \
         (full / BASIS / "report.json").read_bytes()
 
@@ -258,9 +262,6 @@ def test_a_renamed_clause_keeps_the_day_its_obligations_were_labelled_with(tmp_p
     zoned = ANZUS.replace("anzus", "anzuscopy").replace(
         'pg:memberFrom "1952-04-29"^^xsd:date', 'pg:memberFrom "1952-04-29+00:00"^^xsd:date')
     data, settings = built_site(tmp_path, {"copy.ttl": zoned}, shapes)
-    folder = built_after(settings, data / "copy.ttl", r'"ANZUS Treaty, Article IV"@en',
-                         '"ANZUS copy, Article IV"@en', caplog)
+    folder = built_after(settings, data / "copy.ttl", *CLAUSE_RENAMED, caplog)
     assert "derived again the obligations of 0 of 2 commitments (and 3 labels" in caplog.text
-    full = full_build(settings, tmp_path / "full")
-    assert_same_folder(folder, full)
-    assert_same_record(folder, full)
+    assert_as_a_full_build(folder, settings, tmp_path)

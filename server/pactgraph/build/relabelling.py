@@ -23,7 +23,7 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import RDFS
 
 from pactgraph.engine.store import graph_iri
-from pactgraph.knowledge.derivation import DerivedGraphs, entailed, label_of
+from pactgraph.knowledge.derivation import DerivedGraphs, entailed, labels_of
 from pactgraph.knowledge.obligation_triples import label_start, obligation_label
 from pactgraph.namespaces import PG
 from pactgraph.terms import to_rdflib
@@ -56,10 +56,10 @@ def relabelled(engine: Path, commitments: Iterable[str], made: dict[str, list[st
         protected = named[PG.protectedParty]
         if not renamed & {protected, under}:
             continue
-        labels = {n: label for n in (protected, under) if (label := label_of(data, n)) is not None}
         # the day as the derivation spelled it, not pg:possibleFrom's literal (rdflib drops a
         # time zone from a date's text: a second reader's)
-        label = obligation_label(protected, under, label_start(named[RDFS.label]), labels)
+        label = obligation_label(protected, under, label_start(named[RDFS.label]),
+                                 labels_of(data, (protected, under)))
         patched.addN((s, p, label if p == RDFS.label else o, patched) for s, p, o in triples)
     nodes = set(patched.subjects())
     derived.obligation_graph.addN((*triple, derived.obligation_graph) for triple in patched)

@@ -128,7 +128,7 @@ def derive_graphs(ontology: Graph, data: Graph, only: Iterable[URIRef] | None = 
         noted.update(key("s", node, RDFS.label)
                      for node in (group.protected, group.clause or group.commitment))
     named = {n for group in groups for n in (group.protected, group.clause or group.commitment)}
-    labels = {node: label for node in named if (label := label_of(data, node)) is not None}
+    labels = labels_of(data, named)
     made: dict[URIRef, list[URIRef]] = {}
     triples = obligation_graph(groups, labels, made)
     del groups  # their obligations, millions at 400x: let go before the entailments
@@ -136,10 +136,16 @@ def derive_graphs(ontology: Graph, data: Graph, only: Iterable[URIRef] | None = 
     return DerivedGraphs(triples, entailed(ontology, (data, triples), entailing), reads, made)
 
 
-def label_of(data: Graph, node: URIRef) -> str | None:
-    """The English (or untagged) label of ``node``, the least if it has several."""
-    return min((str(o) for o in data.objects(node, RDFS.label)
-                if isinstance(o, Literal) and o.language in (None, "en")), default=None)
+def labels_of(data: Graph, nodes: Iterable[URIRef]) -> dict[URIRef, str]:
+    """The English (or untagged) label of each of ``nodes`` that has one, the least if several:
+    what an obligation's label names them by."""
+    found = {}
+    for node in nodes:
+        label = min((str(o) for o in data.objects(node, RDFS.label)
+                     if isinstance(o, Literal) and o.language in (None, "en")), default=None)
+        if label is not None:
+            found[node] = label
+    return found
 
 
 def hand_written_obligations(data: Graph) -> list[URIRef]:

@@ -51,7 +51,13 @@ from pactgraph.build.downloads import DUMPS
 from pactgraph.build.jsonld_context import build_context
 from pactgraph.build.store_change import Change, write_dumps, written_as_change
 from pactgraph.build.table_change import write_tables
-from pactgraph.engine.store import TripleStore, graph_iri, published_graphs, write_store
+from pactgraph.engine.store import (
+    ENTAILED_GRAPH,
+    OBLIGATIONS_GRAPH,
+    TripleStore,
+    published_graphs,
+    write_store,
+)
 from pactgraph.errors import StoreDamaged
 from pactgraph.knowledge.sources import Knowledge
 
@@ -65,8 +71,6 @@ CONFORMS, ENGINE, QUADS = "conforms", "oxigraph", "quads.nq"
 HASHED_ON_OPEN = (CONFORMS, QUADS)
 # RocksDB's diagnostic log: the server never reads it, and RocksDB may append to it.
 UNRECORDED = (f"{ENGINE}/LOG",)
-# Derived by the build, not curated: after an edit they hold the changed subjects' triples only.
-DERIVED_GRAPHS = (graph_iri("obligations"), graph_iri("entailed"))
 
 
 @dataclass(frozen=True)
@@ -195,7 +199,8 @@ def _build(knowledge: Knowledge, report_text: str, folder: Path,
     # ontology, so it is given no derived graph: data that made pg:DefenseObligation a kind of
     # commitment listed, after an edit, only the obligations derived again (a second reader's).
     search_index.write(ReadOnlyGraphAggregate(
-        [graph for name, graph in graphs.items() if name not in DERIVED_GRAPHS]), folder)
+        [graph for name, graph in graphs.items()
+         if name not in (OBLIGATIONS_GRAPH, ENTAILED_GRAPH)]), folder)
     (folder / CONFORMS).write_text(report_text + "\n", encoding="utf-8")
     if keep is not None:
         keep(folder)

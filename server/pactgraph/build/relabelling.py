@@ -22,7 +22,7 @@ import pyoxigraph as ox
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDFS
 
-from pactgraph.engine.store import graph_iri
+from pactgraph.engine.store import OBLIGATIONS_GRAPH
 from pactgraph.knowledge.derivation import DerivedGraphs, entailed, labels_of
 from pactgraph.knowledge.obligation_triples import label_start, obligation_label
 from pactgraph.namespaces import PG
@@ -47,7 +47,7 @@ def relabelled(engine: Path, commitments: Iterable[str], made: dict[str, list[st
     renamed = {s for s, p, _ in set(edit[0]) ^ set(edit[1]) if p == RDFS.label}
     theirs = {URIRef(o) for c in commitments for o in made.get(c, ())}
     store = ox.Store.read_only(str(engine))
-    graph, iris, patched = ox.NamedNode(graph_iri("obligations")), {}, Graph()
+    graph, iris, patched = ox.NamedNode(OBLIGATIONS_GRAPH), {}, Graph()
     for node in sorted(theirs):
         triples = [tuple(to_rdflib(term, iris) for term in (q.subject, q.predicate, q.object))
                    for q in store.quads_for_pattern(ox.NamedNode(str(node)), None, None, graph)]

@@ -31,6 +31,11 @@ def graph_iri(name: str, base: str = CANONICAL_BASE) -> str:
     return f"{base}graph/{name}"
 
 
+# The graphs the build derives (knowledge/derivation.py), not curated: after an edit the build
+# holds only the changed subjects' triples of them (build/revalidation.py).
+OBLIGATIONS_GRAPH, ENTAILED_GRAPH = graph_iri("obligations"), graph_iri("entailed")
+
+
 def _to_store(graphs: dict[str, Graph]) -> ox.Store:
     store = ox.Store()
     for name, graph in graphs.items():
@@ -208,6 +213,6 @@ def published_graphs(knowledge: Knowledge, derived=None) -> dict[str, Graph]:
               graph_iri("data"): knowledge.data.default_graph()}
     for name, graph in knowledge.data.named.items():
         graphs[name] = graphs[name] + graph if name in graphs else graph
-    graphs[graph_iri("obligations")] = derived.obligation_graph
-    graphs[graph_iri("entailed")] = derived.entailed
+    graphs[OBLIGATIONS_GRAPH] = derived.obligation_graph
+    graphs[ENTAILED_GRAPH] = derived.entailed
     return graphs

@@ -45,12 +45,19 @@ def relabelled(engine: Path, commitments: Iterable[str], made: dict[str, list[st
     folder the edit is built from) holds them and its label made again, and their entailments.
     Their number."""
     renamed = {s for s, p, _ in set(edit[0]) ^ set(edit[1]) if p == RDFS.label}
-    theirs = {URIRef(o) for c in commitments for o in made.get(c, ())}
+    theirs = {o for c in commitments for o in made.get(c, ())}
     store = ox.Store.read_only(str(engine))
     graph, iris, patched = ox.NamedNode(OBLIGATIONS_GRAPH), {}, Graph()
-    for node in sorted(theirs):
+    # Only the obligations that name a renamed node, found by the store's indexes: reading every
+    # obligation of the commitments to look took 13 s for the United States at 80x the data
+    # (848,852 quads of 43,840 obligations, for 2,877 to relabel).
+    naming = {quad.subject.value for node in renamed if isinstance(node, URIRef)
+              for predicate in (PG.protectedParty, PG.underClause, PG.underCommitment)
+              for quad in store.quads_for_pattern(None, ox.NamedNode(str(predicate)),
+                                                  ox.NamedNode(str(node)), graph)}
+    for node in sorted(naming & theirs):
         triples = [tuple(to_rdflib(term, iris) for term in (q.subject, q.predicate, q.object))
-                   for q in store.quads_for_pattern(ox.NamedNode(str(node)), None, None, graph)]
+                   for q in store.quads_for_pattern(ox.NamedNode(node), None, None, graph)]
         named = {p: o for _, p, o in triples}
         under = named.get(PG.underClause) or named[PG.underCommitment]
         protected = named[PG.protectedParty]

@@ -26,7 +26,7 @@ from pactgraph.engine.pinned import EXTENSIONS, Pins
 from pactgraph.engine.processes import Worker, await_ready
 from pactgraph.engine.results import TSV
 from pactgraph.errors import QueryEngineUnavailable
-from pactgraph.whole_files import write_whole
+from pactgraph.whole_files import clear_left_behind, write_whole
 
 log = logging.getLogger(__name__)
 
@@ -46,8 +46,7 @@ def pin_all(store: ox.Store, pins: Pins, caps: tuple[int, int]) -> tuple[int, li
         return 0, [f"{folder} cannot be written ({error.strerror})"]
     try:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        for left in folder.glob(PARTIAL + "*"):  # by a pinner killed as it wrote
-            left.unlink(missing_ok=True)
+        clear_left_behind(folder, PARTIAL)  # by a pinner killed as it wrote
         return _pin_missing(store, pins, caps)
     finally:
         os.close(lock)

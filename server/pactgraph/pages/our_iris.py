@@ -25,7 +25,7 @@ from rdflib import URIRef
 
 from pactgraph.build import versions
 from pactgraph.namespaces import PG
-from pactgraph.whole_files import write_whole
+from pactgraph.whole_files import clear_left_behind, write_whole
 
 if TYPE_CHECKING:
     from pactgraph.engine.store import TripleStore
@@ -97,6 +97,7 @@ class ResourceIndex:
 
 
 INDEXES = "indexes"  # in a prebuilt store's folder: what the pages find once per folder
+PARTIAL = ".resources."  # an index being written (whole_files.write_whole)
 
 
 def resource_index_of(store: TripleStore, base_iri: str, folder: Path | None) -> ResourceIndex:
@@ -121,7 +122,8 @@ def resource_index_of(store: TripleStore, base_iri: str, folder: Path | None) ->
             "derived": sorted(index.derived)}
     try:
         path.parent.mkdir(exist_ok=True)
-        write_whole(path, json.dumps(kept).encode("utf-8"), ".resources.")
+        clear_left_behind(path.parent, PARTIAL)  # by a process killed as it wrote
+        write_whole(path, json.dumps(kept).encode("utf-8"), PARTIAL)
     except OSError as error:
         log.info("the resource index is found again by each process: %s cannot be written (%s)",
                  path, error)

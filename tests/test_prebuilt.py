@@ -22,7 +22,7 @@ from pactgraph.build import manifest, prebuilt
 from pactgraph.build.downloads import DUMP_FILES
 from pactgraph.build.publication import build_publication, graphs_overlap
 from pactgraph.engine.graph_view import graph_over, subject_predicates_outside
-from pactgraph.engine.store import TripleStore
+from pactgraph.engine.store import TripleStore, load_in_memory
 from pactgraph.errors import DataNotConforming, StoreDamaged
 from pactgraph.knowledge import sources
 from pactgraph.knowledge.sources import Knowledge, SourceGraphs
@@ -256,6 +256,24 @@ def test_a_view_told_the_graphs_share_nothing_asks_the_store_nothing() -> None:
     store.query = None  # asked, it would fail: reads go through quads_for_pattern only
     view = graph_over(store, overlap=False)
     assert list(view.objects(URIRef(EX + "s"), URIRef(EX + "p"))) == [Literal("o")]
+
+
+def test_the_query_workers_copy_holds_the_on_disk_stores_quads(tmp_path, data) -> None:
+    """The copy is read leniently (engine/store.py), the on-disk store strictly, from the same
+    lines: the copy must hold what the store holds."""
+    settings = resolve({"data_paths": [str(data)], "store_dir": str(tmp_path / "store")})
+    folder = build_publication(settings).folder
+    copy = load_in_memory(folder / prebuilt.QUADS)
+    on_disk = TripleStore.open(folder / prebuilt.ENGINE).engine
+    assert len(copy) == len(on_disk) > 1_000
+    assert set(copy) == set(on_disk)
+
+
+def test_the_copy_is_not_read_past_a_syntax_error(tmp_path) -> None:
+    quads = tmp_path / "quads.nq"
+    quads.write_bytes(b'<https://example.org/s> <https://example.org/p> "cut sho')
+    with pytest.raises(SyntaxError):
+        load_in_memory(quads)
 
 
 def _same_index(one: ResourceIndex, other: ResourceIndex) -> bool:

@@ -3,6 +3,8 @@ writer clears, and a part being written is never cleared under its writer."""
 
 from __future__ import annotations
 
+import os
+import select
 import signal
 import subprocess
 import sys
@@ -34,6 +36,8 @@ def test_a_part_is_kept_while_its_writer_lives_and_cleared_once_it_is_killed(tmp
     with subprocess.Popen([sys.executable, "-c", HALFWAY, str(tmp_path)],
                           stdout=subprocess.PIPE, text=True) as writer:
         try:
+            ready, _, _ = select.select([writer.stdout], [], [], 60)  # not forever: a writer
+            assert ready, "the writer never locked its part"  # stuck on its lock fails here
             assert writer.stdout.readline() == "ready\n"
             (part,) = _parts(tmp_path)
             assert clear_left_behind(tmp_path, ".part.") == 0
@@ -62,6 +66,30 @@ def test_a_part_cleared_before_its_writer_locked_it_is_made_again(tmp_path, monk
     assert len(made) == 2
     assert (tmp_path / "answer").read_bytes() == b"all of it"
     assert _parts(tmp_path) == []
+
+
+def test_the_part_is_whole_and_still_locked_when_it_is_renamed_into_place(tmp_path,
+                                                                       monkeypatch) -> None:
+    """Renamed after the lock was dropped, a part written whole could be cleared between the
+    two; renamed before its bytes reached the file, a reader could read it cut short."""
+    replace, seen = whole_files.os.replace, []
+
+    def checked(partial, path):
+        seen.append((clear_left_behind(tmp_path, ".part."), Path(partial).read_bytes()))
+        replace(partial, path)
+
+    monkeypatch.setattr(whole_files.os, "replace", checked)
+    write_whole(tmp_path / "answer", b"all of it" * 10_000, ".part.")
+    assert seen == [(0, b"all of it" * 10_000)]
+    assert (tmp_path / "answer").read_bytes() == b"all of it" * 10_000
+
+
+def test_what_is_not_a_part_is_left_without_an_error_or_a_wait(tmp_path) -> None:
+    (tmp_path / ".part.a-folder").mkdir()
+    (tmp_path / ".part.a-link").symlink_to(tmp_path / "elsewhere")
+    os.mkfifo(tmp_path / ".part.a-fifo")  # opened without O_NONBLOCK, it would wait for ever
+    clear_left_behind(tmp_path, ".part.")  # no error, no wait
+    assert {".part.a-folder", ".part.a-link"} <= {path.name for path in _parts(tmp_path)}
 
 
 def test_a_write_that_fails_leaves_neither_a_part_nor_the_file(tmp_path) -> None:

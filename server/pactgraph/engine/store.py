@@ -131,8 +131,9 @@ def load_in_memory(quads: Path) -> ox.Store:
     at 80 times the bundled data, and the strict reading took 10.7-11.7 s of processor time
     there against 8.2-10.1 s. Its lines were read strictly when the folder was built: the
     on-disk store is loaded from them (``write_store``), and a build after an edit parses the
-    lines it splices in to change that store (build/store_change.py). The folder's sizes are
-    checked on open (build/prebuilt.py), and a syntax error still stops the load."""
+    lines it splices in to change that store (build/store_change.py). What guards the copy
+    against damage since is the folder's check on open: the file's size and hash against its
+    manifest (build/prebuilt.py); a lenient reading accepts some text a strict one refuses."""
     store = ox.Store()
     store.bulk_load(path=str(quads), format=ox.RdfFormat.N_QUADS, lenient=True)
     return store

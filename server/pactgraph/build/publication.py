@@ -122,3 +122,12 @@ def graphs_overlap(folder: Path) -> bool | None:
     if "quads" not in counts or "triples" not in counts:
         return None
     return counts["quads"] != counts["triples"]
+
+
+def union_triples(folder: Path | None) -> int | None:
+    """The distinct triples of the union of the prebuilt store in ``folder``, as its manifest
+    counts them; None if it does not, or there is no folder."""
+    try:
+        return manifest.load(folder).counts.get("triples") if folder else None
+    except (manifest.Damaged, OSError):
+        return None

@@ -37,20 +37,22 @@ class Statistics:
     named_graphs: tuple[tuple[str, int], ...] = ()  # the data files' own graphs, triples in each
 
 
-def compute_statistics(store: TripleStore) -> Statistics:
+def compute_statistics(store: TripleStore,
+                       sizes: dict[str | None, int] | None = None) -> Statistics:
     """The counts, by SPARQL on the store (in Rust: a pass over the triples in rdflib would take
-    seconds at scale). Triples are counted once each, whichever graphs hold them."""
-    count = store.count
+    seconds at scale). Triples are counted once each, whichever graphs hold them. ``sizes``:
+    ``store.sizes()``, if already counted."""
+    count, sizes = store.count, sizes or store.sizes()
     treaties = store.query("SELECT DISTINCT ?t WHERE { ?t a pg:MutualDefenseTreaty "
                            "FILTER isIRI(?t) } ORDER BY STR(?t)").value
     return Statistics(
-        triples=store.size(),
+        triples=sizes[None],
         distinct_subjects=count("?s ?p ?o", "?s"),
         properties=count("?s ?p ?o", "?p"),
         classes=count("?s a ?class", "?class"),
         wikidata_links=count(f"?s owl:sameAs ?o FILTER STRSTARTS(STR(?o), \"{WD}\")", "?s ?o"),
         treaties=tuple(URIRef(solution["t"].value) for solution in treaties),
-        named_graphs=tuple((name, store.size(name)) for name in store.graph_names
+        named_graphs=tuple((name, sizes.get(name, 0)) for name in store.graph_names
                            if name not in (graph_iri("ontology"), graph_iri("data"))),
     )
 

@@ -28,7 +28,7 @@ from pactgraph.pages.dataset import (
 from pactgraph.pages.describe import label_of
 from pactgraph.pages.labeller import Labeller
 from pactgraph.settings import HELP, public_value
-from pactgraph.web.context import iri_map, memo, publication
+from pactgraph.web.context import graph_sizes, iri_map, memo, publication
 from pactgraph.web.representation import (
     BY_EXTENSION,
     jsonld_context,
@@ -104,7 +104,7 @@ def csv_tables() -> dict[str, Dump]:
 
 
 def current_dataset_description() -> Graph:
-    stats = memo("statistics", lambda p: compute_statistics(p.store))
+    stats = memo("statistics", lambda p: compute_statistics(p.store, graph_sizes()))
     parts = memo("dataset parts", lambda p: dataset_parts(p.graph))
     description = dataset_description(publication().graph, stats, all_dumps(), iri_map(),
                                       publication().examples, csv_tables(), parts)
@@ -125,7 +125,7 @@ def well_known_void() -> Response:
 @blueprint.get("/dataset<any('.ttl', '.jsonld', '.nt', '.rdf'):extension>")
 def dataset(extension: str = "") -> Response:
     graph = current_dataset_description()
-    stats = memo("statistics", lambda p: compute_statistics(p.store))
+    stats = memo("statistics", lambda p: compute_statistics(p.store, graph_sizes()))
     urls = iri_map()
 
     def html() -> str:

@@ -22,7 +22,7 @@ from pactgraph.pages.our_iris import IriMap
 from pactgraph.pages.result_cells import linkable, term_text
 from pactgraph.web import headers as security
 from pactgraph.web import negotiation
-from pactgraph.web.context import publication
+from pactgraph.web.context import graph_sizes, publication
 
 EXAMPLE_QUERY = """\
 # The prefixes pg:, id:, rdfs:, skos:, dcterms:, xsd: ... are declared for you.
@@ -74,7 +74,6 @@ def _server() -> str:
 
 def service_description(endpoint: str) -> Graph:
     """The SPARQL 1.1 Service Description of this endpoint and its dataset."""
-    pub = publication()
     graph = bind_prefixes(Graph())
     graph.bind("sd", SD)
     service, dataset, default_graph = URIRef(endpoint), BNode(), BNode()
@@ -90,7 +89,8 @@ def service_description(endpoint: str) -> Graph:
     graph.add((dataset, RDF.type, SD.Dataset))
     graph.add((dataset, SD.defaultGraph, default_graph))
     graph.add((default_graph, RDF.type, SD.Graph))
-    graph.add((default_graph, VOID.triples, Literal(pub.store.size())))
+    sizes = graph_sizes()
+    graph.add((default_graph, VOID.triples, Literal(sizes[None])))
     for name in ("ontology", "data", "obligations", "entailed"):
         named, described = BNode(), BNode()
         graph.add((dataset, SD.namedGraph, named))
@@ -98,7 +98,7 @@ def service_description(endpoint: str) -> Graph:
         graph.add((named, SD.name, URIRef(graph_iri(name))))
         graph.add((named, SD.graph, described))
         graph.add((described, RDF.type, SD.Graph))
-        graph.add((described, VOID.triples, Literal(pub.store.size(graph_iri(name)))))
+        graph.add((described, VOID.triples, Literal(sizes.get(graph_iri(name), 0))))
     return graph
 
 

@@ -27,6 +27,7 @@ from pactgraph.engine.store import TripleStore, load_in_memory
 from pactgraph.errors import DataNotConforming, StoreDamaged
 from pactgraph.knowledge import sources
 from pactgraph.knowledge.sources import Knowledge, SourceGraphs
+from pactgraph.pages import dataset
 from pactgraph.pages.our_iris import INDEXES, ResourceIndex, resource_index_of
 from pactgraph.settings import resolve
 from pactgraph.web.app import create_app
@@ -299,6 +300,26 @@ def test_the_resource_index_is_kept_in_the_folder_for_the_next_process(small_app
     assert _same_index(resource_index_of(store, base, tmp_path), found)
     with pytest.raises(pytest.fail.Exception):  # another base IRI: another file
         resource_index_of(store, "https://example.org/", tmp_path)
+
+
+def test_the_dataset_statistics_are_kept_in_the_folder_for_the_next_process(small_app, tmp_path,
+                                                                          monkeypatch) -> None:
+    store = small_app.extensions["pactgraph"].store
+    found = dataset.compute_statistics(store)
+    assert found.treaties and found.named_graphs
+    assert dataset.statistics_of(store, tmp_path, store.sizes) == found
+    (kept,) = (tmp_path / INDEXES).iterdir()
+    assert kept.name.startswith("statistics-") and kept.suffix == ".json"
+    monkeypatch.setattr(dataset, "compute_statistics",
+                        lambda *args: pytest.fail("counted again, not read"))
+    assert dataset.statistics_of(store, tmp_path, lambda: pytest.fail("sizes asked")) == found
+
+
+def test_the_statistics_find_the_descriptions_parts_a_pass_over_the_graph_finds(app) -> None:
+    """In SPARQL on the store, where the pass over the graph's subjects took 30 s at 80 times."""
+    published = app.extensions["pactgraph"]
+    parts = dataset.compute_statistics(published.store).parts
+    assert parts and parts == tuple(dataset.dataset_parts(published.graph))
 
 
 def test_a_kept_index_that_cannot_be_read_or_written_is_found_again(small_app, tmp_path) -> None:

@@ -13,11 +13,38 @@ times the data such a file is tens of megabytes.)
 from __future__ import annotations
 
 import fcntl
+import json
+import logging
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 ATTEMPTS = 10  # parts made in turn, each cleared before its writer could lock it
+
+
+def kept_as_json(path: Path, compute: Callable[[], T], encode: Callable[[T], Any],
+                 decode: Callable[[Any], T], prefix: str) -> T:
+    """``compute()``, kept as JSON in the file ``path`` for the next process (in a prebuilt
+    store's folder, which never changes): read back if it can be; else computed, and written
+    whole, a dead writer's parts cleared first; computed by each process if it cannot be
+    written."""
+    try:
+        return decode(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    value = compute()
+    try:
+        path.parent.mkdir(exist_ok=True)
+        clear_left_behind(path.parent, prefix)  # by a process killed as it wrote
+        write_whole(path, json.dumps(encode(value)).encode("utf-8"), prefix)
+    except OSError as error:
+        log.info("%s is found again by each process: it cannot be written (%s)", path, error)
+    return value
 
 
 def write_whole(path: Path, body: bytes, prefix: str) -> None:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import bisect
 import hashlib
 import json
-import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,12 +24,10 @@ from rdflib import URIRef
 
 from pactgraph.build import versions
 from pactgraph.namespaces import PG
-from pactgraph.whole_files import clear_left_behind, write_whole
+from pactgraph.whole_files import kept_as_json
 
 if TYPE_CHECKING:
     from pactgraph.engine.store import TripleStore
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -110,21 +107,15 @@ def resource_index_of(store: TripleStore, base_iri: str, folder: Path | None) ->
         return ResourceIndex.of_store(store, base_iri)
     code = versions.code_hash(("pages/our_iris.py", "namespaces.py"))
     key = hashlib.sha256(f"{base_iri}\0{code}".encode()).hexdigest()[:16]
-    path = Path(folder) / INDEXES / f"resources-{key}.json"
-    try:
-        kept = json.loads(path.read_text(encoding="utf-8"))
-        return ResourceIndex([*kept["subjects"], *kept["objects"]], kept["subjects"],
-                             kept["derived"])
-    except (OSError, ValueError, KeyError, TypeError):
-        pass
-    index = ResourceIndex.of_store(store, base_iri)
-    kept = {"subjects": list(index.subjects), "objects": sorted(index.known - set(index.subjects)),
-            "derived": sorted(index.derived)}
-    try:
-        path.parent.mkdir(exist_ok=True)
-        clear_left_behind(path.parent, PARTIAL)  # by a process killed as it wrote
-        write_whole(path, json.dumps(kept).encode("utf-8"), PARTIAL)
-    except OSError as error:
-        log.info("the resource index is found again by each process: %s cannot be written (%s)",
-                 path, error)
-    return index
+    return kept_as_json(Path(folder) / INDEXES / f"resources-{key}.json",
+                        lambda: ResourceIndex.of_store(store, base_iri), _encoded, _decoded,
+                        PARTIAL)
+
+
+def _encoded(index: ResourceIndex) -> dict:
+    return {"subjects": list(index.subjects),
+            "objects": sorted(index.known - set(index.subjects)), "derived": sorted(index.derived)}
+
+
+def _decoded(kept: dict) -> ResourceIndex:
+    return ResourceIndex([*kept["subjects"], *kept["objects"]], kept["subjects"], kept["derived"])

@@ -21,9 +21,8 @@ from pactgraph.build.release import released_files, released_versions
 from pactgraph.pages.dataset import (
     DATASET,
     add_versions,
-    compute_statistics,
     dataset_description,
-    dataset_parts,
+    statistics_of,
 )
 from pactgraph.pages.describe import label_of
 from pactgraph.pages.labeller import Labeller
@@ -104,10 +103,9 @@ def csv_tables() -> dict[str, Dump]:
 
 
 def current_dataset_description() -> Graph:
-    stats = memo("statistics", lambda p: compute_statistics(p.store, graph_sizes()))
-    parts = memo("dataset parts", lambda p: dataset_parts(p.graph))
+    stats = memo("statistics", lambda p: statistics_of(p.store, p.folder, graph_sizes))
     description = dataset_description(publication().graph, stats, all_dumps(), iri_map(),
-                                      publication().examples, csv_tables(), parts)
+                                      publication().examples, csv_tables(), list(stats.parts))
     folder = Path(publication().settings["releases_path"])
     versions = released_versions(folder)
     add_versions(description, versions, iri_map(),
@@ -125,7 +123,7 @@ def well_known_void() -> Response:
 @blueprint.get("/dataset<any('.ttl', '.jsonld', '.nt', '.rdf'):extension>")
 def dataset(extension: str = "") -> Response:
     graph = current_dataset_description()
-    stats = memo("statistics", lambda p: compute_statistics(p.store, graph_sizes()))
+    stats = memo("statistics", lambda p: statistics_of(p.store, p.folder, graph_sizes))
     urls = iri_map()
 
     def html() -> str:

@@ -140,3 +140,17 @@ def test_every_page_without_parameters_is_in_the_sitemap(small_app, small_client
     assert pages <= listed, pages - listed
     versions = released_versions(small_app.config["PACTGRAPH"]["releases_path"])
     assert versions and {f"/def/{version}" for version in versions} <= listed
+
+
+@pytest.mark.parametrize("order", [("/coverage", "/"), ("/", "/coverage")])
+def test_the_coverage_page_and_the_landing_page_keep_their_own_coverage(small_site, order):
+    """Each kept its coverage under one key, each of another type: whichever came first, the
+    other failed (500) or showed blanks."""
+    client = small_site().test_client()
+    first = {path: client.get(path) for path in order}
+    again = {path: client.get(path) for path in order}  # each read from what the other kept
+    for path in order:
+        assert first[path].status_code == again[path].status_code == 200
+        assert first[path].data == again[path].data
+    fresh = small_site().test_client()
+    assert fresh.get("/coverage").data == again["/coverage"].data  # not blanks

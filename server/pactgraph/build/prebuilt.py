@@ -14,6 +14,10 @@ a version of the files does the slow part and leaves, in the store folder (``sto
         blocks/     where each subject's triples lie in the dumps, for the next build to splice
         search.json the names of every state and commitment, for search (build/search_index.py)
         manifest.json   the size and sha256 of each file, the numbers of quads and triples
+        basis/      what a build after an edit starts from (build/basis.py)
+        pinned/     written later, when first needed: the example questions' answers
+        indexes/    written later, when first needed: what the pages find once per folder
+                    (the resource index, the dataset's statistics: pages/)
 
 and every later start on the same files only hashes them and opens that store. ``version`` is a
 hash of the files' names and bytes and of the versions of the code that validates and builds them

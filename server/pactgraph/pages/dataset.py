@@ -38,7 +38,7 @@ class Statistics:
     classes: int
     wikidata_links: int
     treaties: tuple[URIRef, ...]
-    named_graphs: tuple[tuple[str, int], ...] = ()  # the data files' own graphs, triples in each
+    named_graphs: tuple[tuple[str, int], ...] = ()  # graphs but the ontology's and the data's
     parts: tuple[URIRef, ...] = ()  # the #-nodes of the description (``dataset_parts``)
 
 
@@ -76,7 +76,8 @@ def statistics_of(store: TripleStore, folder: Path | None,
         return compute_statistics(store, sizes())
     if folder is None:
         return counted()
-    code = versions.code_hash(("pages/dataset.py", "engine/store.py"))[-16:]
+    code = versions.code_hash(("pages/dataset.py", "engine/store.py", "web/context.py",
+                               "build/publication.py"))[-16:]  # what decides the counts
     return kept_as_json(Path(folder) / INDEXES / f"statistics-{code}.json", counted,
                         dataclasses.asdict, _statistics, ".statistics.")
 
@@ -130,8 +131,9 @@ def dataset_description(graph: Graph, stats: Statistics, dumps: dict[str, Dump],
 
 
 def _add_named_graphs(out: Graph, stats: Statistics) -> None:
-    """Each named graph of the data files (a quads file's own, or one named for a file) as a
-    subset of the dataset, with its name as the SPARQL service description gives it."""
+    """Each named graph but the ontology's and the data's default one (the derived obligations,
+    the entailed triples, a quads file's own graphs, a graph named for a file) as a subset of
+    the dataset, with its name as the SPARQL service description gives it."""
     for number, (name, triples) in enumerate(stats.named_graphs, 1):
         node = URIRef(f"{DATASET_IRI}#graph-{number}")
         out.add((DATASET, VOID.subset, node))

@@ -32,7 +32,8 @@ NOT_LISTED = ("search.search_page",)  # a form with no results: nothing for a se
 
 def landing_jsonld() -> dict:
     """The schema.org Dataset for the landing page, at the serving host's URLs."""
-    coverage = memo("coverage", lambda p: compute_coverage(p.store))
+    # Not "coverage": routes/coverage.py keeps its page's own Coverage under that key.
+    coverage = memo("schema.org coverage", lambda p: compute_coverage(p.store))
     urls = iri_map()
     return dataset_jsonld(current_dataset_description(), coverage, urls.server + "/")
 

@@ -88,9 +88,8 @@ def _description(knowledge: Knowledge, store: TripleStore, files: dict[str, byte
     table_files = {name: Dump(f"tables/{name}", table.title, "text/csv", files[f"tables/{name}"],
                               "") for table in tables.TABLES for name in (table.filename,)}
     published = bind_prefixes(Graph()) + knowledge.ontology.graph + knowledge.data.graph
-    stats = compute_statistics(store)
-    description = dataset_description(published, stats, dumps, urls, (), table_files,
-                                      list(stats.parts))
+    description = dataset_description(published, compute_statistics(store), dumps,
+                                      urls, (), table_files)
     release = URIRef(release_iri(version))
     description.add((release, RDF.type, DCAT.Dataset))
     description.add((URIRef(DATASET_IRI), HAS_VERSION, release))

@@ -39,7 +39,9 @@ class Statistics:
     wikidata_links: int
     treaties: tuple[URIRef, ...]
     named_graphs: tuple[tuple[str, int], ...] = ()  # graphs but the ontology's and the data's
-    parts: tuple[URIRef, ...] = ()  # the #-nodes of the description (``dataset_parts``)
+    # The #-nodes of the description in data/dataset.ttl, found in SPARQL: a pass over every
+    # subject through the store's graph view took 30 s at 80 times the data.
+    parts: tuple[URIRef, ...] = ()
 
 
 def compute_statistics(store: TripleStore,
@@ -69,9 +71,8 @@ def statistics_of(store: TripleStore, folder: Path | None,
                   sizes: Callable[[], dict[str | None, int]]) -> Statistics:
     """``compute_statistics`` (``sizes``: the graphs' sizes, asked only if counted here), kept
     in ``folder`` (a prebuilt store's, which never changes) for the next process: at 80 times
-    the data the counts and the description's parts took 36 s of each process's first dataset
-    page (and 30 s more for the parts through the graph view), holding every other value kept
-    per app meanwhile."""
+    the data they take 12.5 s, where each process's first dataset page took 31-36 s before
+    (most of it finding the parts through the graph view)."""
     def counted() -> Statistics:
         return compute_statistics(store, sizes())
     if folder is None:
@@ -88,22 +89,14 @@ def _statistics(kept: dict) -> Statistics:
                          "parts": tuple(map(URIRef, kept["parts"]))})
 
 
-def dataset_parts(graph: Graph) -> list[URIRef]:
-    """The #-nodes of the dataset's description in data/dataset.ttl (a pass over every subject:
-    about 0.3 s for the bundled data, 30 s at 80 times through the store's graph view, so a
-    server takes them from its kept ``Statistics``, counted in SPARQL)."""
-    return sorted({s for s in graph.subjects() if str(s).startswith(DATASET_IRI + "#")})
-
-
 def dataset_description(graph: Graph, stats: Statistics, dumps: dict[str, Dump],
                         urls: IriMap, examples: tuple[Example, ...] = (),
-                        tables: dict[str, Dump] | None = None,
-                        parts: list[URIRef] | None = None) -> Graph:
-    """The static description from data/dataset.ttl (and its #-nodes, ``parts``, found here if
-    not given) plus computed statistics, the SPARQL endpoint and one distribution per dump, at
-    the URLs of the serving host."""
+                        tables: dict[str, Dump] | None = None) -> Graph:
+    """The static description from data/dataset.ttl (and its #-nodes, ``stats.parts``) plus
+    computed statistics, the SPARQL endpoint and one distribution per dump, at the URLs of the
+    serving host."""
     out = description(graph, DATASET)
-    for node in dataset_parts(graph) if parts is None else parts:
+    for node in stats.parts:
         out += description(graph, node)
     add = out.add
     add((DATASET, RDF.type, VOID.Dataset))

@@ -105,7 +105,7 @@ def csv_tables() -> dict[str, Dump]:
 def current_dataset_description() -> Graph:
     stats = memo("statistics", lambda p: statistics_of(p.store, p.folder, graph_sizes))
     description = dataset_description(publication().graph, stats, all_dumps(), iri_map(),
-                                      publication().examples, csv_tables(), list(stats.parts))
+                                      publication().examples, csv_tables())
     folder = Path(publication().settings["releases_path"])
     versions = released_versions(folder)
     add_versions(description, versions, iri_map(),

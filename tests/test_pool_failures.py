@@ -52,9 +52,9 @@ def broken_pool(truncated_quads, monkeypatch):
     executor.loaders_started = 0
     start_loader = QueryExecutor._start_loader
 
-    def counting(self):
+    def counting(self, *args):
         self.loaders_started += 1
-        return start_loader(self)
+        return start_loader(self, *args)
 
     monkeypatch.setattr(QueryExecutor, "_start_loader", counting)
     yield executor

@@ -63,8 +63,8 @@ class Publication:
         limits = Limits.from_settings(self.settings)
         pins = (Pins.of(self.folder, [example.text for example in self.examples.all])
                 if self.settings["pin_example_answers"] else None)
-        return EmbeddedEngine(self.store,
-                              QueryExecutor(self.folder / prebuilt.QUADS, limits, pins))
+        return EmbeddedEngine(self.store, QueryExecutor(self.folder / prebuilt.QUADS, limits, pins,
+                                                        self.folder / prebuilt.ENGINE))
 
     @cached_property
     def answers(self) -> ResponseCache:

@@ -77,6 +77,15 @@ class WaitingLine(Generic[T]):
                 return None
             return waiter.value
 
+    def take(self, which: Callable[[T], bool]) -> list[T]:
+        """The idle items ``which`` picks, out of the line."""
+        with self._lock:
+            taken, kept = [], deque()
+            for item in self._items:
+                (taken if which(item) else kept).append(item)
+            self._items = kept
+        return taken
+
     def qsize(self) -> int:
         """How many items are idle now."""
         with self._lock:

@@ -12,7 +12,8 @@ worker, starts a replacement in the background and raises ``LimitExceeded``.
 The workers answer from an in-memory copy of the store, loaded from the prebuilt store's N-Quads
 file (build/prebuilt.py): queries run 5 to 10 times faster in memory than on the on-disk store at
 100x the data. The copy is loaded once per pool, by a loader process that forks the workers and
-shares the copy with them (engine/worker.py).
+shares the copy with them (engine/worker.py). While a large copy loads, stand-ins answer from the
+on-disk store (engine/standins.py).
 
 Forking the server process itself would be unsafe: it runs request threads that may hold locks at
 the moment of the fork. The pool of a process belongs to that process: after a fork (granian
@@ -42,12 +43,12 @@ from pactgraph.engine.processes import (
     Worker,
     await_ready,
     kill_all,
-    launch_loader,
+    start_loader,
 )
 from pactgraph.engine.restarts import Restarts
-from pactgraph.engine.sandbox import ISOLATED
-from pactgraph.engine.syntax_check import CHECK_AFTER_SECONDS, checker_for
-from pactgraph.errors import LimitExceeded, QueryEngineUnavailable, QueryError
+from pactgraph.engine.standins import load_copy_behind, standin_store
+from pactgraph.engine.syntax_check import checker_for, take_worker
+from pactgraph.errors import QueryEngineUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -60,8 +61,11 @@ _LIVE: weakref.WeakSet[QueryExecutor] = weakref.WeakSet()
 class QueryExecutor:
     """A pool of query worker processes over one prebuilt store (its N-Quads file)."""
 
-    def __init__(self, quads_path: Path, limits: Limits, pins: Pins | None = None) -> None:
+    def __init__(self, quads_path: Path, limits: Limits, pins: Pins | None = None,
+                 store_path: Path | None = None) -> None:
         self.quads_path = quads_path
+        self.store_path = store_path  # the on-disk store, for the stand-ins (engine/standins.py)
+        self._standins_on: Path | None = None  # the store the next loader's workers open, if any
         self.limits = limits
         self.pinner = Pinner(pins)  # the example questions' answers, evaluated once
         self._lock = threading.Lock()
@@ -95,6 +99,7 @@ class QueryExecutor:
             self._loader = None
             self.checker = checker_for(self)
             self._owner = os.getpid()
+            self._standins_on = standin_store(self.quads_path, self.store_path)
             try:
                 started = [self._spawn() for _ in range(self.limits.workers)]
             except BaseException:
@@ -104,23 +109,18 @@ class QueryExecutor:
             await_ready(worker, worker.conn, "a query worker")
             self._idle.put(worker)
         self.checker.start()  # forked now, so that the first busy moment does not wait for it
-        self.pinner.start(self._spawn)
+        if self._standins_on is None:
+            self.pinner.start(self._spawn)
+        else:  # stand-ins now; the copy, its workers and the pinner when it is loaded
+            owner = self._owner
+            load_copy_behind(self._start_loader, self.take_copy,
+                             lambda: self.pinner.start(self._spawn),
+                             lambda: self._owner == owner)
 
-    def _start_loader(self) -> Loader:
-        loader, reply = launch_loader(self.limits.memory_mb,
-                                      (self.limits.max_rows, self.limits.max_bytes),
-                                      self.quads_path, self.pinner.pins)
-        if reply[0] == "failed":
-            loader.kill()
-            raise QueryEngineUnavailable(ending.load_failure(
-                *reply[1:], quads_path=self.quads_path, memory_mb=self.limits.memory_mb))
-        self._loaders.add(loader)
-        _, _, isolation = reply
-        if isolation != ISOLATED and isolation != self.isolation:
-            log.error("QUERY WORKERS CAN REACH THE NETWORK: %s. A SERVICE query that got past "
-                      "the text check would be fetched; run as root or allow unprivileged user "
-                      "namespaces (sysctl kernel.unprivileged_userns_clone=1)", isolation)
-        self.isolation = isolation
+    def _start_loader(self, standins_on: Path | None = None) -> Loader:
+        """A loader of the copy, or with ``standins_on`` one that forks stand-ins on that store."""
+        loader, self.isolation = start_loader(self.limits, self.quads_path, self.pinner.pins,
+                                              standins_on, self._loaders, self.isolation)
         return loader
 
     def _spawn(self, role: str = "worker") -> Worker:
@@ -132,7 +132,8 @@ class QueryExecutor:
                     log.error("the query workers' loader ended (exit code %s); starting another",
                               self._loader.process.returncode)
                 self._loader = None  # if this start fails, the next _spawn tries (or refuses)
-                self._loader = self.loader_starts.attempt(self._start_loader)
+                self._loader = self.loader_starts.attempt(
+                    lambda: self._start_loader(self._standins_on))
             loader = self._loader
         worker = loader.fork(role)
         if role == "worker":
@@ -150,13 +151,10 @@ class QueryExecutor:
             try:
                 worker = self._spawn()
                 await_ready(worker, worker.conn, "a query worker")
-            except QueryEngineUnavailable as error:
+            except Exception as error:
                 if self._owner == owner:  # not merely closed meanwhile
-                    log.error("cannot start a replacement query worker: %s", error)
-                return
-            except Exception:
-                if self._owner == owner:
-                    log.exception("cannot start a replacement query worker")
+                    log.error("cannot start a replacement query worker: %s", error,
+                              exc_info=not isinstance(error, QueryEngineUnavailable))
                 return
             if self._owner == owner:
                 self._idle.put(worker)
@@ -164,6 +162,14 @@ class QueryExecutor:
                 worker.kill()
 
         threading.Thread(target=refill, name="pactgraph-refill", daemon=True).start()
+
+    def take_copy(self, loader: Loader) -> None:
+        """``loader`` holds the copy: the workers forked from now on share it, and the idle
+        stand-ins are replaced now (the busy ones when they come back, in ``run``)."""
+        with self._loader_lock:
+            self._loader, self._standins_on = loader, None
+        for standin in self._idle.take(lambda worker: worker.loader is not loader):
+            self._replace(standin)
 
     def close(self) -> None:
         """Kill every worker of this process, and their loader."""
@@ -180,6 +186,11 @@ class QueryExecutor:
         """The process ids of the live workers (for tests and the soak run)."""
         return [worker.pid for worker in self._workers.copy() if worker.alive()]
 
+    def standins(self) -> list[int]:
+        """The process ids of the live workers answering from the on-disk store (standins.py)."""
+        return [worker.pid for worker in self._workers.copy()
+                if worker.alive() and worker.loader.on_disk]
+
     def idle_workers(self) -> int:
         """How many workers are waiting for a job at this moment (for tests and the soak run)."""
         return self._idle.qsize()
@@ -194,7 +205,7 @@ class QueryExecutor:
         limits = self.limits
         if not self._workers and self.loader_starts.cause:  # all died, none could start again
             raise QueryEngineUnavailable(self.loader_starts.cause)
-        worker = self._take_worker(job)
+        worker = take_worker(self._idle, self.checker, job.query, limits)
         owner = self._owner
         deadline = time.monotonic() + limits.time_limit_ms / 1000
         sent = False
@@ -219,26 +230,11 @@ class QueryExecutor:
                 # still answer it, and the answer would be read as the next job's.
                 self._replace(worker) if sent or not worker.alive() else self._idle.put(worker)
             raise
-        # One that asks to retire keeps the memory of a large answer: a fresh fork replaces it.
-        self._replace(worker) if retire else self._idle.put(worker)
+        # One that asks to retire keeps the memory of a large answer: a fresh fork replaces it,
+        # as it replaces a stand-in once the copy is loaded (its loader is no longer the pool's).
+        self._replace(worker) if retire or worker.loader is not self._loader else \
+            self._idle.put(worker)
         return ending.answer_from(reply, job, self.limits.memory_mb)
-
-    def _take_worker(self, job: Job) -> Worker:
-        """An idle worker. When none is free soon, a malformed query is refused (the syntax
-        checker, engine/syntax_check.py) while it keeps its place in line."""
-        def refuse_if_malformed() -> None:
-            syntax_error = blocking(self.checker.error_in, job.query)
-            if syntax_error is not None:
-                raise QueryError(syntax_error)
-
-        worker = self._idle.get(self.limits.queue_ms / 1000,
-                                meanwhile=(CHECK_AFTER_SECONDS, refuse_if_malformed))
-        if worker is None:
-            raise LimitExceeded(
-                "query_queue_time_limit_ms",
-                f"all {self.limits.workers} query workers of this server process stayed busy for "
-                f"{self.limits.queue_ms} ms; try again in a few seconds")
-        return worker
 
 
 @atexit.register

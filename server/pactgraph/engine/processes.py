@@ -1,29 +1,36 @@
 """The query pool's child processes, as the pool sees them: the loader that holds the store's
-in-memory copy and forks workers (engine/worker.py), and each worker, with how to wait for one to
+in-memory copy (or, for the stand-ins, none: engine/standins.py) and forks workers
+(engine/worker.py), and each worker, with how to wait for one to
 be ready, ask why one died, and kill them; and the limits they work under.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import signal
 import socket
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.reduction import send_handle
 from pathlib import Path
 from typing import Any
 
+from pactgraph.engine.sandbox import ISOLATED
+from pactgraph.engine.worker_exit import load_failure
 from pactgraph.errors import QueryEngineUnavailable
 from pactgraph.settings import DEFAULTS
 
 # How a process that went over its address-space limit ends: Rust aborts when an allocation
 # fails; the kernel's OOM killer sends SIGKILL; a failed allocation may surface as SIGSEGV/SIGBUS.
 MEMORY_DEATHS = (-signal.SIGABRT, -signal.SIGKILL, -signal.SIGSEGV, -signal.SIGBUS)
+log = logging.getLogger(__name__)
+
 STARTUP_SECONDS = 120  # how long a new worker may take to load its copy of the store
 
 
@@ -48,9 +55,10 @@ class Loader:
     """The pool's loader process (``python -m pactgraph.engine.worker FD``, see engine/worker.py):
     it holds the loaded copy of the store and forks the query workers."""
 
-    def __init__(self, process: subprocess.Popen, control: Connection) -> None:
+    def __init__(self, process: subprocess.Popen, control: Connection, on_disk: bool) -> None:
         self.process = process
         self.control = control
+        self.on_disk = on_disk  # no copy: its workers answer from the on-disk store
         self.lock = threading.Lock()  # one request at a time on the control connection
 
     def fork(self, role: str = "worker") -> Worker:
@@ -149,10 +157,13 @@ def kill_all(workers: set[Worker], loaders: set[Loader]) -> None:
     loaders.clear()
 
 
-def launch_loader(memory_mb: int, caps: tuple[int, int], quads_path: Path,
-                  pins: Any = None) -> tuple[Loader, tuple]:
+def launch_loader(memory_mb: int, caps: tuple[int, int], quads_path: Path, pins: Any = None,
+                  store_path: Path | None = None,
+                  started: Callable[[Loader], object] = lambda _: None) -> tuple[Loader, tuple]:
     """Start a loader and wait for its first message: ("ready", pid, isolation), or ("failed",
-    kind, detail) when it could not load the copy of the store."""
+    kind, detail) when it could not load the copy of the store. With ``store_path`` (the on-disk
+    store), it loads no copy: each worker it forks opens that store. ``started(loader)`` is
+    called before the wait (a pool closed meanwhile must be able to kill it)."""
     # A fresh interpreter (fork+exec), never a bare fork of this process: the server runs
     # request threads that may hold locks at the moment of a fork. Nor multiprocessing's
     # spawn or forkserver, which re-import the parent's __main__ (a script with no guard).
@@ -164,8 +175,29 @@ def launch_loader(memory_mb: int, caps: tuple[int, int], quads_path: Path,
     process = subprocess.Popen(command, pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL,
                                close_fds=True, start_new_session=True)
     theirs.close()
-    loader = Loader(process, Connection(ours.detach()))
-    loader.control.send((memory_mb, caps, str(quads_path), pins))
+    loader = Loader(process, Connection(ours.detach()), on_disk=store_path is not None)
+    started(loader)
+    loader.control.send((memory_mb, caps, str(quads_path), pins,
+                         None if store_path is None else str(store_path)))
     reply = await_ready(loader, loader.control, "the query workers' loader",
                         f"; is query_memory_limit_mb ({memory_mb}) too small for the dataset?")
     return loader, reply
+
+
+def start_loader(limits: Limits, quads_path: Path, pins: Any, standins_on: Path | None,
+                 loaders: set[Loader], isolation: str | None) -> tuple[Loader, str]:
+    """A pool's loader (see ``launch_loader``), added to ``loaders`` as soon as it runs (so that
+    a pool closed while it loads kills it), and its isolation; logged as an error if the workers
+    can reach the network (and ``isolation``, the last loader's, did not say so already)."""
+    loader, reply = launch_loader(limits.memory_mb, (limits.max_rows, limits.max_bytes),
+                                  quads_path, pins, standins_on, started=loaders.add)
+    if reply[0] == "failed":
+        loader.kill()
+        loaders.discard(loader)
+        raise QueryEngineUnavailable(load_failure(*reply[1:], quads_path=quads_path,
+                                                  memory_mb=limits.memory_mb))
+    if reply[2] != ISOLATED and reply[2] != isolation:
+        log.error("QUERY WORKERS CAN REACH THE NETWORK: %s. A SERVICE query that got past the "
+                  "text check would be fetched; run as root or allow unprivileged user "
+                  "namespaces (sysctl kernel.unprivileged_userns_clone=1)", reply[2])
+    return loader, reply[2]

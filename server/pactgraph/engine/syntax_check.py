@@ -32,8 +32,10 @@ import weakref
 from collections.abc import Callable
 from typing import Any
 
-from pactgraph.engine.processes import Worker, await_ready
-from pactgraph.errors import QueryEngineUnavailable
+from pactgraph.engine.cooperative import blocking
+from pactgraph.engine.idle import WaitingLine
+from pactgraph.engine.processes import Limits, Worker, await_ready
+from pactgraph.errors import LimitExceeded, QueryEngineUnavailable, QueryError
 
 log = logging.getLogger(__name__)
 
@@ -102,3 +104,21 @@ def checker_for(pool: Any) -> SyntaxChecker:
     when first needed. It holds the pool weakly: a pool dropped with its app is not kept alive."""
     owner = weakref.ref(pool)
     return SyntaxChecker(lambda: owner()._spawn("checker"))
+
+
+def take_worker(line: WaitingLine[Worker], checker: SyntaxChecker, query: str,
+                limits: Limits) -> Worker:
+    """An idle worker from the pool's ``line``. When none is free soon, a malformed query is
+    refused by ``checker`` while it keeps its place in line."""
+    def refuse_if_malformed() -> None:
+        syntax_error = blocking(checker.error_in, query)
+        if syntax_error is not None:
+            raise QueryError(syntax_error)
+
+    worker = line.get(limits.queue_ms / 1000, meanwhile=(CHECK_AFTER_SECONDS, refuse_if_malformed))
+    if worker is None:
+        raise LimitExceeded(
+            "query_queue_time_limit_ms",
+            f"all {limits.workers} query workers of this server process stayed busy for "
+            f"{limits.queue_ms} ms; try again in a few seconds")
+    return worker

@@ -16,6 +16,10 @@ loading leaves none behind) and is idle whenever it forks. A worker inherits the
 limit, so the copy counts against ``query_memory_limit_mb`` as it would if the worker had loaded
 it itself.
 
+A loader given the on-disk store instead (``store_path``) loads nothing: each worker it forks opens
+that store read-only after the fork. These are the stand-ins that answer while a large copy loads
+(engine/standins.py).
+
 The loader is the parent of the workers, so it reaps them: the pool asks it for the exit status of
 a worker that died (``("reap", pid)``), which says why (engine/worker_exit.py).
 """
@@ -160,6 +164,9 @@ def _fork_worker(control: Connection, store, caps: tuple[int, int], pins: Pins |
     if pid == 0:
         try:
             control.close()  # the worker has no say over its siblings
+            if isinstance(store, Path) and role != "checker":  # a stand-in (engine/standins.py)
+                process_limits.one_malloc_arena()
+                store = ox.Store.read_only(str(store))
             if role == "checker":
                 serve_checks(Connection(worker_fd))
             elif role == "pinner":
@@ -182,9 +189,9 @@ def _reap(pid: int) -> int | None:
 
 
 def loader_main(fd: int) -> None:
-    """Leave the network, load the copy of the store named by the pool, then fork workers when
-    asked, until EOF. If the copy cannot be loaded, say why (``("failed", kind, detail)``) and
-    end."""
+    """Leave the network, load the copy of the store named by the pool (or, for the stand-ins,
+    none: engine/standins.py), then fork workers when asked, until EOF. If the copy cannot be
+    loaded, say why (``("failed", kind, detail)``) and end."""
     isolation = isolate()  # first, while this interpreter runs one thread (engine/sandbox.py)
     # A query stopped at the memory limit makes Rust print "memory allocation of N bytes failed"
     # and, under RUST_BACKTRACE=1, a backtrace of 60 lines: a client could fill the log at will.
@@ -192,10 +199,12 @@ def loader_main(fd: int) -> None:
     process_limits.deepen_stack()
     process_limits.yield_on_wake_up()
     control = Connection(fd)
-    memory_mb, caps, quads_path, pins = control.recv()
+    memory_mb, caps, quads_path, pins, store_path = control.recv()
     process_limits.limit_memory(memory_mb)
+    # A stand-ins' loader holds no store: each worker opens the on-disk one after its fork (a
+    # database handle, with its threads, is not carried across a fork).
     try:
-        store = load_in_memory(Path(quads_path))
+        store = Path(store_path) if store_path is not None else load_in_memory(Path(quads_path))
     except MemoryError:
         control.send(("failed", "memory", "it needed more memory than the limit"))
         return

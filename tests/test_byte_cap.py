@@ -156,7 +156,7 @@ def test_the_command_line_has_no_byte_cap(media_type):
 
 def test_a_worker_that_grew_asks_to_retire_whatever_it_answered():
     from pactgraph.engine.base import Answer
-    from pactgraph.engine.worker import RECYCLE_GROWTH_BYTES, should_retire
+    from pactgraph.engine.retirement import RECYCLE_GROWTH_BYTES, should_retire
 
     small = ("answer", Answer("select", RESULTS_JSON, b"{}", 0, False))
     assert not should_retire(small, MAX_BYTES, grown=0)
@@ -169,7 +169,7 @@ def test_a_worker_retires_for_memory_it_holds_not_for_memory_it_gave_back():
     """``grown_since`` reads the cheap peak first: a 100 MB buffer freed within the job raised
     the peak, but the worker no longer holds it, so it is not retired for it (in a forked
     child, as a worker is, whose peak starts where its memory stood at the fork)."""
-    from pactgraph.engine.worker import RECYCLE_GROWTH_BYTES, grown_since, resident_bytes
+    from pactgraph.engine.retirement import RECYCLE_GROWTH_BYTES, grown_since, resident_bytes
 
     def touched(size: int) -> bytearray:
         buffer = bytearray(size)

@@ -10,9 +10,14 @@ copy's loader waits for the test, so that what the stand-ins do is seen before t
 from __future__ import annotations
 
 import logging
+import os
 import shutil
+import socket
+import subprocess
+import sys
 import threading
 import time
+from multiprocessing.connection import Connection
 
 import pytest
 
@@ -182,3 +187,31 @@ def test_the_line_gives_up_the_idle_items_asked_for():
         line.put(item)
     assert line.take(lambda item: item % 2 == 0) == [0, 2, 4]
     assert [line.get(0) for _ in range(3)] == [1, 3, 5] and line.qsize() == 0
+
+
+def test_a_loader_whose_pool_is_gone_stops_loading(tmp_path):
+    """Since the stand-ins, the copy loads after the server answers: a server stopped then left
+    its loaders loading for nobody (10 to 20 s and 1 to 2 GB each at 80 times the data), which
+    slowed the next build. Here the copy is a pipe nobody writes, so the load never ends."""
+    never_written = tmp_path / QUADS
+    os.mkfifo(never_written)
+    ours, theirs = socket.socketpair()
+    loader = subprocess.Popen([sys.executable, "-m", "pactgraph.engine.worker",
+                               str(theirs.fileno())], pass_fds=(theirs.fileno(),),
+                              start_new_session=True)
+    theirs.close()
+    try:
+        control = Connection(ours.detach())
+        control.send((1024, (100, 1_000_000), str(never_written), None, None))
+        writer = None  # opened once the loader has the pipe open to read: it is loading
+        while writer is None:
+            assert loader.poll() is None, "the loader ended before it loaded"
+            try:
+                writer = os.open(never_written, os.O_WRONLY | os.O_NONBLOCK)
+            except OSError:  # ENXIO: no reader yet
+                time.sleep(0.02)
+        control.close()  # the pool is gone
+        assert loader.wait(30) == 0
+        os.close(writer)
+    finally:
+        loader.kill()

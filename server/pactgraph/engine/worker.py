@@ -27,8 +27,8 @@ a worker that died (``("reap", pid)``), which says why (engine/worker_exit.py).
 from __future__ import annotations
 
 import os
-import resource
 import sys
+import threading
 from multiprocessing.connection import Connection
 from multiprocessing.reduction import recv_handle
 from pathlib import Path
@@ -40,10 +40,10 @@ import pyoxigraph as ox
 from pactgraph.engine import process_limits
 from pactgraph.engine.answers import answer
 from pactgraph.engine.base import Answer
-from pactgraph.engine.cuts import BYTES
 from pactgraph.engine.federation import FEDERATION_REFUSED
 from pactgraph.engine.pinned import Pins
 from pactgraph.engine.pinner import serve_pins
+from pactgraph.engine.retirement import grown_since, resident_bytes, should_retire
 from pactgraph.engine.sandbox import isolate
 from pactgraph.engine.store import load_in_memory
 from pactgraph.errors import LimitExceeded, QueryError, UnsupportedOperation
@@ -62,42 +62,6 @@ def _answer(store, job, caps: tuple[int, int], pins: Pins | None = None) -> tupl
         return ("not_acceptable", answered.kind)
     return ("answer", Answer(answered.kind, answered.media_type, written.body, written.rows,
                              written.truncated))
-
-
-# A worker whose memory has grown by this much since it was forked asks to be replaced.
-RECYCLE_GROWTH_BYTES = 64 * 1024 * 1024
-
-
-def resident_bytes() -> int:
-    """This process's resident memory (the pages of the store's copy it shares included)."""
-    with open("/proc/self/statm", "rb") as statm:
-        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-
-
-def grown_since(held: int) -> int:
-    """How much more resident memory this process holds than ``held`` bytes (``resident_bytes``
-    when it was forked), as far as ``should_retire`` needs to know: the peak of its resident
-    memory (getrusage, one system call: 1.4 us) bounds what it holds now, so /proc/self/statm
-    (15 us, on every job) is read only when the peak has risen by more than
-    RECYCLE_GROWTH_BYTES. The peak alone would retire a worker for memory it gave back (a
-    second review: a 100 MB buffer freed within the job)."""
-    bound = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - held  # KiB on Linux
-    return bound if bound <= RECYCLE_GROWTH_BYTES else resident_bytes() - held
-
-
-def should_retire(reply: tuple, max_bytes: int, grown: int) -> bool:
-    """Whether the worker should be replaced by a fresh fork of the loader after sending
-    ``reply``, having grown by ``grown`` bytes since it was forked. Memory freed after a large
-    answer mostly stays with the process (Python's and the allocator's free lists): measured on the
-    fixture site, eight answers of 14 MB left the two workers' tree at 129 MB PSS, from 42 MB
-    (bench/worker_memory.py). A fresh fork costs milliseconds and shares the
-    loaded copy, so a worker that wrote a large answer (over a quarter of ``max_result_bytes``),
-    was refused one, ran out of memory or grew by RECYCLE_GROWTH_BYTES is retired."""
-    if reply[0] == "answer":
-        large = len(reply[1].body) > max_bytes // 4
-    else:
-        large = reply[0] == "memory" or (reply[0] == "limit" and reply[1] == BYTES)
-    return large or grown > RECYCLE_GROWTH_BYTES
 
 
 def serve_jobs(conn: Connection, store, caps: tuple[int, int], pins: Pins | None) -> None:
@@ -188,6 +152,31 @@ def _reap(pid: int) -> int | None:
     return os.waitstatus_to_exitcode(status)
 
 
+def _load(control: Connection, quads_path: Path) -> ox.Store:
+    """The copy, loaded on a thread while this one watches the pool: the pool sends nothing until
+    the copy is ready, so a readable socket means it is gone (its server stopped). Then this
+    loader ends at once, instead of loading for nobody: at 80 times the data the load takes 10 to
+    20 s and 1 to 2 GB, and since the stand-ins (engine/standins.py) the copy is loaded after
+    the server answers, so stopping it then is no rare case. The thread ends with the load (and
+    pyoxigraph leaves none behind), so the loader forks with one thread, as before."""
+    loaded: list = []
+
+    def load() -> None:
+        try:
+            loaded.append(load_in_memory(quads_path))
+        except BaseException as error:  # raised again below, in the loader's own thread
+            loaded.append(error)
+
+    loading = threading.Thread(target=load, name="pactgraph-load")
+    loading.start()
+    while loading.is_alive():
+        if control.poll(0.1):
+            os._exit(0)
+    if isinstance(loaded[0], BaseException):
+        raise loaded[0]
+    return loaded[0]
+
+
 def loader_main(fd: int) -> None:
     """Leave the network, load the copy of the store named by the pool (or, for the stand-ins,
     none: engine/standins.py), then fork workers when asked, until EOF. If the copy cannot be
@@ -204,7 +193,7 @@ def loader_main(fd: int) -> None:
     # A stand-ins' loader holds no store: each worker opens the on-disk one after its fork (a
     # database handle, with its threads, is not carried across a fork).
     try:
-        store = Path(store_path) if store_path is not None else load_in_memory(Path(quads_path))
+        store = Path(store_path) if store_path is not None else _load(control, Path(quads_path))
     except MemoryError:
         control.send(("failed", "memory", "it needed more memory than the limit"))
         return

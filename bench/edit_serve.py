@@ -5,9 +5,9 @@ file at 400x, serving the new data in < 60 s").
     .venv/bin/python bench/edit_serve.py --scale 80 --rounds 3 [--work /tmp/pactgraph-edit-publish]
 
 ``bench/edit_publish.py`` times the build after an edit in a process of its own; serving the data
-also takes the server's start: the HTTP workers load the app, and each one's pool loads the
-in-memory copy of the store that its query workers share (2.5 million quads at 80 times the
-bundled data). This script times the whole, in three marks read off the server's output: the
+also takes the server's start: the HTTP workers load the app, and each one's pool starts its
+query workers: stand-ins on the on-disk store at once, then the workers of the in-memory copy
+once it is loaded (2.5 million quads at 80 times the bundled data: engine/standins.py). This script times the whole, in three marks read off the server's output: the
 build done (granian listening), every HTTP worker started (its pool ready), and the first answer
 with the edit. Two edits alternate, each with a label never built before (so no folder is found
 again): one synthetic copy's label (one pact), and the United States' label in ``states.ttl``,
@@ -39,7 +39,7 @@ from processes import free_port  # noqa: E402
 from pactgraph.settings import resolve  # noqa: E402
 
 # The copy of 2.5 million quads passes the default limit (1,024 MiB) as it loads, and the
-# server would then answer every query 503 (it says so in its log).
+# server would then answer from the on-disk store only (engine/standins.py; it says so in its log).
 MEMORY_MB = "4096"
 MARKS = {"listening": re.compile(rb"Listening at"),
          "workers started": re.compile(rb"Started worker-\d+\s*$")}

@@ -96,10 +96,10 @@ def test_stand_ins_answer_at_once_then_make_way_for_the_copy(site_pool, full_poo
     pool, folder, release = site_pool
     pool.start()  # returns with the stand-ins ready, the copy not loaded
     first = full_pool(pool)
-    assert sorted(pool.standins()) == sorted(first)
+    assert sorted(pool.pids(standins=True)) == sorted(first)
     assert pool.run(LABELS).body == expected(folder, LABELS, pool.limits)
     release.set()
-    eventually(lambda: not pool.standins() and len(full_pool(pool)) == 2)
+    eventually(lambda: not pool.pids(standins=True) and len(full_pool(pool)) == 2)
     assert not set(pool.pids()) & set(first)
     eventually(lambda: not any(alive(pid) for pid in first))
     assert pool.run(LABELS).body == expected(folder, LABELS, pool.limits)
@@ -122,17 +122,17 @@ def test_a_busy_stand_in_makes_way_when_it_answers(site_pool, full_pool, monkeyp
     busy = threading.Thread(target=lambda: answers.append(pool.run(LABELS)), name="busy")
     busy.start()
     eventually(lambda: pool.idle_workers() == 1)
-    held_pid = pool.standins()
+    held_pid = pool.pids(standins=True)
     release.set()
     # The idle stand-in is replaced; the busy one is still there, holding its query.
-    eventually(lambda: len(pool.standins()) == 1 and len(pool.pids()) == 2
+    eventually(lambda: len(pool.pids(standins=True)) == 1 and len(pool.pids()) == 2
                and pool.idle_workers() == 1)
-    busy_pid = pool.standins()[0]
+    busy_pid = pool.pids(standins=True)[0]
     assert busy_pid in held_pid
     answer_held.set()
     busy.join(60)
     assert answers and answers[0].body == expected(folder, LABELS, pool.limits)
-    eventually(lambda: not pool.standins() and len(full_pool(pool)) == 2)
+    eventually(lambda: not pool.pids(standins=True) and len(full_pool(pool)) == 2)
     assert busy_pid not in pool.pids()
 
 
@@ -149,7 +149,8 @@ def damaged_copy(small_site, tmp_path, monkeypatch):
 
 def test_without_a_copy_the_stand_ins_stay_and_keep_the_limits(damaged_copy, caplog, full_pool):
     damaged, whole = damaged_copy
-    limits = Limits(time_limit_ms=1000, max_rows=10_000, memory_mb=512, workers=2, queue_ms=2000)
+    # Time enough for the string doubling to reach the memory limit (0.5-0.7 s here).
+    limits = Limits(time_limit_ms=3000, max_rows=10_000, memory_mb=512, workers=2, queue_ms=5000)
     pool = QueryExecutor(damaged / QUADS, limits, None, damaged / ENGINE)
     caplog.set_level(logging.ERROR, logger="pactgraph.engine.standins")
     try:
@@ -157,14 +158,15 @@ def test_without_a_copy_the_stand_ins_stay_and_keep_the_limits(damaged_copy, cap
         eventually(lambda: any("answer from the on-disk store" in record.message
                                for record in caplog.records))
         said = next(r.message for r in caplog.records if "on-disk store" in r.message)
-        assert "3 to 8 times slower" in said and "Unexpected end of file" in said, said
+        # The parser's words depend on where the cut fell in this session's file.
+        assert "3 to 8 times slower" in said and str(damaged / QUADS) in said, said
         assert pool.run(LABELS).body == expected(whole, LABELS, limits)
         # The time limit: the stand-in is killed, and another stand-in takes its place.
         before = full_pool(pool)
         with pytest.raises(LimitExceeded, match="query_time_limit_ms"):
             pool.run(RUNAWAY)
         after = full_pool(pool)
-        assert sorted(pool.standins()) == sorted(after) and set(before) - set(after)
+        assert sorted(pool.pids(standins=True)) == sorted(after) and set(before) - set(after)
         # The memory limit holds for a stand-in as for a worker of the copy.
         with pytest.raises(LimitExceeded, match="query_memory_limit_mb"):
             pool.run(STRING_DOUBLING)

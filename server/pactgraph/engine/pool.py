@@ -46,7 +46,7 @@ from pactgraph.engine.processes import (
     start_loader,
 )
 from pactgraph.engine.restarts import Restarts
-from pactgraph.engine.standins import load_copy_behind, standin_store
+from pactgraph.engine.standins import load_copy_behind, standin_store, unwanted
 from pactgraph.engine.syntax_check import checker_for, take_worker
 from pactgraph.errors import QueryEngineUnavailable
 
@@ -66,6 +66,7 @@ class QueryExecutor:
         self.quads_path = quads_path
         self.store_path = store_path  # the on-disk store, for the stand-ins (engine/standins.py)
         self._standins_on: Path | None = None  # the store the next loader's workers open, if any
+        self._run: object | None = None  # one per start(), None once closed
         self.limits = limits
         self.pinner = Pinner(pins)  # the example questions' answers, evaluated once
         self._lock = threading.Lock()
@@ -100,6 +101,7 @@ class QueryExecutor:
             self.checker = checker_for(self)
             self._owner = os.getpid()
             self._standins_on = standin_store(self.quads_path, self.store_path)
+            self._run = object()  # this start's, until close(): a copy loaded for it knows it
             try:
                 started = [self._spawn() for _ in range(self.limits.workers)]
             except BaseException:
@@ -112,10 +114,9 @@ class QueryExecutor:
         if self._standins_on is None:
             self.pinner.start(self._spawn)
         else:  # stand-ins now; the copy, its workers and the pinner when it is loaded
-            owner = self._owner
-            load_copy_behind(self._start_loader, self.take_copy,
-                             lambda: self.pinner.start(self._spawn),
-                             lambda: self._owner == owner)
+            run = self._run
+            load_copy_behind(self._start_loader, lambda loader: self.take_copy(loader, run),
+                             lambda: self.pinner.start(self._spawn), lambda: self._run is run)
 
     def _start_loader(self, standins_on: Path | None = None) -> Loader:
         """A loader of the copy, or with ``standins_on`` one that forks stand-ins on that store."""
@@ -156,40 +157,43 @@ class QueryExecutor:
                     log.error("cannot start a replacement query worker: %s", error,
                               exc_info=not isinstance(error, QueryEngineUnavailable))
                 return
-            if self._owner == owner:
-                self._idle.put(worker)
-            else:
+            if self._owner != owner:
                 worker.kill()
+            else:  # a stand-in forked as the copy arrived is replaced in turn
+                self._replace(worker) if unwanted(worker, self._standins_on) else \
+                    self._idle.put(worker)
 
         threading.Thread(target=refill, name="pactgraph-refill", daemon=True).start()
 
-    def take_copy(self, loader: Loader) -> None:
-        """``loader`` holds the copy: the workers forked from now on share it, and the idle
-        stand-ins are replaced now (the busy ones when they come back, in ``run``)."""
+    def take_copy(self, loader: Loader, run: object) -> bool:
+        """``loader`` holds the copy: new workers share it, and stand-ins are replaced (idle ones
+        now, others as they come back). False, the loader killed, if ``run`` has been closed."""
         with self._loader_lock:
+            if self._run is not run:
+                loader.kill()
+                return False
             self._loader, self._standins_on = loader, None
-        for standin in self._idle.take(lambda worker: worker.loader is not loader):
+        for standin in self._idle.take(lambda worker: worker.loader.on_disk):
             self._replace(standin)
+        return True
 
     def close(self) -> None:
         """Kill every worker of this process, and their loader."""
         if self._owner != os.getpid():
             return
-        self._owner = -1
+        with self._loader_lock:
+            self._owner, self._run = -1, None
         self.checker.close()
         self.pinner.close()
         kill_all(self._workers, self._loaders)
         self._loader = None
         self._idle = WaitingLine()
 
-    def pids(self) -> list[int]:
-        """The process ids of the live workers (for tests and the soak run)."""
-        return [worker.pid for worker in self._workers.copy() if worker.alive()]
-
-    def standins(self) -> list[int]:
-        """The process ids of the live workers answering from the on-disk store (standins.py)."""
+    def pids(self, standins: bool = False) -> list[int]:
+        """The process ids of the live workers (for tests and the soak run), or with ``standins``
+        of those that answer from the on-disk store (engine/standins.py)."""
         return [worker.pid for worker in self._workers.copy()
-                if worker.alive() and worker.loader.on_disk]
+                if worker.alive() and (worker.loader.on_disk or not standins)]
 
     def idle_workers(self) -> int:
         """How many workers are waiting for a job at this moment (for tests and the soak run)."""
@@ -231,9 +235,9 @@ class QueryExecutor:
                 self._replace(worker) if sent or not worker.alive() else self._idle.put(worker)
             raise
         # One that asks to retire keeps the memory of a large answer: a fresh fork replaces it,
-        # as it replaces a stand-in once the copy is loaded (its loader is no longer the pool's).
-        self._replace(worker) if retire or worker.loader is not self._loader else \
-            self._idle.put(worker)
+        # as it replaces a stand-in once the copy is loaded.
+        retire = retire or unwanted(worker, self._standins_on)
+        self._replace(worker) if retire else self._idle.put(worker)
         return ending.answer_from(reply, job, self.limits.memory_mb)
 
 

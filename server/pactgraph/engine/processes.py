@@ -53,7 +53,8 @@ class Limits:
 
 class Loader:
     """The pool's loader process (``python -m pactgraph.engine.worker FD``, see engine/worker.py):
-    it holds the loaded copy of the store and forks the query workers."""
+    it holds the loaded copy of the store (the stand-ins' loader holds none: engine/standins.py)
+    and forks the query workers."""
 
     def __init__(self, process: subprocess.Popen, control: Connection, on_disk: bool) -> None:
         self.process = process

@@ -13,6 +13,7 @@ resident), under the same time and memory limits and the same network fence, and
 same way when killed. The copy is loaded behind them by a second loader. Once it is ready, its
 workers replace the stand-ins (the idle ones at once, the busy ones when they answer), and the
 pinner starts. If it cannot be loaded, the stand-ins stay, and the log says why and what it costs.
+Their loader stays for the pool's life either way (the syntax checker is forked from it).
 
 A smaller copy loads in about a second or less, and is loaded first as before: stand-ins would
 cost a second loader's start (a fresh interpreter) for nothing.
@@ -25,7 +26,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from pactgraph.engine.processes import Loader
+from pactgraph.engine.processes import Loader, Worker
 
 log = logging.getLogger(__name__)
 
@@ -44,11 +45,20 @@ def standin_store(quads_path: Path, store_path: Path | None) -> Path | None:
         return None  # the copy's loader will say what is wrong with the file
 
 
-def load_copy_behind(start_loader: Callable[[], Loader], take_copy: Callable[[Loader], None],
+def unwanted(worker: Worker, standins_on: Path | None) -> bool:
+    """Whether ``worker`` is a stand-in the pool no longer wants (``standins_on`` is None once the
+    copy is loaded): replaced, not put back in line. A worker of a copy loader that died and is
+    loaded again is still wanted meanwhile: it answers on."""
+    return worker.loader.on_disk and standins_on is None
+
+
+def load_copy_behind(start_loader: Callable[[], Loader], take_copy: Callable[[Loader], bool],
                      start_pinner: Callable[[], None],
                      still_ours: Callable[[], bool]) -> threading.Thread:
     """Load the copy on a thread of its own (``start_loader`` waits for it), then hand it to the
-    pool (``take_copy``) and start the pinner; unless the pool was closed meanwhile."""
+    pool (``take_copy``, which refuses it if the pool was closed meanwhile) and start the pinner.
+    Without the copy, no pinner: pins are kept per folder, and the on-disk store may order the
+    rows of an example question's ties otherwise than the copy whose bytes they stand for."""
 
     def load() -> None:
         try:
@@ -57,13 +67,9 @@ def load_copy_behind(start_loader: Callable[[], Loader], take_copy: Callable[[Lo
             if still_ours():
                 log.error("the query workers answer from the on-disk store, 3 to 8 times slower "
                           "than from a copy in memory, because %s", error)
-                start_pinner()
             return
-        if not still_ours():
-            loader.kill()
-            return
-        take_copy(loader)
-        start_pinner()
+        if take_copy(loader):
+            start_pinner()
 
     thread = threading.Thread(target=load, name="pactgraph-copy", daemon=True)
     thread.start()

@@ -152,29 +152,40 @@ def _reap(pid: int) -> int | None:
     return os.waitstatus_to_exitcode(status)
 
 
+WATCHER_STACK_BYTES = 256 * 1024
+
+
 def _load(control: Connection, quads_path: Path) -> ox.Store:
-    """The copy, loaded on a thread while this one watches the pool: the pool sends nothing until
-    the copy is ready, so a readable socket means it is gone (its server stopped). Then this
-    loader ends at once, instead of loading for nobody: at 80 times the data the load takes 10 to
-    20 s and 1 to 2 GB, and since the stand-ins (engine/standins.py) the copy is loaded after
-    the server answers, so stopping it then is no rare case. The thread ends with the load (and
-    pyoxigraph leaves none behind), so the loader forks with one thread, as before."""
-    loaded: list = []
+    """The copy, loaded while a thread watches the pool: the pool sends nothing until the copy is
+    ready, so a readable socket means it is gone (its server stopped). Then this loader ends at
+    once, instead of loading for nobody: at 80 times the data the load takes 10 to 20 s and 1 to
+    2 GB, and since the stand-ins (engine/standins.py) the copy is loaded after the server
+    answers, so stopping it then is no rare case. The load stays on this thread, whose memory is
+    the copy's; the watcher gets a small stack and no malloc arena of its own (a thread's stack
+    counts against the address-space limit: 64 MB here, after ``deepen_stack``, and a 40 MB limit
+    could no longer start it). It ends before this returns, so the loader forks with one thread."""
+    loaded = threading.Event()
 
-    def load() -> None:
-        try:
-            loaded.append(load_in_memory(quads_path))
-        except BaseException as error:  # raised again below, in the loader's own thread
-            loaded.append(error)
+    def watch() -> None:
+        while not loaded.is_set():
+            if control.poll(0.1):
+                os._exit(0)
 
-    loading = threading.Thread(target=load, name="pactgraph-load")
-    loading.start()
-    while loading.is_alive():
-        if control.poll(0.1):
-            os._exit(0)
-    if isinstance(loaded[0], BaseException):
-        raise loaded[0]
-    return loaded[0]
+    process_limits.one_malloc_arena()
+    stack = threading.stack_size(WATCHER_STACK_BYTES)
+    watcher: threading.Thread | None = threading.Thread(target=watch, daemon=True)
+    try:
+        watcher.start()
+    except RuntimeError:  # no room even for that under the limit: the load will say so itself
+        watcher = None
+    finally:
+        threading.stack_size(stack)
+    try:
+        return load_in_memory(quads_path)
+    finally:
+        loaded.set()
+        if watcher is not None:
+            watcher.join()
 
 
 def loader_main(fd: int) -> None:

@@ -7,7 +7,8 @@ file at 400x, serving the new data in < 60 s").
 ``bench/edit_publish.py`` times the build after an edit in a process of its own; serving the data
 also takes the server's start: the HTTP workers load the app, and each one's pool starts its
 query workers: stand-ins on the on-disk store at once, then the workers of the in-memory copy
-once it is loaded (2.5 million quads at 80 times the bundled data: engine/standins.py). This script times the whole, in three marks read off the server's output: the
+once it is loaded (2.5 million quads at 80 times the bundled data: engine/standins.py). This
+script times the whole, in three marks read off the server's output: the
 build done (granian listening), every HTTP worker started (its pool ready), and the first answer
 with the edit. Two edits alternate, each with a label never built before (so no folder is found
 again): one synthetic copy's label (one pact), and the United States' label in ``states.ttl``,

@@ -173,7 +173,7 @@ class QueryExecutor:
                 loader.kill()
                 return False
             self._loader, self._standins_on = loader, None
-        for standin in self._idle.take(lambda worker: worker.loader.on_disk):
+        for standin in self._idle.take(lambda worker: unwanted(worker, None)):
             self._replace(standin)
         return True
 

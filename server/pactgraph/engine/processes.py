@@ -1,7 +1,7 @@
 """The query pool's child processes, as the pool sees them: the loader that holds the store's
 in-memory copy (or, for the stand-ins, none: engine/standins.py) and forks workers
-(engine/worker.py), and each worker, with how to wait for one to
-be ready, ask why one died, and kill them; and the limits they work under.
+(engine/worker.py), and each worker, with how to wait for one to be ready, ask why one died, and
+kill them; and the limits they work under.
 """
 
 from __future__ import annotations
@@ -26,11 +26,11 @@ from pactgraph.engine.worker_exit import load_failure
 from pactgraph.errors import QueryEngineUnavailable
 from pactgraph.settings import DEFAULTS
 
+log = logging.getLogger(__name__)
+
 # How a process that went over its address-space limit ends: Rust aborts when an allocation
 # fails; the kernel's OOM killer sends SIGKILL; a failed allocation may surface as SIGSEGV/SIGBUS.
 MEMORY_DEATHS = (-signal.SIGABRT, -signal.SIGKILL, -signal.SIGSEGV, -signal.SIGBUS)
-log = logging.getLogger(__name__)
-
 STARTUP_SECONDS = 120  # how long a new worker may take to load its copy of the store
 
 
